@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: MIT */
+/* Weight matrix × activations on the CPU: the operation that takes nearly all of a forward pass. */
+#pragma once
+
+#include <glib.h>
+
+#include "cpu/thread-pool.h"
+#include "tensor/tensor-type.h"
+
+G_BEGIN_DECLS
+
+typedef enum {
+  BENDI_MATRIX_LAYOUT_ROWS = 0,      /* rows as GGUF stores them */
+  BENDI_MATRIX_LAYOUT_INTERLEAVED,   /* rewritten by bendi_matrix_repack () for the SIMD kernels */
+} BendiMatrixLayout;
+
+/* A 2-D weight: n_rows rows (output features) of n_cols elements (input
+ * features). The data is usually the GGUF mapping itself. */
+typedef struct {
+  BendiTensorType   type;
+  gint64            n_cols;
+  gint64            n_rows;
+  gsize             row_bytes;
+  const void       *data;
+  BendiMatrixLayout layout;
+} BendiMatrix;
+
+/* Scratch memory and threads for matrix products; one per context. */
+typedef struct _BendiMatmulContext BendiMatmulContext;
+
+BendiMatmulContext *bendi_matmul_context_new  (BendiThreadPool    *pool) G_GNUC_WARN_UNUSED_RESULT;
+void                bendi_matmul_context_free (BendiMatmulContext *self);
+
+/* Sets up @matrix over @data, a tensor of @type with @n_cols × @n_rows. */
+void bendi_matrix_init (BendiMatrix     *matrix,
+                        BendiTensorType  type,
+                        gint64           n_cols,
+                        gint64           n_rows,
+                        const void      *data);
+
+/* Whether repacking @matrix would speed up products on this CPU. */
+gboolean bendi_matrix_can_repack (const BendiMatrix *matrix);
+
+/* Rewrites the matrix's bytes in place (@data is the same memory as
+ * matrix->data, writable) into the layout the fastest kernels read. The
+ * size does not change; the layout becomes INTERLEAVED. */
+void bendi_matrix_repack (BendiMatrix *matrix,
+                          void        *data);
+
+/* out[t * n_rows + r] = Σ_c W[r, c] · in[t * n_cols + c]  for t < n_tokens.
+ * Activations are quantised to 8 bits first for quantised weights, as
+ * llama.cpp does; the work is split over the context's threads. */
+void bendi_matmul (BendiMatmulContext *ctx,
+                   const BendiMatrix  *w,
+                   const float        *in,
+                   gint64              n_tokens,
+                   float              *out);
+
+/* Row @row of @w as floats (for embeddings): n_cols values into @out. */
+void bendi_matrix_get_row (const BendiMatrix *w,
+                           gint64             row,
+                           float             *out);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (BendiMatmulContext, bendi_matmul_context_free)
+
+G_END_DECLS

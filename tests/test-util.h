@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: MIT */
+/* Shared helpers for the test programs: finding ../shared test data, temporary directories. */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/* The path of @relative inside the test data folder (BENDI_TEST_DATA, or
+ * ../shared beside the source root), or NULL when it is absent; then the
+ * current test is marked skipped with a message saying what is missing. */
+char *bendi_test_data_path (const char *relative) G_GNUC_WARN_UNUSED_RESULT;
+
+/* A fresh temporary directory, removed with its contents by
+ * bendi_test_remove_dir (). */
+char *bendi_test_make_temp_dir (void) G_GNUC_WARN_UNUSED_RESULT;
+void  bendi_test_remove_dir    (const char *path);
+
+/* The built bendi-cli, from BENDI_CLI in the environment. NULL, and the test
+ * skipped, when it is not set. */
+const char *bendi_test_cli_path (void);
+
+G_END_DECLS
