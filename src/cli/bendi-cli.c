@@ -1,0 +1,93 @@
+/* SPDX-License-Identifier: MIT */
+/* bendi-cli: the scriptable face of every layer of Bendi. */
+#include <locale.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli-commands.h"
+
+typedef struct {
+  const char         *name;
+  BendiCliCommandFunc func;
+  const char         *summary;
+} Command;
+
+static const Command commands[] = {
+  { "info",        bendi_cli_info,        "Describe a GGUF model file" },
+};
+
+static void
+print_usage (FILE *out)
+{
+  fprintf (out, "Usage: bendi-cli COMMAND [OPTIONS…]\n\nCommands:\n");
+  for (gsize i = 0; i < G_N_ELEMENTS (commands); i++)
+    fprintf (out, "  %-12s %s\n", commands[i].name, commands[i].summary);
+  fprintf (out, "\nRun “bendi-cli COMMAND --help” for a command's options.\n");
+}
+
+void
+bendi_cli_print_error (const char *format,
+                       ...)
+{
+  va_list args;
+
+  fputs ("bendi-cli: ", stderr);
+  va_start (args, format);
+  vfprintf (stderr, format, args);
+  va_end (args);
+  fputc ('\n', stderr);
+}
+
+gboolean
+bendi_cli_parse_options (int           *argc,
+                         char        ***argv,
+                         const char    *parameter_string,
+                         const char    *summary,
+                         GOptionEntry  *entries)
+{
+  g_autoptr (GOptionContext) context = g_option_context_new (parameter_string);
+  g_autoptr (GError) error = NULL;
+
+  g_option_context_set_summary (context, summary);
+  g_option_context_add_main_entries (context, entries, NULL);
+  if (!g_option_context_parse (context, argc, argv, &error))
+    {
+      bendi_cli_print_error ("%s", error->message);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  setlocale (LC_ALL, "");
+
+  if (argc < 2)
+    {
+      print_usage (stderr);
+      return BENDI_CLI_EXIT_USAGE;
+    }
+  if (strcmp (argv[1], "--help") == 0 || strcmp (argv[1], "-h") == 0 || strcmp (argv[1], "help") == 0)
+    {
+      print_usage (stdout);
+      return BENDI_CLI_EXIT_OK;
+    }
+  for (gsize i = 0; i < G_N_ELEMENTS (commands); i++)
+    if (strcmp (argv[1], commands[i].name) == 0)
+      {
+        g_autofree char *prgname = g_strdup_printf ("bendi-cli %s", commands[i].name);
+        g_autofree char **sub_argv = g_new0 (char *, argc);
+
+        g_set_prgname (prgname);
+        sub_argv[0] = prgname;
+        for (int j = 2; j < argc; j++)
+          sub_argv[j - 1] = argv[j];
+        return commands[i].func (argc - 1, sub_argv);
+      }
+  bendi_cli_print_error ("unknown command “%s”", argv[1]);
+  print_usage (stderr);
+  return BENDI_CLI_EXIT_USAGE;
+}
