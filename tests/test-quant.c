@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* The reference dequantisers and quantisers: hand-built blocks, round trips, llama.cpp's own files, fp16/bf16. */
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "gguf/gguf.h"
@@ -906,10 +907,10 @@ test_round_trip_outlier (void)
 }
 
 /* Small magnitudes push the fp16 scales into their subnormal range, where
- * they keep fewer bits: at σ = 10^-3 a Q8_0 scale of ~2·10^-5 has about
- * 8 bits, fine beside its 7-bit grid. Far smaller data (σ = 10^-6) cannot
- * be represented by fp16 scales at all; it must still come back finite and
- * no larger than it went in. */
+ * they keep fewer bits: at σ = 10^-3 a Q8_0 scale of ~2·10^-5 still has
+ * about 8, enough beside its 7-bit grid, so the usual bounds hold. Far
+ * smaller data (σ = 10^-6, scales below 2^-24) is beyond fp16 scales; it
+ * must still come back finite and about as small as it went in. */
 static void
 test_round_trip_tiny (void)
 {
@@ -1029,6 +1030,80 @@ test_coverage (void)
   g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
   g_test_trap_assert_failed ();
   g_test_trap_assert_stderr ("*CRITICAL*n_blocks >= 0*");
+}
+
+/* ------------------------------------------------------------------------ */
+/* Quantiser rules that the matrix kernels and llama.cpp compatibility rely
+ * on, checked on the bytes. */
+
+/* Data already on a Q4_0 grid comes back as that grid: the first element
+ * of largest magnitude (-2) takes q = 0, so d = -2 / -8 = 0.25 and
+ * x_j = (j mod 16 - 8) · 0.25 has q_j = j mod 16. */
+static void
+test_quantize_q4_0_exact (void)
+{
+  float x[32];
+  guint8 b[18];
+
+  for (int j = 0; j < 32; j++)
+    x[j] = (float) (j % 16 - 8) * 0.25f;
+  g_assert_cmpuint (bendi_quantize_row (BENDI_TENSOR_TYPE_Q4_0, x, b, 32), ==, 18);
+  g_assert_cmpuint (b[0] | b[1] << 8, ==, H_0_25);
+  for (int j = 0; j < 16; j++)
+    g_assert_cmpuint (b[2 + j], ==, j | j << 4);
+}
+
+/* Activations: Q8_0 and Q8_1 map the largest magnitude to ±127 with
+ * d = max / 127 and share their quants; Q8_1's s is d · Σq; Q8_K maps
+ * the largest magnitude to -127 exactly (d = max / -127) and keeps the sum
+ * of each 16 quants in bsums. */
+static void
+test_quantize_activations (void)
+{
+  g_autoptr (GRand) rand = g_rand_new_with_seed (5);
+  float x[512];
+  BendiBlockQ8_0 q8_0[16];
+  BendiBlockQ8_1 q8_1[16];
+  BendiBlockQ8_K q8_k[2];
+
+  fill_gaussian (rand, x, 512, 1.0);
+  x[300] = -9.0f;                        /* the largest in its Q8_K block */
+  bendi_quantize_row (BENDI_TENSOR_TYPE_Q8_0, x, q8_0, 512);
+  bendi_quantize_row (BENDI_TENSOR_TYPE_Q8_1, x, q8_1, 512);
+  bendi_quantize_row (BENDI_TENSOR_TYPE_Q8_K, x, q8_k, 512);
+
+  for (int i = 0; i < 16; i++)
+    {
+      float amax = 0.0f;
+      int max_q = 0;
+      int sum = 0;
+
+      for (int j = 0; j < 32; j++)
+        {
+          amax = MAX (amax, fabsf (x[32 * i + j]));
+          max_q = MAX (max_q, abs (q8_0[i].qs[j]));
+          sum += q8_1[i].qs[j];
+        }
+      g_assert_cmpint (max_q, ==, 127);
+      g_assert_cmpuint (q8_0[i].d, ==, bendi_fp32_to_fp16 (amax / 127.0f));
+      g_assert_cmpuint (q8_1[i].d, ==, q8_0[i].d);
+      g_assert_cmpmem (q8_1[i].qs, 32, q8_0[i].qs, 32);
+      g_assert_cmpuint (q8_1[i].s, ==, bendi_fp32_to_fp16 ((float) sum * (amax / 127.0f)));
+    }
+
+  g_assert_cmpint (q8_k[1].qs[300 - 256], ==, -127);
+  g_assert_cmpfloat (q8_k[1].d, ==, 1.0f / (-127.0f / -9.0f));
+  for (int i = 0; i < 2; i++)
+    {
+      for (int s = 0; s < 16; s++)
+        {
+          int sum = 0;
+
+          for (int j = 0; j < 16; j++)
+            sum += q8_k[i].qs[16 * s + j];
+          g_assert_cmpint (q8_k[i].bsums[s], ==, sum);
+        }
+    }
 }
 
 /* ------------------------------------------------------------------------ */
@@ -1174,6 +1249,8 @@ main (int   argc,
   g_test_add_func ("/engine/quant/block/iq4_nl", test_block_iq4_nl);
   g_test_add_func ("/engine/quant/block/iq4_xs", test_block_iq4_xs);
   g_test_add_func ("/engine/quant/coverage", test_coverage);
+  g_test_add_func ("/engine/quant/quantize/q4_0-exact", test_quantize_q4_0_exact);
+  g_test_add_func ("/engine/quant/quantize/activations", test_quantize_activations);
   g_test_add_func ("/engine/quant/round-trip/gaussian", test_round_trip_gaussian);
   g_test_add_func ("/engine/quant/round-trip/one-sign", test_round_trip_one_sign);
   g_test_add_func ("/engine/quant/round-trip/zeros", test_round_trip_zeros);
