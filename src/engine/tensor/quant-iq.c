@@ -34,19 +34,10 @@ nearest_level (float v)
 static float
 fit_nl_scale (const float *x)
 {
-  float amax = 0.0f;
-  float max = 0.0f;
+  float max = bendi_quant_signed_absmax (x, BENDI_QK);
   float best_score = 0.0f;
   float best_scale = 0.0f;
 
-  for (int j = 0; j < BENDI_QK; j++)
-    {
-      if (amax < fabsf (x[j]))
-        {
-          amax = fabsf (x[j]);
-          max = x[j];
-        }
-    }
   if (max == 0.0f || !isfinite (max))
     return 0.0f;
 

@@ -247,25 +247,6 @@ fit_scale_min (const float *x,
   *out_min = -best_b;
 }
 
-/* The element of largest magnitude, with its sign. */
-static float
-signed_absmax (const float *x,
-               int          n)
-{
-  float amax = 0.0f;
-  float max = 0.0f;
-
-  for (int j = 0; j < n; j++)
-    {
-      if (amax < fabsf (x[j]))
-        {
-          amax = fabsf (x[j]);
-          max = x[j];
-        }
-    }
-  return max;
-}
-
 /* Fits x ≈ scale · q over @n elements, q in [-@q_neg, @q_neg - 1]. The
  * range has one more step below zero, so grids put the largest magnitude
  * near either end; each assignment gets its least-squares scale, and the
@@ -276,7 +257,7 @@ fit_scale (const float *x,
            int          q_neg)
 {
   gint8 q[32];
-  float max = signed_absmax (x, n);
+  float max = bendi_quant_signed_absmax (x, n);
   float best_score = 0.0f;
   float best_scale = 0.0f;
 
@@ -744,7 +725,7 @@ bendi_quantize_q8_k (const float *src,
   for (gint64 i = 0; i < n_blocks; i++, src += QK_K)
     {
       BendiBlockQ8_K *b = &blocks[i];
-      float max = signed_absmax (src, QK_K);
+      float max = bendi_quant_signed_absmax (src, QK_K);
       float iscale;
 
       if (max == 0.0f)

@@ -14,25 +14,6 @@
 /* ------------------------------------------------------------------------ */
 /* Helpers */
 
-/* The element of largest magnitude, with its sign; the first one on ties. */
-static float
-signed_absmax (const float *x,
-               int          n)
-{
-  float amax = 0.0f;
-  float max = 0.0f;
-
-  for (int j = 0; j < n; j++)
-    {
-      if (amax < fabsf (x[j]))
-        {
-          amax = fabsf (x[j]);
-          max = x[j];
-        }
-    }
-  return max;
-}
-
 static float
 absmax (const float *x,
         int          n)
@@ -65,7 +46,7 @@ round_away_clamp_127 (float v)
   float a;
   int t;
 
-  if (v != v)
+  if (isnan (v))
     return 0;
   a = MIN (fabsf (v), 127.0f);
   t = (int) a;
@@ -124,7 +105,7 @@ bendi_quantize_q4_0 (const float *src,
     {
       BendiBlockQ4_0 *b = &blocks[i];
       /* The largest magnitude maps to -8, the end of the range with room. */
-      float d = signed_absmax (src, BENDI_QK) / -8.0f;
+      float d = bendi_quant_signed_absmax (src, BENDI_QK) / -8.0f;
       float id = d != 0.0f ? 1.0f / d : 0.0f;
 
       b->d = bendi_quant_store_fp16 (d);
@@ -162,8 +143,8 @@ bendi_dequantize_q4_1 (const void *src,
     }
 }
 
-/* The block's minimum and maximum; ggml's starting values, so an all-NaN
- * block gives the same d = inf as there. */
+/* The block's minimum and maximum, found as ggml finds them (NaN elements
+ * are passed over). */
 static void
 min_max (const float *x,
          int          n,
@@ -265,7 +246,7 @@ bendi_quantize_q5_0 (const float *src,
   for (gint64 i = 0; i < n_blocks; i++, src += BENDI_QK)
     {
       BendiBlockQ5_0 *b = &blocks[i];
-      float d = signed_absmax (src, BENDI_QK) / -16.0f;
+      float d = bendi_quant_signed_absmax (src, BENDI_QK) / -16.0f;
       float id = d != 0.0f ? 1.0f / d : 0.0f;
       int q[BENDI_QK];
 

@@ -54,6 +54,27 @@ bendi_quant_store_fp16 (float f)
   return GUINT16_TO_LE (bendi_fp32_to_fp16 (f));
 }
 
+/* The element of largest magnitude, with its sign; the first one on ties,
+ * as ggml picks it (its sign decides which end of a grid it takes). NaN
+ * elements are passed over. */
+static inline float
+bendi_quant_signed_absmax (const float *x,
+                           int          n)
+{
+  float amax = 0.0f;
+  float max = 0.0f;
+
+  for (int j = 0; j < n; j++)
+    {
+      if (amax < fabsf (x[j]))
+        {
+          amax = fabsf (x[j]);
+          max = x[j];
+        }
+    }
+  return max;
+}
+
 /* Stores the scale d = @max / @top that gives the largest sub-block scale,
  * @max, the integer @top. Below 2^-14 halves lose bits, and rounding d to
  * the nearest one can make @max / d overflow the integer range (or d
