@@ -17,10 +17,21 @@ typedef struct {
 
 /* The features of this processor that the OS has enabled, minus any that
  * the BENDI_CPU_DISABLE environment variable names ("avx512,avx2"), so
- * every kernel can be tested on one machine. */
+ * every kernel can be tested on one machine. Disabling a feature also
+ * disables those built on it: "avx2" leaves only the portable kernels. */
 const BendiCpuFeatures *bendi_cpu_features_get (void);
 
 /* "AVX-512 VNNI", "AVX2", "generic"...: the best kernel family in use. */
 const char *bendi_cpu_features_describe (const BendiCpuFeatures *features);
+
+/* For tests: makes bendi_cpu_features_get () return @features (which must
+ * be a subset of what the processor has) until called again; %NULL goes
+ * back to the detected features. Kernels are chosen again at the next
+ * call into them. Not thread-safe: call it while no kernel runs. */
+void bendi_cpu_features_override (const BendiCpuFeatures *features);
+
+/* Applies a BENDI_CPU_DISABLE-style list ("avx512,avx_vnni") to @features. */
+void bendi_cpu_features_disable (BendiCpuFeatures *features,
+                                 const char       *names);
 
 G_END_DECLS

@@ -24,6 +24,10 @@ void             bendi_thread_pool_run       (BendiThreadPool  *self,
                                               BendiParallelFunc func,
                                               gpointer          data);
 
+/* Called by every share of a running loop: returns when all shares have
+ * reached it, and what each wrote before is then visible to all. */
+void             bendi_thread_pool_barrier   (BendiThreadPool  *self);
+
 /* Splits @n items into @nth near-equal ranges; share @ith is [*start, *end). */
 static inline void
 bendi_split_range (gint64  n,

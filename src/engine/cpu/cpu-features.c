@@ -1,0 +1,162 @@
+/* SPDX-License-Identifier: MIT */
+/* CPUID and XGETBV probing: a feature counts only when the OS saves its registers. */
+#include "cpu/cpu-features.h"
+
+#include <string.h>
+
+#include "cpu/kernels.h"
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <cpuid.h>
+#define BENDI_X86 1
+#endif
+
+static BendiCpuFeatures detected;
+static BendiCpuFeatures overridden;
+static const BendiCpuFeatures *current;
+static volatile guint serial = 1;
+
+#ifdef BENDI_X86
+static guint64
+read_xcr0 (void)
+{
+  guint32 eax, edx;
+
+  /* XGETBV with ECX = 0 reads XCR0, the register states the OS saves. */
+  __asm__ volatile ("xgetbv" : "=a" (eax), "=d" (edx) : "c" (0));
+  return ((guint64) edx << 32) | eax;
+}
+
+static void
+detect_x86 (BendiCpuFeatures *features)
+{
+  guint32 eax, ebx, ecx, edx;
+  guint32 max_leaf;
+  guint64 xcr0 = 0;
+  gboolean os_avx, os_avx512;
+  gboolean avx, fma, f16c;
+
+  if (!__get_cpuid (0, &max_leaf, &ebx, &ecx, &edx) || max_leaf < 7)
+    return;
+
+  __cpuid (1, eax, ebx, ecx, edx);
+  fma = (ecx >> 12) & 1;
+  avx = (ecx >> 28) & 1;
+  f16c = (ecx >> 29) & 1;
+  if ((ecx >> 27) & 1)                  /* OSXSAVE: XGETBV is usable */
+    xcr0 = read_xcr0 ();
+  os_avx = (xcr0 & 0x6) == 0x6;         /* SSE and AVX state */
+  os_avx512 = (xcr0 & 0xe6) == 0xe6;    /* plus opmask and both ZMM halves */
+
+  __cpuid_count (7, 0, eax, ebx, ecx, edx);
+  features->avx2 = os_avx && avx && fma && f16c && ((ebx >> 5) & 1);
+  features->avx512 = os_avx512 && features->avx2 &&
+                     ((ebx >> 16) & 1) &&   /* F */
+                     ((ebx >> 17) & 1) &&   /* DQ */
+                     ((ebx >> 30) & 1) &&   /* BW */
+                     ((ebx >> 31) & 1);     /* VL */
+  features->avx512_vnni = features->avx512 && ((ecx >> 11) & 1);
+
+  __cpuid_count (7, 1, eax, ebx, ecx, edx);
+  features->avx_vnni = features->avx2 && ((eax >> 4) & 1);
+  features->avx512_bf16 = features->avx512 && ((eax >> 5) & 1);
+}
+#endif
+
+static void
+detect (BendiCpuFeatures *features)
+{
+  memset (features, 0, sizeof *features);
+#ifdef BENDI_X86
+  detect_x86 (features);
+#elif defined(__aarch64__) && defined(__ARM_NEON)
+  features->neon = TRUE;
+#endif
+}
+
+void
+bendi_cpu_features_disable (BendiCpuFeatures *features,
+                            const char       *names)
+{
+  g_auto (GStrv) list = NULL;
+
+  if (names == NULL)
+    return;
+  list = g_strsplit_set (names, ", ", -1);
+  for (gsize i = 0; list[i] != NULL; i++)
+    {
+      const char *name = list[i];
+
+      /* Each name takes away its feature and everything that needs it. */
+      if (g_ascii_strcasecmp (name, "all") == 0 || g_ascii_strcasecmp (name, "simd") == 0)
+        memset (features, 0, sizeof *features);
+      else if (g_ascii_strcasecmp (name, "avx2") == 0)
+        features->avx2 = features->avx_vnni = features->avx512 =
+          features->avx512_vnni = features->avx512_bf16 = FALSE;
+      else if (g_ascii_strcasecmp (name, "avx_vnni") == 0 || g_ascii_strcasecmp (name, "avxvnni") == 0)
+        features->avx_vnni = FALSE;
+      else if (g_ascii_strcasecmp (name, "avx512") == 0)
+        features->avx512 = features->avx512_vnni = features->avx512_bf16 = FALSE;
+      else if (g_ascii_strcasecmp (name, "avx512_vnni") == 0 || g_ascii_strcasecmp (name, "avx512vnni") == 0)
+        features->avx512_vnni = FALSE;
+      else if (g_ascii_strcasecmp (name, "avx512_bf16") == 0 || g_ascii_strcasecmp (name, "avx512bf16") == 0)
+        features->avx512_bf16 = FALSE;
+      else if (g_ascii_strcasecmp (name, "neon") == 0)
+        features->neon = FALSE;
+    }
+}
+
+const BendiCpuFeatures *
+bendi_cpu_features_get (void)
+{
+  static gsize initialized = 0;
+
+  if (g_once_init_enter (&initialized))
+    {
+      detect (&detected);
+      bendi_cpu_features_disable (&detected, g_getenv ("BENDI_CPU_DISABLE"));
+      g_once_init_leave (&initialized, 1);
+    }
+  return current != NULL ? current : &detected;
+}
+
+void
+bendi_cpu_features_override (const BendiCpuFeatures *features)
+{
+  const BendiCpuFeatures *real = &detected;
+
+  bendi_cpu_features_get ();   /* detects, once */
+  serial++;
+  if (features == NULL)
+    {
+      current = NULL;
+      return;
+    }
+  /* Never claim what the processor lacks: the kernels would fault. */
+  overridden.avx2 = features->avx2 && real->avx2;
+  overridden.avx_vnni = features->avx_vnni && real->avx_vnni;
+  overridden.avx512 = features->avx512 && real->avx512;
+  overridden.avx512_vnni = features->avx512_vnni && real->avx512_vnni;
+  overridden.avx512_bf16 = features->avx512_bf16 && real->avx512_bf16;
+  overridden.neon = features->neon && real->neon;
+  current = &overridden;
+}
+
+guint
+bendi_cpu_features_serial (void)
+{
+  return serial;
+}
+
+const char *
+bendi_cpu_features_describe (const BendiCpuFeatures *features)
+{
+  /* AVX-512 without VNNI runs the AVX2 kernels. */
+  if (features->avx512 && features->avx512_vnni)
+    return "AVX-512 VNNI";
+  if (features->avx2 && features->avx_vnni)
+    return "AVX2 VNNI";
+  if (features->avx2)
+    return "AVX2";
+  return "generic";
+}

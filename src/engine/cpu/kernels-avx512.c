@@ -1,0 +1,729 @@
+/* SPDX-License-Identifier: MIT */
+/* AVX-512 kernels (F, BW, DQ, VL and VNNI). The int8 products use VPDPBUSD:
+ * unsigned weight bytes times signed activation bytes, four per 32-bit lane.
+ * Weights that are signed get an offset that makes them unsigned; the
+ * activations' quantiser stores -offset·Σq per block, which starts the sum. */
+#include "cpu/kernels.h"
+
+#include <immintrin.h>
+#include <string.h>
+
+#define ALWAYS_INLINE inline __attribute__ ((always_inline))
+
+/* Tokens per tile of the interleaved products: 16 rows × TILE_TOKENS
+ * accumulators stay in registers while a group's block is reused. */
+#define TILE_TOKENS 8
+/* Groups per panel: their weights stay in L2 while every token passes. */
+#define PANEL_GROUPS 4
+
+static ALWAYS_INLINE __m512i
+dpbusd (__m512i acc,
+        __m512i u8,
+        __m512i s8)
+{
+  return _mm512_dpbusd_epi32 (acc, u8, s8);
+}
+
+static ALWAYS_INLINE __m256i
+dpbusd256 (__m256i acc,
+           __m256i u8,
+           __m256i s8)
+{
+  return _mm256_dpbusd_epi32 (acc, u8, s8);
+}
+
+static ALWAYS_INLINE __m512i
+broadcast_u32 (const void *p)
+{
+  guint32 v;
+
+  memcpy (&v, p, 4);
+  return _mm512_set1_epi32 ((int) v);
+}
+
+static ALWAYS_INLINE float
+hsum256 (__m256 v)
+{
+  __m128 s = _mm_add_ps (_mm256_castps256_ps128 (v), _mm256_extractf128_ps (v, 1));
+
+  s = _mm_add_ps (s, _mm_movehl_ps (s, s));
+  s = _mm_add_ss (s, _mm_movehdup_ps (s));
+  return _mm_cvtss_f32 (s);
+}
+
+static ALWAYS_INLINE float
+fp16_round (float x)
+{
+  return _cvtsh_ss (_cvtss_sh (x, _MM_FROUND_TO_NEAREST_INT));
+}
+
+/* |magnitude| with the sign of @sign. */
+static ALWAYS_INLINE __m512
+copysign_ps (__m512 magnitude,
+             __m512 sign)
+{
+  /* (sign & 0x80000000) | magnitude */
+  return _mm512_castsi512_ps (_mm512_ternarylogic_epi32 (_mm512_set1_epi32 ((int) 0x80000000u),
+                                                         _mm512_castps_si512 (sign),
+                                                         _mm512_castps_si512 (magnitude), 0xea));
+}
+
+/* ------------------------------------------------------------------------ */
+/* Activation quantisers: the same arithmetic as the portable ones. */
+
+static void
+quantize_q8_01 (const BendiActs    *acts,
+                const BendiActsOut *out,
+                const float        *in,
+                gint64              t0,
+                gint64              t1)
+{
+  const __m512 just_below_half = _mm512_set1_ps (0.49999997f);
+
+  for (gint64 t = t0; t < t1; t++)
+    for (gint64 b = 0; b < acts->n_blocks; b++)
+      {
+        const float *x = in + t * acts->n_cols + b * BENDI_QK;
+        gint8 *q = (gint8 *) (out->values + t * acts->stride) + b * BENDI_QK;
+        gint64 i = t * acts->n_blocks + b;
+        __m512 x0 = _mm512_loadu_ps (x), x1 = _mm512_loadu_ps (x + 16);
+        float amax = _mm512_reduce_max_ps (_mm512_max_ps (_mm512_abs_ps (x0), _mm512_abs_ps (x1)));
+        float d = amax / 127;
+        __m512 id = _mm512_set1_ps (d != 0 ? 1.0f / d : 0.0f);
+        __m512 v0 = _mm512_mul_ps (x0, id), v1 = _mm512_mul_ps (x1, id);
+        __m512i q0, q1;
+        int sum;
+
+        /* roundf: add ±(0.5 - ulp) and truncate, exact for |v| <= 127. */
+        v0 = _mm512_add_ps (v0, copysign_ps (just_below_half, v0));
+        v1 = _mm512_add_ps (v1, copysign_ps (just_below_half, v1));
+        q0 = _mm512_cvttps_epi32 (v0);
+        q1 = _mm512_cvttps_epi32 (v1);
+        _mm_storeu_si128 ((__m128i *) q, _mm512_cvtsepi32_epi8 (q0));
+        _mm_storeu_si128 ((__m128i *) (q + 16), _mm512_cvtsepi32_epi8 (q1));
+        sum = _mm512_reduce_add_epi32 (_mm512_add_epi32 (q0, q1));
+        out->d[i] = fp16_round (d);
+        if (acts->kind == BENDI_ACT_Q8_1)
+          {
+            out->sums[i] = sum;
+            out->s[i] = fp16_round ((float) sum * d);
+          }
+        else
+          out->sums[i] = -acts->bias * sum;
+      }
+}
+
+/* F16 and BF16 activations are kept as floats that the rounding left
+ * exactly representable, so the products need no conversion. */
+static void
+quantize_f16 (const BendiActs    *acts,
+              const BendiActsOut *out,
+              const float        *in,
+              gint64              t0,
+              gint64              t1)
+{
+  for (gint64 t = t0; t < t1; t++)
+    {
+      const float *x = in + t * acts->n_cols;
+      float *y = (float *) (out->values + t * acts->stride);
+      gint64 i = 0;
+
+      for (; i + 16 <= acts->n_cols; i += 16)
+        {
+          __m256i h = _mm512_cvtps_ph (_mm512_loadu_ps (x + i), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+
+          _mm512_storeu_ps (y + i, _mm512_cvtph_ps (h));
+        }
+      for (; i < acts->n_cols; i++)
+        y[i] = bendi_fp16_to_fp32 (bendi_fp32_to_fp16 (x[i]));
+    }
+}
+
+/* ------------------------------------------------------------------------ */
+/* Interleaved groups (see interleave.c): 16 rows × TILE_TOKENS tokens per
+ * tile. A block's 32 quants of all 16 rows are eight registers, register j
+ * holding elements 4j .. 4j + 3 of each row, so one VPDPBUSD with the
+ * token's 4 activation bytes at 4j broadcast adds them to all 16 rows. */
+
+typedef enum {
+  GROUP_Q4_0,
+  GROUP_IQ4_NL,
+  GROUP_Q8_0,
+} GroupKind;
+
+static ALWAYS_INLINE void
+group_block_load (GroupKind     kind,
+                  const guint8 *chunks,
+                  __m512i       w[8])
+{
+  const __m512i low_mask = _mm512_set1_epi8 (0x0f);
+
+  if (kind == GROUP_Q8_0)
+    {
+      for (int j = 0; j < 8; j++)
+        w[j] = _mm512_loadu_si512 (chunks + 64 * j);
+      return;
+    }
+  for (int p = 0; p < 4; p++)
+    {
+      __m512i packed = _mm512_loadu_si512 (chunks + 64 * p);
+
+      w[p] = _mm512_and_si512 (packed, low_mask);                           /* elements 4p.. */
+      w[p + 4] = _mm512_and_si512 (_mm512_srli_epi16 (packed, 4), low_mask); /* elements 16 + 4p.. */
+      if (kind == GROUP_IQ4_NL)
+        {
+          /* The 16 levels, offset by 128 so they are unsigned bytes. */
+          const __m512i levels = _mm512_broadcast_i32x4 (_mm_setr_epi8 (
+            1, 24, 45, 63, 79, 93, 106, 118, (char) 129, (char) 141, (char) 153,
+            (char) 166, (char) 181, (char) 197, (char) 217, (char) 241));
+
+          w[p] = _mm512_shuffle_epi8 (levels, w[p]);
+          w[p + 4] = _mm512_shuffle_epi8 (levels, w[p + 4]);
+        }
+    }
+}
+
+static ALWAYS_INLINE void
+group_tile (GroupKind        kind,
+            const guint8    *group,
+            const BendiActs *a,
+            gint64           t0,
+            int              n_tokens,
+            float           *out,
+            gint64           ld_out)
+{
+  const gint64 nb = a->n_blocks;
+  const gsize quant_bytes = kind == GROUP_Q8_0 ? 512 : 256;
+  const guint8 *quants = group + nb * 32;
+  const gint8 *y = (const gint8 *) a->values + t0 * a->stride;
+  const float *d = a->d + t0 * nb;
+  const gint32 *sums = a->sums + t0 * nb;
+  __m512 acc[TILE_TOKENS];
+
+  for (int t = 0; t < n_tokens; t++)
+    acc[t] = _mm512_setzero_ps ();
+
+  for (gint64 b = 0; b < nb; b++)
+    {
+      __m512i w[8];
+      __m512 dw = _mm512_cvtph_ps (_mm256_loadu_si256 ((const __m256i *) (group + b * 32)));
+
+      group_block_load (kind, quants + b * quant_bytes, w);
+#pragma GCC unroll 8
+      for (int t = 0; t < n_tokens; t++)
+        {
+          const gint8 *yb = y + t * a->stride + b * BENDI_QK;
+          __m512i s = _mm512_set1_epi32 (sums[t * nb + b]);
+
+#pragma GCC unroll 8
+          for (int j = 0; j < 8; j++)
+            s = dpbusd (s, w[j], broadcast_u32 (yb + 4 * j));
+          acc[t] = _mm512_fmadd_ps (_mm512_cvtepi32_ps (s),
+                                    _mm512_mul_ps (dw, _mm512_set1_ps (d[t * nb + b])), acc[t]);
+        }
+    }
+
+  for (int t = 0; t < n_tokens; t++)
+    _mm512_storeu_ps (out + (t0 + t) * ld_out, acc[t]);
+}
+
+/* One token: two independent sums per block keep both VPDPBUSD ports
+ * busy, and the next blocks' loads are already in flight. */
+static ALWAYS_INLINE void
+group_gemv (GroupKind        kind,
+            const guint8    *group,
+            const BendiActs *a,
+            float           *out)
+{
+  const gint64 nb = a->n_blocks;
+  const gsize quant_bytes = kind == GROUP_Q8_0 ? 512 : 256;
+  const guint8 *quants = group + nb * 32;
+  const gint8 *y = a->values;
+  __m512 acc0 = _mm512_setzero_ps (), acc1 = _mm512_setzero_ps ();
+
+  for (gint64 b = 0; b < nb; b++)
+    {
+      __m512i w[8];
+      __m512 dw = _mm512_cvtph_ps (_mm256_loadu_si256 ((const __m256i *) (group + b * 32)));
+      const gint8 *yb = y + b * BENDI_QK;
+      __m512i s0 = _mm512_set1_epi32 (a->sums[b]), s1 = _mm512_setzero_si512 ();
+      __m512 scale = _mm512_mul_ps (dw, _mm512_set1_ps (a->d[b]));
+
+      group_block_load (kind, quants + b * quant_bytes, w);
+      for (int j = 0; j < 8; j += 2)
+        {
+          s0 = dpbusd (s0, w[j], broadcast_u32 (yb + 4 * j));
+          s1 = dpbusd (s1, w[j + 1], broadcast_u32 (yb + 4 * j + 4));
+        }
+      if (b & 1)
+        acc1 = _mm512_fmadd_ps (_mm512_cvtepi32_ps (_mm512_add_epi32 (s0, s1)), scale, acc1);
+      else
+        acc0 = _mm512_fmadd_ps (_mm512_cvtepi32_ps (_mm512_add_epi32 (s0, s1)), scale, acc0);
+    }
+  _mm512_storeu_ps (out, _mm512_add_ps (acc0, acc1));
+}
+
+static ALWAYS_INLINE void
+gemm_groups (GroupKind          kind,
+             const BendiMatrix *w,
+             gint64             r0,
+             gint64             r1,
+             const BendiActs   *a,
+             float             *out,
+             gint64             ld_out)
+{
+  const guint8 *data = w->data;
+
+  if (a->n_tokens == 1)
+    {
+      for (gint64 r = r0; r < r1; r += BENDI_INTERLEAVE)
+        group_gemv (kind, data + r * w->row_bytes, a, out + r);
+      return;
+    }
+
+  for (gint64 p0 = r0; p0 < r1; p0 += PANEL_GROUPS * BENDI_INTERLEAVE)
+    {
+      gint64 p1 = MIN (r1, p0 + PANEL_GROUPS * BENDI_INTERLEAVE);
+
+      for (gint64 t = 0; t < a->n_tokens; t += TILE_TOKENS)
+        {
+          int nt = (int) MIN (TILE_TOKENS, a->n_tokens - t);
+
+          for (gint64 r = p0; r < p1; r += BENDI_INTERLEAVE)
+            {
+              const guint8 *group = data + r * w->row_bytes;
+
+              /* A constant token count lets each tile's loops unroll. */
+              switch (nt)
+                {
+                case 1: group_tile (kind, group, a, t, 1, out + r, ld_out); break;
+                case 2: group_tile (kind, group, a, t, 2, out + r, ld_out); break;
+                case 3: group_tile (kind, group, a, t, 3, out + r, ld_out); break;
+                case 4: group_tile (kind, group, a, t, 4, out + r, ld_out); break;
+                case 5: group_tile (kind, group, a, t, 5, out + r, ld_out); break;
+                case 6: group_tile (kind, group, a, t, 6, out + r, ld_out); break;
+                case 7: group_tile (kind, group, a, t, 7, out + r, ld_out); break;
+                default: group_tile (kind, group, a, t, 8, out + r, ld_out); break;
+                }
+            }
+        }
+    }
+}
+
+static void
+gemm_interleaved_q4_0 (const BendiMatrix *w,
+                       gint64             r0,
+                       gint64             r1,
+                       const BendiActs   *a,
+                       float             *out,
+                       gint64             ld_out)
+{
+  gemm_groups (GROUP_Q4_0, w, r0, r1, a, out, ld_out);
+}
+
+static void
+gemm_interleaved_iq4_nl (const BendiMatrix *w,
+                         gint64             r0,
+                         gint64             r1,
+                         const BendiActs   *a,
+                         float             *out,
+                         gint64             ld_out)
+{
+  gemm_groups (GROUP_IQ4_NL, w, r0, r1, a, out, ld_out);
+}
+
+static void
+gemm_interleaved_q8_0 (const BendiMatrix *w,
+                       gint64             r0,
+                       gint64             r1,
+                       const BendiActs   *a,
+                       float             *out,
+                       gint64             ld_out)
+{
+  gemm_groups (GROUP_Q8_0, w, r0, r1, a, out, ld_out);
+}
+
+/* ------------------------------------------------------------------------ */
+/* ggml's row layout, for matrices that were not repacked and the rows
+ * after the last whole group: one row against up to 4 tokens, each block
+ * widened once to 32 unsigned bytes in a 256-bit register. */
+
+#define ROW_TOKENS 4
+
+static ALWAYS_INLINE __m256i
+row_block_q4 (const guint8 *qs)
+{
+  __m128i packed = _mm_loadu_si128 ((const __m128i *) qs);
+  __m256i both = _mm256_inserti128_si256 (_mm256_castsi128_si256 (packed), _mm_srli_epi16 (packed, 4), 1);
+
+  return _mm256_and_si256 (both, _mm256_set1_epi8 (0x0f));
+}
+
+static ALWAYS_INLINE void
+row_dot (GroupKind        kind,
+         const guint8    *row,
+         const BendiActs *a,
+         gint64           t0,
+         int              n_tokens,
+         float           *out,
+         gint64           ld_out)
+{
+  const gint64 nb = a->n_blocks;
+  const gsize block_bytes = kind == GROUP_Q8_0 ? sizeof (BendiBlockQ8_0) : sizeof (BendiBlockQ4_0);
+  const __m128i levels = _mm_setr_epi8 (1, 24, 45, 63, 79, 93, 106, 118, (char) 129, (char) 141,
+                                        (char) 153, (char) 166, (char) 181, (char) 197, (char) 217, (char) 241);
+  __m256 acc[ROW_TOKENS];
+
+  for (int t = 0; t < n_tokens; t++)
+    acc[t] = _mm256_setzero_ps ();
+
+  for (gint64 b = 0; b < nb; b++)
+    {
+      const guint8 *block = row + b * block_bytes;
+      BendiFp16 dw_bits;
+      float dw;
+      __m256i w;
+
+      memcpy (&dw_bits, block, 2);
+      dw = _cvtsh_ss (dw_bits);
+      if (kind == GROUP_Q8_0)
+        w = _mm256_xor_si256 (_mm256_loadu_si256 ((const __m256i *) (block + 2)), _mm256_set1_epi8 ((char) 0x80));
+      else
+        w = row_block_q4 (block + 2);
+      if (kind == GROUP_IQ4_NL)
+        w = _mm256_shuffle_epi8 (_mm256_broadcastsi128_si256 (levels), w);
+
+      for (int t = 0; t < n_tokens; t++)
+        {
+          gint64 i = (t0 + t) * nb + b;
+          const gint8 *yb = (const gint8 *) a->values + (t0 + t) * a->stride + b * BENDI_QK;
+          /* The correction goes in lane 0 only: the lanes are summed at the end. */
+          __m256i s = _mm256_castsi128_si256 (_mm_cvtsi32_si128 (a->sums[i]));
+
+          s = dpbusd256 (s, w, _mm256_loadu_si256 ((const __m256i *) yb));
+          acc[t] = _mm256_fmadd_ps (_mm256_cvtepi32_ps (s), _mm256_set1_ps (dw * a->d[i]), acc[t]);
+        }
+    }
+
+  for (int t = 0; t < n_tokens; t++)
+    out[(t0 + t) * ld_out] = hsum256 (acc[t]);
+}
+
+static ALWAYS_INLINE void
+gemm_rows_legacy (GroupKind          kind,
+                  const BendiMatrix *w,
+                  gint64             r0,
+                  gint64             r1,
+                  const BendiActs   *a,
+                  float             *out,
+                  gint64             ld_out)
+{
+  for (gint64 r = r0; r < r1; r++)
+    {
+      const guint8 *row = (const guint8 *) w->data + r * w->row_bytes;
+      gint64 t = 0;
+
+      for (; t + ROW_TOKENS <= a->n_tokens; t += ROW_TOKENS)
+        row_dot (kind, row, a, t, ROW_TOKENS, out + r, ld_out);
+      for (; t < a->n_tokens; t++)
+        row_dot (kind, row, a, t, 1, out + r, ld_out);
+    }
+}
+
+static void
+gemm_rows_q4_0 (const BendiMatrix *w,
+                gint64             r0,
+                gint64             r1,
+                const BendiActs   *a,
+                float             *out,
+                gint64             ld_out)
+{
+  gemm_rows_legacy (GROUP_Q4_0, w, r0, r1, a, out, ld_out);
+}
+
+static void
+gemm_rows_iq4_nl (const BendiMatrix *w,
+                  gint64             r0,
+                  gint64             r1,
+                  const BendiActs   *a,
+                  float             *out,
+                  gint64             ld_out)
+{
+  gemm_rows_legacy (GROUP_IQ4_NL, w, r0, r1, a, out, ld_out);
+}
+
+static void
+gemm_rows_q8_0 (const BendiMatrix *w,
+                gint64             r0,
+                gint64             r1,
+                const BendiActs   *a,
+                float             *out,
+                gint64             ld_out)
+{
+  gemm_rows_legacy (GROUP_Q8_0, w, r0, r1, a, out, ld_out);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Float weights: FLOAT_ROWS rows × FLOAT_TOKENS tokens of dot products,
+ * 16 columns at a time. F16 and BF16 rows are widened as they are loaded;
+ * the activations are already floats (rounded to the weights' precision). */
+
+#define FLOAT_ROWS 4
+#define FLOAT_TOKENS 6
+
+typedef enum {
+  FLOAT_F32,
+  FLOAT_F16,
+  FLOAT_BF16,
+} FloatKind;
+
+static ALWAYS_INLINE __m512
+float_load (FloatKind     kind,
+            const guint8 *row,
+            gint64        c)
+{
+  switch (kind)
+    {
+    case FLOAT_F16:
+      return _mm512_cvtph_ps (_mm256_loadu_si256 ((const __m256i *) (row + 2 * c)));
+    case FLOAT_BF16:
+      return _mm512_castsi512_ps (_mm512_slli_epi32 (
+        _mm512_cvtepu16_epi32 (_mm256_loadu_si256 ((const __m256i *) (row + 2 * c))), 16));
+    case FLOAT_F32:
+    default:
+      return _mm512_loadu_ps ((const float *) row + c);
+    }
+}
+
+static ALWAYS_INLINE float
+float_scalar (FloatKind     kind,
+              const guint8 *row,
+              gint64        c)
+{
+  guint16 bits;
+
+  if (kind == FLOAT_F32)
+    return ((const float *) row)[c];
+  memcpy (&bits, row + 2 * c, 2);
+  return kind == FLOAT_F16 ? bendi_fp16_to_fp32 (bits) : bendi_bf16_to_fp32 (bits);
+}
+
+static ALWAYS_INLINE void
+float_tile (FloatKind        kind,
+            const guint8    *rows,
+            gsize            row_bytes,
+            int              n_rows,
+            const BendiActs *a,
+            gint64           t0,
+            int              n_tokens,
+            float           *out,
+            gint64           ld_out)
+{
+  const gint64 n = a->n_cols;
+  const gint64 n_vec = n - n % 16;
+  __m512 acc[FLOAT_ROWS][FLOAT_TOKENS];
+
+  for (int r = 0; r < n_rows; r++)
+    for (int t = 0; t < n_tokens; t++)
+      acc[r][t] = _mm512_setzero_ps ();
+
+  for (gint64 c = 0; c < n_vec; c += 16)
+    {
+      __m512 w[FLOAT_ROWS];
+
+      for (int r = 0; r < n_rows; r++)
+        w[r] = float_load (kind, rows + r * row_bytes, c);
+      for (int t = 0; t < n_tokens; t++)
+        {
+          __m512 x = _mm512_loadu_ps ((const float *) ((const guint8 *) a->values + (t0 + t) * a->stride) + c);
+
+          for (int r = 0; r < n_rows; r++)
+            acc[r][t] = _mm512_fmadd_ps (w[r], x, acc[r][t]);
+        }
+    }
+
+  for (int r = 0; r < n_rows; r++)
+    for (int t = 0; t < n_tokens; t++)
+      {
+        const float *x = (const float *) ((const guint8 *) a->values + (t0 + t) * a->stride);
+        float sum = _mm512_reduce_add_ps (acc[r][t]);
+
+        for (gint64 c = n_vec; c < n; c++)
+          sum += float_scalar (kind, rows + r * row_bytes, c) * x[c];
+        out[(t0 + t) * ld_out + r] = sum;
+      }
+}
+
+static ALWAYS_INLINE void
+gemm_float (FloatKind          kind,
+            const BendiMatrix *w,
+            gint64             r0,
+            gint64             r1,
+            const BendiActs   *a,
+            float             *out,
+            gint64             ld_out)
+{
+  for (gint64 r = r0; r < r1; r += FLOAT_ROWS)
+    {
+      const guint8 *rows = (const guint8 *) w->data + r * w->row_bytes;
+      int nr = (int) MIN (FLOAT_ROWS, r1 - r);
+      gint64 t = 0;
+
+      if (nr == FLOAT_ROWS)
+        {
+          for (; t + FLOAT_TOKENS <= a->n_tokens; t += FLOAT_TOKENS)
+            float_tile (kind, rows, w->row_bytes, FLOAT_ROWS, a, t, FLOAT_TOKENS, out + r, ld_out);
+          for (; t < a->n_tokens; t++)
+            float_tile (kind, rows, w->row_bytes, FLOAT_ROWS, a, t, 1, out + r, ld_out);
+        }
+      else
+        for (int i = 0; i < nr; i++)
+          for (t = 0; t < a->n_tokens; t++)
+            float_tile (kind, rows + i * w->row_bytes, w->row_bytes, 1, a, t, 1, out + r + i, ld_out);
+    }
+}
+
+static void
+gemm_rows_f32 (const BendiMatrix *w,
+               gint64             r0,
+               gint64             r1,
+               const BendiActs   *a,
+               float             *out,
+               gint64             ld_out)
+{
+  gemm_float (FLOAT_F32, w, r0, r1, a, out, ld_out);
+}
+
+static void
+gemm_rows_f16 (const BendiMatrix *w,
+               gint64             r0,
+               gint64             r1,
+               const BendiActs   *a,
+               float             *out,
+               gint64             ld_out)
+{
+  gemm_float (FLOAT_F16, w, r0, r1, a, out, ld_out);
+}
+
+static void
+gemm_rows_bf16 (const BendiMatrix *w,
+                gint64             r0,
+                gint64             r1,
+                const BendiActs   *a,
+                float             *out,
+                gint64             ld_out)
+{
+  gemm_float (FLOAT_BF16, w, r0, r1, a, out, ld_out);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Vector helpers. */
+
+static void
+fp16_to_fp32 (float           *out,
+              const BendiFp16 *in,
+              gint64           n)
+{
+  gint64 i = 0;
+
+  for (; i + 16 <= n; i += 16)
+    _mm512_storeu_ps (out + i, _mm512_cvtph_ps (_mm256_loadu_si256 ((const __m256i *) (in + i))));
+  if (i < n)
+    {
+      __mmask16 m = (__mmask16) ((1u << (n - i)) - 1);
+
+      _mm512_mask_storeu_ps (out + i, m, _mm512_cvtph_ps (_mm256_maskz_loadu_epi16 (m, in + i)));
+    }
+}
+
+static void
+fp32_to_fp16 (BendiFp16   *out,
+              const float *in,
+              gint64       n)
+{
+  gint64 i = 0;
+
+  for (; i + 16 <= n; i += 16)
+    _mm256_storeu_si256 ((__m256i *) (out + i),
+                         _mm512_cvtps_ph (_mm512_loadu_ps (in + i), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
+  if (i < n)
+    {
+      __mmask16 m = (__mmask16) ((1u << (n - i)) - 1);
+
+      _mm256_mask_storeu_epi16 (out + i, m,
+                                _mm512_cvtps_ph (_mm512_maskz_loadu_ps (m, in + i),
+                                                 _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
+    }
+}
+
+static float
+dot_f16_f32 (const BendiFp16 *a,
+             const float     *b,
+             gint64           n)
+{
+  __m512 acc0 = _mm512_setzero_ps (), acc1 = _mm512_setzero_ps ();
+  gint64 i = 0;
+
+  for (; i + 32 <= n; i += 32)
+    {
+      acc0 = _mm512_fmadd_ps (_mm512_cvtph_ps (_mm256_loadu_si256 ((const __m256i *) (a + i))),
+                              _mm512_loadu_ps (b + i), acc0);
+      acc1 = _mm512_fmadd_ps (_mm512_cvtph_ps (_mm256_loadu_si256 ((const __m256i *) (a + i + 16))),
+                              _mm512_loadu_ps (b + i + 16), acc1);
+    }
+  for (; i < n; i += 16)
+    {
+      __mmask16 m = n - i >= 16 ? 0xffff : (__mmask16) ((1u << (n - i)) - 1);
+
+      acc0 = _mm512_fmadd_ps (_mm512_cvtph_ps (_mm256_maskz_loadu_epi16 (m, a + i)),
+                              _mm512_maskz_loadu_ps (m, b + i), acc0);
+    }
+  return _mm512_reduce_add_ps (_mm512_add_ps (acc0, acc1));
+}
+
+static void
+mad_f16 (float           *y,
+         const BendiFp16 *x,
+         float            a,
+         gint64           n)
+{
+  __m512 va = _mm512_set1_ps (a);
+  gint64 i = 0;
+
+  for (; i + 16 <= n; i += 16)
+    _mm512_storeu_ps (y + i, _mm512_fmadd_ps (_mm512_cvtph_ps (_mm256_loadu_si256 ((const __m256i *) (x + i))),
+                                              va, _mm512_loadu_ps (y + i)));
+  if (i < n)
+    {
+      __mmask16 m = (__mmask16) ((1u << (n - i)) - 1);
+
+      _mm512_mask_storeu_ps (y + i, m,
+                             _mm512_fmadd_ps (_mm512_cvtph_ps (_mm256_maskz_loadu_epi16 (m, x + i)), va,
+                                              _mm512_maskz_loadu_ps (m, y + i)));
+    }
+}
+
+void
+bendi_kernels_init_avx512_vnni (BendiCpuKernels *table)
+{
+  bendi_kernels_init_generic (table);
+  table->name = "AVX-512 VNNI";
+  table->quantize[BENDI_ACT_Q8_0] = quantize_q8_01;
+  table->quantize[BENDI_ACT_Q8_1] = quantize_q8_01;
+  table->quantize[BENDI_ACT_F16] = quantize_f16;
+
+  table->gemm_rows[BENDI_TENSOR_TYPE_F32] = gemm_rows_f32;
+  table->gemm_rows[BENDI_TENSOR_TYPE_F16] = gemm_rows_f16;
+  table->gemm_rows[BENDI_TENSOR_TYPE_BF16] = gemm_rows_bf16;
+  table->gemm_rows[BENDI_TENSOR_TYPE_Q4_0] = gemm_rows_q4_0;
+  table->gemm_rows[BENDI_TENSOR_TYPE_IQ4_NL] = gemm_rows_iq4_nl;
+  table->gemm_rows[BENDI_TENSOR_TYPE_Q8_0] = gemm_rows_q8_0;
+  table->gemm_interleaved[BENDI_TENSOR_TYPE_Q4_0] = gemm_interleaved_q4_0;
+  table->gemm_interleaved[BENDI_TENSOR_TYPE_IQ4_NL] = gemm_interleaved_iq4_nl;
+  table->gemm_interleaved[BENDI_TENSOR_TYPE_Q8_0] = gemm_interleaved_q8_0;
+
+  table->fp16_to_fp32 = fp16_to_fp32;
+  table->fp32_to_fp16 = fp32_to_fp16;
+  table->dot_f16_f32 = dot_f16_f32;
+  table->mad_f16 = mad_f16;
+}

@@ -1,0 +1,160 @@
+/* SPDX-License-Identifier: MIT */
+/* The kernel tables behind bendi_matmul and the vector helpers: one table per
+ * instruction-set family, filled by its own file and chosen at run time. */
+#pragma once
+
+#include <glib.h>
+
+#include "cpu/matmul.h"
+#include "tensor/fp16.h"
+#include "tensor/quant-blocks.h"
+
+G_BEGIN_DECLS
+
+/* Rows per interleaved group: one 512-bit register holds one 32-bit lane per
+ * row, so one instruction works on all of a group's rows. */
+#define BENDI_INTERLEAVE 16
+
+/* How activations are rounded before the product, as llama.cpp pairs them
+ * with each weight type. */
+typedef enum {
+  BENDI_ACT_F32,     /* used as given */
+  BENDI_ACT_F16,     /* rounded to half precision (kept as floats), for F16 weights */
+  BENDI_ACT_BF16,    /* rounded to bfloat16 (kept as floats), for BF16 weights */
+  BENDI_ACT_Q8_0,    /* blocks of 32: int8 and a half-precision scale */
+  BENDI_ACT_Q8_1,    /* as Q8_0, plus d·Σq for the weights' minimum */
+  BENDI_ACT_Q8_K,    /* blocks of 256: int8, a float scale, sums of 16 */
+  BENDI_ACT_COUNT,
+} BendiActKind;
+
+/* Quantised activations, n_tokens rows, in planar form so SIMD kernels can
+ * broadcast scales and quants without converting them. */
+typedef struct {
+  BendiActKind kind;
+  gint64       n_cols;
+  gint64       n_tokens;
+  gint64       n_blocks;   /* per token; 0 for the float kinds */
+  gsize        stride;     /* bytes from one token's values to the next */
+  const void  *values;     /* int8 quants, or floats */
+  const float *d;          /* [t * n_blocks + b]: the block's scale, as ggml stores it */
+  const gint32 *sums;      /* Q8_0: -bias · Σq per block; Q8_1: Σq */
+  const float *s;          /* Q8_1: d·Σq rounded to half precision, as ggml stores it */
+  const gint16 *bsums;     /* Q8_K: [(t * n_blocks + b) * 16 + j], sums of 16 quants */
+  int          bias;       /* Q8_0: what the weights' unsigned quants are offset by */
+} BendiActs;
+
+/* Writable view of the same, for the quantisers. */
+typedef struct {
+  guint8 *values;
+  float  *d;
+  gint32 *sums;
+  float  *s;
+  gint16 *bsums;
+} BendiActsOut;
+
+/* Quantises tokens [t0, t1) of @in (n_cols floats per token) into @out with
+ * the layout of @acts. */
+typedef void (*BendiActQuantizeFunc) (const BendiActs    *acts,
+                                   const BendiActsOut *out,
+                                   const float        *in,
+                                   gint64              t0,
+                                   gint64              t1);
+
+/* out[t * ld_out + r] for rows [r0, r1) and all tokens of @acts. Row
+ * kernels read rows at w->data + r * row_bytes; interleaved kernels get
+ * whole groups (r0, r1 multiples of BENDI_INTERLEAVE). */
+typedef void (*BendiGemmFunc) (const BendiMatrix *w,
+                               gint64             r0,
+                               gint64             r1,
+                               const BendiActs   *acts,
+                               float             *out,
+                               gint64             ld_out);
+
+typedef struct {
+  const char       *name;
+  BendiActQuantizeFunc quantize[BENDI_ACT_COUNT];
+  BendiGemmFunc     gemm_rows[BENDI_TENSOR_TYPE_COUNT];
+  BendiGemmFunc     gemm_interleaved[BENDI_TENSOR_TYPE_COUNT];
+
+  /* vec-ops.h */
+  void  (*fp16_to_fp32) (float *out, const BendiFp16 *in, gint64 n);
+  void  (*fp32_to_fp16) (BendiFp16 *out, const float *in, gint64 n);
+  float (*dot_f16_f32)  (const BendiFp16 *a, const float *b, gint64 n);
+  void  (*mad_f16)      (float *y, const BendiFp16 *x, float a, gint64 n);
+} BendiCpuKernels;
+
+/* The table for the current features (bendi_cpu_features_get ()). */
+const BendiCpuKernels *bendi_cpu_kernels (void);
+
+/* Each family's table; a family copies the generic table and replaces the
+ * entries it has faster kernels for. */
+void bendi_kernels_init_generic      (BendiCpuKernels *table);
+#if defined(__x86_64__)
+void bendi_kernels_init_avx2         (BendiCpuKernels *table);
+void bendi_kernels_init_avx2_vnni    (BendiCpuKernels *table);
+void bendi_kernels_init_avx512_vnni  (BendiCpuKernels *table);
+#endif
+
+/* Bumped by bendi_cpu_features_override () so the table is chosen again. */
+guint bendi_cpu_features_serial (void);
+
+/* The activation kind llama.cpp pairs with weights of @type. */
+BendiActKind bendi_act_kind_for_type (BendiTensorType type);
+
+/* Offset that makes @type's quants unsigned in the interleaved layout
+ * (0 for types with a minimum, whose quants are unsigned already). */
+int bendi_act_bias_for_type (BendiTensorType type);
+
+/* Whether @type has an interleaved layout, and the conversions between it
+ * and ggml's rows for one group of BENDI_INTERLEAVE rows (n_cols each). */
+gboolean bendi_interleave_supported (BendiTensorType type);
+void     bendi_interleave_group     (BendiTensorType type,
+                                     gint64          n_cols,
+                                     const guint8   *rows,
+                                     guint8         *group);
+void     bendi_deinterleave_row     (BendiTensorType type,
+                                     gint64          n_cols,
+                                     const guint8   *group,
+                                     int             row_in_group,
+                                     guint8         *row);
+
+/* ------------------------------------------------------------------------ */
+/* Shared scalar helpers. */
+
+/* Rounds half away from zero, as C's roundf, for |x| < 2^22. */
+static inline int
+bendi_round_away (float x)
+{
+  return (int) (x + (x < 0 ? -0.5f : 0.5f));
+}
+
+/* Rounds half to even, as ggml's nearest_int, for |x| < 2^22. */
+static inline int
+bendi_round_even (float x)
+{
+  float shifted = x + 12582912.0f;   /* 1.5 · 2^23: the ulp becomes 1 */
+  guint32 bits = bendi_float_bits (shifted);
+
+  return (int) (bits & 0x007fffff) - 0x00400000;
+}
+
+/* The 6-bit scale and minimum of sub-block @j (0..7) of a Q4_K or Q5_K block. */
+static inline void
+bendi_k4_scale_min (int           j,
+                    const guint8 *packed,
+                    guint8       *scale,
+                    guint8       *min)
+{
+  if (j < 4)
+    {
+      *scale = packed[j] & 63;
+      *min = packed[j + 4] & 63;
+    }
+  else
+    {
+      *scale = (packed[j + 4] & 0x0f) | ((packed[j - 4] >> 6) << 4);
+      *min = (packed[j + 4] >> 4) | ((packed[j] >> 6) << 4);
+    }
+}
+
+G_END_DECLS

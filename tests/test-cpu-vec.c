@@ -1,0 +1,206 @@
+/* SPDX-License-Identifier: MIT */
+/* The vector helpers of every kernel family against scalar references. */
+#include <math.h>
+#include <string.h>
+
+#include "cpu/cpu-features.h"
+#include "cpu/vec-ops.h"
+#include "test-util.h"
+
+typedef struct {
+  const char      *name;
+  BendiCpuFeatures features;
+} Family;
+
+static const Family families[] = {
+  { "generic", { 0 } },
+  { "AVX2", { .avx2 = TRUE } },
+  { "AVX2 VNNI", { .avx2 = TRUE, .avx_vnni = TRUE } },
+  { "AVX-512 VNNI", { .avx2 = TRUE, .avx_vnni = TRUE, .avx512 = TRUE, .avx512_vnni = TRUE } },
+};
+
+static gboolean
+family_select (const Family *family)
+{
+  bendi_cpu_features_override (&family->features);
+  if (g_strcmp0 (bendi_cpu_features_describe (bendi_cpu_features_get ()), family->name) != 0)
+    {
+      bendi_cpu_features_override (NULL);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* Lengths around every vector width, so tails are exercised. */
+static const gint64 lengths[] = { 0, 1, 3, 7, 8, 9, 15, 16, 17, 31, 32, 33, 64, 100, 130 };
+
+static void
+test_fp16_to_fp32 (void)
+{
+  /* Every half: conversions are exact, so compare bits (NaNs included). */
+  g_autofree BendiFp16 *halves = g_new (BendiFp16, 65536 + 5);
+  g_autofree float *out = g_new (float, 65536 + 5);
+
+  for (guint i = 0; i < 65536; i++)
+    halves[i] = (BendiFp16) i;
+  for (gsize f = 0; f < G_N_ELEMENTS (families); f++)
+    {
+      if (!family_select (&families[f]))
+        continue;
+      for (gsize l = 0; l < G_N_ELEMENTS (lengths); l++)
+        {
+          gint64 n = lengths[l];
+
+          out[n] = 42.0f;
+          bendi_vec_fp16_to_fp32 (out, halves + 1000, n);
+          for (gint64 i = 0; i < n; i++)
+            g_assert_cmpuint (bendi_float_bits (out[i]), ==, bendi_float_bits (bendi_fp16_to_fp32 (halves[1000 + i])));
+          g_assert_cmpfloat (out[n], ==, 42.0f);
+        }
+      bendi_vec_fp16_to_fp32 (out, halves, 65536);
+      for (guint i = 0; i < 65536; i++)
+        {
+          float expected = bendi_fp16_to_fp32 ((BendiFp16) i);
+
+          if (isnan (expected))
+            g_assert_true (isnan (out[i]));
+          else
+            g_assert_cmpuint (bendi_float_bits (out[i]), ==, bendi_float_bits (expected));
+        }
+    }
+  bendi_cpu_features_override (NULL);
+}
+
+static void
+test_fp32_to_fp16 (void)
+{
+  g_autoptr (GRand) rand = g_rand_new_with_seed (3);
+  const gint64 n = 4096;
+  g_autofree float *in = g_new (float, n);
+  g_autofree BendiFp16 *out = g_new (BendiFp16, n + 1);
+
+  /* Random bit patterns over the half range, exact ties, overflow,
+   * subnormals, infinities and zeros of both signs. */
+  for (gint64 i = 0; i < n; i++)
+    {
+      guint32 exponent = 100 + g_rand_int_range (rand, 0, 45);
+
+      in[i] = bendi_float_from_bits ((g_rand_int (rand) & 0x807fffffu) | exponent << 23);
+    }
+  in[0] = 1.0f + 1.0f / 2048;             /* halfway between two halves: to even */
+  in[1] = 1.0f + 3.0f / 2048;             /* halfway, rounds up to even */
+  in[2] = 65520.0f;                       /* overflows to infinity */
+  in[3] = 65519.0f;                       /* the largest half */
+  in[4] = 1e-7f;                          /* subnormal half */
+  in[5] = -0.0f;
+  in[6] = INFINITY;
+  in[7] = -INFINITY;
+  in[8] = 2.9802322e-08f;                 /* half the smallest subnormal: to zero */
+
+  for (gsize f = 0; f < G_N_ELEMENTS (families); f++)
+    {
+      if (!family_select (&families[f]))
+        continue;
+      for (gsize l = 0; l < G_N_ELEMENTS (lengths); l++)
+        {
+          out[lengths[l]] = 0x1234;
+          bendi_vec_fp32_to_fp16 (out, in, lengths[l]);
+          for (gint64 i = 0; i < lengths[l]; i++)
+            g_assert_cmphex (out[i], ==, bendi_fp32_to_fp16 (in[i]));
+          g_assert_cmphex (out[lengths[l]], ==, 0x1234);
+        }
+      bendi_vec_fp32_to_fp16 (out, in, n);
+      for (gint64 i = 0; i < n; i++)
+        g_assert_cmphex (out[i], ==, bendi_fp32_to_fp16 (in[i]));
+    }
+  bendi_cpu_features_override (NULL);
+}
+
+static void
+test_dot (void)
+{
+  g_autoptr (GRand) rand = g_rand_new_with_seed (4);
+  const gint64 n_max = 1000;
+  g_autofree BendiFp16 *a = g_new (BendiFp16, n_max);
+  g_autofree float *b = g_new (float, n_max);
+
+  for (gint64 i = 0; i < n_max; i++)
+    {
+      a[i] = bendi_fp32_to_fp16 ((float) g_rand_double_range (rand, -2, 2));
+      b[i] = (float) g_rand_double_range (rand, -2, 2);
+    }
+  for (gsize f = 0; f < G_N_ELEMENTS (families); f++)
+    {
+      if (!family_select (&families[f]))
+        continue;
+      for (gsize l = 0; l <= G_N_ELEMENTS (lengths); l++)
+        {
+          gint64 n = l < G_N_ELEMENTS (lengths) ? lengths[l] : n_max;
+          double expected = 0, magnitude = 0;
+          float got = bendi_vec_dot_f16_f32 (a, b, n);
+
+          for (gint64 i = 0; i < n; i++)
+            {
+              expected += (double) bendi_fp16_to_fp32 (a[i]) * b[i];
+              magnitude += fabs ((double) bendi_fp16_to_fp32 (a[i]) * b[i]);
+            }
+          /* Each product and each addition rounds once in single precision:
+           * the error is at most (n + 1) · 2^-24 of the magnitudes. */
+          g_assert_cmpfloat_with_epsilon (got, expected, (double) (n + 1) * 6e-8 * magnitude + 1e-9);
+        }
+    }
+  bendi_cpu_features_override (NULL);
+}
+
+static void
+test_mad (void)
+{
+  g_autoptr (GRand) rand = g_rand_new_with_seed (6);
+  const gint64 n_max = 300;
+  g_autofree BendiFp16 *x = g_new (BendiFp16, n_max);
+  g_autofree float *y0 = g_new (float, n_max + 1);
+  g_autofree float *y = g_new (float, n_max + 1);
+
+  for (gint64 i = 0; i < n_max; i++)
+    {
+      x[i] = bendi_fp32_to_fp16 ((float) g_rand_double_range (rand, -2, 2));
+      y0[i] = (float) g_rand_double_range (rand, -2, 2);
+    }
+  for (gsize f = 0; f < G_N_ELEMENTS (families); f++)
+    {
+      if (!family_select (&families[f]))
+        continue;
+      for (gsize l = 0; l <= G_N_ELEMENTS (lengths); l++)
+        {
+          gint64 n = l < G_N_ELEMENTS (lengths) ? lengths[l] : n_max;
+          const float a = 0.3f;
+
+          memcpy (y, y0, n_max * sizeof (float));
+          y[n] = 7.0f;
+          bendi_vec_mad_f16 (y, x, a, n);
+          /* One rounding (fused) or two: within 2 ulps of the exact value. */
+          for (gint64 i = 0; i < n; i++)
+            {
+              double expected = y0[i] + (double) a * bendi_fp16_to_fp32 (x[i]);
+
+              g_assert_cmpfloat_with_epsilon (y[i], expected, 2.5e-7 * (fabs (expected) + fabs (y0[i])));
+            }
+          g_assert_cmpfloat (y[n], ==, 7.0f);
+        }
+    }
+  bendi_cpu_features_override (NULL);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/engine/cpu-vec/fp16-to-fp32", test_fp16_to_fp32);
+  g_test_add_func ("/engine/cpu-vec/fp32-to-fp16", test_fp32_to_fp16);
+  g_test_add_func ("/engine/cpu-vec/dot-f16-f32", test_dot);
+  g_test_add_func ("/engine/cpu-vec/mad-f16", test_mad);
+
+  return g_test_run ();
+}
