@@ -2,59 +2,139 @@
 /* The GGUF reader: parses an untrusted file, checking every size before use. */
 #include "gguf/gguf.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <glib/gstdio.h>
 
 #include "engine-error.h"
 
 /* Smallest possible encodings, used to refuse counts the file cannot hold
  * before anything is allocated for them. */
-#define MIN_KV_BYTES          (8 + 4 + 1)          /* key length, type, 1-byte value */
-#define MIN_TENSOR_INFO_BYTES (8 + 4 + 8 + 4 + 8)  /* name length, n_dims, ne[0], type, offset */
-#define MIN_ARRAY_BYTES       (4 + 8)              /* element type, count */
+#define MIN_KV_BYTES          (8 + 1 + 4 + 1)          /* key length, key, type, 1-byte value */
+#define MIN_TENSOR_INFO_BYTES (8 + 1 + 4 + 8 + 4 + 8)  /* name length, name, n_dims, ne[0], type, offset */
+#define MIN_ARRAY_BYTES       (4 + 8)                  /* element type, count */
 
 /* Hard caps on work a hostile file can ask for, whatever its size. */
 #define MAX_STRING_ITEMS      (16u * 1024 * 1024)
 #define MAX_NESTED_ITEMS      (1u * 1024 * 1024)
 #define MAX_STRING_LENGTH     ((gsize) 256 * 1024 * 1024)
 
+/* Names from the file are cut to this many bytes in error messages. */
+#define MAX_NAME_IN_MESSAGE   96
+
+/* A name and where it sits in file order. Lookups binary-search arrays of
+ * these sorted by name: a hash table keyed by names from the file could be
+ * fed names that all hash alike, which makes parsing quadratic. */
+typedef struct {
+  const char *name;
+  gsize       index;
+} NameEntry;
+
 struct _BendiGguf {
-  GBytes            *bytes;
-  GMappedFile       *mapped_file;   /* set when the file was mapped */
-  const guint8      *data;
-  gsize              size;
-  gboolean           writable;
+  GBytes              *bytes;
+  GMappedFile         *mapped_file;   /* set when the file was mapped */
+  const guint8        *data;
+  gsize                size;
+  gboolean             writable;
 
-  guint32            version;
-  guint32            alignment;
-  gsize              data_offset;
+  guint32              version;
+  guint32              alignment;
+  gsize                data_offset;
 
-  gsize              n_kv;
-  const char       **keys;
-  BendiGgufValue    *values;
-  GHashTable        *key_index;     /* key → index + 1 */
+  gsize                n_kv;
+  const char         **keys;
+  BendiGgufValue      *values;
+  NameEntry           *keys_by_name;
 
-  gsize              n_tensors;
+  gsize                n_tensors;
   BendiGgufTensorInfo *tensors;
-  GHashTable        *tensor_index;  /* name → index + 1 */
+  NameEntry           *tensors_by_name;
 
-  GStringChunk      *strings;
-  GPtrArray         *allocations;   /* arrays of strings and of values */
-  gsize              n_string_items;
-  gsize              n_nested_items;
+  GStringChunk        *strings;
+  GPtrArray           *allocations;   /* arrays of strings and of values */
+  gsize                n_string_items;
+  gsize                n_nested_items;
 };
 
 /* ------------------------------------------------------------------------ */
 /* A cursor over the file's bytes. The first failure is kept and every later
  * read fails too, so parsing code can read a whole record and check once. */
 
+typedef enum {
+  SECTION_HEADER,
+  SECTION_METADATA,
+  SECTION_TENSORS,
+} Section;
+
 typedef struct {
   const guint8 *data;
   gsize         size;
   gsize         pos;
-  const char   *context;   /* what is being read, for error messages */
+  /* What is being read, so that every error names it: "metadata entry 3"
+   * until its key is known, then "metadata key 'x'"; likewise tensors. */
+  Section       section;
+  gsize         item;
+  const char   *item_name;
   GError       *error;
 } Reader;
+
+/* Names come from the file: control bytes and quotes are escaped and long
+ * names cut, so a message stays one readable line of valid UTF-8. */
+static char *
+printable_name (const char *name)
+{
+  g_autoptr (GString) out = g_string_new (NULL);
+  gsize len = strlen (name);
+  gsize shown = MIN (len, MAX_NAME_IN_MESSAGE);
+
+  for (gsize i = 0; i < shown; i++)
+    {
+      guchar c = (guchar) name[i];
+
+      if (c < 0x20 || c == 0x7f || c == '\'' || c == '\\')
+        g_string_append_printf (out, "\\x%02x", c);
+      else
+        g_string_append_c (out, (char) c);
+    }
+  if (shown < len)
+    g_string_append (out, "…");
+  return g_utf8_make_valid (out->str, (gssize) out->len);
+}
+
+static char *
+reader_describe_item (const Reader *r)
+{
+  g_autofree char *name = r->item_name != NULL ? printable_name (r->item_name) : NULL;
+
+  switch (r->section)
+    {
+    case SECTION_METADATA:
+      if (name != NULL)
+        return g_strdup_printf ("metadata key '%s'", name);
+      return g_strdup_printf ("metadata entry %" G_GSIZE_FORMAT, r->item);
+    case SECTION_TENSORS:
+      if (name != NULL)
+        return g_strdup_printf ("tensor '%s'", name);
+      return g_strdup_printf ("tensor %" G_GSIZE_FORMAT, r->item);
+    case SECTION_HEADER:
+    default:
+      return NULL;
+    }
+}
+
+/* From now on errors are about @item of @section, whose name is not known yet. */
+static void
+reader_enter (Reader  *r,
+              Section  section,
+              gsize    item)
+{
+  r->section = section;
+  r->item = item;
+  r->item_name = NULL;
+}
 
 G_GNUC_PRINTF (2, 3)
 static void
@@ -63,6 +143,7 @@ reader_fail (Reader     *r,
              ...)
 {
   g_autofree char *message = NULL;
+  g_autofree char *where = NULL;
   va_list args;
 
   if (r->error != NULL)
@@ -70,9 +151,10 @@ reader_fail (Reader     *r,
   va_start (args, format);
   message = g_strdup_vprintf (format, args);
   va_end (args);
-  if (r->context != NULL)
+  where = reader_describe_item (r);
+  if (where != NULL)
     r->error = g_error_new (BENDI_ENGINE_ERROR, BENDI_ENGINE_ERROR_INVALID_FILE,
-                            "Invalid GGUF file: %s: %s", r->context, message);
+                            "Invalid GGUF file: %s: %s", where, message);
   else
     r->error = g_error_new (BENDI_ENGINE_ERROR, BENDI_ENGINE_ERROR_INVALID_FILE,
                             "Invalid GGUF file: %s", message);
@@ -152,6 +234,95 @@ reader_string (Reader     *r,
     return NULL;
   *out_len = (gsize) len;
   return (const char *) p;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Sorting. A merge sort takes O(n log n) whatever order a hostile file puts
+ * its names or offsets in, where a quicksort can be driven quadratic. */
+
+static void
+merge_sort (void         *base,
+            gsize         n,
+            gsize         size,
+            GCompareFunc  compare)
+{
+  g_autofree guint8 *scratch = g_malloc_n (MAX (n, 1), size);
+  guint8 *src = base;
+  guint8 *dst = scratch;
+
+  for (gsize width = 1; width < n; width *= 2)
+    {
+      guint8 *tmp;
+
+      for (gsize lo = 0; lo < n; lo += 2 * width)
+        {
+          gsize mid = MIN (lo + width, n);
+          gsize hi = MIN (lo + 2 * width, n);
+          gsize i = lo, j = mid, k = lo;
+
+          /* Taking from the left run on ties keeps the sort stable. */
+          while (i < mid && j < hi)
+            {
+              if (compare (src + j * size, src + i * size) < 0)
+                memcpy (dst + k++ * size, src + j++ * size, size);
+              else
+                memcpy (dst + k++ * size, src + i++ * size, size);
+            }
+          memcpy (dst + k * size, src + i * size, (mid - i) * size);
+          k += mid - i;
+          memcpy (dst + k * size, src + j * size, (hi - j) * size);
+        }
+      tmp = src;
+      src = dst;
+      dst = tmp;
+    }
+  if (src != base)
+    memcpy (base, src, n * size);
+}
+
+static int
+compare_name_entries (gconstpointer a,
+                      gconstpointer b)
+{
+  return strcmp (((const NameEntry *) a)->name, ((const NameEntry *) b)->name);
+}
+
+/* Sorts @entries by name. Returns the later of two entries that share a
+ * name (in file order), or NULL when every name is different. */
+static const NameEntry *
+sort_names (NameEntry *entries,
+            gsize      n)
+{
+  merge_sort (entries, n, sizeof *entries, compare_name_entries);
+  for (gsize i = 1; i < n; i++)
+    if (strcmp (entries[i - 1].name, entries[i].name) == 0)
+      return &entries[i];
+  return NULL;
+}
+
+/* The file-order index of @name plus one, or 0 when it is absent. */
+static gsize
+find_name (const NameEntry *entries,
+           gsize            n,
+           const char      *name)
+{
+  gsize lo = 0, hi = n;
+
+  if (entries == NULL)
+    return 0;
+  while (lo < hi)
+    {
+      gsize mid = lo + (hi - lo) / 2;
+      int cmp = strcmp (name, entries[mid].name);
+
+      if (cmp == 0)
+        return entries[mid].index + 1;
+      if (cmp < 0)
+        hi = mid;
+      else
+        lo = mid + 1;
+    }
+  return 0;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -293,6 +464,15 @@ copy_string (BendiGguf  *self,
   return g_string_chunk_insert_len (self->strings, data, (gssize) len);
 }
 
+/* Element storage grows as elements are read rather than being sized from
+ * the count the file claims, so memory follows the bytes really there. */
+static gsize
+grow_capacity (gsize capacity,
+               gsize n)
+{
+  return MIN (n, MAX (16, capacity * 2));
+}
+
 static gboolean read_value (BendiGguf      *self,
                             Reader         *r,
                             BendiGgufType   type,
@@ -305,6 +485,9 @@ read_array (BendiGguf      *self,
             guint           depth,
             BendiGgufValue *out)
 {
+  /* Empty arrays of strings or arrays point here, never to NULL. */
+  static const BendiGgufString no_strings[1];
+  static const BendiGgufValue no_arrays[1];
   guint32 elem_type;
   guint64 n;
   gsize min_elem_bytes;
@@ -343,7 +526,8 @@ read_array (BendiGguf      *self,
 
   if (elem_type == BENDI_GGUF_TYPE_STRING)
     {
-      BendiGgufString *items;
+      g_autofree BendiGgufString *items = NULL;
+      gsize capacity = 0;
 
       if (n > MAX_STRING_ITEMS - self->n_string_items)
         {
@@ -351,23 +535,34 @@ read_array (BendiGguf      *self,
           return FALSE;
         }
       self->n_string_items += (gsize) n;
-      items = g_new0 (BendiGgufString, MAX ((gsize) n, 1));
-      g_ptr_array_add (self->allocations, items);
-      out->arr.strings = items;
       for (gsize i = 0; i < n; i++)
         {
           gsize len;
-          const char *s = reader_string (r, "a string in an array", MAX_STRING_LENGTH, &len);
+          const char *s;
 
+          if (i == capacity)
+            {
+              capacity = grow_capacity (capacity, (gsize) n);
+              items = g_renew (BendiGgufString, items, capacity);
+            }
+          s = reader_string (r, "a string in an array", MAX_STRING_LENGTH, &len);
           if (s == NULL)
             return FALSE;
           items[i].data = copy_string (self, s, len);
           items[i].len = len;
         }
+      if (items == NULL)
+        {
+          out->arr.strings = no_strings;
+          return TRUE;
+        }
+      out->arr.strings = items;
+      g_ptr_array_add (self->allocations, g_steal_pointer (&items));
     }
   else if (elem_type == BENDI_GGUF_TYPE_ARRAY)
     {
-      BendiGgufValue *items;
+      g_autofree BendiGgufValue *items = NULL;
+      gsize capacity = 0;
 
       if (n > MAX_NESTED_ITEMS - self->n_nested_items)
         {
@@ -375,12 +570,26 @@ read_array (BendiGguf      *self,
           return FALSE;
         }
       self->n_nested_items += (gsize) n;
-      items = g_new0 (BendiGgufValue, MAX ((gsize) n, 1));
-      g_ptr_array_add (self->allocations, items);
-      out->arr.arrays = items;
       for (gsize i = 0; i < n; i++)
-        if (!read_array (self, r, depth + 1, &items[i]))
-          return FALSE;
+        {
+          /* Moving an element as the storage grows is safe: what it points
+           * to lives in allocations of its own. */
+          if (i == capacity)
+            {
+              capacity = grow_capacity (capacity, (gsize) n);
+              items = g_renew (BendiGgufValue, items, capacity);
+            }
+          memset (&items[i], 0, sizeof items[i]);
+          if (!read_array (self, r, depth + 1, &items[i]))
+            return FALSE;
+        }
+      if (items == NULL)
+        {
+          out->arr.arrays = no_arrays;
+          return TRUE;
+        }
+      out->arr.arrays = items;
+      g_ptr_array_add (self->allocations, g_steal_pointer (&items));
     }
   else
     {
@@ -471,27 +680,20 @@ static gboolean
 read_metadata (BendiGguf *self,
                Reader    *r)
 {
+  const NameEntry *duplicate;
+
   self->keys = g_new0 (const char *, MAX (self->n_kv, 1));
   self->values = g_new0 (BendiGgufValue, MAX (self->n_kv, 1));
 
   for (gsize i = 0; i < self->n_kv; i++)
     {
-      g_autofree char *context = g_strdup_printf ("metadata entry %" G_GSIZE_FORMAT, i);
-      g_autofree char *key_context = NULL;
-      const char *key;
       guint32 type;
 
-      r->context = context;
-      key = read_name (self, r, "the key", BENDI_GGUF_MAX_KEY_LENGTH);
-      if (key == NULL)
+      reader_enter (r, SECTION_METADATA, i);
+      self->keys[i] = read_name (self, r, "the key", BENDI_GGUF_MAX_KEY_LENGTH);
+      if (self->keys[i] == NULL)
         return FALSE;
-      key_context = g_strdup_printf ("metadata key '%s'", key);
-      r->context = key_context;
-      if (g_hash_table_contains (self->key_index, key))
-        {
-          reader_fail (r, "the key appears twice");
-          return FALSE;
-        }
+      r->item_name = self->keys[i];
       type = reader_u32 (r, "the value type");
       if (r->error != NULL)
         return FALSE;
@@ -502,10 +704,20 @@ read_metadata (BendiGguf *self,
         }
       if (!read_value (self, r, type, 0, &self->values[i]))
         return FALSE;
-      self->keys[i] = key;
-      g_hash_table_insert (self->key_index, (gpointer) key, GSIZE_TO_POINTER (i + 1));
     }
-  r->context = NULL;
+
+  self->keys_by_name = g_new (NameEntry, MAX (self->n_kv, 1));
+  for (gsize i = 0; i < self->n_kv; i++)
+    self->keys_by_name[i] = (NameEntry) { self->keys[i], i };
+  duplicate = sort_names (self->keys_by_name, self->n_kv);
+  if (duplicate != NULL)
+    {
+      reader_enter (r, SECTION_METADATA, duplicate->index);
+      r->item_name = duplicate->name;
+      reader_fail (r, "the key appears twice");
+      return FALSE;
+    }
+  reader_enter (r, SECTION_HEADER, 0);
   return TRUE;
 }
 
@@ -513,12 +725,15 @@ static gboolean
 read_alignment (BendiGguf *self,
                 Reader    *r)
 {
-  const BendiGgufValue *value = bendi_gguf_find (self, "general.alignment");
+  gsize index = find_name (self->keys_by_name, self->n_kv, "general.alignment");
+  const BendiGgufValue *value;
 
   self->alignment = BENDI_GGUF_DEFAULT_ALIGNMENT;
-  if (value == NULL)
+  if (index == 0)
     return TRUE;
-  r->context = "metadata key 'general.alignment'";
+  value = &self->values[index - 1];
+  reader_enter (r, SECTION_METADATA, index - 1);
+  r->item_name = self->keys[index - 1];
   if (value->type != BENDI_GGUF_TYPE_UINT32)
     {
       reader_fail (r, "it has type %s, expected uint32", bendi_gguf_type_name (value->type));
@@ -531,7 +746,7 @@ read_alignment (BendiGguf *self,
       return FALSE;
     }
   self->alignment = (guint32) value->u64;
-  r->context = NULL;
+  reader_enter (r, SECTION_HEADER, 0);
   return TRUE;
 }
 
@@ -541,24 +756,16 @@ read_tensor_info (BendiGguf           *self,
                   gsize                index,
                   BendiGgufTensorInfo *t)
 {
-  g_autofree char *context = g_strdup_printf ("tensor %" G_GSIZE_FORMAT, index);
-  g_autofree char *name_context = NULL;
   const BendiTensorTypeInfo *type_info;
   guint32 type;
   guint64 n_rows = 1;
   gsize row_bytes;
 
-  r->context = context;
+  reader_enter (r, SECTION_TENSORS, index);
   t->name = read_name (self, r, "the name", BENDI_GGUF_MAX_TENSOR_NAME_LENGTH);
   if (t->name == NULL)
     return FALSE;
-  name_context = g_strdup_printf ("tensor '%s'", t->name);
-  r->context = name_context;
-  if (g_hash_table_contains (self->tensor_index, t->name))
-    {
-      reader_fail (r, "the name appears twice");
-      return FALSE;
-    }
+  r->item_name = t->name;
 
   t->n_dims = reader_u32 (r, "the number of dimensions");
   if (r->error != NULL)
@@ -611,13 +818,13 @@ read_tensor_info (BendiGguf           *self,
         n_rows *= (guint64) t->ne[d];
       }
   }
-  if (!bendi_tensor_type_row_bytes (t->type, t->ne[0], &row_bytes))
+  if (t->ne[0] % type_info->block_size != 0)
     {
       reader_fail (r, "a row of %" G_GINT64_FORMAT " elements is not a whole number of %s blocks of %u",
                    t->ne[0], type_info->name, type_info->block_size);
       return FALSE;
     }
-  if (n_rows > G_MAXSIZE / row_bytes)
+  if (!bendi_tensor_type_row_bytes (t->type, t->ne[0], &row_bytes) || n_rows > G_MAXSIZE / row_bytes)
     {
       reader_fail (r, "its size in bytes overflows");
       return FALSE;
@@ -629,30 +836,67 @@ read_tensor_info (BendiGguf           *self,
                    t->offset, self->alignment);
       return FALSE;
     }
-  g_hash_table_insert (self->tensor_index, (gpointer) t->name, GSIZE_TO_POINTER (index + 1));
-  r->context = NULL;
   return TRUE;
 }
 
-static int
-compare_tensor_offsets (gconstpointer a,
-                        gconstpointer b)
+static gboolean
+read_tensor_infos (BendiGguf *self,
+                   Reader    *r)
 {
-  const BendiGgufTensorInfo *ta = *(const BendiGgufTensorInfo *const *) a;
-  const BendiGgufTensorInfo *tb = *(const BendiGgufTensorInfo *const *) b;
+  const NameEntry *duplicate;
 
-  return ta->offset < tb->offset ? -1 : ta->offset > tb->offset ? 1 : 0;
+  if (self->n_tensors > reader_remaining (r) / MIN_TENSOR_INFO_BYTES)
+    {
+      reader_fail (r, "the tensor count %" G_GSIZE_FORMAT " cannot fit in the %" G_GSIZE_FORMAT
+                   " bytes after the metadata", self->n_tensors, reader_remaining (r));
+      return FALSE;
+    }
+  self->tensors = g_new0 (BendiGgufTensorInfo, MAX (self->n_tensors, 1));
+  for (gsize i = 0; i < self->n_tensors; i++)
+    if (!read_tensor_info (self, r, i, &self->tensors[i]))
+      return FALSE;
+
+  self->tensors_by_name = g_new (NameEntry, MAX (self->n_tensors, 1));
+  for (gsize i = 0; i < self->n_tensors; i++)
+    self->tensors_by_name[i] = (NameEntry) { self->tensors[i].name, i };
+  duplicate = sort_names (self->tensors_by_name, self->n_tensors);
+  if (duplicate != NULL)
+    {
+      reader_enter (r, SECTION_TENSORS, duplicate->index);
+      r->item_name = duplicate->name;
+      reader_fail (r, "the name appears twice");
+      return FALSE;
+    }
+  reader_enter (r, SECTION_HEADER, 0);
+  return TRUE;
 }
 
+typedef struct {
+  guint64 offset;
+  gsize   index;
+} OffsetEntry;
+
+static int
+compare_offset_entries (gconstpointer a,
+                        gconstpointer b)
+{
+  guint64 oa = ((const OffsetEntry *) a)->offset;
+  guint64 ob = ((const OffsetEntry *) b)->offset;
+
+  return oa < ob ? -1 : oa > ob ? 1 : 0;
+}
+
+/* Finds the data section and checks that every tensor lies inside it
+ * without overlapping another. */
 static gboolean
 place_tensors (BendiGguf *self,
                Reader    *r)
 {
-  g_autofree const BendiGgufTensorInfo **by_offset = NULL;
+  g_autofree OffsetEntry *by_offset = NULL;
   gsize data_size;
   gsize padding = (self->alignment - r->pos % self->alignment) % self->alignment;
 
-  r->context = NULL;
+  reader_enter (r, SECTION_HEADER, 0);
   if (self->n_tensors == 0)
     {
       self->data_offset = MIN (r->pos + padding, r->size);
@@ -660,7 +904,8 @@ place_tensors (BendiGguf *self,
     }
   if (padding > reader_remaining (r))
     {
-      reader_fail (r, "the data section would start past the end of the file");
+      reader_fail (r, "the data section would start at offset %" G_GSIZE_FORMAT
+                   ", past the end of the file (%" G_GSIZE_FORMAT " bytes)", r->pos + padding, r->size);
       return FALSE;
     }
   self->data_offset = r->pos + padding;
@@ -672,28 +917,67 @@ place_tensors (BendiGguf *self,
 
       if (t->offset > data_size || t->n_bytes > data_size - t->offset)
         {
-          reader_fail (r, "tensor '%s' (%" G_GSIZE_FORMAT " bytes at offset %" G_GUINT64_FORMAT
-                       ") extends past the end of the file (the data section holds %" G_GSIZE_FORMAT " bytes)",
-                       t->name, t->n_bytes, t->offset, data_size);
+          reader_enter (r, SECTION_TENSORS, i);
+          r->item_name = t->name;
+          reader_fail (r, "%" G_GSIZE_FORMAT " bytes at offset %" G_GUINT64_FORMAT
+                       " extend past the end of the file (the data section holds %" G_GSIZE_FORMAT " bytes)",
+                       t->n_bytes, t->offset, data_size);
           return FALSE;
         }
       t->data = self->data + self->data_offset + t->offset;
     }
 
-  by_offset = g_new (const BendiGgufTensorInfo *, self->n_tensors);
+  /* Sorted by offset, two tensors overlap only if some tensor overlaps the
+   * one just before it. Every end is inside the file, so none overflows. */
+  by_offset = g_new (OffsetEntry, self->n_tensors);
   for (gsize i = 0; i < self->n_tensors; i++)
-    by_offset[i] = &self->tensors[i];
-  qsort (by_offset, self->n_tensors, sizeof *by_offset, compare_tensor_offsets);
+    by_offset[i] = (OffsetEntry) { self->tensors[i].offset, i };
+  merge_sort (by_offset, self->n_tensors, sizeof *by_offset, compare_offset_entries);
   for (gsize i = 1; i < self->n_tensors; i++)
     {
-      const BendiGgufTensorInfo *prev = by_offset[i - 1];
+      const BendiGgufTensorInfo *prev = &self->tensors[by_offset[i - 1].index];
+      const BendiGgufTensorInfo *t = &self->tensors[by_offset[i].index];
 
-      if (by_offset[i]->offset < prev->offset + prev->n_bytes)
+      if (t->offset < prev->offset + prev->n_bytes)
         {
-          reader_fail (r, "tensors '%s' and '%s' overlap", prev->name, by_offset[i]->name);
+          g_autofree char *prev_name = printable_name (prev->name);
+
+          reader_enter (r, SECTION_TENSORS, by_offset[i].index);
+          r->item_name = t->name;
+          reader_fail (r, "it overlaps tensor '%s'", prev_name);
           return FALSE;
         }
     }
+  return TRUE;
+}
+
+static gboolean
+read_header (BendiGguf *self,
+             Reader    *r)
+{
+  guint64 n_tensors, n_kv;
+
+  self->version = reader_u32 (r, "the version");
+  n_tensors = reader_u64 (r, "the tensor count");
+  n_kv = reader_u64 (r, "the metadata count");
+  if (r->error != NULL)
+    return FALSE;
+  if (self->version == 1)
+    reader_fail (r, "version 1 is obsolete and not supported; convert the model again");
+  else if (GUINT32_SWAP_LE_BE (self->version) == 2 || GUINT32_SWAP_LE_BE (self->version) == 3)
+    reader_fail (r, "version %u reads as a big-endian file, which is not supported", self->version);
+  else if (self->version != 2 && self->version != 3)
+    reader_fail (r, "version %u is not supported (2 and 3 are)", self->version);
+  else if (n_kv > reader_remaining (r) / MIN_KV_BYTES)
+    reader_fail (r, "the metadata count %" G_GUINT64_FORMAT " cannot fit in a file of %" G_GSIZE_FORMAT " bytes",
+                 n_kv, r->size);
+  else if (n_tensors > reader_remaining (r) / MIN_TENSOR_INFO_BYTES)
+    reader_fail (r, "the tensor count %" G_GUINT64_FORMAT " cannot fit in a file of %" G_GSIZE_FORMAT " bytes",
+                 n_tensors, r->size);
+  if (r->error != NULL)
+    return FALSE;
+  self->n_kv = (gsize) n_kv;
+  self->n_tensors = (gsize) n_tensors;
   return TRUE;
 }
 
@@ -702,66 +986,25 @@ parse (BendiGguf *self,
        GError   **error)
 {
   Reader r = { .data = self->data, .size = self->size };
-  const guint8 *magic = reader_take (&r, 4, "the magic number");
-  guint64 n_tensors, n_kv;
 
-  if (magic == NULL || memcmp (magic, BENDI_GGUF_MAGIC, 4) != 0)
+  if (self->size == 0)
     {
-      g_clear_error (&r.error);
       g_set_error (error, BENDI_ENGINE_ERROR, BENDI_ENGINE_ERROR_INVALID_FILE,
-                   "Not a GGUF file: it does not start with \"GGUF\"");
+                   "Not a GGUF file: the file is empty");
       return FALSE;
     }
-  self->version = reader_u32 (&r, "the version");
-  n_tensors = reader_u64 (&r, "the tensor count");
-  n_kv = reader_u64 (&r, "the metadata count");
-  if (r.error == NULL)
+  if (self->size < 4 || memcmp (self->data, BENDI_GGUF_MAGIC, 4) != 0)
     {
-      if (self->version == 1)
-        reader_fail (&r, "GGUF version 1 is obsolete and not supported; convert the model again");
-      else if (self->version != 2 && self->version != 3)
-        {
-          if (GUINT32_SWAP_LE_BE (self->version) == 2 || GUINT32_SWAP_LE_BE (self->version) == 3)
-            reader_fail (&r, "big-endian GGUF files are not supported");
-          else
-            reader_fail (&r, "version %u is not supported (2 and 3 are)", self->version);
-        }
-      else if (n_kv > reader_remaining (&r) / MIN_KV_BYTES)
-        reader_fail (&r, "the metadata count %" G_GUINT64_FORMAT " cannot fit in a file of %" G_GSIZE_FORMAT " bytes",
-                     n_kv, r.size);
-      else if (n_tensors > reader_remaining (&r) / MIN_TENSOR_INFO_BYTES)
-        reader_fail (&r, "the tensor count %" G_GUINT64_FORMAT " cannot fit in a file of %" G_GSIZE_FORMAT " bytes",
-                     n_tensors, r.size);
-    }
-  if (r.error != NULL)
-    {
-      g_propagate_error (error, r.error);
+      g_set_error (error, BENDI_ENGINE_ERROR, BENDI_ENGINE_ERROR_INVALID_FILE,
+                   "Not a GGUF file: the magic number is not \"" BENDI_GGUF_MAGIC "\"");
       return FALSE;
     }
-  self->n_kv = (gsize) n_kv;
-  self->n_tensors = (gsize) n_tensors;
-
-  if (!read_metadata (self, &r) || !read_alignment (self, &r))
-    {
-      g_propagate_error (error, r.error);
-      return FALSE;
-    }
-
-  if (n_tensors > reader_remaining (&r) / MIN_TENSOR_INFO_BYTES)
-    {
-      reader_fail (&r, "the tensor count %" G_GUINT64_FORMAT " cannot fit in the %" G_GSIZE_FORMAT
-                   " bytes after the metadata", n_tensors, reader_remaining (&r));
-      g_propagate_error (error, r.error);
-      return FALSE;
-    }
-  self->tensors = g_new0 (BendiGgufTensorInfo, MAX (self->n_tensors, 1));
-  for (gsize i = 0; i < self->n_tensors; i++)
-    if (!read_tensor_info (self, &r, i, &self->tensors[i]))
-      {
-        g_propagate_error (error, r.error);
-        return FALSE;
-      }
-  if (!place_tensors (self, &r))
+  r.pos = 4;
+  if (!read_header (self, &r) ||
+      !read_metadata (self, &r) ||
+      !read_alignment (self, &r) ||
+      !read_tensor_infos (self, &r) ||
+      !place_tensors (self, &r))
     {
       g_propagate_error (error, r.error);
       return FALSE;
@@ -774,8 +1017,6 @@ gguf_new (void)
 {
   BendiGguf *self = g_new0 (BendiGguf, 1);
 
-  self->key_index = g_hash_table_new (g_str_hash, g_str_equal);
-  self->tensor_index = g_hash_table_new (g_str_hash, g_str_equal);
   self->strings = g_string_chunk_new (4096);
   self->allocations = g_ptr_array_new_with_free_func (g_free);
   return self;
@@ -792,9 +1033,9 @@ bendi_gguf_free (BendiGguf *self)
   g_clear_pointer (&self->mapped_file, g_mapped_file_unref);
   g_free (self->keys);
   g_free (self->values);
+  g_free (self->keys_by_name);
   g_free (self->tensors);
-  g_hash_table_unref (self->key_index);
-  g_hash_table_unref (self->tensor_index);
+  g_free (self->tensors_by_name);
   g_string_chunk_free (self->strings);
   g_ptr_array_unref (self->allocations);
   g_free (self);
@@ -804,11 +1045,12 @@ BendiGguf *
 bendi_gguf_new_from_bytes (GBytes  *bytes,
                            GError **error)
 {
-  g_autoptr (BendiGguf) self = gguf_new ();
+  g_autoptr (BendiGguf) self = NULL;
 
   g_return_val_if_fail (bytes != NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
+  self = gguf_new ();
   self->bytes = g_bytes_ref (bytes);
   self->data = g_bytes_get_data (bytes, &self->size);
   if (self->data == NULL)
@@ -818,31 +1060,74 @@ bendi_gguf_new_from_bytes (GBytes  *bytes,
   return g_steal_pointer (&self);
 }
 
+/* Maps @path, refusing anything but a regular file with a clear message. */
+static GMappedFile *
+map_regular_file (const char  *path,
+                  gboolean     writable,
+                  GError     **error)
+{
+  g_autoptr (GError) local_error = NULL;
+  GMappedFile *mapped_file;
+  struct stat st;
+  int saved_errno;
+  int fd;
+
+  /* Read-only even for a writable copy: the mapping is private, so writes
+   * never reach the file. O_NONBLOCK keeps the open of a FIFO from waiting
+   * for a writer forever; it changes nothing for a regular file. */
+  fd = g_open (path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK, 0);
+  if (fd < 0)
+    {
+      saved_errno = errno;
+      g_set_error (error, BENDI_ENGINE_ERROR, BENDI_ENGINE_ERROR_IO,
+                   "Cannot open “%s”: %s", path, g_strerror (saved_errno));
+      return NULL;
+    }
+  if (fstat (fd, &st) != 0)
+    {
+      saved_errno = errno;
+      g_close (fd, NULL);
+      g_set_error (error, BENDI_ENGINE_ERROR, BENDI_ENGINE_ERROR_IO,
+                   "Cannot open “%s”: %s", path, g_strerror (saved_errno));
+      return NULL;
+    }
+  if (!S_ISREG (st.st_mode))
+    {
+      g_close (fd, NULL);
+      g_set_error (error, BENDI_ENGINE_ERROR, BENDI_ENGINE_ERROR_IO,
+                   "Cannot open “%s”: it is %s, not a regular file", path,
+                   S_ISDIR (st.st_mode) ? "a directory" :
+                   S_ISFIFO (st.st_mode) ? "a pipe" :
+                   S_ISCHR (st.st_mode) || S_ISBLK (st.st_mode) ? "a device" : "a special file");
+      return NULL;
+    }
+  mapped_file = g_mapped_file_new_from_fd (fd, writable, &local_error);
+  g_close (fd, NULL);
+  if (mapped_file == NULL)
+    {
+      g_set_error (error, BENDI_ENGINE_ERROR, BENDI_ENGINE_ERROR_IO,
+                   "Cannot open “%s”: %s", path, local_error->message);
+      return NULL;
+    }
+  return mapped_file;
+}
+
 BendiGguf *
 bendi_gguf_open (const char          *path,
                  BendiGgufOpenFlags   flags,
                  GError             **error)
 {
-  g_autoptr (BendiGguf) self = gguf_new ();
+  g_autoptr (BendiGguf) self = NULL;
   g_autoptr (GError) local_error = NULL;
   gboolean writable = (flags & BENDI_GGUF_OPEN_WRITABLE_COPY) != 0;
 
   g_return_val_if_fail (path != NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  if (g_file_test (path, G_FILE_TEST_IS_DIR))
-    {
-      g_set_error (error, BENDI_ENGINE_ERROR, BENDI_ENGINE_ERROR_IO,
-                   "Cannot open “%s”: it is a directory", path);
-      return NULL;
-    }
-  self->mapped_file = g_mapped_file_new (path, writable, &local_error);
+  self = gguf_new ();
+  self->mapped_file = map_regular_file (path, writable, error);
   if (self->mapped_file == NULL)
-    {
-      g_set_error (error, BENDI_ENGINE_ERROR, BENDI_ENGINE_ERROR_IO,
-                   "Cannot open “%s”: %s", path, local_error->message);
-      return NULL;
-    }
+    return NULL;
   self->writable = writable;
   self->data = (const guint8 *) g_mapped_file_get_contents (self->mapped_file);
   self->size = g_mapped_file_get_length (self->mapped_file);
@@ -907,8 +1192,10 @@ const BendiGgufValue *
 bendi_gguf_find (const BendiGguf *self,
                  const char      *key)
 {
-  gsize index = GPOINTER_TO_SIZE (g_hash_table_lookup (self->key_index, key));
+  gsize index;
 
+  g_return_val_if_fail (key != NULL, NULL);
+  index = find_name (self->keys_by_name, self->n_kv, key);
   return index == 0 ? NULL : &self->values[index - 1];
 }
 
@@ -930,8 +1217,10 @@ const BendiGgufTensorInfo *
 bendi_gguf_find_tensor (const BendiGguf *self,
                         const char      *name)
 {
-  gsize index = GPOINTER_TO_SIZE (g_hash_table_lookup (self->tensor_index, name));
+  gsize index;
 
+  g_return_val_if_fail (name != NULL, NULL);
+  index = find_name (self->tensors_by_name, self->n_tensors, name);
   return index == 0 ? NULL : &self->tensors[index - 1];
 }
 

@@ -29,7 +29,18 @@
  * against the bytes that remain before anything is allocated; sizes are
  * computed with checked arithmetic; tensors must lie inside the data
  * section, aligned and without overlapping. A file that breaks any rule is
- * refused with a BENDI_ENGINE_ERROR_INVALID_FILE that names what is wrong.
+ * refused with a BENDI_ENGINE_ERROR_INVALID_FILE that names what is wrong:
+ * the header field, "metadata key 'name'" (or "metadata entry N" while the
+ * key is unreadable), "tensor 'name'" (or "tensor N").
+ *
+ * Also refused: keys longer than BENDI_GGUF_MAX_KEY_LENGTH, tensor names
+ * longer than BENDI_GGUF_MAX_TENSOR_NAME_LENGTH, empty names or names
+ * holding NUL, a key or tensor name given twice, strings over 256 MiB,
+ * arrays nested deeper than BENDI_GGUF_MAX_ARRAY_DEPTH, bools other than 0
+ * and 1, 2^63 or more elements in a tensor. Memory grows with the bytes a
+ * file holds (a few times the size of its header), never with the counts it
+ * claims; lookups by name are binary searches, so no choice of names makes
+ * parsing slower than O(n log n).
  */
 #pragma once
 
@@ -86,8 +97,8 @@ struct _BendiGgufValue {
       BendiGgufType         elem_type;
       gsize                 n;
       const guint8         *raw;      /* scalar elements: n little-endian values in the file */
-      const BendiGgufString *strings; /* STRING elements */
-      const BendiGgufValue  *arrays;  /* ARRAY elements */
+      const BendiGgufString *strings; /* STRING elements; never NULL, even when n is 0 */
+      const BendiGgufValue  *arrays;  /* ARRAY elements; never NULL, even when n is 0 */
     } arr;
   };
 };
@@ -109,6 +120,10 @@ typedef enum {
   BENDI_GGUF_OPEN_WRITABLE_COPY = 1 << 0,
 } BendiGgufOpenFlags;
 
+/* Maps the file at @path. Only regular files: a directory, pipe or device
+ * is refused with BENDI_ENGINE_ERROR_IO (without blocking on a pipe). The
+ * file must not shrink while it is open: reading a mapped page past its new
+ * end raises SIGBUS. */
 BendiGguf *bendi_gguf_open           (const char          *path,
                                       BendiGgufOpenFlags   flags,
                                       GError             **error) G_GNUC_WARN_UNUSED_RESULT;
