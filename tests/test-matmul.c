@@ -260,7 +260,7 @@ check_product (const Weights *w,
         tolerance = 1e-4 * magnitude + 1e-6;
         if (fabs (out[t * n_rows + r] - expected) > tolerance)
           g_error ("%s %s %s: %" G_GINT64_FORMAT " rows x %" G_GINT64_FORMAT " cols x %" G_GINT64_FORMAT
-                   " tokens, %d threads: out[%" G_GINT64_FORMAT "][%" G_GINT64_FORMAT "] = %.7g, expected %.7g (± %.3g)",
+                   " tokens, %d threads: out[%" G_GINT64_FORMAT "][%" G_GINT64_FORMAT "] = %.7g, expected %.7g (+/- %.3g)",
                    family, bendi_tensor_type_name (w->type), repack ? "interleaved" : "rows",
                    n_rows, n_cols, n_tokens, shape->n_threads, t, r,
                    out[t * n_rows + r], expected, tolerance);

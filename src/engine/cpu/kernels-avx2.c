@@ -1,21 +1,729 @@
 /* SPDX-License-Identifier: MIT */
-/* AVX2 kernels (with FMA and F16C), built twice: with and without AVX-VNNI. */
+/* AVX2 kernels (with FMA and F16C), built twice: with AVX-VNNI, whose
+ * VPDPBUSD adds four unsigned × signed byte products per 32-bit lane, and
+ * without, where VPMADDUBSW and VPMADDWD do the same in two steps (exact
+ * while the unsigned bytes stay below 129; larger weights use signed bytes
+ * and the sign trick instead). They read the same interleaved layout as
+ * the AVX-512 kernels, half a group (8 rows) per register. */
 #include "cpu/kernels.h"
 
 #include <immintrin.h>
+#include <string.h>
 
 #ifdef BENDI_KERNELS_VNNI
-void
-bendi_kernels_init_avx2_vnni (BendiCpuKernels *table)
-{
-  bendi_kernels_init_generic (table);
-  table->name = "AVX2 VNNI";
-}
+#define KERNELS_INIT bendi_kernels_init_avx2_vnni
+#define KERNELS_NAME "AVX2 VNNI"
+#define HAVE_VNNI TRUE
 #else
+#define KERNELS_INIT bendi_kernels_init_avx2
+#define KERNELS_NAME "AVX2"
+#define HAVE_VNNI FALSE
+#endif
+
+#define ALWAYS_INLINE inline __attribute__ ((always_inline))
+
+/* Tokens per tile: 8 rows × TILE_TOKENS sums fit the 16 registers. */
+#define TILE_TOKENS 4
+#define PANEL_GROUPS 4
+
+/* acc + Σ u8 · s8 over each lane's four byte pairs; @u8 below 129. */
+static ALWAYS_INLINE __m256i
+dot_small (__m256i acc,
+           __m256i u8,
+           __m256i s8)
+{
+#ifdef BENDI_KERNELS_VNNI
+  return _mm256_dpbusd_avx_epi32 (acc, u8, s8);
+#else
+  return _mm256_add_epi32 (acc, _mm256_madd_epi16 (_mm256_maddubs_epi16 (u8, s8), _mm256_set1_epi16 (1)));
+#endif
+}
+
+/* acc + Σ w · a for signed weights stored with 128 added (@w_biased): with
+ * VNNI the offset is taken back by the activations' sums, which start
+ * @acc; without, the weights are made signed again and the sign trick
+ * (|w| · (a with w's sign)) keeps VPMADDUBSW exact. */
+static ALWAYS_INLINE __m256i
+dot_biased (__m256i acc,
+            __m256i w_biased,
+            __m256i s8)
+{
+#ifdef BENDI_KERNELS_VNNI
+  return _mm256_dpbusd_avx_epi32 (acc, w_biased, s8);
+#else
+  __m256i w = _mm256_xor_si256 (w_biased, _mm256_set1_epi8 ((char) 0x80));
+
+  return _mm256_add_epi32 (acc, _mm256_madd_epi16 (_mm256_maddubs_epi16 (_mm256_sign_epi8 (w, w),
+                                                                         _mm256_sign_epi8 (s8, w)),
+                                                   _mm256_set1_epi16 (1)));
+#endif
+}
+
+static ALWAYS_INLINE __m256i
+broadcast_u32 (const void *p)
+{
+  guint32 v;
+
+  memcpy (&v, p, 4);
+  return _mm256_set1_epi32 ((int) v);
+}
+
+static ALWAYS_INLINE float
+hsum256 (__m256 v)
+{
+  __m128 s = _mm_add_ps (_mm256_castps256_ps128 (v), _mm256_extractf128_ps (v, 1));
+
+  s = _mm_add_ps (s, _mm_movehl_ps (s, s));
+  s = _mm_add_ss (s, _mm_movehdup_ps (s));
+  return _mm_cvtss_f32 (s);
+}
+
+static ALWAYS_INLINE int
+hsum256_epi32 (__m256i v)
+{
+  __m128i s = _mm_add_epi32 (_mm256_castsi256_si128 (v), _mm256_extracti128_si256 (v, 1));
+
+  s = _mm_add_epi32 (s, _mm_shuffle_epi32 (s, _MM_SHUFFLE (1, 0, 3, 2)));
+  s = _mm_add_epi32 (s, _mm_shuffle_epi32 (s, _MM_SHUFFLE (2, 3, 0, 1)));
+  return _mm_cvtsi128_si32 (s);
+}
+
+static ALWAYS_INLINE float
+fp16_round (float x)
+{
+  return _cvtsh_ss (_cvtss_sh (x, _MM_FROUND_TO_NEAREST_INT));
+}
+
+/* ------------------------------------------------------------------------ */
+/* Activation quantisers: the same arithmetic as the portable ones. */
+
+static void
+quantize_q8_01 (const BendiActs    *acts,
+                const BendiActsOut *out,
+                const float        *in,
+                gint64              t0,
+                gint64              t1)
+{
+  const __m256 sign_bit = _mm256_set1_ps (-0.0f);
+  const __m256 just_below_half = _mm256_set1_ps (0.49999997f);
+
+  for (gint64 t = t0; t < t1; t++)
+    for (gint64 b = 0; b < acts->n_blocks; b++)
+      {
+        const float *x = in + t * acts->n_cols + b * BENDI_QK;
+        gint8 *q = (gint8 *) (out->values + t * acts->stride) + b * BENDI_QK;
+        gint64 i = t * acts->n_blocks + b;
+        __m256 v[4], amax;
+        __m128 m;
+        __m256i q32[4], packed;
+        float d, id;
+
+        for (int k = 0; k < 4; k++)
+          v[k] = _mm256_loadu_ps (x + 8 * k);
+        amax = _mm256_max_ps (_mm256_max_ps (_mm256_andnot_ps (sign_bit, v[0]), _mm256_andnot_ps (sign_bit, v[1])),
+                              _mm256_max_ps (_mm256_andnot_ps (sign_bit, v[2]), _mm256_andnot_ps (sign_bit, v[3])));
+        m = _mm_max_ps (_mm256_castps256_ps128 (amax), _mm256_extractf128_ps (amax, 1));
+        m = _mm_max_ps (m, _mm_movehl_ps (m, m));
+        m = _mm_max_ss (m, _mm_movehdup_ps (m));
+        d = _mm_cvtss_f32 (m) / 127;
+        id = d != 0 ? 1.0f / d : 0.0f;
+
+        /* roundf: add ±(0.5 - ulp) and truncate, exact for |v| <= 127. */
+        for (int k = 0; k < 4; k++)
+          {
+            __m256 scaled = _mm256_mul_ps (v[k], _mm256_set1_ps (id));
+
+            scaled = _mm256_add_ps (scaled, _mm256_or_ps (_mm256_and_ps (scaled, sign_bit), just_below_half));
+            q32[k] = _mm256_cvttps_epi32 (scaled);
+          }
+        /* Packing interleaves the 128-bit lanes; one permute restores order. */
+        packed = _mm256_packs_epi16 (_mm256_packs_epi32 (q32[0], q32[1]), _mm256_packs_epi32 (q32[2], q32[3]));
+        packed = _mm256_permutevar8x32_epi32 (packed, _mm256_setr_epi32 (0, 4, 1, 5, 2, 6, 3, 7));
+        _mm256_storeu_si256 ((__m256i *) q, packed);
+
+        {
+          int sum = hsum256_epi32 (_mm256_add_epi32 (_mm256_add_epi32 (q32[0], q32[1]),
+                                                     _mm256_add_epi32 (q32[2], q32[3])));
+
+          out->d[i] = fp16_round (d);
+          if (acts->kind == BENDI_ACT_Q8_1)
+            {
+              out->sums[i] = sum;
+              out->s[i] = fp16_round ((float) sum * d);
+            }
+          else
+            out->sums[i] = -acts->bias * sum;
+        }
+      }
+}
+
+static void
+quantize_f16 (const BendiActs    *acts,
+              const BendiActsOut *out,
+              const float        *in,
+              gint64              t0,
+              gint64              t1)
+{
+  for (gint64 t = t0; t < t1; t++)
+    {
+      const float *x = in + t * acts->n_cols;
+      float *y = (float *) (out->values + t * acts->stride);
+      gint64 i = 0;
+
+      for (; i + 8 <= acts->n_cols; i += 8)
+        _mm256_storeu_ps (y + i, _mm256_cvtph_ps (_mm256_cvtps_ph (_mm256_loadu_ps (x + i), _MM_FROUND_TO_NEAREST_INT)));
+      for (; i < acts->n_cols; i++)
+        y[i] = bendi_fp16_to_fp32 (bendi_fp32_to_fp16 (x[i]));
+    }
+}
+
+/* ------------------------------------------------------------------------ */
+/* Interleaved groups (see interleave.c). A 64-byte chunk is two registers
+ * here: rows 0-7, then rows 8-15. A tile is 8 rows × TILE_TOKENS tokens. */
+
+typedef enum {
+  GROUP_Q4_0,
+  GROUP_IQ4_NL,
+  GROUP_Q8_0,
+} GroupKind;
+
+/* The IQ4_NL levels as VPSHUFB tables: offset by 128 (unsigned), or as
+ * they are (signed, for the sign trick). */
+static ALWAYS_INLINE __m256i
+iq4nl_table (void)
+{
+#ifdef BENDI_KERNELS_VNNI
+  return _mm256_setr_epi8 (1, 24, 45, 63, 79, 93, 106, 118, (char) 129, (char) 141, (char) 153,
+                           (char) 166, (char) 181, (char) 197, (char) 217, (char) 241,
+                           1, 24, 45, 63, 79, 93, 106, 118, (char) 129, (char) 141, (char) 153,
+                           (char) 166, (char) 181, (char) 197, (char) 217, (char) 241);
+#else
+  return _mm256_setr_epi8 (-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113,
+                           -127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113);
+#endif
+}
+
+/* acc += weights (8 rows, 4 elements each) · the token's 4 activations. */
+static ALWAYS_INLINE __m256i
+group_dot (GroupKind kind,
+           __m256i   acc,
+           __m256i   w,
+           __m256i   a)
+{
+  if (kind == GROUP_Q4_0)
+    return dot_small (acc, w, a);
+#ifdef BENDI_KERNELS_VNNI
+  return dot_biased (acc, w, a);
+#else
+  if (kind == GROUP_IQ4_NL)
+    return _mm256_add_epi32 (acc, _mm256_madd_epi16 (_mm256_maddubs_epi16 (_mm256_sign_epi8 (w, w),
+                                                                           _mm256_sign_epi8 (a, w)),
+                                                     _mm256_set1_epi16 (1)));
+  return dot_biased (acc, w, a);
+#endif
+}
+
+static ALWAYS_INLINE void
+group_tile (GroupKind        kind,
+            const guint8    *group,
+            int              half,
+            const BendiActs *a,
+            gint64           t0,
+            int              n_tokens,
+            float           *out,
+            gint64           ld_out)
+{
+  const gint64 nb = a->n_blocks;
+  const gsize quant_bytes = kind == GROUP_Q8_0 ? 512 : 256;
+  const guint8 *quants = group + nb * 32 + 32 * half;
+  const gint8 *y = (const gint8 *) a->values + t0 * a->stride;
+  const float *d = a->d + t0 * nb;
+  const gint32 *sums = a->sums + t0 * nb;
+  /* Without VNNI only Q4_0 keeps unsigned weights that need the
+   * activations' sums; the others use signed weights. */
+  const gboolean corrected = kind == GROUP_Q4_0 || HAVE_VNNI;
+  const __m256i low_mask = _mm256_set1_epi8 (0x0f);
+  __m256 acc[TILE_TOKENS];
+  __m256i s[TILE_TOKENS];
+
+  for (int t = 0; t < n_tokens; t++)
+    acc[t] = _mm256_setzero_ps ();
+
+  for (gint64 b = 0; b < nb; b++)
+    {
+      const guint8 *chunks = quants + b * quant_bytes;
+      __m256 dw = _mm256_cvtph_ps (_mm_loadu_si128 ((const __m128i *) (group + b * 32 + 16 * half)));
+
+      for (int t = 0; t < n_tokens; t++)
+        s[t] = corrected ? _mm256_set1_epi32 (sums[t * nb + b]) : _mm256_setzero_si256 ();
+
+      /* Register j holds elements 4j .. 4j + 3 of the 8 rows; the token's
+       * 4 activation bytes at 4j are broadcast to meet them. */
+      if (kind == GROUP_Q8_0)
+        {
+          for (int j = 0; j < 8; j++)
+            {
+              __m256i w = _mm256_loadu_si256 ((const __m256i *) (chunks + 64 * j));
+
+              for (int t = 0; t < n_tokens; t++)
+                s[t] = group_dot (kind, s[t], w, broadcast_u32 (y + t * a->stride + b * BENDI_QK + 4 * j));
+            }
+        }
+      else
+        for (int p = 0; p < 4; p++)
+          {
+            __m256i packed = _mm256_loadu_si256 ((const __m256i *) (chunks + 64 * p));
+            __m256i lo = _mm256_and_si256 (packed, low_mask);
+            __m256i hi = _mm256_and_si256 (_mm256_srli_epi16 (packed, 4), low_mask);
+
+            if (kind == GROUP_IQ4_NL)
+              {
+                lo = _mm256_shuffle_epi8 (iq4nl_table (), lo);
+                hi = _mm256_shuffle_epi8 (iq4nl_table (), hi);
+              }
+            for (int t = 0; t < n_tokens; t++)
+              {
+                const gint8 *yb = y + t * a->stride + b * BENDI_QK;
+
+                s[t] = group_dot (kind, s[t], lo, broadcast_u32 (yb + 4 * p));
+                s[t] = group_dot (kind, s[t], hi, broadcast_u32 (yb + 16 + 4 * p));
+              }
+          }
+
+      for (int t = 0; t < n_tokens; t++)
+        acc[t] = _mm256_fmadd_ps (_mm256_cvtepi32_ps (s[t]),
+                                  _mm256_mul_ps (dw, _mm256_set1_ps (d[t * nb + b])), acc[t]);
+    }
+
+  for (int t = 0; t < n_tokens; t++)
+    _mm256_storeu_ps (out + (t0 + t) * ld_out + 8 * half, acc[t]);
+}
+
+static ALWAYS_INLINE void
+gemm_groups (GroupKind          kind,
+             const BendiMatrix *w,
+             gint64             r0,
+             gint64             r1,
+             const BendiActs   *a,
+             float             *out,
+             gint64             ld_out)
+{
+  const guint8 *data = w->data;
+
+  for (gint64 p0 = r0; p0 < r1; p0 += PANEL_GROUPS * BENDI_INTERLEAVE)
+    {
+      gint64 p1 = MIN (r1, p0 + PANEL_GROUPS * BENDI_INTERLEAVE);
+
+      for (gint64 t = 0; t < a->n_tokens; t += TILE_TOKENS)
+        {
+          int nt = (int) MIN (TILE_TOKENS, a->n_tokens - t);
+
+          for (gint64 r = p0; r < p1; r += BENDI_INTERLEAVE)
+            for (int half = 0; half < 2; half++)
+              {
+                const guint8 *group = data + r * w->row_bytes;
+
+                switch (nt)
+                  {
+                  case 1: group_tile (kind, group, half, a, t, 1, out + r, ld_out); break;
+                  case 2: group_tile (kind, group, half, a, t, 2, out + r, ld_out); break;
+                  case 3: group_tile (kind, group, half, a, t, 3, out + r, ld_out); break;
+                  default: group_tile (kind, group, half, a, t, 4, out + r, ld_out); break;
+                  }
+              }
+        }
+    }
+}
+
+static void
+gemm_interleaved_q4_0 (const BendiMatrix *w,
+                       gint64             r0,
+                       gint64             r1,
+                       const BendiActs   *a,
+                       float             *out,
+                       gint64             ld_out)
+{
+  gemm_groups (GROUP_Q4_0, w, r0, r1, a, out, ld_out);
+}
+
+static void
+gemm_interleaved_iq4_nl (const BendiMatrix *w,
+                         gint64             r0,
+                         gint64             r1,
+                         const BendiActs   *a,
+                         float             *out,
+                         gint64             ld_out)
+{
+  gemm_groups (GROUP_IQ4_NL, w, r0, r1, a, out, ld_out);
+}
+
+static void
+gemm_interleaved_q8_0 (const BendiMatrix *w,
+                       gint64             r0,
+                       gint64             r1,
+                       const BendiActs   *a,
+                       float             *out,
+                       gint64             ld_out)
+{
+  gemm_groups (GROUP_Q8_0, w, r0, r1, a, out, ld_out);
+}
+
+/* ------------------------------------------------------------------------ */
+/* ggml's row layout: one row against up to 4 tokens, each block widened
+ * once to 32 bytes. */
+
+#define ROW_TOKENS 4
+
+static ALWAYS_INLINE void
+row_dot (GroupKind        kind,
+         const guint8    *row,
+         const BendiActs *a,
+         gint64           t0,
+         int              n_tokens,
+         float           *out,
+         gint64           ld_out)
+{
+  const gint64 nb = a->n_blocks;
+  const gsize block_bytes = kind == GROUP_Q8_0 ? sizeof (BendiBlockQ8_0) : sizeof (BendiBlockQ4_0);
+  const gboolean corrected = kind == GROUP_Q4_0 || HAVE_VNNI;
+  __m256 acc[ROW_TOKENS];
+
+  for (int t = 0; t < n_tokens; t++)
+    acc[t] = _mm256_setzero_ps ();
+
+  for (gint64 b = 0; b < nb; b++)
+    {
+      const guint8 *block = row + b * block_bytes;
+      BendiFp16 dw_bits;
+      float dw;
+      __m256i w;
+
+      memcpy (&dw_bits, block, 2);
+      dw = _cvtsh_ss (dw_bits);
+      if (kind == GROUP_Q8_0)
+        w = _mm256_xor_si256 (_mm256_loadu_si256 ((const __m256i *) (block + 2)), _mm256_set1_epi8 ((char) 0x80));
+      else
+        {
+          __m128i packed = _mm_loadu_si128 ((const __m128i *) (block + 2));
+
+          w = _mm256_and_si256 (_mm256_inserti128_si256 (_mm256_castsi128_si256 (packed), _mm_srli_epi16 (packed, 4), 1),
+                                _mm256_set1_epi8 (0x0f));
+          if (kind == GROUP_IQ4_NL)
+            w = _mm256_shuffle_epi8 (iq4nl_table (), w);
+        }
+
+      for (int t = 0; t < n_tokens; t++)
+        {
+          gint64 i = (t0 + t) * nb + b;
+          const gint8 *yb = (const gint8 *) a->values + (t0 + t) * a->stride + b * BENDI_QK;
+          /* The correction goes in lane 0 only: the lanes are summed at the end. */
+          __m256i s = corrected ? _mm256_castsi128_si256 (_mm_cvtsi32_si128 (a->sums[i])) : _mm256_setzero_si256 ();
+
+          s = group_dot (kind, s, w, _mm256_loadu_si256 ((const __m256i *) yb));
+          acc[t] = _mm256_fmadd_ps (_mm256_cvtepi32_ps (s), _mm256_set1_ps (dw * a->d[i]), acc[t]);
+        }
+    }
+
+  for (int t = 0; t < n_tokens; t++)
+    out[(t0 + t) * ld_out] = hsum256 (acc[t]);
+}
+
+static ALWAYS_INLINE void
+gemm_rows_legacy (GroupKind          kind,
+                  const BendiMatrix *w,
+                  gint64             r0,
+                  gint64             r1,
+                  const BendiActs   *a,
+                  float             *out,
+                  gint64             ld_out)
+{
+  for (gint64 r = r0; r < r1; r++)
+    {
+      const guint8 *row = (const guint8 *) w->data + r * w->row_bytes;
+      gint64 t = 0;
+
+      for (; t + ROW_TOKENS <= a->n_tokens; t += ROW_TOKENS)
+        row_dot (kind, row, a, t, ROW_TOKENS, out + r, ld_out);
+      for (; t < a->n_tokens; t++)
+        row_dot (kind, row, a, t, 1, out + r, ld_out);
+    }
+}
+
+static void
+gemm_rows_q4_0 (const BendiMatrix *w,
+                gint64             r0,
+                gint64             r1,
+                const BendiActs   *a,
+                float             *out,
+                gint64             ld_out)
+{
+  gemm_rows_legacy (GROUP_Q4_0, w, r0, r1, a, out, ld_out);
+}
+
+static void
+gemm_rows_iq4_nl (const BendiMatrix *w,
+                  gint64             r0,
+                  gint64             r1,
+                  const BendiActs   *a,
+                  float             *out,
+                  gint64             ld_out)
+{
+  gemm_rows_legacy (GROUP_IQ4_NL, w, r0, r1, a, out, ld_out);
+}
+
+static void
+gemm_rows_q8_0 (const BendiMatrix *w,
+                gint64             r0,
+                gint64             r1,
+                const BendiActs   *a,
+                float             *out,
+                gint64             ld_out)
+{
+  gemm_rows_legacy (GROUP_Q8_0, w, r0, r1, a, out, ld_out);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Float weights: 4 rows × 2 tokens of dot products, 8 columns at a time. */
+
+#define FLOAT_ROWS 4
+#define FLOAT_TOKENS 2
+
+typedef enum {
+  FLOAT_F32,
+  FLOAT_F16,
+  FLOAT_BF16,
+} FloatKind;
+
+static ALWAYS_INLINE __m256
+float_load (FloatKind     kind,
+            const guint8 *row,
+            gint64        c)
+{
+  switch (kind)
+    {
+    case FLOAT_F16:
+      return _mm256_cvtph_ps (_mm_loadu_si128 ((const __m128i *) (row + 2 * c)));
+    case FLOAT_BF16:
+      return _mm256_castsi256_ps (_mm256_slli_epi32 (
+        _mm256_cvtepu16_epi32 (_mm_loadu_si128 ((const __m128i *) (row + 2 * c))), 16));
+    case FLOAT_F32:
+    default:
+      return _mm256_loadu_ps ((const float *) row + c);
+    }
+}
+
+static ALWAYS_INLINE float
+float_scalar (FloatKind     kind,
+              const guint8 *row,
+              gint64        c)
+{
+  guint16 bits;
+
+  if (kind == FLOAT_F32)
+    return ((const float *) row)[c];
+  memcpy (&bits, row + 2 * c, 2);
+  return kind == FLOAT_F16 ? bendi_fp16_to_fp32 (bits) : bendi_bf16_to_fp32 (bits);
+}
+
+static ALWAYS_INLINE void
+float_tile (FloatKind        kind,
+            const guint8    *rows,
+            gsize            row_bytes,
+            int              n_rows,
+            const BendiActs *a,
+            gint64           t0,
+            int              n_tokens,
+            float           *out,
+            gint64           ld_out)
+{
+  const gint64 n = a->n_cols;
+  const gint64 n_vec = n - n % 8;
+  __m256 acc[FLOAT_ROWS][FLOAT_TOKENS];
+
+  for (int r = 0; r < n_rows; r++)
+    for (int t = 0; t < n_tokens; t++)
+      acc[r][t] = _mm256_setzero_ps ();
+
+  for (gint64 c = 0; c < n_vec; c += 8)
+    {
+      __m256 w[FLOAT_ROWS];
+
+      for (int r = 0; r < n_rows; r++)
+        w[r] = float_load (kind, rows + r * row_bytes, c);
+      for (int t = 0; t < n_tokens; t++)
+        {
+          __m256 x = _mm256_loadu_ps ((const float *) ((const guint8 *) a->values + (t0 + t) * a->stride) + c);
+
+          for (int r = 0; r < n_rows; r++)
+            acc[r][t] = _mm256_fmadd_ps (w[r], x, acc[r][t]);
+        }
+    }
+
+  for (int r = 0; r < n_rows; r++)
+    for (int t = 0; t < n_tokens; t++)
+      {
+        const float *x = (const float *) ((const guint8 *) a->values + (t0 + t) * a->stride);
+        float sum = hsum256 (acc[r][t]);
+
+        for (gint64 c = n_vec; c < n; c++)
+          sum += float_scalar (kind, rows + r * row_bytes, c) * x[c];
+        out[(t0 + t) * ld_out + r] = sum;
+      }
+}
+
+static ALWAYS_INLINE void
+gemm_float (FloatKind          kind,
+            const BendiMatrix *w,
+            gint64             r0,
+            gint64             r1,
+            const BendiActs   *a,
+            float             *out,
+            gint64             ld_out)
+{
+  for (gint64 r = r0; r < r1; r += FLOAT_ROWS)
+    {
+      const guint8 *rows = (const guint8 *) w->data + r * w->row_bytes;
+      int nr = (int) MIN (FLOAT_ROWS, r1 - r);
+      gint64 t = 0;
+
+      if (nr == FLOAT_ROWS)
+        {
+          for (; t + FLOAT_TOKENS <= a->n_tokens; t += FLOAT_TOKENS)
+            float_tile (kind, rows, w->row_bytes, FLOAT_ROWS, a, t, FLOAT_TOKENS, out + r, ld_out);
+          for (; t < a->n_tokens; t++)
+            float_tile (kind, rows, w->row_bytes, FLOAT_ROWS, a, t, 1, out + r, ld_out);
+        }
+      else
+        for (int i = 0; i < nr; i++)
+          for (t = 0; t < a->n_tokens; t++)
+            float_tile (kind, rows + i * w->row_bytes, w->row_bytes, 1, a, t, 1, out + r + i, ld_out);
+    }
+}
+
+static void
+gemm_rows_f32 (const BendiMatrix *w,
+               gint64             r0,
+               gint64             r1,
+               const BendiActs   *a,
+               float             *out,
+               gint64             ld_out)
+{
+  gemm_float (FLOAT_F32, w, r0, r1, a, out, ld_out);
+}
+
+static void
+gemm_rows_f16 (const BendiMatrix *w,
+               gint64             r0,
+               gint64             r1,
+               const BendiActs   *a,
+               float             *out,
+               gint64             ld_out)
+{
+  gemm_float (FLOAT_F16, w, r0, r1, a, out, ld_out);
+}
+
+static void
+gemm_rows_bf16 (const BendiMatrix *w,
+                gint64             r0,
+                gint64             r1,
+                const BendiActs   *a,
+                float             *out,
+                gint64             ld_out)
+{
+  gemm_float (FLOAT_BF16, w, r0, r1, a, out, ld_out);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Vector helpers; tails go through the portable conversions. */
+
+static void
+fp16_to_fp32 (float           *out,
+              const BendiFp16 *in,
+              gint64           n)
+{
+  gint64 i = 0;
+
+  for (; i + 8 <= n; i += 8)
+    _mm256_storeu_ps (out + i, _mm256_cvtph_ps (_mm_loadu_si128 ((const __m128i *) (in + i))));
+  for (; i < n; i++)
+    out[i] = bendi_fp16_to_fp32 (in[i]);
+}
+
+static void
+fp32_to_fp16 (BendiFp16   *out,
+              const float *in,
+              gint64       n)
+{
+  gint64 i = 0;
+
+  for (; i + 8 <= n; i += 8)
+    _mm_storeu_si128 ((__m128i *) (out + i), _mm256_cvtps_ph (_mm256_loadu_ps (in + i), _MM_FROUND_TO_NEAREST_INT));
+  for (; i < n; i++)
+    out[i] = bendi_fp32_to_fp16 (in[i]);
+}
+
+static float
+dot_f16_f32 (const BendiFp16 *a,
+             const float     *b,
+             gint64           n)
+{
+  __m256 acc0 = _mm256_setzero_ps (), acc1 = _mm256_setzero_ps ();
+  gint64 i = 0;
+  float sum;
+
+  for (; i + 16 <= n; i += 16)
+    {
+      acc0 = _mm256_fmadd_ps (_mm256_cvtph_ps (_mm_loadu_si128 ((const __m128i *) (a + i))),
+                              _mm256_loadu_ps (b + i), acc0);
+      acc1 = _mm256_fmadd_ps (_mm256_cvtph_ps (_mm_loadu_si128 ((const __m128i *) (a + i + 8))),
+                              _mm256_loadu_ps (b + i + 8), acc1);
+    }
+  for (; i + 8 <= n; i += 8)
+    acc0 = _mm256_fmadd_ps (_mm256_cvtph_ps (_mm_loadu_si128 ((const __m128i *) (a + i))),
+                            _mm256_loadu_ps (b + i), acc0);
+  sum = hsum256 (_mm256_add_ps (acc0, acc1));
+  for (; i < n; i++)
+    sum += bendi_fp16_to_fp32 (a[i]) * b[i];
+  return sum;
+}
+
+static void
+mad_f16 (float           *y,
+         const BendiFp16 *x,
+         float            a,
+         gint64           n)
+{
+  __m256 va = _mm256_set1_ps (a);
+  gint64 i = 0;
+
+  for (; i + 8 <= n; i += 8)
+    _mm256_storeu_ps (y + i, _mm256_fmadd_ps (_mm256_cvtph_ps (_mm_loadu_si128 ((const __m128i *) (x + i))),
+                                              va, _mm256_loadu_ps (y + i)));
+  for (; i < n; i++)
+    y[i] += a * bendi_fp16_to_fp32 (x[i]);
+}
+
 void
-bendi_kernels_init_avx2 (BendiCpuKernels *table)
+KERNELS_INIT (BendiCpuKernels *table)
 {
   bendi_kernels_init_generic (table);
-  table->name = "AVX2";
+  table->name = KERNELS_NAME;
+  table->quantize[BENDI_ACT_Q8_0] = quantize_q8_01;
+  table->quantize[BENDI_ACT_Q8_1] = quantize_q8_01;
+  table->quantize[BENDI_ACT_F16] = quantize_f16;
+
+  table->gemm_rows[BENDI_TENSOR_TYPE_F32] = gemm_rows_f32;
+  table->gemm_rows[BENDI_TENSOR_TYPE_F16] = gemm_rows_f16;
+  table->gemm_rows[BENDI_TENSOR_TYPE_BF16] = gemm_rows_bf16;
+  table->gemm_rows[BENDI_TENSOR_TYPE_Q4_0] = gemm_rows_q4_0;
+  table->gemm_rows[BENDI_TENSOR_TYPE_IQ4_NL] = gemm_rows_iq4_nl;
+  table->gemm_rows[BENDI_TENSOR_TYPE_Q8_0] = gemm_rows_q8_0;
+  table->gemm_interleaved[BENDI_TENSOR_TYPE_Q4_0] = gemm_interleaved_q4_0;
+  table->gemm_interleaved[BENDI_TENSOR_TYPE_IQ4_NL] = gemm_interleaved_iq4_nl;
+  table->gemm_interleaved[BENDI_TENSOR_TYPE_Q8_0] = gemm_interleaved_q8_0;
+
+  table->fp16_to_fp32 = fp16_to_fp32;
+  table->fp32_to_fp16 = fp32_to_fp16;
+  table->dot_f16_f32 = dot_f16_f32;
+  table->mad_f16 = mad_f16;
 }
-#endif

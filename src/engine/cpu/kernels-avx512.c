@@ -12,9 +12,14 @@
 
 /* Tokens per tile of the interleaved products: 16 rows × TILE_TOKENS
  * accumulators stay in registers while a group's block is reused. */
-#define TILE_TOKENS 8
+#ifndef TILE_TOKENS
+#define TILE_TOKENS 12
+#endif
 /* Groups per panel: their weights stay in L2 while every token passes. */
 #define PANEL_GROUPS 4
+#ifndef PREFETCH_AHEAD
+#define PREFETCH_AHEAD 0
+#endif
 
 static ALWAYS_INLINE __m512i
 dpbusd (__m512i acc,
@@ -199,6 +204,7 @@ group_tile (GroupKind        kind,
   const float *d = a->d + t0 * nb;
   const gint32 *sums = a->sums + t0 * nb;
   __m512 acc[TILE_TOKENS];
+  __m512i s[TILE_TOKENS];
 
   for (int t = 0; t < n_tokens; t++)
     acc[t] = _mm512_setzero_ps ();
@@ -209,18 +215,22 @@ group_tile (GroupKind        kind,
       __m512 dw = _mm512_cvtph_ps (_mm256_loadu_si256 ((const __m256i *) (group + b * 32)));
 
       group_block_load (kind, quants + b * quant_bytes, w);
-#pragma GCC unroll 8
-      for (int t = 0; t < n_tokens; t++)
-        {
-          const gint8 *yb = y + t * a->stride + b * BENDI_QK;
-          __m512i s = _mm512_set1_epi32 (sums[t * nb + b]);
 
+      /* Element group j across all tokens before j + 1: the sums of
+       * different tokens are independent, so VPDPBUSD never waits for the
+       * previous one (a chain per token would, 8 deep). */
+#pragma GCC unroll 16
+      for (int t = 0; t < n_tokens; t++)
+        s[t] = _mm512_set1_epi32 (sums[t * nb + b]);
 #pragma GCC unroll 8
-          for (int j = 0; j < 8; j++)
-            s = dpbusd (s, w[j], broadcast_u32 (yb + 4 * j));
-          acc[t] = _mm512_fmadd_ps (_mm512_cvtepi32_ps (s),
-                                    _mm512_mul_ps (dw, _mm512_set1_ps (d[t * nb + b])), acc[t]);
-        }
+      for (int j = 0; j < 8; j++)
+#pragma GCC unroll 16
+        for (int t = 0; t < n_tokens; t++)
+          s[t] = dpbusd (s[t], w[j], broadcast_u32 (y + t * a->stride + b * BENDI_QK + 4 * j));
+#pragma GCC unroll 16
+      for (int t = 0; t < n_tokens; t++)
+        acc[t] = _mm512_fmadd_ps (_mm512_cvtepi32_ps (s[t]),
+                                  _mm512_mul_ps (dw, _mm512_set1_ps (d[t * nb + b])), acc[t]);
     }
 
   for (int t = 0; t < n_tokens; t++)
@@ -249,6 +259,13 @@ group_gemv (GroupKind        kind,
       __m512i s0 = _mm512_set1_epi32 (a->sums[b]), s1 = _mm512_setzero_si512 ();
       __m512 scale = _mm512_mul_ps (dw, _mm512_set1_ps (a->d[b]));
 
+      if (PREFETCH_AHEAD > 0)
+        {
+          _mm_prefetch ((const char *) (quants + b * quant_bytes + PREFETCH_AHEAD), _MM_HINT_T0);
+          _mm_prefetch ((const char *) (quants + b * quant_bytes + PREFETCH_AHEAD + 64), _MM_HINT_T0);
+          _mm_prefetch ((const char *) (quants + b * quant_bytes + PREFETCH_AHEAD + 128), _MM_HINT_T0);
+          _mm_prefetch ((const char *) (quants + b * quant_bytes + PREFETCH_AHEAD + 192), _MM_HINT_T0);
+        }
       group_block_load (kind, quants + b * quant_bytes, w);
       for (int j = 0; j < 8; j += 2)
         {
@@ -296,14 +313,17 @@ gemm_groups (GroupKind          kind,
               /* A constant token count lets each tile's loops unroll. */
               switch (nt)
                 {
-                case 1: group_tile (kind, group, a, t, 1, out + r, ld_out); break;
-                case 2: group_tile (kind, group, a, t, 2, out + r, ld_out); break;
-                case 3: group_tile (kind, group, a, t, 3, out + r, ld_out); break;
-                case 4: group_tile (kind, group, a, t, 4, out + r, ld_out); break;
-                case 5: group_tile (kind, group, a, t, 5, out + r, ld_out); break;
-                case 6: group_tile (kind, group, a, t, 6, out + r, ld_out); break;
-                case 7: group_tile (kind, group, a, t, 7, out + r, ld_out); break;
-                default: group_tile (kind, group, a, t, 8, out + r, ld_out); break;
+#define TILE_CASE(n) case n: group_tile (kind, group, a, t, n, out + r, ld_out); break;
+                TILE_CASE (1) TILE_CASE (2) TILE_CASE (3) TILE_CASE (4)
+                TILE_CASE (5) TILE_CASE (6) TILE_CASE (7) TILE_CASE (8)
+#if TILE_TOKENS >= 12
+                TILE_CASE (9) TILE_CASE (10) TILE_CASE (11) TILE_CASE (12)
+#endif
+#if TILE_TOKENS >= 16
+                TILE_CASE (13) TILE_CASE (14) TILE_CASE (15) TILE_CASE (16)
+#endif
+#undef TILE_CASE
+                default: g_assert_not_reached ();
                 }
             }
         }

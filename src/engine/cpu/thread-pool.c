@@ -30,6 +30,7 @@ struct _BendiThreadPool {
   BendiParallelFunc      func;
   gpointer               data;
   gboolean               stop;
+  gboolean               oversubscribed;  /* more threads than cores */
 
   /* Each counter on its own cache line: the caller writes the first, the
    * workers the second, everyone the barrier's. */
@@ -119,6 +120,10 @@ wait_for_change (BendiThreadPool *self,
           else if (now >= deadline)
             break;
         }
+      /* With more threads than cores, the thread we wait for may need
+       * this core: offer it now and then. */
+      if (self->oversubscribed && (i & 15) == 15)
+        g_thread_yield ();
     }
 
   atomic_fetch_add (sleepers, 1);
@@ -161,6 +166,7 @@ bendi_thread_pool_new (int n_threads)
   /* Aligned for the counters' cache lines. */
   self = g_aligned_alloc0 (1, sizeof (BendiThreadPool), 64);
   self->n_threads = n_threads;
+  self->oversubscribed = (guint) n_threads > g_get_num_processors ();
 #ifndef __linux__
   g_mutex_init (&self->mutex);
   g_cond_init (&self->cond);
@@ -261,7 +267,7 @@ bendi_thread_pool_barrier (BendiThreadPool *self)
     {
       cpu_relax ();
       /* A preempted thread holds everyone up: give it the core. */
-      if ((i & 4095) == 4095)
+      if ((i & 4095) == 4095 || (self->oversubscribed && (i & 15) == 15))
         g_thread_yield ();
     }
 }
