@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "engine-error.h"
+#include "gguf-builder.h"
 #include "gguf/gguf-writer.h"
 #include "test-util.h"
 
@@ -388,6 +389,90 @@ test_write_file_failure (void)
   bendi_test_remove_dir (dir);
 }
 
+/* Every value type decoded from bytes written out by hand, not by the
+ * writer, so that a mistake shared by writer and reader cannot hide. */
+static void
+test_raw_every_type (void)
+{
+  g_autoptr (GByteArray) out = g_byte_array_new ();
+  g_autoptr (GBytes) bytes = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (BendiGguf) gguf = NULL;
+  const BendiGgufValue *v;
+  gint64 i;
+  double d;
+
+  gguf_put_header (out, 3, 0, 17);
+#define RAW_KV(key, type, value_bytes)                                  \
+  G_STMT_START {                                                        \
+    gguf_put_key (out, key, type);                                      \
+    gguf_put_bytes (out, value_bytes, sizeof value_bytes - 1);          \
+  } G_STMT_END
+  RAW_KV ("u8", BENDI_GGUF_TYPE_UINT8, "\xfe");
+  RAW_KV ("i8", BENDI_GGUF_TYPE_INT8, "\xfe");
+  RAW_KV ("u16", BENDI_GGUF_TYPE_UINT16, "\x34\x12");
+  RAW_KV ("i16", BENDI_GGUF_TYPE_INT16, "\x00\x80");
+  RAW_KV ("u32", BENDI_GGUF_TYPE_UINT32, "\x78\x56\x34\x12");
+  RAW_KV ("i32", BENDI_GGUF_TYPE_INT32, "\xff\xff\xff\xff");
+  RAW_KV ("f32", BENDI_GGUF_TYPE_FLOAT32, "\x00\x00\xc0\x3f");  /* 0x3fc00000 */
+  RAW_KV ("true", BENDI_GGUF_TYPE_BOOL, "\x01");
+  RAW_KV ("false", BENDI_GGUF_TYPE_BOOL, "\x00");
+  RAW_KV ("string", BENDI_GGUF_TYPE_STRING, "\x05\0\0\0\0\0\0\0h\0llo");
+  RAW_KV ("u64", BENDI_GGUF_TYPE_UINT64, "\x08\x07\x06\x05\x04\x03\x02\x81");
+  RAW_KV ("i64", BENDI_GGUF_TYPE_INT64, "\xfe\xff\xff\xff\xff\xff\xff\xff");
+  RAW_KV ("f64", BENDI_GGUF_TYPE_FLOAT64, "\x18\x2d\x44\x54\xfb\x21\x09\x40");  /* pi */
+  /* Arrays: int16 [1, -1]; uint64 [2^63]; no strings; [[], ["é"]]. */
+  RAW_KV ("a.i16", BENDI_GGUF_TYPE_ARRAY, "\x03\0\0\0" "\x02\0\0\0\0\0\0\0" "\x01\x00\xff\xff");
+  RAW_KV ("a.u64", BENDI_GGUF_TYPE_ARRAY, "\x0a\0\0\0" "\x01\0\0\0\0\0\0\0" "\0\0\0\0\0\0\0\x80");
+  RAW_KV ("a.none", BENDI_GGUF_TYPE_ARRAY, "\x08\0\0\0" "\0\0\0\0\0\0\0\0");
+  RAW_KV ("a.nested", BENDI_GGUF_TYPE_ARRAY,
+          "\x09\0\0\0" "\x02\0\0\0\0\0\0\0"
+          "\x00\0\0\0" "\0\0\0\0\0\0\0\0"
+          "\x08\0\0\0" "\x01\0\0\0\0\0\0\0" "\x02\0\0\0\0\0\0\0\xc3\xa9");
+#undef RAW_KV
+  bytes = g_bytes_new (out->data, out->len);
+  gguf = bendi_gguf_new_from_bytes (bytes, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (bendi_gguf_get_n_kv (gguf), ==, 17);
+
+  v = bendi_gguf_find (gguf, "u8");
+  g_assert_cmpint (v->type, ==, BENDI_GGUF_TYPE_UINT8);
+  g_assert_cmpuint (v->u64, ==, 254);
+  g_assert_cmpint (bendi_gguf_find (gguf, "i8")->i64, ==, -2);
+  g_assert_cmpuint (bendi_gguf_find (gguf, "u16")->u64, ==, 0x1234);
+  g_assert_cmpint (bendi_gguf_find (gguf, "i16")->i64, ==, -32768);
+  g_assert_cmpuint (bendi_gguf_find (gguf, "u32")->u64, ==, 0x12345678);
+  g_assert_cmpint (bendi_gguf_find (gguf, "i32")->i64, ==, -1);
+  g_assert_cmpfloat (bendi_gguf_find (gguf, "f32")->f64, ==, 1.5);
+  g_assert_true (bendi_gguf_find (gguf, "true")->b);
+  g_assert_false (bendi_gguf_find (gguf, "false")->b);
+  v = bendi_gguf_find (gguf, "string");
+  g_assert_cmpuint (v->str.len, ==, 5);
+  g_assert_cmpmem (v->str.data, 6, "h\0llo", 6);  /* its own NUL kept, and one added */
+  v = bendi_gguf_find (gguf, "u64");
+  g_assert_cmpuint (v->u64, ==, G_GUINT64_CONSTANT (0x8102030405060708));
+  g_assert_false (bendi_gguf_value_get_int64 (v, &i));
+  g_assert_cmpint (bendi_gguf_find (gguf, "i64")->i64, ==, -2);
+  g_assert_true (bendi_gguf_value_get_double (bendi_gguf_find (gguf, "f64"), &d));
+  g_assert_cmpfloat (d, ==, 3.141592653589793);
+
+  v = bendi_gguf_find (gguf, "a.i16");
+  g_assert_cmpuint (v->arr.n, ==, 2);
+  g_assert_true (bendi_gguf_array_get_int64 (v, 1, &i));
+  g_assert_cmpint (i, ==, -1);
+  v = bendi_gguf_find (gguf, "a.u64");
+  g_assert_false (bendi_gguf_array_get_int64 (v, 0, &i));  /* 2^63 does not fit */
+  v = bendi_gguf_find (gguf, "a.none");
+  g_assert_cmpint (v->arr.elem_type, ==, BENDI_GGUF_TYPE_STRING);
+  g_assert_cmpuint (v->arr.n, ==, 0);
+  g_assert_nonnull (v->arr.strings);
+  v = bendi_gguf_find (gguf, "a.nested");
+  g_assert_cmpuint (v->arr.n, ==, 2);
+  g_assert_cmpuint (v->arr.arrays[0].arr.n, ==, 0);
+  g_assert_cmpint (v->arr.arrays[1].arr.elem_type, ==, BENDI_GGUF_TYPE_STRING);
+  g_assert_cmpstr (v->arr.arrays[1].arr.strings[0].data, ==, "é");
+}
+
 static void
 test_not_gguf (void)
 {
@@ -447,6 +532,7 @@ main (int   argc,
   g_test_add_func ("/engine/gguf/lookup-errors", test_lookup_errors);
   g_test_add_func ("/engine/gguf/copy-values", test_copy_values);
   g_test_add_func ("/engine/gguf/write-file-failure", test_write_file_failure);
+  g_test_add_func ("/engine/gguf/raw-every-type", test_raw_every_type);
   g_test_add_func ("/engine/gguf/not-gguf", test_not_gguf);
   g_test_add_func ("/engine/gguf/stories260k", test_stories260k);
 
