@@ -15,6 +15,7 @@ typedef struct {
 
 static const Command commands[] = {
   { "info",        bendi_cli_info,        "Describe a GGUF model file" },
+  { "devices",     bendi_cli_devices,     "List the Vulkan devices" },
 };
 
 static void

@@ -18,6 +18,7 @@ typedef int (*BendiCliCommandFunc) (int    argc,
                                     char **argv);
 
 int bendi_cli_info       (int argc, char **argv);
+int bendi_cli_devices    (int argc, char **argv);
 
 /* Parses @entries from argv; on failure prints the error and returns FALSE
  * (the caller exits with BENDI_CLI_EXIT_USAGE). */

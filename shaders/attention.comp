@@ -1,0 +1,141 @@
+#version 450
+// SPDX-License-Identifier: MIT
+// Causal attention over the F16 KV cache, flash style: one workgroup per
+// (token, query head) walks the keys in chunks of WG_SIZE, one key per
+// invocation, keeping a running maximum and sum (online softmax) so the
+// scores never need a buffer of their own. Query head h reads KV head
+// h / (n_head / n_head_kv) (grouped-query attention); a token at position
+// pos sees keys 0 … pos.
+//
+// Built with SPLIT, the keys of each token are divided among n_splits
+// workgroups (the z of the grid), which write their unnormalised output
+// with its maximum and sum; attention_combine.comp merges them. Long
+// contexts then fill the device even for one token. Chunk sizes come from
+// the positions at run time, so a recorded command buffer replays.
+#include "common.glsl"
+
+#define MAX_HEAD_DIM 256u
+
+layout (binding = 0) readonly buffer Q { float q[]; };
+layout (binding = 1) readonly buffer KCache { uint k_cache[]; };
+layout (binding = 2) readonly buffer VCache { uint v_cache[]; };
+layout (binding = 3) readonly buffer Positions { int positions[]; };
+layout (binding = 4) writeonly buffer Out { float out_values[]; };
+
+layout (push_constant) uniform Params {
+  uint n_head;
+  uint n_head_kv;
+  uint head_dim;       // even, at most MAX_HEAD_DIM
+  uint q_stride;       // floats from one token's queries to the next
+  uint out_stride;
+  uint n_ctx;
+  uint n_splits;
+  float scale;
+} p;
+
+#include "reduce.glsl"
+
+shared float q_shared[MAX_HEAD_DIM];
+shared float weights[gl_WorkGroupSize.x];
+
+void
+main ()
+{
+  uint head = gl_WorkGroupID.x;
+  uint token = gl_WorkGroupID.y;
+  uint kv_head = head / (p.n_head / p.n_head_kv);
+  uint kv_dim = p.n_head_kv * p.head_dim;
+  uint half_dim = p.head_dim / 2u;
+  uint n_keys = uint (clamp (positions[token] + 1, 0, int (p.n_ctx)));
+  uint key_begin = 0u;
+  uint key_end = n_keys;
+  // Each invocation owns output pairs TID, TID + WG_SIZE, …
+  const uint MAX_PAIRS = MAX_HEAD_DIM / 2u / 32u;
+  vec2 acc[MAX_PAIRS];
+  float running_max = -1.0 / 0.0;
+  float running_sum = 0.0;
+
+#ifdef SPLIT
+  uint chunk = (n_keys + p.n_splits - 1u) / p.n_splits;
+  key_begin = min (gl_WorkGroupID.z * chunk, n_keys);
+  key_end = min (key_begin + chunk, n_keys);
+#endif
+
+  for (uint i = TID; i < p.head_dim; i += WG_SIZE)
+    q_shared[i] = q[token * p.q_stride + head * p.head_dim + i] * p.scale;
+  [[unroll]] for (uint j = 0; j < MAX_PAIRS; j++)
+    acc[j] = vec2 (0.0);
+  barrier ();
+
+  for (uint base = key_begin; base < key_end; base += WG_SIZE)
+    {
+      uint key = base + TID;
+      float score = -1.0 / 0.0;
+
+      if (key < key_end)
+        {
+          uint row = (key * kv_dim + kv_head * p.head_dim) / 2u;
+
+          score = 0.0;
+          for (uint i = 0; i < half_dim; i++)
+            {
+              vec2 k = unpackHalf2x16 (k_cache[row + i]);
+              score += q_shared[2u * i] * k.x + q_shared[2u * i + 1u] * k.y;
+            }
+        }
+      float new_max = max (running_max, wg_max (score));
+      float weight = key < key_end ? exp (score - new_max) : 0.0;
+      // The first chunk has running_max = -inf and nothing to rescale.
+      float correction = running_sum > 0.0 ? exp (running_max - new_max) : 0.0;
+
+      weights[TID] = weight;
+      running_sum = running_sum * correction + wg_sum (weight);
+      running_max = new_max;
+
+      uint n_in_chunk = min (WG_SIZE, key_end - base);
+      [[unroll]] for (uint j = 0; j < MAX_PAIRS; j++)
+        {
+          uint pair = TID + j * WG_SIZE;
+
+          acc[j] *= correction;
+          if (pair < half_dim)
+            for (uint c = 0; c < n_in_chunk; c++)
+              {
+                uint row = ((base + c) * kv_dim + kv_head * p.head_dim) / 2u;
+                acc[j] += weights[c] * unpackHalf2x16 (v_cache[row + pair]);
+              }
+        }
+      barrier ();
+    }
+
+#ifdef SPLIT
+  // Scratch: per (token, head, split) head_dim + 2 floats: max, sum, output.
+  uint out_base = ((token * p.n_head + head) * p.n_splits + gl_WorkGroupID.z) * (p.head_dim + 2u);
+  if (TID == 0u)
+    {
+      out_values[out_base] = running_max;
+      out_values[out_base + 1u] = running_sum;
+    }
+  [[unroll]] for (uint j = 0; j < MAX_PAIRS; j++)
+    {
+      uint pair = TID + j * WG_SIZE;
+      if (pair < half_dim)
+        {
+          out_values[out_base + 2u + 2u * pair] = acc[j].x;
+          out_values[out_base + 3u + 2u * pair] = acc[j].y;
+        }
+    }
+#else
+  float inv = running_sum > 0.0 ? 1.0 / running_sum : 0.0;
+  uint out_base = token * p.out_stride + head * p.head_dim;
+  [[unroll]] for (uint j = 0; j < MAX_PAIRS; j++)
+    {
+      uint pair = TID + j * WG_SIZE;
+      if (pair < half_dim)
+        {
+          out_values[out_base + 2u * pair] = acc[j].x * inv;
+          out_values[out_base + 2u * pair + 1u] = acc[j].y * inv;
+        }
+    }
+#endif
+}

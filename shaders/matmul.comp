@@ -1,0 +1,110 @@
+#version 450
+// SPDX-License-Identifier: MIT
+// Y = W · X for a prompt's many tokens: tiles of TILE_ROWS weight rows and
+// TILE_TOKENS tokens, TILE_K elements deep, staged in shared memory (the
+// weights dequantised once per tile), each invocation computing a 4 × 4
+// block of outputs. Edges of any size are handled by bounds checks.
+#include "common.glsl"
+
+#define TILE_ROWS 64u
+#define TILE_TOKENS 64u
+#define TILE_K 32u
+#define MICRO 4u
+
+layout (binding = 0) readonly buffer Weights { uint wq[]; };
+layout (binding = 1) readonly buffer X { float x[]; };
+layout (binding = 2) buffer Y { float y[]; };
+
+layout (push_constant) uniform Params {
+  uint n_cols;
+  uint n_rows;
+  uint row_bytes;
+  uint first_row;
+  uint n_tokens;
+  uint x_stride;
+  uint y_stride;
+  uint accumulate;
+} p;
+
+#include "types.glsl"
+
+// +1 keeps the column reads of the inner loop off one memory bank.
+shared float w_tile[TILE_ROWS][TILE_K + 1u];
+shared float x_tile[TILE_TOKENS][TILE_K + 1u];
+
+void
+main ()
+{
+  // 256 invocations: a 16 × 16 grid of 4 × 4 micro-tiles.
+  uint row0 = gl_WorkGroupID.x * TILE_ROWS;
+  uint token0 = gl_WorkGroupID.y * TILE_TOKENS;
+  uint micro_row = (TID % 16u) * MICRO;
+  uint micro_token = (TID / 16u) * MICRO;
+  float acc[MICRO][MICRO];
+
+  [[unroll]] for (uint i = 0; i < MICRO; i++)
+    [[unroll]] for (uint j = 0; j < MICRO; j++)
+      acc[i][j] = 0.0;
+
+  for (uint k0 = 0; k0 < p.n_cols; k0 += TILE_K)
+    {
+      // Weights: 64 rows × 2 groups of 16, one group per invocation.
+      if (TID < TILE_ROWS * (TILE_K / 16u))
+        {
+          uint r = TID / 2u;
+          uint half_k = TID % 2u;
+          uint g = k0 / 16u + half_k;
+          float v[16];
+
+          if (row0 + r < p.n_rows && 16u * g < p.n_cols)
+            dequant16 ((row0 + r) * p.row_bytes, g, p.n_cols, v);
+          else
+            [[unroll]] for (uint i = 0; i < 16u; i++)
+              v[i] = 0.0;
+          [[unroll]] for (uint i = 0; i < 16u; i++)
+            w_tile[r][16u * half_k + i] = v[i];
+        }
+      // Activations: 64 tokens × 32, eight per invocation.
+      [[unroll]] for (uint i = 0; i < (TILE_TOKENS * TILE_K) / 256u; i++)
+        {
+          uint index = TID + 256u * i;
+          uint t = index / TILE_K;
+          uint k = index % TILE_K;
+
+          x_tile[t][k] = token0 + t < p.n_tokens && k0 + k < p.n_cols
+                         ? x[(token0 + t) * p.x_stride + k0 + k] : 0.0;
+        }
+      barrier ();
+
+      [[unroll]] for (uint k = 0; k < TILE_K; k++)
+        {
+          float wv[MICRO], xv[MICRO];
+
+          [[unroll]] for (uint i = 0; i < MICRO; i++)
+            {
+              wv[i] = w_tile[micro_row + i][k];
+              xv[i] = x_tile[micro_token + i][k];
+            }
+          [[unroll]] for (uint i = 0; i < MICRO; i++)
+            [[unroll]] for (uint j = 0; j < MICRO; j++)
+              acc[i][j] += wv[i] * xv[j];
+        }
+      barrier ();
+    }
+
+  [[unroll]] for (uint j = 0; j < MICRO; j++)
+    {
+      uint t = token0 + micro_token + j;
+
+      [[unroll]] for (uint i = 0; i < MICRO; i++)
+        {
+          uint r = row0 + micro_row + i;
+
+          if (t < p.n_tokens && r < p.n_rows)
+            {
+              uint out_index = t * p.y_stride + p.first_row + r;
+              y[out_index] = p.accumulate != 0u ? y[out_index] + acc[i][j] : acc[i][j];
+            }
+        }
+    }
+}

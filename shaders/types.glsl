@@ -1,0 +1,379 @@
+// SPDX-License-Identifier: MIT
+// Weight rows of every tensor type, read from a uint buffer `wq` that the
+// including shader declares. The layouts are those of
+// src/engine/tensor/quant-blocks.h, byte for byte. Reading words and
+// picking bytes out needs no 8- or 16-bit storage feature, so this runs on
+// every Vulkan device; blocks of 18, 22, 110 or 210 bytes sit at any even
+// offset, hence the unaligned loads.
+//
+// Each type is read in groups of 16 consecutive elements:
+//   dequant16 (row_offset, g, n_cols, v)  elements 16 g … 16 g + 15 of the
+//   row that starts at byte row_offset, into v. Elements at or past n_cols
+//   (only the float types allow rows that are not whole groups) read 0.
+
+uint
+load_u8 (uint offset)
+{
+  return (wq[offset >> 2] >> ((offset & 3u) * 8u)) & 0xffu;
+}
+
+// @offset is even.
+uint
+load_u16 (uint offset)
+{
+  return (wq[offset >> 2] >> ((offset & 2u) * 8u)) & 0xffffu;
+}
+
+uint
+load_u32 (uint offset)
+{
+  uint shift = (offset & 3u) * 8u;
+  uint low = wq[offset >> 2];
+
+  if (shift == 0u)
+    return low;
+  return (low >> shift) | (wq[(offset >> 2) + 1u] << (32u - shift));
+}
+
+float
+load_f16 (uint offset)
+{
+  return unpackHalf2x16 (load_u16 (offset)).x;
+}
+
+// Byte k of a little-endian word.
+uint
+byte_of (uint word,
+         uint k)
+{
+  return (word >> (8u * k)) & 0xffu;
+}
+
+// 16 bytes from @offset, as four words.
+void
+load_16_bytes (uint      offset,
+               out uvec4 bytes)
+{
+  bytes = uvec4 (load_u32 (offset), load_u32 (offset + 4u), load_u32 (offset + 8u), load_u32 (offset + 12u));
+}
+
+uint
+byte_at (uvec4 bytes,
+         uint  i)
+{
+  return byte_of (bytes[i >> 2], i & 3u);
+}
+
+#if defined(TYPE_F32)
+#define BLOCK_ELEMENTS 16u
+#define BLOCK_BYTES 64u
+
+void
+dequant16 (uint      row_offset,
+           uint      g,
+           uint      n_cols,
+           out float v[16])
+{
+  [[unroll]] for (uint i = 0; i < 16u; i++)
+    {
+      uint c = 16u * g + i;
+      v[i] = c < n_cols ? uintBitsToFloat (wq[(row_offset >> 2) + c]) : 0.0;
+    }
+}
+
+#elif defined(TYPE_F16) || defined(TYPE_BF16)
+#define BLOCK_ELEMENTS 16u
+#define BLOCK_BYTES 32u
+
+void
+dequant16 (uint      row_offset,
+           uint      g,
+           uint      n_cols,
+           out float v[16])
+{
+  [[unroll]] for (uint i = 0; i < 16u; i++)
+    {
+      uint c = 16u * g + i;
+      uint bits = c < n_cols ? load_u16 (row_offset + 2u * c) : 0u;
+#ifdef TYPE_F16
+      v[i] = unpackHalf2x16 (bits).x;
+#else
+      v[i] = uintBitsToFloat (bits << 16);
+#endif
+    }
+}
+
+#elif defined(TYPE_Q4_0) || defined(TYPE_IQ4_NL)
+#define BLOCK_ELEMENTS 32u
+#define BLOCK_BYTES 18u
+
+#ifdef TYPE_IQ4_NL
+const float iq4nl_values[16] = float[16] (-127.0, -104.0, -83.0, -65.0, -49.0, -35.0, -22.0, -10.0,
+                                          1.0, 13.0, 25.0, 38.0, 53.0, 69.0, 89.0, 113.0);
+#endif
+
+void
+dequant16 (uint      row_offset,
+           uint      g,
+           uint      n_cols,
+           out float v[16])
+{
+  uint base = row_offset + (g >> 1) * BLOCK_BYTES;
+  uint shift = (g & 1u) * 4u;   // element j in the low nibble, j + 16 in the high
+  float d = load_f16 (base);
+  uvec4 qs;
+
+  load_16_bytes (base + 2u, qs);
+  [[unroll]] for (uint i = 0; i < 16u; i++)
+    {
+      uint q = (byte_at (qs, i) >> shift) & 0xfu;
+#ifdef TYPE_IQ4_NL
+      v[i] = d * iq4nl_values[q];
+#else
+      v[i] = (float (q) - 8.0) * d;
+#endif
+    }
+}
+
+#elif defined(TYPE_Q4_1)
+#define BLOCK_ELEMENTS 32u
+#define BLOCK_BYTES 20u
+
+void
+dequant16 (uint      row_offset,
+           uint      g,
+           uint      n_cols,
+           out float v[16])
+{
+  uint base = row_offset + (g >> 1) * BLOCK_BYTES;
+  uint shift = (g & 1u) * 4u;
+  float d = load_f16 (base);
+  float m = load_f16 (base + 2u);
+  uvec4 qs;
+
+  load_16_bytes (base + 4u, qs);
+  [[unroll]] for (uint i = 0; i < 16u; i++)
+    v[i] = float ((byte_at (qs, i) >> shift) & 0xfu) * d + m;
+}
+
+#elif defined(TYPE_Q5_0) || defined(TYPE_Q5_1)
+#ifdef TYPE_Q5_0
+#define BLOCK_BYTES 22u
+#define QH_OFFSET 2u
+#else
+#define BLOCK_BYTES 24u
+#define QH_OFFSET 4u
+#endif
+#define BLOCK_ELEMENTS 32u
+
+void
+dequant16 (uint      row_offset,
+           uint      g,
+           uint      n_cols,
+           out float v[16])
+{
+  uint base = row_offset + (g >> 1) * BLOCK_BYTES;
+  uint half_index = g & 1u;
+  float d = load_f16 (base);
+  uint qh = load_u32 (base + QH_OFFSET) >> (16u * half_index);
+  uvec4 qs;
+
+  load_16_bytes (base + QH_OFFSET + 4u, qs);
+  [[unroll]] for (uint i = 0; i < 16u; i++)
+    {
+      uint q = ((byte_at (qs, i) >> (4u * half_index)) & 0xfu) | (((qh >> i) & 1u) << 4);
+#ifdef TYPE_Q5_0
+      v[i] = (float (q) - 16.0) * d;
+#else
+      v[i] = float (q) * d + load_f16 (base + 2u);
+#endif
+    }
+}
+
+#elif defined(TYPE_Q8_0)
+#define BLOCK_ELEMENTS 32u
+#define BLOCK_BYTES 34u
+
+void
+dequant16 (uint      row_offset,
+           uint      g,
+           uint      n_cols,
+           out float v[16])
+{
+  uint base = row_offset + (g >> 1) * BLOCK_BYTES;
+  float d = load_f16 (base);
+  uvec4 qs;
+
+  load_16_bytes (base + 2u + 16u * (g & 1u), qs);
+  [[unroll]] for (uint i = 0; i < 16u; i++)
+    v[i] = float (bitfieldExtract (int (qs[i >> 2]), int (8u * (i & 3u)), 8)) * d;
+}
+
+#elif defined(TYPE_Q2_K)
+#define BLOCK_ELEMENTS 256u
+#define BLOCK_BYTES 84u
+
+// Sub-block s holds elements 16 s … 16 s + 15. The 2-bit quants of
+// e = 128 h + 32 k + l sit in byte 32 h + l at bit 2 k.
+void
+dequant16 (uint      row_offset,
+           uint      g,
+           uint      n_cols,
+           out float v[16])
+{
+  uint base = row_offset + (g >> 4) * BLOCK_BYTES;
+  uint s = g & 15u;
+  uint sc = load_u8 (base + s);
+  float d = load_f16 (base + 80u);
+  float dmin = load_f16 (base + 82u);
+  float dl = d * float (sc & 0xfu);
+  float ml = dmin * float (sc >> 4);
+  uint shift = 2u * ((s & 7u) >> 1);
+  uvec4 qs;
+
+  load_16_bytes (base + 16u + 32u * (s >> 3) + 16u * (s & 1u), qs);
+  [[unroll]] for (uint i = 0; i < 16u; i++)
+    v[i] = dl * float ((byte_at (qs, i) >> shift) & 3u) - ml;
+}
+
+#elif defined(TYPE_Q3_K)
+#define BLOCK_ELEMENTS 256u
+#define BLOCK_BYTES 110u
+
+void
+dequant16 (uint      row_offset,
+           uint      g,
+           uint      n_cols,
+           out float v[16])
+{
+  uint base = row_offset + (g >> 4) * BLOCK_BYTES;
+  uint s = g & 15u;
+  // 6-bit scales: low 4 bits in a nibble of bytes 0-7, top 2 bits in
+  // bits 2 (s / 4) of byte 8 + s % 4 (of the 12 at offset 96).
+  uint low = s < 8u ? load_u8 (base + 96u + s) & 0xfu : load_u8 (base + 96u + s - 8u) >> 4;
+  uint high = (load_u8 (base + 104u + (s & 3u)) >> (2u * (s >> 2))) & 3u;
+  float dl = load_f16 (base + 108u) * (float (low | (high << 4)) - 32.0);
+  uint shift = 2u * ((s & 7u) >> 1);
+  uint hbit = s >> 1;   // element e's high bit is bit e / 32 of byte e % 32
+  uvec4 qs, hmask;
+
+  load_16_bytes (base + 32u + 32u * (s >> 3) + 16u * (s & 1u), qs);
+  load_16_bytes (base + 16u * (s & 1u), hmask);
+  [[unroll]] for (uint i = 0; i < 16u; i++)
+    {
+      int q = int ((byte_at (qs, i) >> shift) & 3u) - (((byte_at (hmask, i) >> hbit) & 1u) != 0u ? 0 : 4);
+      v[i] = dl * float (q);
+    }
+}
+
+#elif defined(TYPE_Q4_K) || defined(TYPE_Q5_K)
+#define BLOCK_ELEMENTS 256u
+#ifdef TYPE_Q4_K
+#define BLOCK_BYTES 144u
+#define QS_OFFSET 16u
+#else
+#define BLOCK_BYTES 176u
+#define QS_OFFSET 48u
+#endif
+
+void
+dequant16 (uint      row_offset,
+           uint      g,
+           uint      n_cols,
+           out float v[16])
+{
+  uint base = row_offset + (g >> 4) * BLOCK_BYTES;
+  uint s = g & 15u;
+  uint j = s >> 1;      // the 32-element sub-block with its own scale and min
+  uint sc, m;
+
+  if (j < 4u)
+    {
+      sc = load_u8 (base + 4u + j) & 63u;
+      m = load_u8 (base + 8u + j) & 63u;
+    }
+  else
+    {
+      uint packed = load_u8 (base + 8u + j);
+      sc = (packed & 0xfu) | ((load_u8 (base + j) >> 6) << 4);
+      m = (packed >> 4) | ((load_u8 (base + 4u + j) >> 6) << 4);
+    }
+  float dl = load_f16 (base) * float (sc);
+  float ml = load_f16 (base + 2u) * float (m);
+  // e = 64 h + 32 k + l is nibble k of byte 32 h + l.
+  uint shift = 4u * (j & 1u);
+  uvec4 qs;
+
+  load_16_bytes (base + QS_OFFSET + 32u * (s >> 2) + 16u * (s & 1u), qs);
+#ifdef TYPE_Q5_K
+  uvec4 qh;
+  load_16_bytes (base + 16u + 16u * (s & 1u), qh);
+#endif
+  [[unroll]] for (uint i = 0; i < 16u; i++)
+    {
+      uint q = (byte_at (qs, i) >> shift) & 0xfu;
+#ifdef TYPE_Q5_K
+      q |= ((byte_at (qh, i) >> j) & 1u) << 4;
+#endif
+      v[i] = dl * float (q) - ml;
+    }
+}
+
+#elif defined(TYPE_Q6_K)
+#define BLOCK_ELEMENTS 256u
+#define BLOCK_BYTES 210u
+
+void
+dequant16 (uint      row_offset,
+           uint      g,
+           uint      n_cols,
+           out float v[16])
+{
+  uint base = row_offset + (g >> 4) * BLOCK_BYTES;
+  uint s = g & 15u;
+  float dl = load_f16 (base + 208u) * float (bitfieldExtract (int (load_u8 (base + 192u + s)), 0, 8));
+  // Low nibbles: e = 128 h + 64 k + r is nibble k of byte 64 h + r.
+  // High crumbs: e = 128 h + 32 k + l sits in byte 32 h + l at bit 2 k.
+  uint low_shift = 4u * ((s & 7u) >> 2);
+  uint high_shift = 2u * ((s & 7u) >> 1);
+  uvec4 ql, qh;
+
+  load_16_bytes (base + 64u * (s >> 3) + 16u * (s & 3u), ql);
+  load_16_bytes (base + 128u + 32u * (s >> 3) + 16u * (s & 1u), qh);
+  [[unroll]] for (uint i = 0; i < 16u; i++)
+    {
+      uint q = ((byte_at (ql, i) >> low_shift) & 0xfu) | (((byte_at (qh, i) >> high_shift) & 3u) << 4);
+      v[i] = dl * (float (q) - 32.0);
+    }
+}
+
+#elif defined(TYPE_IQ4_XS)
+#define BLOCK_ELEMENTS 256u
+#define BLOCK_BYTES 136u
+
+const float iq4nl_values[16] = float[16] (-127.0, -104.0, -83.0, -65.0, -49.0, -35.0, -22.0, -10.0,
+                                          1.0, 13.0, 25.0, 38.0, 53.0, 69.0, 89.0, 113.0);
+
+void
+dequant16 (uint      row_offset,
+           uint      g,
+           uint      n_cols,
+           out float v[16])
+{
+  uint base = row_offset + (g >> 4) * BLOCK_BYTES;
+  uint s = g & 15u;
+  uint j = s >> 1;
+  uint low = (load_u8 (base + 4u + (j >> 1)) >> (4u * (j & 1u))) & 0xfu;
+  uint high = (load_u16 (base + 2u) >> (2u * j)) & 3u;
+  float dl = load_f16 (base) * (float (low | (high << 4)) - 32.0);
+  uint shift = 4u * (s & 1u);
+  uvec4 qs;
+
+  load_16_bytes (base + 8u + 16u * j, qs);
+  [[unroll]] for (uint i = 0; i < 16u; i++)
+    v[i] = dl * iq4nl_values[(byte_at (qs, i) >> shift) & 0xfu];
+}
+
+#else
+#error "No TYPE_* defined"
+#endif

@@ -1,0 +1,249 @@
+/* SPDX-License-Identifier: MIT */
+/* An open Vulkan device: one compute queue, the memory allocator and the pipelines built for it. */
+#include "vulkan/vk-private.h"
+
+#include <string.h>
+
+#include "engine-error.h"
+
+void
+bendi_vk_device_params_init (BendiVkDeviceParams *params)
+{
+  const char *validation = g_getenv ("BENDI_VULKAN_VALIDATION");
+
+  memset (params, 0, sizeof *params);
+  params->validation = validation != NULL && g_str_equal (validation, "1");
+}
+
+/* A queue family that computes, preferring one that does nothing else:
+ * it does not wait behind a desktop's rendering. */
+static gboolean
+find_compute_queue (BendiVkDevice *self,
+                    guint32       *out_family)
+{
+  g_autofree VkQueueFamilyProperties *families = NULL;
+  guint32 n_families = 0;
+  gboolean found = FALSE;
+
+  self->fn.vkGetPhysicalDeviceQueueFamilyProperties (self->physical_device, &n_families, NULL);
+  families = g_new0 (VkQueueFamilyProperties, MAX (n_families, 1));
+  self->fn.vkGetPhysicalDeviceQueueFamilyProperties (self->physical_device, &n_families, families);
+  for (guint32 i = 0; i < n_families; i++)
+    {
+      if (!(families[i].queueFlags & VK_QUEUE_COMPUTE_BIT) || families[i].queueCount == 0)
+        continue;
+      if (!found || !(families[i].queueFlags & VK_QUEUE_GRAPHICS_BIT))
+        {
+          *out_family = i;
+          found = TRUE;
+        }
+    }
+  return found;
+}
+
+static gboolean
+create_logical_device (BendiVkDevice  *self,
+                       GError        **error)
+{
+  const float priority = 1.0f;
+  const char *extensions[1];
+  guint32 n_extensions = 0;
+  VkPhysicalDeviceVulkan11Features features11 = {
+    .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_1_FEATURES,
+    .storageBuffer16BitAccess = self->info.fp16_storage,
+  };
+  VkPhysicalDeviceVulkan12Features features12 = {
+    .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_2_FEATURES,
+    .pNext = &features11,
+    .shaderFloat16 = self->info.fp16_arithmetic,
+    .shaderInt8 = self->info.int8_arithmetic,
+    .storageBuffer8BitAccess = self->info.int8_storage,
+  };
+  VkDeviceQueueCreateInfo queue_info = {
+    .sType = VK_STRUCTURE_TYPE_DEVICE_QUEUE_CREATE_INFO,
+    .queueFamilyIndex = self->queue_family,
+    .queueCount = 1,
+    .pQueuePriorities = &priority,
+  };
+  VkDeviceCreateInfo create_info = {
+    .sType = VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO,
+    .pNext = &features12,
+    .queueCreateInfoCount = 1,
+    .pQueueCreateInfos = &queue_info,
+  };
+  VkResult result;
+
+  if (self->info.has_memory_budget)
+    extensions[n_extensions++] = VK_EXT_MEMORY_BUDGET_EXTENSION_NAME;
+  create_info.enabledExtensionCount = n_extensions;
+  create_info.ppEnabledExtensionNames = extensions;
+
+  result = self->fn.vkCreateDevice (self->physical_device, &create_info, NULL, &self->device);
+  if (result != VK_SUCCESS)
+    {
+      bendi_vk_set_error (error, result, "Opening the Vulkan device");
+      return FALSE;
+    }
+  if (!bendi_vk_load_device (&self->fn, self->device, error))
+    {
+      /* vkDestroyDevice itself may be missing: ask the instance for it. */
+      PFN_vkDestroyDevice destroy = (PFN_vkDestroyDevice)
+        self->fn.vkGetInstanceProcAddr (self->instance->instance, "vkDestroyDevice");
+
+      if (destroy != NULL)
+        destroy (self->device, NULL);
+      self->device = VK_NULL_HANDLE;
+      return FALSE;
+    }
+  self->fn.vkGetDeviceQueue (self->device, self->queue_family, 0, &self->queue);
+  return TRUE;
+}
+
+BendiVkDevice *
+bendi_vk_device_new (guint                      index,
+                     const BendiVkDeviceParams *params,
+                     GError                   **error)
+{
+  g_autoptr (BendiVkDevice) self = NULL;
+  g_autoptr (GArray) physical_devices = NULL;
+  BendiVkDeviceParams defaults;
+
+  if (params == NULL)
+    {
+      bendi_vk_device_params_init (&defaults);
+      params = &defaults;
+    }
+
+  self = g_new0 (BendiVkDevice, 1);
+  g_mutex_init (&self->queue_lock);
+  self->instance = bendi_vk_instance_new (params->validation, error);
+  if (self->instance == NULL)
+    return NULL;
+  self->fn = self->instance->fn;
+  physical_devices = bendi_vk_instance_get_physical_devices (self->instance, error);
+  if (physical_devices == NULL)
+    return NULL;
+  if (index >= physical_devices->len)
+    {
+      g_set_error (error, BENDI_ENGINE_ERROR, BENDI_ENGINE_ERROR_INVALID_ARGUMENT,
+                   "There is no Vulkan device %u (%u found)", index, physical_devices->len);
+      return NULL;
+    }
+  self->physical_device = g_array_index (physical_devices, VkPhysicalDevice, index);
+  bendi_vk_instance_describe (self->instance, self->physical_device, index, &self->info);
+  if (!self->info.usable)
+    {
+      g_set_error (error, BENDI_ENGINE_ERROR, BENDI_ENGINE_ERROR_UNSUPPORTED,
+                   "Vulkan device %u (%s) cannot be used: %s", index, self->info.name,
+                   self->info.unusable_reason);
+      return NULL;
+    }
+  self->fn.vkGetPhysicalDeviceMemoryProperties (self->physical_device, &self->memory_properties);
+
+  self->max_binding_bytes = self->info.max_storage_buffer_range;
+  if (params->max_binding_bytes > 0)
+    self->max_binding_bytes = MIN (self->max_binding_bytes, params->max_binding_bytes);
+  self->force_staging = params->force_staging;
+  self->use_subgroups = self->info.subgroup_arithmetic && !params->portable_only;
+
+  if (!find_compute_queue (self, &self->queue_family))
+    {
+      g_set_error (error, BENDI_ENGINE_ERROR, BENDI_ENGINE_ERROR_UNSUPPORTED,
+                   "Vulkan device %u (%s) has no compute queue", index, self->info.name);
+      return NULL;
+    }
+  if (!create_logical_device (self, error))
+    return NULL;
+
+  self->allocator = bendi_vk_allocator_new (self);
+  self->pipelines = bendi_vk_pipeline_set_new (self, params->cache_dir);
+  return g_steal_pointer (&self);
+}
+
+void
+bendi_vk_device_free (BendiVkDevice *self)
+{
+  if (self == NULL)
+    return;
+  if (self->device != VK_NULL_HANDLE)
+    {
+      self->fn.vkDeviceWaitIdle (self->device);
+      g_clear_pointer (&self->pipelines, bendi_vk_pipeline_set_free);
+      g_clear_pointer (&self->allocator, bendi_vk_allocator_free);
+      self->fn.vkDestroyDevice (self->device, NULL);
+    }
+  g_clear_pointer (&self->instance, bendi_vk_instance_free);
+  g_free (self->info.name);
+  g_free (self->info.driver_name);
+  g_free (self->info.driver_info);
+  g_free (self->info.unusable_reason);
+  g_mutex_clear (&self->queue_lock);
+  g_free (self);
+}
+
+const BendiVkDeviceInfo *
+bendi_vk_device_get_info (const BendiVkDevice *self)
+{
+  return &self->info;
+}
+
+guint
+bendi_vk_device_get_validation_errors (const BendiVkDevice *self)
+{
+  return (guint) g_atomic_int_get (&self->instance->validation_errors);
+}
+
+gboolean
+bendi_vk_device_is_validated (const BendiVkDevice *self)
+{
+  return self->instance->validation;
+}
+
+gboolean
+bendi_vk_device_uses_subgroups (const BendiVkDevice *self)
+{
+  return self->use_subgroups;
+}
+
+gboolean
+bendi_vk_device_save_pipeline_cache (BendiVkDevice  *self,
+                                     GError        **error)
+{
+  return bendi_vk_pipeline_set_save (self->pipelines, error);
+}
+
+gboolean
+bendi_vk_device_submit_and_wait (BendiVkDevice    *self,
+                                 VkCommandBuffer   command_buffer,
+                                 VkFence           fence,
+                                 GError          **error)
+{
+  VkSubmitInfo submit = {
+    .sType = VK_STRUCTURE_TYPE_SUBMIT_INFO,
+    .commandBufferCount = 1,
+    .pCommandBuffers = &command_buffer,
+  };
+  VkResult result;
+
+  result = self->fn.vkResetFences (self->device, 1, &fence);
+  if (result != VK_SUCCESS)
+    {
+      bendi_vk_set_error (error, result, "Resetting a fence");
+      return FALSE;
+    }
+  g_mutex_lock (&self->queue_lock);
+  result = self->fn.vkQueueSubmit (self->queue, 1, &submit, fence);
+  g_mutex_unlock (&self->queue_lock);
+  if (result != VK_SUCCESS)
+    {
+      bendi_vk_set_error (error, result, "Submitting work to the GPU");
+      return FALSE;
+    }
+  result = self->fn.vkWaitForFences (self->device, 1, &fence, VK_TRUE, G_MAXUINT64);
+  if (result != VK_SUCCESS)
+    {
+      bendi_vk_set_error (error, result, "Waiting for the GPU");
+      return FALSE;
+    }
+  return TRUE;
+}

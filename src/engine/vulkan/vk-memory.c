@@ -1,0 +1,809 @@
+/* SPDX-License-Identifier: MIT */
+/* Device memory in blocks, buffers placed in them, and staging copies with progress. */
+#include "vulkan/vk-memory.h"
+
+#include <string.h>
+
+#include "engine-error.h"
+#include "vulkan/vk-private.h"
+
+/* Most drivers handle a few large allocations far better than many small
+ * ones (some cap the count at 4096), so buffers share blocks of this size. */
+#define BLOCK_BYTES    ((gsize) 256 * 1024 * 1024)
+/* Staging copies and progress reports go in pieces of this size. */
+#define STAGING_BYTES  ((gsize) 16 * 1024 * 1024)
+
+typedef struct {
+  VkDeviceMemory memory;
+  guint32        type_index;
+  gsize          size;
+  gsize          used;       /* bump pointer: blocks are freed whole */
+  guint          n_buffers;  /* live buffers in the block */
+  guint8        *mapped;     /* host-visible blocks stay mapped */
+} MemoryBlock;
+
+struct _BendiVkAllocator {
+  BendiVkDevice *device;
+  GMutex         lock;
+  GPtrArray     *blocks;     /* of MemoryBlock */
+  /* Bytes allocated from each heap: drivers that overcommit (lavapipe
+   * does) would otherwise say yes far past the heap's size. */
+  guint64        heap_used[VK_MAX_MEMORY_HEAPS];
+};
+
+struct _BendiVkBuffer {
+  BendiVkDevice *device;
+  VkBuffer       handle;
+  gsize          offset;     /* into handle: non-zero for views */
+  gsize          size;
+  gboolean       is_view;
+  MemoryBlock   *block;      /* NULL for views */
+  guint8        *mapped;     /* host address of byte 0, or NULL */
+};
+
+struct _BendiVkTensor {
+  BendiVkDevice      *device;
+  BendiTensorType     type;
+  gint64              n_cols;
+  gint64              n_rows;
+  gsize               row_bytes;
+  GArray             *chunks;  /* of BendiVkTensorChunk */
+};
+
+/* ------------------------------------------------------------------------ */
+/* The allocator */
+
+BendiVkAllocator *
+bendi_vk_allocator_new (BendiVkDevice *device)
+{
+  BendiVkAllocator *self = g_new0 (BendiVkAllocator, 1);
+
+  self->device = device;
+  g_mutex_init (&self->lock);
+  self->blocks = g_ptr_array_new ();
+  return self;
+}
+
+static void
+block_free (BendiVkAllocator *self,
+            MemoryBlock      *block)
+{
+  BendiVkDevice *device = self->device;
+  guint32 heap = device->memory_properties.memoryTypes[block->type_index].heapIndex;
+
+  self->heap_used[heap] -= block->size;
+  if (block->mapped != NULL)
+    device->fn.vkUnmapMemory (device->device, block->memory);
+  device->fn.vkFreeMemory (device->device, block->memory, NULL);
+  g_free (block);
+}
+
+void
+bendi_vk_allocator_free (BendiVkAllocator *self)
+{
+  if (self == NULL)
+    return;
+  /* Buffers still alive here are a caller's leak; free their memory anyway
+   * so the device can be destroyed. */
+  for (guint i = 0; i < self->blocks->len; i++)
+    block_free (self, g_ptr_array_index (self->blocks, i));
+  g_ptr_array_unref (self->blocks);
+  g_mutex_clear (&self->lock);
+  g_free (self);
+}
+
+/* The first memory type allowed by @bits that has @preferred, else the
+ * first that has @required; -1 if none. */
+static gint
+find_memory_type (BendiVkDevice         *device,
+                  guint32                bits,
+                  VkMemoryPropertyFlags  required,
+                  VkMemoryPropertyFlags  preferred)
+{
+  const VkPhysicalDeviceMemoryProperties *props = &device->memory_properties;
+
+  for (guint32 t = 0; t < props->memoryTypeCount; t++)
+    if ((bits & (1u << t)) && (props->memoryTypes[t].propertyFlags & preferred) == preferred)
+      return (gint) t;
+  for (guint32 t = 0; t < props->memoryTypeCount; t++)
+    if ((bits & (1u << t)) && (props->memoryTypes[t].propertyFlags & required) == required)
+      return (gint) t;
+  return -1;
+}
+
+static MemoryBlock *
+block_new (BendiVkAllocator  *self,
+           guint32            type_index,
+           gsize              size,
+           GError           **error)
+{
+  BendiVkDevice *device = self->device;
+  const VkMemoryType *type = &device->memory_properties.memoryTypes[type_index];
+  guint64 heap_size = device->memory_properties.memoryHeaps[type->heapIndex].size;
+  g_autofree MemoryBlock *block = g_new0 (MemoryBlock, 1);
+  VkMemoryAllocateInfo info = {
+    .sType = VK_STRUCTURE_TYPE_MEMORY_ALLOCATE_INFO,
+    .allocationSize = size,
+    .memoryTypeIndex = type_index,
+  };
+  VkResult result;
+
+  if (size > heap_size - MIN (heap_size, self->heap_used[type->heapIndex]))
+    {
+      g_autofree char *want = g_format_size (size);
+      g_autofree char *used = g_format_size (self->heap_used[type->heapIndex]);
+      g_autofree char *have = g_format_size (heap_size);
+
+      g_set_error (error, BENDI_ENGINE_ERROR, BENDI_ENGINE_ERROR_NO_MEMORY,
+                   "Out of GPU memory: %s more asked for, %s of %s in use", want, used, have);
+      return NULL;
+    }
+  result = device->fn.vkAllocateMemory (device->device, &info, NULL, &block->memory);
+  if (result != VK_SUCCESS)
+    {
+      g_autofree char *want = g_format_size (size);
+
+      if (result == VK_ERROR_OUT_OF_DEVICE_MEMORY || result == VK_ERROR_OUT_OF_HOST_MEMORY)
+        g_set_error (error, BENDI_ENGINE_ERROR, BENDI_ENGINE_ERROR_NO_MEMORY,
+                     "Out of GPU memory allocating %s (%s)", want, bendi_vk_result_name (result));
+      else
+        bendi_vk_set_error (error, result, "Allocating GPU memory");
+      return NULL;
+    }
+  if (type->propertyFlags & VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT)
+    {
+      void *mapped = NULL;
+
+      result = device->fn.vkMapMemory (device->device, block->memory, 0, VK_WHOLE_SIZE, 0, &mapped);
+      if (result != VK_SUCCESS)
+        {
+          device->fn.vkFreeMemory (device->device, block->memory, NULL);
+          bendi_vk_set_error (error, result, "Mapping GPU memory");
+          return NULL;
+        }
+      block->mapped = mapped;
+    }
+  block->type_index = type_index;
+  block->size = size;
+  self->heap_used[type->heapIndex] += size;
+  return g_steal_pointer (&block);
+}
+
+/* Places @size bytes aligned to @alignment in a block of @type_index,
+ * opening a new block when none has room. Large buffers get their own. */
+static MemoryBlock *
+allocator_place (BendiVkAllocator  *self,
+                 guint32            type_index,
+                 gsize              size,
+                 gsize              alignment,
+                 gsize             *out_offset,
+                 GError           **error)
+{
+  BendiVkDevice *device = self->device;
+  gsize block_bytes = MIN (BLOCK_BYTES, device->info.max_memory_allocation_size);
+  MemoryBlock *block = NULL;
+  G_GNUC_UNUSED g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&self->lock);
+
+  if (size > device->info.max_memory_allocation_size)
+    {
+      g_autofree char *want = g_format_size (size);
+      g_autofree char *limit = g_format_size (device->info.max_memory_allocation_size);
+
+      g_set_error (error, BENDI_ENGINE_ERROR, BENDI_ENGINE_ERROR_NO_MEMORY,
+                   "A GPU buffer of %s is over the driver's allocation limit of %s", want, limit);
+      return NULL;
+    }
+  if (size <= block_bytes / 2)
+    for (guint i = 0; i < self->blocks->len && block == NULL; i++)
+      {
+        MemoryBlock *candidate = g_ptr_array_index (self->blocks, i);
+        gsize offset = (candidate->used + alignment - 1) / alignment * alignment;
+
+        if (candidate->type_index == type_index && candidate->size >= block_bytes &&
+            offset <= candidate->size && size <= candidate->size - offset)
+          {
+            block = candidate;
+            *out_offset = offset;
+          }
+      }
+  if (block == NULL)
+    {
+      block = block_new (self, type_index, size <= block_bytes / 2 ? block_bytes : size, error);
+      if (block == NULL)
+        return NULL;
+      g_ptr_array_add (self->blocks, block);
+      *out_offset = 0;
+    }
+  block->used = *out_offset + size;
+  block->n_buffers++;
+  return block;
+}
+
+static void
+allocator_release (BendiVkAllocator *self,
+                   MemoryBlock      *block)
+{
+  G_GNUC_UNUSED g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&self->lock);
+
+  if (--block->n_buffers == 0)
+    {
+      g_ptr_array_remove_fast (self->blocks, block);
+      block_free (self, block);
+    }
+}
+
+/* ------------------------------------------------------------------------ */
+/* Buffers */
+
+BendiVkBuffer *
+bendi_vk_buffer_new (BendiVkDevice      *device,
+                     gsize               size,
+                     BendiVkMemoryKind   kind,
+                     GError            **error)
+{
+  g_autofree BendiVkBuffer *self = g_new0 (BendiVkBuffer, 1);
+  VkBufferCreateInfo info = {
+    .sType = VK_STRUCTURE_TYPE_BUFFER_CREATE_INFO,
+    /* Storage buffers sizes are whole words: the shaders read uints. */
+    .size = MAX ((size + 3) / 4 * 4, 4),
+    .usage = VK_BUFFER_USAGE_STORAGE_BUFFER_BIT | VK_BUFFER_USAGE_TRANSFER_SRC_BIT |
+             VK_BUFFER_USAGE_TRANSFER_DST_BIT,
+    .sharingMode = VK_SHARING_MODE_EXCLUSIVE,
+  };
+  VkMemoryPropertyFlags required, preferred;
+  VkMemoryRequirements requirements;
+  gsize offset = 0;
+  gint type_index;
+  VkResult result;
+
+  if (size > device->info.max_memory_allocation_size || size > G_MAXSIZE - 4)
+    {
+      g_autofree char *want = g_format_size (size);
+      g_autofree char *limit = g_format_size (device->info.max_memory_allocation_size);
+
+      g_set_error (error, BENDI_ENGINE_ERROR, BENDI_ENGINE_ERROR_NO_MEMORY,
+                   "A GPU buffer of %s is over the driver's allocation limit of %s", want, limit);
+      return NULL;
+    }
+  result = device->fn.vkCreateBuffer (device->device, &info, NULL, &self->handle);
+  if (result != VK_SUCCESS)
+    {
+      bendi_vk_set_error (error, result, "Creating a GPU buffer");
+      return NULL;
+    }
+  device->fn.vkGetBufferMemoryRequirements (device->device, self->handle, &requirements);
+
+  if (kind == BENDI_VK_MEMORY_HOST)
+    {
+      required = VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT | VK_MEMORY_PROPERTY_HOST_COHERENT_BIT;
+      preferred = required | VK_MEMORY_PROPERTY_HOST_CACHED_BIT;
+    }
+  else
+    {
+      required = VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT;
+      /* On shared memory, mapping the device's own memory saves a copy. */
+      preferred = device->info.uma && !device->force_staging
+                  ? required | VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT | VK_MEMORY_PROPERTY_HOST_COHERENT_BIT
+                  : required;
+    }
+  type_index = find_memory_type (device, requirements.memoryTypeBits, required, preferred);
+  if (type_index < 0 && kind == BENDI_VK_MEMORY_DEVICE)
+    type_index = find_memory_type (device, requirements.memoryTypeBits, 0, 0);
+  if (type_index < 0)
+    {
+      device->fn.vkDestroyBuffer (device->device, self->handle, NULL);
+      g_set_error (error, BENDI_ENGINE_ERROR, BENDI_ENGINE_ERROR_UNSUPPORTED,
+                   "The GPU has no suitable memory type for a buffer");
+      return NULL;
+    }
+  if (device->force_staging && kind == BENDI_VK_MEMORY_DEVICE)
+    {
+      /* Tests of the staging path want memory the host cannot see. */
+      gint hidden = -1;
+
+      for (guint32 t = 0; t < device->memory_properties.memoryTypeCount && hidden < 0; t++)
+        if ((requirements.memoryTypeBits & (1u << t)) &&
+            !(device->memory_properties.memoryTypes[t].propertyFlags & VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT))
+          hidden = (gint) t;
+      if (hidden >= 0)
+        type_index = hidden;
+    }
+
+  self->block = allocator_place (device->allocator, (guint32) type_index, requirements.size,
+                                 requirements.alignment, &offset, error);
+  if (self->block == NULL)
+    {
+      device->fn.vkDestroyBuffer (device->device, self->handle, NULL);
+      return NULL;
+    }
+  result = device->fn.vkBindBufferMemory (device->device, self->handle, self->block->memory, offset);
+  if (result != VK_SUCCESS)
+    {
+      allocator_release (device->allocator, self->block);
+      device->fn.vkDestroyBuffer (device->device, self->handle, NULL);
+      bendi_vk_set_error (error, result, "Binding GPU memory");
+      return NULL;
+    }
+  self->device = device;
+  self->size = size;
+  if (self->block->mapped != NULL && !(device->force_staging && kind == BENDI_VK_MEMORY_DEVICE))
+    self->mapped = self->block->mapped + offset;
+  return g_steal_pointer (&self);
+}
+
+BendiVkBuffer *
+bendi_vk_buffer_new_view (BendiVkBuffer  *parent,
+                          gsize           offset,
+                          gsize           size,
+                          GError        **error)
+{
+  BendiVkBuffer *self;
+  guint64 alignment = MAX (parent->device->info.min_storage_buffer_offset_alignment, 4);
+
+  if (offset % alignment != 0 || offset > parent->size || size > parent->size - offset)
+    {
+      g_set_error (error, BENDI_ENGINE_ERROR, BENDI_ENGINE_ERROR_INVALID_ARGUMENT,
+                   "A view of %" G_GSIZE_FORMAT " bytes at %" G_GSIZE_FORMAT " does not fit a buffer of %"
+                   G_GSIZE_FORMAT " bytes with offsets aligned to %" G_GUINT64_FORMAT,
+                   size, offset, parent->size, alignment);
+      return NULL;
+    }
+  self = g_new0 (BendiVkBuffer, 1);
+  self->device = parent->device;
+  self->handle = parent->handle;
+  self->offset = parent->offset + offset;
+  self->size = size;
+  self->is_view = TRUE;
+  self->mapped = parent->mapped != NULL ? parent->mapped + offset : NULL;
+  return self;
+}
+
+void
+bendi_vk_buffer_free (BendiVkBuffer *self)
+{
+  if (self == NULL)
+    return;
+  if (!self->is_view)
+    {
+      self->device->fn.vkDestroyBuffer (self->device->device, self->handle, NULL);
+      allocator_release (self->device->allocator, self->block);
+    }
+  g_free (self);
+}
+
+gsize
+bendi_vk_buffer_get_size (const BendiVkBuffer *self)
+{
+  return self->size;
+}
+
+gpointer
+bendi_vk_buffer_get_mapped (const BendiVkBuffer *self)
+{
+  return self->mapped;
+}
+
+VkBuffer
+bendi_vk_buffer_get_handle (const BendiVkBuffer *self,
+                            VkDeviceSize        *out_offset)
+{
+  *out_offset = self->offset;
+  return self->handle;
+}
+
+BendiVkDevice *
+bendi_vk_buffer_get_device (const BendiVkBuffer *self)
+{
+  return self->device;
+}
+
+/* A one-shot command buffer for copies, with its pool and fence. */
+typedef struct {
+  BendiVkDevice   *device;
+  VkCommandPool    pool;
+  VkCommandBuffer  commands;
+  VkFence          fence;
+  BendiVkBuffer   *staging;
+} Transfer;
+
+static void
+transfer_clear (Transfer *t)
+{
+  BendiVkDevice *device = t->device;
+
+  if (t->fence != VK_NULL_HANDLE)
+    device->fn.vkDestroyFence (device->device, t->fence, NULL);
+  if (t->pool != VK_NULL_HANDLE)
+    device->fn.vkDestroyCommandPool (device->device, t->pool, NULL);
+  g_clear_pointer (&t->staging, bendi_vk_buffer_free);
+}
+
+static gboolean
+transfer_init (Transfer       *t,
+               BendiVkDevice  *device,
+               gsize           staging_bytes,
+               GError        **error)
+{
+  VkCommandPoolCreateInfo pool_info = {
+    .sType = VK_STRUCTURE_TYPE_COMMAND_POOL_CREATE_INFO,
+    .flags = VK_COMMAND_POOL_CREATE_TRANSIENT_BIT | VK_COMMAND_POOL_CREATE_RESET_COMMAND_BUFFER_BIT,
+    .queueFamilyIndex = device->queue_family,
+  };
+  VkCommandBufferAllocateInfo alloc_info = {
+    .sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO,
+    .level = VK_COMMAND_BUFFER_LEVEL_PRIMARY,
+    .commandBufferCount = 1,
+  };
+  VkFenceCreateInfo fence_info = { .sType = VK_STRUCTURE_TYPE_FENCE_CREATE_INFO };
+  VkResult result;
+
+  memset (t, 0, sizeof *t);
+  t->device = device;
+  result = device->fn.vkCreateCommandPool (device->device, &pool_info, NULL, &t->pool);
+  if (result == VK_SUCCESS)
+    {
+      alloc_info.commandPool = t->pool;
+      result = device->fn.vkAllocateCommandBuffers (device->device, &alloc_info, &t->commands);
+    }
+  if (result == VK_SUCCESS)
+    result = device->fn.vkCreateFence (device->device, &fence_info, NULL, &t->fence);
+  if (result != VK_SUCCESS)
+    {
+      bendi_vk_set_error (error, result, "Preparing a GPU copy");
+      transfer_clear (t);
+      return FALSE;
+    }
+  if (staging_bytes > 0)
+    {
+      t->staging = bendi_vk_buffer_new (device, staging_bytes, BENDI_VK_MEMORY_HOST, error);
+      if (t->staging == NULL)
+        {
+          transfer_clear (t);
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
+/* Records one copy (or a fill when @src is NULL) and waits for it. */
+static gboolean
+transfer_run (Transfer             *t,
+              const BendiVkBuffer  *src,
+              gsize                 src_offset,
+              const BendiVkBuffer  *dst,
+              gsize                 dst_offset,
+              gsize                 size,
+              GError              **error)
+{
+  BendiVkDevice *device = t->device;
+  VkCommandBufferBeginInfo begin = {
+    .sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO,
+    .flags = VK_COMMAND_BUFFER_USAGE_ONE_TIME_SUBMIT_BIT,
+  };
+  /* Earlier shader work on these buffers must finish first, and the copy
+   * must be visible to later shaders. */
+  VkMemoryBarrier barrier = {
+    .sType = VK_STRUCTURE_TYPE_MEMORY_BARRIER,
+    .srcAccessMask = VK_ACCESS_SHADER_WRITE_BIT | VK_ACCESS_TRANSFER_WRITE_BIT,
+    .dstAccessMask = VK_ACCESS_TRANSFER_READ_BIT | VK_ACCESS_TRANSFER_WRITE_BIT,
+  };
+  VkResult result;
+
+  result = device->fn.vkResetCommandBuffer (t->commands, 0);
+  if (result == VK_SUCCESS)
+    result = device->fn.vkBeginCommandBuffer (t->commands, &begin);
+  if (result != VK_SUCCESS)
+    {
+      bendi_vk_set_error (error, result, "Recording a GPU copy");
+      return FALSE;
+    }
+  device->fn.vkCmdPipelineBarrier (t->commands, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT | VK_PIPELINE_STAGE_TRANSFER_BIT,
+                                   VK_PIPELINE_STAGE_TRANSFER_BIT, 0, 1, &barrier, 0, NULL, 0, NULL);
+  if (src != NULL)
+    {
+      VkBufferCopy region = {
+        .srcOffset = src->offset + src_offset,
+        .dstOffset = dst->offset + dst_offset,
+        .size = size,
+      };
+
+      device->fn.vkCmdCopyBuffer (t->commands, src->handle, dst->handle, 1, &region);
+    }
+  else
+    device->fn.vkCmdFillBuffer (t->commands, dst->handle, dst->offset + dst_offset, size, 0);
+  barrier.srcAccessMask = VK_ACCESS_TRANSFER_WRITE_BIT;
+  barrier.dstAccessMask = VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT | VK_ACCESS_HOST_READ_BIT;
+  device->fn.vkCmdPipelineBarrier (t->commands, VK_PIPELINE_STAGE_TRANSFER_BIT,
+                                   VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT | VK_PIPELINE_STAGE_HOST_BIT,
+                                   0, 1, &barrier, 0, NULL, 0, NULL);
+  result = device->fn.vkEndCommandBuffer (t->commands);
+  if (result != VK_SUCCESS)
+    {
+      bendi_vk_set_error (error, result, "Recording a GPU copy");
+      return FALSE;
+    }
+  return bendi_vk_device_submit_and_wait (device, t->commands, t->fence, error);
+}
+
+static gboolean
+check_range (const BendiVkBuffer  *self,
+             gsize                 offset,
+             gsize                 size,
+             GError              **error)
+{
+  if (offset > self->size || size > self->size - offset)
+    {
+      g_set_error (error, BENDI_ENGINE_ERROR, BENDI_ENGINE_ERROR_INVALID_ARGUMENT,
+                   "%" G_GSIZE_FORMAT " bytes at %" G_GSIZE_FORMAT " are outside a GPU buffer of %"
+                   G_GSIZE_FORMAT " bytes", size, offset, self->size);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* Copies @size bytes of @data into @self at @offset in pieces, calling
+ * @piece_done after each with the bytes copied so far. */
+typedef gboolean (*PieceFunc) (gsize    done,
+                               gpointer user_data);
+
+static gboolean
+upload_pieces (BendiVkBuffer  *self,
+               gsize           offset,
+               const guint8   *data,
+               gsize           size,
+               PieceFunc       piece_done,
+               gpointer        user_data,
+               GError        **error)
+{
+  Transfer transfer;
+  gboolean ok = TRUE;
+
+  if (!check_range (self, offset, size, error))
+    return FALSE;
+  if (self->mapped != NULL)
+    {
+      for (gsize done = 0; done < size && ok;)
+        {
+          gsize piece = MIN (STAGING_BYTES, size - done);
+
+          memcpy (self->mapped + offset + done, data + done, piece);
+          done += piece;
+          if (piece_done != NULL && !piece_done (done, user_data))
+            ok = FALSE;
+        }
+      if (!ok)
+        g_set_error_literal (error, BENDI_ENGINE_ERROR, BENDI_ENGINE_ERROR_CANCELLED, "Upload cancelled");
+      return ok;
+    }
+  if (size == 0)
+    return TRUE;
+  if (!transfer_init (&transfer, self->device, MIN (size, STAGING_BYTES), error))
+    return FALSE;
+  for (gsize done = 0; done < size && ok;)
+    {
+      /* Copies stay whole words: the tail is padded from the buffer's own
+       * padding, which the staging copy overwrites with zeros. */
+      gsize piece = MIN (STAGING_BYTES, size - done);
+
+      memcpy (transfer.staging->mapped, data + done, piece);
+      ok = transfer_run (&transfer, transfer.staging, 0, self, offset + done, piece, error);
+      done += piece;
+      if (ok && piece_done != NULL && !piece_done (done, user_data))
+        {
+          g_set_error_literal (error, BENDI_ENGINE_ERROR, BENDI_ENGINE_ERROR_CANCELLED, "Upload cancelled");
+          ok = FALSE;
+        }
+    }
+  transfer_clear (&transfer);
+  return ok;
+}
+
+gboolean
+bendi_vk_buffer_upload (BendiVkBuffer  *self,
+                        gsize           offset,
+                        const void     *data,
+                        gsize           size,
+                        GError        **error)
+{
+  return upload_pieces (self, offset, data, size, NULL, NULL, error);
+}
+
+gboolean
+bendi_vk_buffer_download (BendiVkBuffer  *self,
+                          gsize           offset,
+                          void           *data,
+                          gsize           size,
+                          GError        **error)
+{
+  Transfer transfer;
+  gboolean ok = TRUE;
+
+  if (!check_range (self, offset, size, error))
+    return FALSE;
+  if (self->mapped != NULL)
+    {
+      memcpy (data, self->mapped + offset, size);
+      return TRUE;
+    }
+  if (size == 0)
+    return TRUE;
+  if (!transfer_init (&transfer, self->device, MIN (size, STAGING_BYTES), error))
+    return FALSE;
+  for (gsize done = 0; done < size && ok; done += STAGING_BYTES)
+    {
+      gsize piece = MIN (STAGING_BYTES, size - done);
+
+      ok = transfer_run (&transfer, self, offset + done, transfer.staging, 0, piece, error);
+      if (ok)
+        memcpy ((guint8 *) data + done, transfer.staging->mapped, piece);
+    }
+  transfer_clear (&transfer);
+  return ok;
+}
+
+gboolean
+bendi_vk_buffer_clear (BendiVkBuffer  *self,
+                       GError        **error)
+{
+  Transfer transfer;
+  gboolean ok;
+
+  if (self->mapped != NULL)
+    {
+      memset (self->mapped, 0, self->size);
+      return TRUE;
+    }
+  if (!transfer_init (&transfer, self->device, 0, error))
+    return FALSE;
+  /* vkCmdFillBuffer writes whole words; the buffer is padded to them. */
+  ok = transfer_run (&transfer, NULL, 0, self, 0, (self->size + 3) / 4 * 4, error);
+  transfer_clear (&transfer);
+  return ok;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Tensors */
+
+BendiVkTensor *
+bendi_vk_tensor_new (BendiVkDevice    *device,
+                     BendiTensorType   type,
+                     gint64            n_cols,
+                     gint64            n_rows,
+                     GError          **error)
+{
+  g_autoptr (BendiVkTensor) self = NULL;
+  gsize row_bytes;
+  gint64 rows_per_chunk;
+
+  if (n_rows <= 0 || !bendi_tensor_type_row_bytes (type, n_cols, &row_bytes) || row_bytes == 0)
+    {
+      g_set_error (error, BENDI_ENGINE_ERROR, BENDI_ENGINE_ERROR_INVALID_ARGUMENT,
+                   "A %s tensor of %" G_GINT64_FORMAT " × %" G_GINT64_FORMAT " elements is not valid",
+                   bendi_tensor_type_name (type), n_rows, n_cols);
+      return NULL;
+    }
+  if (row_bytes > device->max_binding_bytes)
+    {
+      g_set_error (error, BENDI_ENGINE_ERROR, BENDI_ENGINE_ERROR_UNSUPPORTED,
+                   "One row of %" G_GSIZE_FORMAT " bytes is more than a GPU binding can see (%"
+                   G_GUINT64_FORMAT " bytes)", row_bytes, device->max_binding_bytes);
+      return NULL;
+    }
+
+  self = g_new0 (BendiVkTensor, 1);
+  self->device = device;
+  self->type = type;
+  self->n_cols = n_cols;
+  self->n_rows = n_rows;
+  self->row_bytes = row_bytes;
+  self->chunks = g_array_new (FALSE, TRUE, sizeof (BendiVkTensorChunk));
+
+  /* Whole rows per chunk; a chunk's size is also capped by the allocation
+   * limit, and its buffer is padded to a word. */
+  rows_per_chunk = (gint64) (MIN (device->max_binding_bytes - 3, device->info.max_memory_allocation_size) / row_bytes);
+  for (gint64 first = 0; first < n_rows; first += rows_per_chunk)
+    {
+      BendiVkTensorChunk chunk = {
+        .first_row = first,
+        .n_rows = MIN (rows_per_chunk, n_rows - first),
+      };
+
+      chunk.buffer = bendi_vk_buffer_new (device, (gsize) chunk.n_rows * row_bytes,
+                                          BENDI_VK_MEMORY_DEVICE, error);
+      if (chunk.buffer == NULL)
+        return NULL;
+      g_array_append_val (self->chunks, chunk);
+    }
+  return g_steal_pointer (&self);
+}
+
+void
+bendi_vk_tensor_free (BendiVkTensor *self)
+{
+  if (self == NULL)
+    return;
+  for (guint i = 0; i < self->chunks->len; i++)
+    bendi_vk_buffer_free (g_array_index (self->chunks, BendiVkTensorChunk, i).buffer);
+  g_array_unref (self->chunks);
+  g_free (self);
+}
+
+typedef struct {
+  BendiVkProgressFunc progress;
+  gpointer            user_data;
+  gsize               before;  /* bytes of earlier chunks */
+  gsize               total;
+} UploadProgress;
+
+static gboolean
+tensor_piece_done (gsize    done,
+                   gpointer user_data)
+{
+  UploadProgress *p = user_data;
+
+  return p->progress == NULL || p->progress ((double) (p->before + done) / (double) p->total, p->user_data);
+}
+
+gboolean
+bendi_vk_tensor_upload (BendiVkTensor        *self,
+                        const void           *data,
+                        BendiVkProgressFunc   progress,
+                        gpointer              user_data,
+                        GError              **error)
+{
+  UploadProgress p = {
+    .progress = progress,
+    .user_data = user_data,
+    .total = (gsize) self->n_rows * self->row_bytes,
+  };
+
+  for (guint i = 0; i < self->chunks->len; i++)
+    {
+      const BendiVkTensorChunk *chunk = &g_array_index (self->chunks, BendiVkTensorChunk, i);
+      gsize bytes = (gsize) chunk->n_rows * self->row_bytes;
+
+      if (!upload_pieces (chunk->buffer, 0, (const guint8 *) data + (gsize) chunk->first_row * self->row_bytes,
+                          bytes, tensor_piece_done, &p, error))
+        return FALSE;
+      p.before += bytes;
+    }
+  return TRUE;
+}
+
+BendiTensorType
+bendi_vk_tensor_get_type (const BendiVkTensor *self)
+{
+  return self->type;
+}
+
+gint64
+bendi_vk_tensor_get_n_cols (const BendiVkTensor *self)
+{
+  return self->n_cols;
+}
+
+gint64
+bendi_vk_tensor_get_n_rows (const BendiVkTensor *self)
+{
+  return self->n_rows;
+}
+
+gsize
+bendi_vk_tensor_get_row_bytes (const BendiVkTensor *self)
+{
+  return self->row_bytes;
+}
+
+guint
+bendi_vk_tensor_get_n_chunks (const BendiVkTensor *self)
+{
+  return self->chunks->len;
+}
+
+const BendiVkTensorChunk *
+bendi_vk_tensor_get_chunk (const BendiVkTensor *self,
+                           guint                index)
+{
+  g_return_val_if_fail (index < self->chunks->len, NULL);
+  return &g_array_index (self->chunks, BendiVkTensorChunk, index);
+}

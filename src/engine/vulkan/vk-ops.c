@@ -1,0 +1,649 @@
+/* SPDX-License-Identifier: MIT */
+/* The op functions: argument checks, push constants and grid sizes for each shader. */
+#include "vulkan/vk-ops.h"
+
+#include <math.h>
+#include <stdarg.h>
+
+#include "engine-error.h"
+#include "vulkan/vk-private.h"
+#include "vulkan/vk-push-constants.h"
+
+/* Vulkan guarantees 65535 workgroups along each axis; longer grids fold
+ * into y and the shaders skip the overshoot. */
+#define MAX_GROUPS_X 65535u
+
+static gboolean G_GNUC_PRINTF (3, 4)
+check (BendiVkRecorder *rec,
+       gboolean         ok,
+       const char      *format,
+       ...)
+{
+  va_list args;
+  g_autofree char *message = NULL;
+
+  if (ok)
+    return TRUE;
+  va_start (args, format);
+  message = g_strdup_vprintf (format, args);
+  va_end (args);
+  bendi_vk_recorder_fail (rec, g_error_new_literal (BENDI_ENGINE_ERROR, BENDI_ENGINE_ERROR_INVALID_ARGUMENT,
+                                                    message));
+  return FALSE;
+}
+
+/* @n_rows rows of @n floats, @stride apart, fit in @buffer; every count
+ * fits the shaders' 32-bit indices. */
+static gboolean
+check_rows (BendiVkRecorder *rec,
+            BendiVkBuffer   *buffer,
+            gint64           stride,
+            gint64           n,
+            gint64           n_rows,
+            const char      *what)
+{
+  guint64 needed;
+
+  if (!check (rec, buffer != NULL, "%s: no buffer", what) ||
+      !check (rec, n > 0 && n_rows > 0 && stride >= n && stride <= G_MAXUINT32 && n_rows <= G_MAXUINT32,
+              "%s: %" G_GINT64_FORMAT " rows of %" G_GINT64_FORMAT " with stride %" G_GINT64_FORMAT
+              " is not a valid shape", what, n_rows, n, stride))
+    return FALSE;
+  needed = ((guint64) (n_rows - 1) * (guint64) stride + (guint64) n) * sizeof (float);
+  return check (rec, needed <= bendi_vk_buffer_get_size (buffer),
+                "%s: %" G_GUINT64_FORMAT " bytes needed, the buffer has %" G_GSIZE_FORMAT,
+                what, needed, bendi_vk_buffer_get_size (buffer));
+}
+
+static gboolean
+check_ints (BendiVkRecorder *rec,
+            BendiVkBuffer   *buffer,
+            gint64           n,
+            const char      *what)
+{
+  return check (rec, buffer != NULL && n > 0 && (guint64) n * 4 <= bendi_vk_buffer_get_size (buffer),
+                "%s: a buffer of %" G_GINT64_FORMAT " int32 values is needed", what, n);
+}
+
+static const BendiVkPipeline *
+get_pipeline (BendiVkRecorder *rec,
+              BendiVkOp        op,
+              BendiTensorType  type)
+{
+  GError *error = NULL;
+  const BendiVkPipeline *pipeline;
+
+  if (bendi_vk_recorder_failed (rec))
+    return NULL;
+  pipeline = bendi_vk_pipeline_get (bendi_vk_recorder_get_device (rec), op, type, &error);
+  if (pipeline == NULL)
+    bendi_vk_recorder_fail (rec, error);
+  return pipeline;
+}
+
+static guint32
+div_up (guint64 n,
+        guint64 d)
+{
+  return (guint32) ((n + d - 1) / d);
+}
+
+static gboolean
+record_flat (BendiVkRecorder       *rec,
+             const BendiVkPipeline *pipeline,
+             BendiVkBuffer *const  *bindings,
+             const void            *constants,
+             guint64                n_groups)
+{
+  guint32 x = (guint32) MIN (n_groups, MAX_GROUPS_X);
+
+  return bendi_vk_recorder_record (rec, pipeline, bindings, constants, x, div_up (n_groups, x), 1);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Matrix products and embeddings */
+
+gboolean
+bendi_vk_op_matmul (BendiVkRecorder     *rec,
+                    const BendiVkTensor *weights,
+                    BendiVkBuffer       *x,
+                    gint64               x_stride,
+                    BendiVkBuffer       *y,
+                    gint64               y_stride,
+                    gint64               n_tokens,
+                    gboolean             accumulate)
+{
+  BendiTensorType type = bendi_vk_tensor_get_type (weights);
+  gint64 n_cols = bendi_vk_tensor_get_n_cols (weights);
+  gint64 n_rows = bendi_vk_tensor_get_n_rows (weights);
+  gboolean use_matvec = n_tokens <= BENDI_VK_MATVEC_MAX_TOKENS;
+  const BendiVkPipeline *pipeline;
+
+  if (!check_rows (rec, x, x_stride, n_cols, n_tokens, "matmul input") ||
+      !check_rows (rec, y, y_stride, n_rows, n_tokens, "matmul output"))
+    return FALSE;
+  pipeline = get_pipeline (rec, use_matvec ? BENDI_VK_OP_MATVEC : BENDI_VK_OP_MATMUL, type);
+  if (pipeline == NULL)
+    return FALSE;
+
+  /* One dispatch per chunk of rows; each writes its own rows of y. */
+  for (guint i = 0; i < bendi_vk_tensor_get_n_chunks (weights); i++)
+    {
+      const BendiVkTensorChunk *chunk = bendi_vk_tensor_get_chunk (weights, i);
+      BendiVkBuffer *bindings[] = { chunk->buffer, x, y };
+      BendiVkMatmulConstants constants = {
+        .n_cols = (guint32) n_cols,
+        .n_rows = (guint32) chunk->n_rows,
+        .row_bytes = (guint32) bendi_vk_tensor_get_row_bytes (weights),
+        .first_row = (guint32) chunk->first_row,
+        .x_stride = (guint32) x_stride,
+        .y_stride = (guint32) y_stride,
+        .accumulate = accumulate ? 1 : 0,
+      };
+      gboolean ok = TRUE;
+
+      if (use_matvec)
+        {
+          constants.n_tokens = (guint32) n_tokens;
+          ok = record_flat (rec, pipeline, bindings, &constants,
+                            div_up ((guint64) chunk->n_rows, pipeline->rows_per_workgroup));
+        }
+      else
+        {
+          constants.n_tokens = (guint32) n_tokens;
+          ok = bendi_vk_recorder_record (rec, pipeline, bindings, &constants,
+                                         div_up ((guint64) chunk->n_rows, 64), div_up ((guint64) n_tokens, 64), 1);
+        }
+      if (!ok)
+        return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+bendi_vk_op_get_rows (BendiVkRecorder     *rec,
+                      const BendiVkTensor *weights,
+                      BendiVkBuffer       *tokens,
+                      gint64               n_tokens,
+                      BendiVkBuffer       *out,
+                      gint64               out_stride)
+{
+  gint64 n_cols = bendi_vk_tensor_get_n_cols (weights);
+  const BendiVkPipeline *pipeline;
+  guint64 n_groups = (guint64) (n_cols + 15) / 16;
+
+  if (!check_ints (rec, tokens, n_tokens, "get_rows tokens") ||
+      !check_rows (rec, out, out_stride, n_cols, n_tokens, "get_rows output") ||
+      !check (rec, n_tokens <= MAX_GROUPS_X, "get_rows: at most %u tokens at once", MAX_GROUPS_X))
+    return FALSE;
+  pipeline = get_pipeline (rec, BENDI_VK_OP_GET_ROWS, bendi_vk_tensor_get_type (weights));
+  if (pipeline == NULL)
+    return FALSE;
+
+  for (guint i = 0; i < bendi_vk_tensor_get_n_chunks (weights); i++)
+    {
+      const BendiVkTensorChunk *chunk = bendi_vk_tensor_get_chunk (weights, i);
+      BendiVkBuffer *bindings[] = { chunk->buffer, tokens, out };
+      BendiVkGetRowsConstants constants = {
+        .n_cols = (guint32) n_cols,
+        .n_rows = (guint32) chunk->n_rows,
+        .row_bytes = (guint32) bendi_vk_tensor_get_row_bytes (weights),
+        .first_row = (guint32) chunk->first_row,
+        .n_tokens = (guint32) n_tokens,
+        .out_stride = (guint32) out_stride,
+      };
+
+      if (!bendi_vk_recorder_record (rec, pipeline, bindings, &constants,
+                                     MIN (div_up (n_groups, pipeline->workgroup_size), MAX_GROUPS_X),
+                                     (guint32) n_tokens, 1))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Norms, RoPE, element-wise ops */
+
+gboolean
+bendi_vk_op_rms_norm (BendiVkRecorder *rec,
+                      BendiVkBuffer   *x,
+                      gint64           x_stride,
+                      BendiVkBuffer   *weight,
+                      BendiVkBuffer   *out,
+                      gint64           out_stride,
+                      gint64           n,
+                      gint64           rows_per_token,
+                      gint64           n_tokens,
+                      float            eps)
+{
+  const BendiVkPipeline *pipeline;
+  BendiVkRmsNormConstants constants = {
+    .n = (guint32) n,
+    .n_rows = (guint32) (n_tokens * rows_per_token),
+    .rows_per_token = (guint32) rows_per_token,
+    .x_stride = (guint32) x_stride,
+    .out_stride = (guint32) out_stride,
+    .has_weight = weight != NULL,
+    .eps = eps,
+  };
+  BendiVkBuffer *bindings[] = { x, weight != NULL ? weight : x, out };
+
+  if (!check (rec, rows_per_token > 0 && rows_per_token <= G_MAXUINT32 / MAX (n, 1), "rms_norm: bad rows per token") ||
+      !check_rows (rec, x, x_stride, n * rows_per_token, n_tokens, "rms_norm input") ||
+      !check_rows (rec, out, out_stride, n * rows_per_token, n_tokens, "rms_norm output") ||
+      (weight != NULL && !check_rows (rec, weight, n, n, 1, "rms_norm weight")))
+    return FALSE;
+  pipeline = get_pipeline (rec, BENDI_VK_OP_RMS_NORM, BENDI_TENSOR_TYPE_F32);
+  if (pipeline == NULL)
+    return FALSE;
+  return record_flat (rec, pipeline, bindings, &constants, (guint64) n_tokens * (guint64) rows_per_token);
+}
+
+struct _BendiVkRope {
+  BendiVkBuffer *freqs;
+  gint64         n_rot;
+  gboolean       neox;
+  float          mscale;
+};
+
+/* YaRN, as the CPU's bendi_rope_table computes it: dimensions that rotate
+ * fast keep their angle, slow ones are interpolated, with a ramp between
+ * the two correction dimensions. */
+static float
+yarn_correction_dim (gint64 n_rot,
+                     gint64 n_ctx_orig,
+                     float  n_rotations,
+                     float  base)
+{
+  return (float) n_rot * logf ((float) n_ctx_orig / (n_rotations * 2.0f * (float) G_PI)) / (2.0f * logf (base));
+}
+
+BendiVkRope *
+bendi_vk_rope_new (BendiVkDevice           *device,
+                   const BendiVkRopeParams *params,
+                   GError                 **error)
+{
+  g_autoptr (BendiVkRope) self = NULL;
+  g_autofree float *freqs = NULL;
+  gint64 half = params->n_rot / 2;
+  gboolean yarn = params->scaling == BENDI_VK_ROPE_SCALING_YARN;
+  float ext_factor = yarn ? params->ext_factor : 0.0f;
+  float corr_low = 0.0f, corr_high = 0.0f;
+  double theta_scale;
+
+  if (params->n_rot <= 0 || params->n_rot % 2 != 0 || !(params->freq_base > 0.0f) ||
+      !(params->freq_scale > 0.0f))
+    {
+      g_set_error (error, BENDI_ENGINE_ERROR, BENDI_ENGINE_ERROR_INVALID_ARGUMENT,
+                   "RoPE needs an even n_rot and positive frequency base and scale");
+      return NULL;
+    }
+  self = g_new0 (BendiVkRope, 1);
+  self->n_rot = params->n_rot;
+  self->neox = params->neox;
+  self->mscale = yarn ? params->attn_factor : 1.0f;
+  if (ext_factor != 0.0f)
+    {
+      corr_low = floorf (yarn_correction_dim (params->n_rot, params->n_ctx_orig, params->beta_fast,
+                                              params->freq_base));
+      corr_high = ceilf (yarn_correction_dim (params->n_rot, params->n_ctx_orig, params->beta_slow,
+                                              params->freq_base));
+      corr_low = MAX (0.0f, corr_low);
+      corr_high = MIN ((float) (params->n_rot - 1), corr_high);
+      self->mscale *= 1.0f + 0.1f * logf (1.0f / params->freq_scale);
+    }
+
+  /* angle (pos) = pos · freqs[i]: the scalings are all linear in pos, so
+   * they fold into one factor per pair, computed here in double. */
+  freqs = g_new (float, half);
+  theta_scale = pow (params->freq_base, -2.0 / (double) params->n_rot);
+  for (gint64 i = 0; i < half; i++)
+    {
+      double extrap = pow (theta_scale, (double) i);
+      double interp;
+
+      if (params->freq_factors != NULL)
+        extrap /= params->freq_factors[i];
+      interp = params->freq_scale * extrap;
+      if (ext_factor != 0.0f)
+        {
+          float y = ((float) i - corr_low) / MAX (0.001f, corr_high - corr_low);
+          double mix = (1.0f - MIN (1.0f, MAX (0.0f, y))) * ext_factor;
+
+          interp = interp * (1.0 - mix) + extrap * mix;
+        }
+      freqs[i] = (float) interp;
+    }
+  self->freqs = bendi_vk_buffer_new (device, (gsize) half * sizeof (float), BENDI_VK_MEMORY_DEVICE, error);
+  if (self->freqs == NULL ||
+      !bendi_vk_buffer_upload (self->freqs, 0, freqs, (gsize) half * sizeof (float), error))
+    return NULL;
+  return g_steal_pointer (&self);
+}
+
+void
+bendi_vk_rope_free (BendiVkRope *self)
+{
+  if (self == NULL)
+    return;
+  g_clear_pointer (&self->freqs, bendi_vk_buffer_free);
+  g_free (self);
+}
+
+gboolean
+bendi_vk_op_rope (BendiVkRecorder   *rec,
+                  const BendiVkRope *rope,
+                  BendiVkBuffer     *x,
+                  gint64             x_stride,
+                  gint64             n_heads,
+                  gint64             head_dim,
+                  BendiVkBuffer     *positions,
+                  gint64             n_tokens)
+{
+  const BendiVkPipeline *pipeline;
+  BendiVkRopeConstants constants = {
+    .n_heads = (guint32) n_heads,
+    .head_dim = (guint32) head_dim,
+    .n_rot = (guint32) rope->n_rot,
+    .token_stride = (guint32) x_stride,
+    .neox = rope->neox ? 1 : 0,
+    .mscale = rope->mscale,
+  };
+  BendiVkBuffer *bindings[] = { x, positions, rope->freqs };
+
+  if (!check (rec, rope->n_rot <= head_dim && n_heads > 0 && n_tokens <= MAX_GROUPS_X,
+              "rope: n_rot %" G_GINT64_FORMAT " over head_dim %" G_GINT64_FORMAT, rope->n_rot, head_dim) ||
+      !check_rows (rec, x, x_stride, n_heads * head_dim, n_tokens, "rope input") ||
+      !check_ints (rec, positions, n_tokens, "rope positions"))
+    return FALSE;
+  pipeline = get_pipeline (rec, BENDI_VK_OP_ROPE, BENDI_TENSOR_TYPE_F32);
+  if (pipeline == NULL)
+    return FALSE;
+  return bendi_vk_recorder_record (rec, pipeline, bindings, &constants,
+                                   div_up ((guint64) (n_heads * rope->n_rot / 2), pipeline->workgroup_size),
+                                   (guint32) n_tokens, 1);
+}
+
+gboolean
+bendi_vk_op_swiglu (BendiVkRecorder *rec,
+                    BendiVkBuffer   *gate,
+                    gint64           gate_stride,
+                    BendiVkBuffer   *up,
+                    gint64           up_stride,
+                    BendiVkBuffer   *out,
+                    gint64           out_stride,
+                    gint64           n,
+                    gint64           n_tokens)
+{
+  const BendiVkPipeline *pipeline;
+  BendiVkSwigluConstants constants = {
+    .n = (guint32) n,
+    .gate_stride = (guint32) gate_stride,
+    .up_stride = (guint32) up_stride,
+    .out_stride = (guint32) out_stride,
+  };
+  BendiVkBuffer *bindings[] = { gate, up, out };
+
+  if (!check (rec, n_tokens <= MAX_GROUPS_X, "swiglu: too many tokens") ||
+      !check_rows (rec, gate, gate_stride, n, n_tokens, "swiglu gate") ||
+      !check_rows (rec, up, up_stride, n, n_tokens, "swiglu up") ||
+      !check_rows (rec, out, out_stride, n, n_tokens, "swiglu output"))
+    return FALSE;
+  pipeline = get_pipeline (rec, BENDI_VK_OP_SWIGLU, BENDI_TENSOR_TYPE_F32);
+  if (pipeline == NULL)
+    return FALSE;
+  return bendi_vk_recorder_record (rec, pipeline, bindings, &constants,
+                                   div_up ((guint64) n, pipeline->workgroup_size), (guint32) n_tokens, 1);
+}
+
+static gboolean
+record_add (BendiVkRecorder *rec,
+            BendiVkBuffer   *a,
+            gint64           a_stride,
+            BendiVkBuffer   *b,
+            gint64           b_stride,
+            BendiVkBuffer   *out,
+            gint64           out_stride,
+            gint64           n,
+            gint64           n_tokens)
+{
+  const BendiVkPipeline *pipeline;
+  BendiVkAddConstants constants = {
+    .n = (guint32) n,
+    .a_stride = (guint32) a_stride,
+    .b_stride = (guint32) b_stride,
+    .out_stride = (guint32) out_stride,
+  };
+  BendiVkBuffer *bindings[] = { a, b, out };
+
+  pipeline = get_pipeline (rec, BENDI_VK_OP_ADD, BENDI_TENSOR_TYPE_F32);
+  if (pipeline == NULL)
+    return FALSE;
+  return bendi_vk_recorder_record (rec, pipeline, bindings, &constants,
+                                   div_up ((guint64) n, pipeline->workgroup_size), (guint32) n_tokens, 1);
+}
+
+gboolean
+bendi_vk_op_add (BendiVkRecorder *rec,
+                 BendiVkBuffer   *a,
+                 gint64           a_stride,
+                 BendiVkBuffer   *b,
+                 gint64           b_stride,
+                 BendiVkBuffer   *out,
+                 gint64           out_stride,
+                 gint64           n,
+                 gint64           n_tokens)
+{
+  if (!check (rec, n_tokens <= MAX_GROUPS_X, "add: too many tokens") ||
+      !check_rows (rec, a, a_stride, n, n_tokens, "add a") ||
+      !check_rows (rec, b, b_stride, n, n_tokens, "add b") ||
+      !check_rows (rec, out, out_stride, n, n_tokens, "add output"))
+    return FALSE;
+  return record_add (rec, a, a_stride, b, b_stride, out, out_stride, n, n_tokens);
+}
+
+gboolean
+bendi_vk_op_add_bias (BendiVkRecorder *rec,
+                      BendiVkBuffer   *x,
+                      gint64           x_stride,
+                      BendiVkBuffer   *bias,
+                      gint64           n,
+                      gint64           n_tokens)
+{
+  if (!check (rec, n_tokens <= MAX_GROUPS_X, "bias: too many tokens") ||
+      !check_rows (rec, x, x_stride, n, n_tokens, "bias input") ||
+      !check_rows (rec, bias, n, n, 1, "bias"))
+    return FALSE;
+  /* A b stride of 0 reads the same bias for every token. */
+  return record_add (rec, x, x_stride, bias, 0, x, x_stride, n, n_tokens);
+}
+
+/* ------------------------------------------------------------------------ */
+/* KV cache and attention */
+
+static gboolean
+check_shape (BendiVkRecorder             *rec,
+             const BendiVkAttentionShape *shape)
+{
+  return check (rec, shape->n_head > 0 && shape->n_head_kv > 0 && shape->n_head % shape->n_head_kv == 0 &&
+                shape->head_dim > 0 && shape->head_dim % 2 == 0 && shape->head_dim <= 256 &&
+                shape->n_ctx > 0 && shape->n_ctx * shape->n_head_kv * shape->head_dim <= G_MAXUINT32 &&
+                shape->n_head <= MAX_GROUPS_X,
+                "attention: %" G_GINT64_FORMAT " heads over %" G_GINT64_FORMAT " KV heads of %" G_GINT64_FORMAT
+                " is not a shape the shaders handle (head_dim even and at most 256)",
+                shape->n_head, shape->n_head_kv, shape->head_dim);
+}
+
+gsize
+bendi_vk_kv_cache_bytes (const BendiVkAttentionShape *shape)
+{
+  return (gsize) shape->n_ctx * (gsize) shape->n_head_kv * (gsize) shape->head_dim * 2;
+}
+
+gboolean
+bendi_vk_op_kv_write (BendiVkRecorder             *rec,
+                      const BendiVkAttentionShape *shape,
+                      BendiVkBuffer               *k,
+                      gint64                       k_stride,
+                      BendiVkBuffer               *v,
+                      gint64                       v_stride,
+                      BendiVkBuffer               *k_cache,
+                      BendiVkBuffer               *v_cache,
+                      BendiVkBuffer               *positions,
+                      gint64                       n_tokens)
+{
+  gint64 kv_dim = shape->n_head_kv * shape->head_dim;
+  const BendiVkPipeline *pipeline;
+  BendiVkKvWriteConstants constants = {
+    .kv_dim = (guint32) kv_dim,
+    .k_stride = (guint32) k_stride,
+    .v_stride = (guint32) v_stride,
+    .n_ctx = (guint32) shape->n_ctx,
+  };
+  BendiVkBuffer *bindings[] = { k, v, k_cache, v_cache, positions };
+
+  if (!check_shape (rec, shape) ||
+      !check (rec, n_tokens <= MAX_GROUPS_X, "kv_write: too many tokens") ||
+      !check_rows (rec, k, k_stride, kv_dim, n_tokens, "kv_write keys") ||
+      !check_rows (rec, v, v_stride, kv_dim, n_tokens, "kv_write values") ||
+      !check_ints (rec, positions, n_tokens, "kv_write positions") ||
+      !check (rec, bendi_vk_buffer_get_size (k_cache) >= bendi_vk_kv_cache_bytes (shape) &&
+              bendi_vk_buffer_get_size (v_cache) >= bendi_vk_kv_cache_bytes (shape),
+              "kv_write: the caches are smaller than n_ctx rows"))
+    return FALSE;
+  pipeline = get_pipeline (rec, BENDI_VK_OP_KV_WRITE, BENDI_TENSOR_TYPE_F32);
+  if (pipeline == NULL)
+    return FALSE;
+  return bendi_vk_recorder_record (rec, pipeline, bindings, &constants,
+                                   div_up ((guint64) kv_dim / 2, pipeline->workgroup_size), (guint32) n_tokens, 1);
+}
+
+gsize
+bendi_vk_attention_scratch_bytes (const BendiVkAttentionShape *shape,
+                                  gint64                       n_tokens,
+                                  gint64                       n_splits)
+{
+  return (gsize) n_tokens * (gsize) shape->n_head * (gsize) n_splits * (gsize) (shape->head_dim + 2) * sizeof (float);
+}
+
+gboolean
+bendi_vk_op_attention (BendiVkRecorder             *rec,
+                       const BendiVkAttentionShape *shape,
+                       BendiVkBuffer               *q,
+                       gint64                       q_stride,
+                       BendiVkBuffer               *k_cache,
+                       BendiVkBuffer               *v_cache,
+                       BendiVkBuffer               *positions,
+                       BendiVkBuffer               *out,
+                       gint64                       out_stride,
+                       gint64                       n_tokens,
+                       gint64                       n_splits,
+                       BendiVkBuffer               *scratch)
+{
+  gint64 q_dim = shape->n_head * shape->head_dim;
+  const BendiVkPipeline *pipeline;
+  BendiVkAttentionConstants constants = {
+    .n_head = (guint32) shape->n_head,
+    .n_head_kv = (guint32) shape->n_head_kv,
+    .head_dim = (guint32) shape->head_dim,
+    .q_stride = (guint32) q_stride,
+    .out_stride = (guint32) out_stride,
+    .n_ctx = (guint32) shape->n_ctx,
+    .n_splits = (guint32) n_splits,
+    .scale = shape->scale,
+  };
+
+  if (!check_shape (rec, shape) ||
+      !check (rec, n_tokens <= MAX_GROUPS_X && n_splits >= 1 && n_splits <= 1024,
+              "attention: %" G_GINT64_FORMAT " tokens in %" G_GINT64_FORMAT " splits", n_tokens, n_splits) ||
+      !check_rows (rec, q, q_stride, q_dim, n_tokens, "attention queries") ||
+      !check_rows (rec, out, out_stride, q_dim, n_tokens, "attention output") ||
+      !check_ints (rec, positions, n_tokens, "attention positions") ||
+      !check (rec, bendi_vk_buffer_get_size (k_cache) >= bendi_vk_kv_cache_bytes (shape) &&
+              bendi_vk_buffer_get_size (v_cache) >= bendi_vk_kv_cache_bytes (shape),
+              "attention: the caches are smaller than n_ctx rows") ||
+      !check (rec, n_splits == 1 ||
+              (scratch != NULL &&
+               bendi_vk_buffer_get_size (scratch) >= bendi_vk_attention_scratch_bytes (shape, n_tokens, n_splits)),
+              "attention: split attention needs a scratch buffer of %" G_GSIZE_FORMAT " bytes",
+              bendi_vk_attention_scratch_bytes (shape, n_tokens, n_splits)))
+    return FALSE;
+
+  if (n_splits == 1)
+    {
+      BendiVkBuffer *bindings[] = { q, k_cache, v_cache, positions, out };
+
+      pipeline = get_pipeline (rec, BENDI_VK_OP_ATTENTION, BENDI_TENSOR_TYPE_F32);
+      return pipeline != NULL &&
+             bendi_vk_recorder_record (rec, pipeline, bindings, &constants,
+                                       (guint32) shape->n_head, (guint32) n_tokens, 1);
+    }
+  else
+    {
+      BendiVkBuffer *split_bindings[] = { q, k_cache, v_cache, positions, scratch };
+      BendiVkBuffer *combine_bindings[] = { scratch, out };
+      BendiVkCombineConstants combine = {
+        .n_head = (guint32) shape->n_head,
+        .head_dim = (guint32) shape->head_dim,
+        .out_stride = (guint32) out_stride,
+        .n_splits = (guint32) n_splits,
+      };
+
+      pipeline = get_pipeline (rec, BENDI_VK_OP_ATTENTION_SPLIT, BENDI_TENSOR_TYPE_F32);
+      if (pipeline == NULL ||
+          !bendi_vk_recorder_record (rec, pipeline, split_bindings, &constants,
+                                     (guint32) shape->n_head, (guint32) n_tokens, (guint32) n_splits))
+        return FALSE;
+      pipeline = get_pipeline (rec, BENDI_VK_OP_ATTENTION_COMBINE, BENDI_TENSOR_TYPE_F32);
+      return pipeline != NULL &&
+             bendi_vk_recorder_record (rec, pipeline, combine_bindings, &combine,
+                                       (guint32) shape->n_head, (guint32) n_tokens, 1);
+    }
+}
+
+/* ------------------------------------------------------------------------ */
+/* Softmax and argmax */
+
+gboolean
+bendi_vk_op_softmax (BendiVkRecorder *rec,
+                     BendiVkBuffer   *x,
+                     gint64           stride,
+                     gint64           n,
+                     gint64           n_rows)
+{
+  const BendiVkPipeline *pipeline;
+  BendiVkRowConstants constants = {
+    .n = (guint32) n,
+    .n_rows = (guint32) n_rows,
+    .stride = (guint32) stride,
+  };
+  BendiVkBuffer *bindings[] = { x };
+
+  if (!check_rows (rec, x, stride, n, n_rows, "softmax"))
+    return FALSE;
+  pipeline = get_pipeline (rec, BENDI_VK_OP_SOFTMAX, BENDI_TENSOR_TYPE_F32);
+  return pipeline != NULL && record_flat (rec, pipeline, bindings, &constants, (guint64) n_rows);
+}
+
+gboolean
+bendi_vk_op_argmax (BendiVkRecorder *rec,
+                    BendiVkBuffer   *x,
+                    gint64           stride,
+                    gint64           n,
+                    gint64           n_rows,
+                    BendiVkBuffer   *out)
+{
+  const BendiVkPipeline *pipeline;
+  BendiVkRowConstants constants = {
+    .n = (guint32) n,
+    .n_rows = (guint32) n_rows,
+    .stride = (guint32) stride,
+  };
+  BendiVkBuffer *bindings[] = { x, out };
+
+  if (!check_rows (rec, x, stride, n, n_rows, "argmax input") ||
+      !check_ints (rec, out, n_rows, "argmax output"))
+    return FALSE;
+  pipeline = get_pipeline (rec, BENDI_VK_OP_ARGMAX, BENDI_TENSOR_TYPE_F32);
+  return pipeline != NULL && record_flat (rec, pipeline, bindings, &constants, (guint64) n_rows);
+}

@@ -1,0 +1,374 @@
+/* SPDX-License-Identifier: MIT */
+/* The pipeline table, pipelines built on demand from embedded SPIR-V, and the on-disk pipeline cache. */
+#include "vulkan/vk-pipeline.h"
+
+#include <errno.h>
+#include <string.h>
+#include <glib/gstdio.h>
+
+#include "engine-error.h"
+#include "vk-shaders.h"
+#include "vulkan/vk-private.h"
+#include "vulkan/vk-push-constants.h"
+
+/* Every op: its shader, bindings (bit i of written: the shader stores to
+ * binding i), push-constant block and specialisation constants. Typed ops
+ * append the weight type to the shader name ("matvec_q4_0"); ops with a
+ * subgroup variant append "_subgroup" when the device uses them. */
+typedef struct {
+  BendiVkOp   op;
+  const char *shader;
+  gboolean    typed;
+  gboolean    has_subgroup_variant;
+  guint       n_bindings;
+  guint32     written;
+  guint32     push_size;
+  guint32     workgroup_size;      /* specialisation constant 0 */
+  guint32     rows_per_workgroup;  /* specialisation constant 1, where the shader has it */
+} PipelineSpec;
+
+static const PipelineSpec pipeline_specs[BENDI_VK_N_OPS] = {
+  { BENDI_VK_OP_MATVEC, "matvec", TRUE, TRUE, 3, 1u << 2, sizeof (BendiVkMatmulConstants), 64, 2 },
+  { BENDI_VK_OP_MATMUL, "matmul", TRUE, FALSE, 3, 1u << 2, sizeof (BendiVkMatmulConstants), 256, 0 },
+  { BENDI_VK_OP_GET_ROWS, "get_rows", TRUE, FALSE, 3, 1u << 2, sizeof (BendiVkGetRowsConstants), 64, 0 },
+  { BENDI_VK_OP_RMS_NORM, "rms_norm", FALSE, TRUE, 3, 1u << 2, sizeof (BendiVkRmsNormConstants), 256, 0 },
+  { BENDI_VK_OP_ROPE, "rope", FALSE, FALSE, 3, 1u << 0, sizeof (BendiVkRopeConstants), 64, 0 },
+  { BENDI_VK_OP_SWIGLU, "swiglu", FALSE, FALSE, 3, 1u << 2, sizeof (BendiVkSwigluConstants), 256, 0 },
+  { BENDI_VK_OP_ADD, "add", FALSE, FALSE, 3, 1u << 2, sizeof (BendiVkAddConstants), 256, 0 },
+  { BENDI_VK_OP_KV_WRITE, "kv_write", FALSE, FALSE, 5, (1u << 2) | (1u << 3), sizeof (BendiVkKvWriteConstants), 64, 0 },
+  { BENDI_VK_OP_ATTENTION, "attention", FALSE, TRUE, 5, 1u << 4, sizeof (BendiVkAttentionConstants), 64, 0 },
+  { BENDI_VK_OP_ATTENTION_SPLIT, "attention_split", FALSE, TRUE, 5, 1u << 4, sizeof (BendiVkAttentionConstants), 64, 0 },
+  { BENDI_VK_OP_ATTENTION_COMBINE, "attention_combine", FALSE, FALSE, 2, 1u << 1, sizeof (BendiVkCombineConstants), 64, 0 },
+  { BENDI_VK_OP_SOFTMAX, "softmax", FALSE, TRUE, 1, 1u << 0, sizeof (BendiVkRowConstants), 256, 0 },
+  { BENDI_VK_OP_ARGMAX, "argmax", FALSE, FALSE, 2, 1u << 1, sizeof (BendiVkRowConstants), 256, 0 },
+};
+
+/* The weight types with shaders, as types.glsl spells them. */
+static const char *
+type_suffix (BendiTensorType type)
+{
+  switch (type)
+    {
+    case BENDI_TENSOR_TYPE_F32: return "f32";
+    case BENDI_TENSOR_TYPE_F16: return "f16";
+    case BENDI_TENSOR_TYPE_BF16: return "bf16";
+    case BENDI_TENSOR_TYPE_Q4_0: return "q4_0";
+    case BENDI_TENSOR_TYPE_Q4_1: return "q4_1";
+    case BENDI_TENSOR_TYPE_Q5_0: return "q5_0";
+    case BENDI_TENSOR_TYPE_Q5_1: return "q5_1";
+    case BENDI_TENSOR_TYPE_Q8_0: return "q8_0";
+    case BENDI_TENSOR_TYPE_Q2_K: return "q2_k";
+    case BENDI_TENSOR_TYPE_Q3_K: return "q3_k";
+    case BENDI_TENSOR_TYPE_Q4_K: return "q4_k";
+    case BENDI_TENSOR_TYPE_Q5_K: return "q5_k";
+    case BENDI_TENSOR_TYPE_Q6_K: return "q6_k";
+    case BENDI_TENSOR_TYPE_IQ4_NL: return "iq4_nl";
+    case BENDI_TENSOR_TYPE_IQ4_XS: return "iq4_xs";
+    default: return NULL;
+    }
+}
+
+gboolean
+bendi_vk_type_is_supported (BendiTensorType type)
+{
+  return type_suffix (type) != NULL;
+}
+
+struct _BendiVkPipelineSet {
+  BendiVkDevice   *device;
+  GMutex           lock;
+  GHashTable      *pipelines;   /* shader name → BendiVkPipeline */
+  VkPipelineCache  cache;
+  char            *cache_path;  /* NULL: no disk cache */
+};
+
+static const BendiVkShaderCode *
+find_shader (const char *name)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS (bendi_vk_shader_codes); i++)
+    if (strcmp (bendi_vk_shader_codes[i].name, name) == 0)
+      return &bendi_vk_shader_codes[i];
+  return NULL;
+}
+
+static void
+pipeline_destroy (BendiVkDevice   *device,
+                  BendiVkPipeline *pipeline)
+{
+  if (pipeline->pipeline != VK_NULL_HANDLE)
+    device->fn.vkDestroyPipeline (device->device, pipeline->pipeline, NULL);
+  if (pipeline->layout != VK_NULL_HANDLE)
+    device->fn.vkDestroyPipelineLayout (device->device, pipeline->layout, NULL);
+  if (pipeline->set_layout != VK_NULL_HANDLE)
+    device->fn.vkDestroyDescriptorSetLayout (device->device, pipeline->set_layout, NULL);
+  g_free ((char *) pipeline->name);
+  g_free (pipeline);
+}
+
+/* The cache file names the device and driver: another driver's data would
+ * only be refused by the driver, but costs a read. */
+static char *
+cache_path_for (BendiVkDevice *device,
+                const char    *cache_dir)
+{
+  g_autofree char *dir = NULL;
+  g_autofree char *file = NULL;
+
+  if (cache_dir != NULL && *cache_dir == '\0')
+    return NULL;
+  dir = cache_dir != NULL ? g_strdup (cache_dir) : g_build_filename (g_get_user_cache_dir (), "bendi", NULL);
+  file = g_strdup_printf ("vulkan-pipelines-%04x-%04x-%08x.bin", device->info.vendor_id,
+                          device->info.device_id, device->info.driver_version);
+  return g_build_filename (dir, file, NULL);
+}
+
+BendiVkPipelineSet *
+bendi_vk_pipeline_set_new (BendiVkDevice *device,
+                           const char    *cache_dir)
+{
+  BendiVkPipelineSet *self = g_new0 (BendiVkPipelineSet, 1);
+  g_autofree char *data = NULL;
+  gsize size = 0;
+  VkPipelineCacheCreateInfo info = { .sType = VK_STRUCTURE_TYPE_PIPELINE_CACHE_CREATE_INFO };
+
+  self->device = device;
+  g_mutex_init (&self->lock);
+  self->pipelines = g_hash_table_new (g_str_hash, g_str_equal);
+  self->cache_path = cache_path_for (device, cache_dir);
+
+  /* A damaged or foreign file is harmless: the driver checks the header
+   * and starts empty. */
+  if (self->cache_path != NULL && g_file_get_contents (self->cache_path, &data, &size, NULL))
+    {
+      info.initialDataSize = size;
+      info.pInitialData = data;
+    }
+  if (device->fn.vkCreatePipelineCache (device->device, &info, NULL, &self->cache) != VK_SUCCESS)
+    {
+      info.initialDataSize = 0;
+      info.pInitialData = NULL;
+      if (device->fn.vkCreatePipelineCache (device->device, &info, NULL, &self->cache) != VK_SUCCESS)
+        self->cache = VK_NULL_HANDLE;
+    }
+  return self;
+}
+
+gboolean
+bendi_vk_pipeline_set_save (BendiVkPipelineSet  *self,
+                            GError             **error)
+{
+  BendiVkDevice *device = self->device;
+  g_autofree char *dir = NULL;
+  g_autofree guint8 *data = NULL;
+  g_autoptr (GError) local_error = NULL;
+  size_t size = 0;
+  VkResult result;
+
+  if (self->cache_path == NULL || self->cache == VK_NULL_HANDLE)
+    return TRUE;
+  result = device->fn.vkGetPipelineCacheData (device->device, self->cache, &size, NULL);
+  if (result == VK_SUCCESS && size > 0)
+    {
+      data = g_malloc (size);
+      result = device->fn.vkGetPipelineCacheData (device->device, self->cache, &size, data);
+    }
+  if (result != VK_SUCCESS)
+    {
+      bendi_vk_set_error (error, result, "Reading the pipeline cache");
+      return FALSE;
+    }
+  if (size == 0)
+    return TRUE;
+  dir = g_path_get_dirname (self->cache_path);
+  if (g_mkdir_with_parents (dir, 0700) != 0)
+    {
+      g_set_error (error, BENDI_ENGINE_ERROR, BENDI_ENGINE_ERROR_IO,
+                   "Could not create %s: %s", dir, g_strerror (errno));
+      return FALSE;
+    }
+  if (!g_file_set_contents (self->cache_path, (const char *) data, (gssize) size, &local_error))
+    {
+      g_set_error (error, BENDI_ENGINE_ERROR, BENDI_ENGINE_ERROR_IO,
+                   "Could not save the pipeline cache: %s", local_error->message);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+void
+bendi_vk_pipeline_set_free (BendiVkPipelineSet *self)
+{
+  BendiVkDevice *device;
+  GHashTableIter iter;
+  gpointer value;
+  g_autoptr (GError) error = NULL;
+
+  if (self == NULL)
+    return;
+  device = self->device;
+  /* Saving is best effort: a read-only cache directory only costs the
+   * next start its compile time. */
+  if (!bendi_vk_pipeline_set_save (self, &error))
+    g_debug ("Pipeline cache not saved: %s", error->message);
+  g_hash_table_iter_init (&iter, self->pipelines);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    pipeline_destroy (device, value);
+  g_hash_table_unref (self->pipelines);
+  if (self->cache != VK_NULL_HANDLE)
+    device->fn.vkDestroyPipelineCache (device->device, self->cache, NULL);
+  g_free (self->cache_path);
+  g_mutex_clear (&self->lock);
+  g_free (self);
+}
+
+static BendiVkPipeline *
+pipeline_create (BendiVkDevice       *device,
+                 VkPipelineCache      cache,
+                 const PipelineSpec  *spec,
+                 const char          *name,
+                 GError             **error)
+{
+  const BendiVkShaderCode *code = find_shader (name);
+  BendiVkPipeline *pipeline;
+  VkDescriptorSetLayoutBinding bindings[8];
+  VkShaderModule module = VK_NULL_HANDLE;
+  guint32 constants[2] = { spec->workgroup_size, spec->rows_per_workgroup };
+  VkSpecializationMapEntry entries[2] = {
+    { .constantID = 0, .offset = 0, .size = sizeof (guint32) },
+    { .constantID = 1, .offset = sizeof (guint32), .size = sizeof (guint32) },
+  };
+  VkSpecializationInfo specialization = {
+    .mapEntryCount = spec->rows_per_workgroup > 0 ? 2 : 1,
+    .pMapEntries = entries,
+    .dataSize = sizeof constants,
+    .pData = constants,
+  };
+  VkPushConstantRange push_range = {
+    .stageFlags = VK_SHADER_STAGE_COMPUTE_BIT,
+    .size = spec->push_size,
+  };
+  VkResult result;
+
+  if (code == NULL)
+    {
+      g_set_error (error, BENDI_ENGINE_ERROR, BENDI_ENGINE_ERROR_UNSUPPORTED,
+                   "No shader %s was built into this engine", name);
+      return NULL;
+    }
+  g_assert (spec->n_bindings <= G_N_ELEMENTS (bindings));
+
+  pipeline = g_new0 (BendiVkPipeline, 1);
+  pipeline->name = g_strdup (name);
+  pipeline->n_bindings = spec->n_bindings;
+  pipeline->written_bindings = spec->written;
+  pipeline->push_size = spec->push_size;
+  pipeline->workgroup_size = spec->workgroup_size;
+  pipeline->rows_per_workgroup = MAX (spec->rows_per_workgroup, 1);
+
+  for (guint i = 0; i < spec->n_bindings; i++)
+    bindings[i] = (VkDescriptorSetLayoutBinding) {
+      .binding = i,
+      .descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER,
+      .descriptorCount = 1,
+      .stageFlags = VK_SHADER_STAGE_COMPUTE_BIT,
+    };
+  {
+    VkDescriptorSetLayoutCreateInfo info = {
+      .sType = VK_STRUCTURE_TYPE_DESCRIPTOR_SET_LAYOUT_CREATE_INFO,
+      .bindingCount = spec->n_bindings,
+      .pBindings = bindings,
+    };
+    result = device->fn.vkCreateDescriptorSetLayout (device->device, &info, NULL, &pipeline->set_layout);
+  }
+  if (result == VK_SUCCESS)
+    {
+      VkPipelineLayoutCreateInfo info = {
+        .sType = VK_STRUCTURE_TYPE_PIPELINE_LAYOUT_CREATE_INFO,
+        .setLayoutCount = 1,
+        .pSetLayouts = &pipeline->set_layout,
+        .pushConstantRangeCount = 1,
+        .pPushConstantRanges = &push_range,
+      };
+      result = device->fn.vkCreatePipelineLayout (device->device, &info, NULL, &pipeline->layout);
+    }
+  if (result == VK_SUCCESS)
+    {
+      VkShaderModuleCreateInfo info = {
+        .sType = VK_STRUCTURE_TYPE_SHADER_MODULE_CREATE_INFO,
+        .codeSize = code->size,
+        .pCode = code->code,
+      };
+      result = device->fn.vkCreateShaderModule (device->device, &info, NULL, &module);
+    }
+  if (result == VK_SUCCESS)
+    {
+      VkComputePipelineCreateInfo info = {
+        .sType = VK_STRUCTURE_TYPE_COMPUTE_PIPELINE_CREATE_INFO,
+        .stage = {
+          .sType = VK_STRUCTURE_TYPE_PIPELINE_SHADER_STAGE_CREATE_INFO,
+          .stage = VK_SHADER_STAGE_COMPUTE_BIT,
+          .module = module,
+          .pName = "main",
+          .pSpecializationInfo = &specialization,
+        },
+        .layout = pipeline->layout,
+      };
+      result = device->fn.vkCreateComputePipelines (device->device, cache, 1, &info, NULL, &pipeline->pipeline);
+    }
+  if (module != VK_NULL_HANDLE)
+    device->fn.vkDestroyShaderModule (device->device, module, NULL);
+  if (result != VK_SUCCESS)
+    {
+      g_autofree char *what = g_strdup_printf ("Building the %s shader", name);
+
+      bendi_vk_set_error (error, result, what);
+      pipeline_destroy (device, pipeline);
+      return NULL;
+    }
+  return pipeline;
+}
+
+const BendiVkPipeline *
+bendi_vk_pipeline_get (BendiVkDevice    *device,
+                       BendiVkOp         op,
+                       BendiTensorType   type,
+                       GError          **error)
+{
+  BendiVkPipelineSet *self = device->pipelines;
+  const PipelineSpec *spec;
+  g_autoptr (GString) name = NULL;
+  BendiVkPipeline *pipeline;
+  G_GNUC_UNUSED g_autoptr (GMutexLocker) locker = NULL;
+
+  g_return_val_if_fail (op < BENDI_VK_N_OPS, NULL);
+  spec = &pipeline_specs[op];
+  g_assert (spec->op == op);
+
+  name = g_string_new (spec->shader);
+  if (spec->typed)
+    {
+      const char *suffix = type_suffix (type);
+
+      if (suffix == NULL)
+        {
+          g_set_error (error, BENDI_ENGINE_ERROR, BENDI_ENGINE_ERROR_UNSUPPORTED,
+                       "The Vulkan backend has no %s shader for %s weights", spec->shader,
+                       bendi_tensor_type_name (type));
+          return NULL;
+        }
+      g_string_append_printf (name, "_%s", suffix);
+    }
+  if (spec->has_subgroup_variant && device->use_subgroups)
+    g_string_append (name, "_subgroup");
+
+  locker = g_mutex_locker_new (&self->lock);
+  pipeline = g_hash_table_lookup (self->pipelines, name->str);
+  if (pipeline == NULL)
+    {
+      pipeline = pipeline_create (device, self->cache, spec, name->str, error);
+      if (pipeline == NULL)
+        return NULL;
+      g_hash_table_insert (self->pipelines, (char *) pipeline->name, pipeline);
+    }
+  return pipeline;
+}

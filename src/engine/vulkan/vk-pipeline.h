@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: MIT */
+/* Compute pipelines, one per (op, weight type, variant), built on first use from the embedded SPIR-V. */
+#pragma once
+
+#include <glib.h>
+
+#include "tensor/tensor-type.h"
+#include "vulkan/vk-loader.h"
+#include "vulkan/vk-device.h"
+
+G_BEGIN_DECLS
+
+typedef enum {
+  BENDI_VK_OP_MATVEC,             /* typed */
+  BENDI_VK_OP_MATMUL,             /* typed */
+  BENDI_VK_OP_GET_ROWS,           /* typed */
+  BENDI_VK_OP_RMS_NORM,
+  BENDI_VK_OP_ROPE,
+  BENDI_VK_OP_SWIGLU,
+  BENDI_VK_OP_ADD,
+  BENDI_VK_OP_KV_WRITE,
+  BENDI_VK_OP_ATTENTION,
+  BENDI_VK_OP_ATTENTION_SPLIT,
+  BENDI_VK_OP_ATTENTION_COMBINE,
+  BENDI_VK_OP_SOFTMAX,
+  BENDI_VK_OP_ARGMAX,
+  BENDI_VK_N_OPS,
+} BendiVkOp;
+
+typedef struct {
+  const char            *name;              /* the shader variant, "matvec_q4_0_subgroup" */
+  VkPipeline             pipeline;
+  VkPipelineLayout       layout;
+  VkDescriptorSetLayout  set_layout;
+  guint                  n_bindings;
+  guint32                written_bindings;  /* bit i: the shader writes binding i */
+  guint32                push_size;
+  guint32                workgroup_size;
+  guint32                rows_per_workgroup;
+} BendiVkPipeline;
+
+/* The pipeline of @op for weights of @type (ignored by untyped ops), the
+ * subgroup variant where the device uses them. Owned by the device. */
+const BendiVkPipeline *bendi_vk_pipeline_get (BendiVkDevice    *device,
+                                              BendiVkOp         op,
+                                              BendiTensorType   type,
+                                              GError          **error);
+
+/* Whether the typed ops have shaders for @type. */
+gboolean bendi_vk_type_is_supported (BendiTensorType type);
+
+G_END_DECLS

@@ -1,0 +1,89 @@
+/* SPDX-License-Identifier: MIT */
+/* What the files of the Vulkan backend share: the instance and device structs and their helpers. */
+#pragma once
+
+#include "vulkan/vk-loader.h"
+#include "vulkan/vk-device.h"
+
+G_BEGIN_DECLS
+
+/* An instance with its entry points and, when validating, the messenger
+ * that counts validation errors. */
+typedef struct {
+  BendiVkFunctions         fn;
+  VkInstance               instance;
+  guint32                  api_version;
+  VkDebugUtilsMessengerEXT messenger;
+  gboolean                 validation;
+  gint                     validation_errors;  /* atomic */
+} BendiVkInstance;
+
+BendiVkInstance *bendi_vk_instance_new  (gboolean          validation,
+                                         GError          **error);
+void             bendi_vk_instance_free (BendiVkInstance  *self);
+
+/* The physical devices of @self, in enumeration order. */
+GArray          *bendi_vk_instance_get_physical_devices (BendiVkInstance  *self,
+                                                         GError          **error);
+void             bendi_vk_instance_describe (BendiVkInstance   *self,
+                                             VkPhysicalDevice   physical_device,
+                                             guint              index,
+                                             BendiVkDeviceInfo *info);
+gboolean         bendi_vk_has_extension (const VkExtensionProperties *extensions,
+                                         guint32                      n_extensions,
+                                         const char                  *name);
+
+typedef struct _BendiVkAllocator BendiVkAllocator;
+typedef struct _BendiVkPipelineSet BendiVkPipelineSet;
+
+struct _BendiVkDevice {
+  BendiVkInstance                  *instance;
+  BendiVkFunctions                  fn;             /* the instance's, plus device entry points */
+  VkPhysicalDevice                  physical_device;
+  VkDevice                          device;
+  VkQueue                           queue;
+  guint32                           queue_family;
+  GMutex                            queue_lock;     /* vkQueueSubmit is not thread-safe */
+  BendiVkDeviceInfo                 info;
+  VkPhysicalDeviceMemoryProperties  memory_properties;
+  guint64                           max_binding_bytes;
+  gboolean                          force_staging;
+  gboolean                          use_subgroups;
+  BendiVkAllocator                 *allocator;
+  BendiVkPipelineSet               *pipelines;
+};
+
+/* Sets @error from a failed Vulkan call: "WHAT failed: VK_ERROR_…". Out of
+ * memory maps to NO_MEMORY, everything else to UNSUPPORTED. */
+void bendi_vk_set_error (GError     **error,
+                         VkResult     result,
+                         const char  *what);
+
+/* Submits one command buffer and waits for it, under the queue lock. */
+gboolean bendi_vk_device_submit_and_wait (BendiVkDevice    *self,
+                                          VkCommandBuffer   command_buffer,
+                                          VkFence           fence,
+                                          GError          **error);
+
+/* vk-memory.c */
+BendiVkAllocator *bendi_vk_allocator_new  (BendiVkDevice    *device);
+void              bendi_vk_allocator_free (BendiVkAllocator *self);
+
+/* vk-pipeline.c */
+BendiVkPipelineSet *bendi_vk_pipeline_set_new  (BendiVkDevice       *device,
+                                                const char          *cache_dir);
+void                bendi_vk_pipeline_set_free (BendiVkPipelineSet  *self);
+gboolean            bendi_vk_pipeline_set_save (BendiVkPipelineSet  *self,
+                                                GError             **error);
+
+G_END_DECLS
+
+G_BEGIN_DECLS
+
+/* vk-memory.c: what the recorder binds. */
+typedef struct _BendiVkBuffer BendiVkBuffer;
+VkBuffer       bendi_vk_buffer_get_handle (const BendiVkBuffer *self,
+                                           VkDeviceSize        *out_offset);
+BendiVkDevice *bendi_vk_buffer_get_device (const BendiVkBuffer *self);
+
+G_END_DECLS

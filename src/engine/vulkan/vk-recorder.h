@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: MIT */
+/* A command recorder: record dispatches once, submit and wait, replay the same command buffer for every token. */
+#pragma once
+
+#include <glib.h>
+
+#include "vulkan/vk-device.h"
+#include "vulkan/vk-memory.h"
+#include "vulkan/vk-pipeline.h"
+
+G_BEGIN_DECLS
+
+typedef struct _BendiVkRecorder BendiVkRecorder;
+
+BendiVkRecorder *bendi_vk_recorder_new  (BendiVkDevice    *device,
+                                         GError          **error) G_GNUC_WARN_UNUSED_RESULT;
+void             bendi_vk_recorder_free (BendiVkRecorder  *self);
+
+/* Starts a new recording, dropping the previous one. */
+void     bendi_vk_recorder_begin  (BendiVkRecorder        *self);
+
+/* Records one dispatch of @pipeline with its bindings (pipeline->n_bindings
+ * buffers, in binding order) and push constants (pipeline->push_size
+ * bytes). A memory barrier goes before it only when it reads or writes what
+ * an earlier dispatch since the last barrier wrote (or writes what one
+ * read). Errors are kept: the first one is reported by end (), and once
+ * failed, recording does nothing. Returns FALSE once failed. */
+gboolean bendi_vk_recorder_record (BendiVkRecorder        *self,
+                                   const BendiVkPipeline  *pipeline,
+                                   BendiVkBuffer *const   *bindings,
+                                   const void             *constants,
+                                   guint32                 groups_x,
+                                   guint32                 groups_y,
+                                   guint32                 groups_z);
+
+/* Keeps @error (taking it) as the recording's failure, unless one is
+ * already kept. For ops that find their arguments wrong. */
+void     bendi_vk_recorder_fail   (BendiVkRecorder        *self,
+                                   GError                 *error);
+/* Whether the recording has failed so far. */
+gboolean bendi_vk_recorder_failed (const BendiVkRecorder  *self);
+
+/* Finishes the recording; reports the first error of record (). */
+gboolean bendi_vk_recorder_end    (BendiVkRecorder        *self,
+                                   GError                **error);
+
+/* Runs the recorded command buffer and waits for it. It can be run again
+ * as often as wanted: what changes between runs (positions, token ids)
+ * lives in buffers the host writes, not in the recording. */
+gboolean bendi_vk_recorder_submit_and_wait (BendiVkRecorder  *self,
+                                            GError          **error);
+
+BendiVkDevice *bendi_vk_recorder_get_device       (const BendiVkRecorder *self);
+guint          bendi_vk_recorder_get_n_dispatches (const BendiVkRecorder *self);
+guint          bendi_vk_recorder_get_n_barriers   (const BendiVkRecorder *self);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (BendiVkRecorder, bendi_vk_recorder_free)
+
+G_END_DECLS

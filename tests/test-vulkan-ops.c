@@ -1,0 +1,1004 @@
+/* SPDX-License-Identifier: MIT */
+/* Every Vulkan op against a CPU reference, for every weight type, on odd shapes and tensors split across bindings. */
+#include <math.h>
+#include <string.h>
+
+#include "engine-error.h"
+#include "tensor/fp16.h"
+#include "tensor/quant.h"
+#include "test-util.h"
+#include "test-vulkan-util.h"
+#include "vulkan/vk-ops.h"
+
+/* The device the running case uses; NULL when there is none. */
+static BendiVkDevice *device;
+static char *device_skip_reason;
+/* Whether the running case tests the portable shaders. */
+static gboolean portable_only;
+
+static const BendiTensorType weight_types[] = {
+  BENDI_TENSOR_TYPE_F32, BENDI_TENSOR_TYPE_F16, BENDI_TENSOR_TYPE_BF16,
+  BENDI_TENSOR_TYPE_Q4_0, BENDI_TENSOR_TYPE_Q4_1, BENDI_TENSOR_TYPE_Q5_0,
+  BENDI_TENSOR_TYPE_Q5_1, BENDI_TENSOR_TYPE_Q8_0, BENDI_TENSOR_TYPE_Q2_K,
+  BENDI_TENSOR_TYPE_Q3_K, BENDI_TENSOR_TYPE_Q4_K, BENDI_TENSOR_TYPE_Q5_K,
+  BENDI_TENSOR_TYPE_Q6_K, BENDI_TENSOR_TYPE_IQ4_NL, BENDI_TENSOR_TYPE_IQ4_XS,
+};
+
+static gboolean
+have_device (void)
+{
+  if (device == NULL)
+    g_test_skip (device_skip_reason != NULL ? device_skip_reason : "no Vulkan device");
+  return device != NULL;
+}
+
+/* ------------------------------------------------------------------------ */
+/* CPU references. The element-wise ones follow src/engine/model/ops.c; they
+ * move to its functions once the model directory is part of the engine
+ * library. */
+
+static void
+reference_rms_norm (float       *out,
+                    const float *x,
+                    const float *weight,
+                    gint64       n,
+                    float        eps)
+{
+  double sum = 0.0;
+  float scale;
+
+  for (gint64 i = 0; i < n; i++)
+    sum += (double) x[i] * x[i];
+  scale = 1.0f / sqrtf ((float) (sum / (double) n) + eps);
+  for (gint64 i = 0; i < n; i++)
+    out[i] = x[i] * scale * (weight != NULL ? weight[i] : 1.0f);
+}
+
+static void
+reference_softmax (float *x,
+                   gint64 n)
+{
+  float max = -INFINITY;
+  double sum = 0.0;
+
+  for (gint64 i = 0; i < n; i++)
+    max = MAX (max, x[i]);
+  for (gint64 i = 0; i < n; i++)
+    {
+      x[i] = expf (x[i] - max);
+      sum += x[i];
+    }
+  for (gint64 i = 0; i < n; i++)
+    x[i] = (float) (x[i] / sum);
+}
+
+/* A weight matrix: random values quantised to @type, and its rows
+ * dequantised again, which is what the GPU must compute with. */
+typedef struct {
+  BendiTensorType type;
+  gint64          n_cols;
+  gint64          n_rows;
+  gsize           row_bytes;
+  guint8         *data;
+  float          *dequantised;
+} Weights;
+
+static void
+weights_init (Weights         *w,
+              GRand           *rand,
+              BendiTensorType  type,
+              gint64           n_cols,
+              gint64           n_rows)
+{
+  g_autofree float *values = bendi_test_random_floats (rand, (gsize) (n_cols * n_rows), 1.0f);
+
+  w->type = type;
+  w->n_cols = n_cols;
+  w->n_rows = n_rows;
+  g_assert_true (bendi_tensor_type_row_bytes (type, n_cols, &w->row_bytes));
+  w->data = g_malloc0 (w->row_bytes * (gsize) n_rows);
+  w->dequantised = g_new (float, n_cols * n_rows);
+  for (gint64 r = 0; r < n_rows; r++)
+    {
+      g_assert_cmpuint (bendi_quantize_row (type, values + r * n_cols, w->data + (gsize) r * w->row_bytes, n_cols),
+                        ==, w->row_bytes);
+      bendi_dequantize_row (type, w->data + (gsize) r * w->row_bytes, w->dequantised + r * n_cols, n_cols);
+    }
+}
+
+static void
+weights_clear (Weights *w)
+{
+  g_free (w->data);
+  g_free (w->dequantised);
+}
+
+static BendiVkTensor *
+weights_upload (const Weights *w,
+                BendiVkDevice *on)
+{
+  g_autoptr (GError) error = NULL;
+  BendiVkTensor *tensor = bendi_vk_tensor_new (on, w->type, w->n_cols, w->n_rows, &error);
+
+  g_assert_no_error (error);
+  bendi_vk_tensor_upload (tensor, w->data, NULL, NULL, &error);
+  g_assert_no_error (error);
+  return tensor;
+}
+
+/* |got − want| within a bound scaled by the sum of the products' magnitudes:
+ * float accumulation in any order stays well inside it. */
+static void
+assert_dot_close (float        got,
+                  double       want,
+                  double       magnitude,
+                  const char  *what,
+                  gint64       row,
+                  gint64       token)
+{
+  double tolerance = 2e-5 * magnitude + 1e-6;
+
+  if (!(fabs (got - want) <= tolerance))
+    g_error ("%s: row %" G_GINT64_FORMAT " token %" G_GINT64_FORMAT ": got %.8g, want %.8g (±%.3g)",
+             what, row, token, got, want, tolerance);
+}
+
+/* y = W · x on @on for n_tokens tokens, checked row by row in double. */
+static void
+check_matmul (BendiVkDevice   *on,
+              GRand           *rand,
+              BendiTensorType  type,
+              gint64           n_cols,
+              gint64           n_rows,
+              gint64           n_tokens,
+              gboolean         accumulate)
+{
+  Weights w;
+  g_autoptr (BendiVkTensor) tensor = NULL;
+  g_autoptr (BendiVkRecorder) rec = NULL;
+  g_autoptr (BendiVkBuffer) x_buffer = NULL;
+  g_autoptr (BendiVkBuffer) y_buffer = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree float *x = NULL;
+  g_autofree float *y_before = NULL;
+  g_autofree float *y = NULL;
+  g_autofree char *what = g_strdup_printf ("%s %" G_GINT64_FORMAT "×%" G_GINT64_FORMAT " with %" G_GINT64_FORMAT
+                                           " tokens", bendi_tensor_type_name (type), n_rows, n_cols, n_tokens);
+  /* Strides a little over the rows, as a fused QKV buffer would have. */
+  gint64 x_stride = n_cols + 3;
+  gint64 y_stride = n_rows + 5;
+
+  weights_init (&w, rand, type, n_cols, n_rows);
+  tensor = weights_upload (&w, on);
+  x = bendi_test_random_floats (rand, (gsize) (x_stride * n_tokens), 1.0f);
+  y_before = bendi_test_random_floats (rand, (gsize) (y_stride * n_tokens), 1.0f);
+  x_buffer = bendi_test_vk_upload (on, x, (gsize) (x_stride * n_tokens) * sizeof (float));
+  y_buffer = bendi_test_vk_upload (on, y_before, (gsize) (y_stride * n_tokens) * sizeof (float));
+
+  rec = bendi_vk_recorder_new (on, &error);
+  g_assert_no_error (error);
+  bendi_vk_recorder_begin (rec);
+  g_assert_true (bendi_vk_op_matmul (rec, tensor, x_buffer, x_stride, y_buffer, y_stride, n_tokens, accumulate));
+  bendi_test_vk_run (rec);
+  y = bendi_test_vk_download (y_buffer);
+
+  for (gint64 t = 0; t < n_tokens; t++)
+    for (gint64 r = 0; r < y_stride; r++)
+      {
+        double want = 0.0, magnitude = 0.0;
+
+        if (r >= n_rows)
+          {
+            /* Past the rows: untouched. */
+            g_assert_cmpfloat (y[t * y_stride + r], ==, y_before[t * y_stride + r]);
+            continue;
+          }
+        for (gint64 c = 0; c < n_cols; c++)
+          {
+            double product = (double) w.dequantised[r * n_cols + c] * x[t * x_stride + c];
+
+            want += product;
+            magnitude += fabs (product);
+          }
+        if (accumulate)
+          {
+            want += y_before[t * y_stride + r];
+            magnitude += fabs (y_before[t * y_stride + r]);
+          }
+        assert_dot_close (y[t * y_stride + r], want, magnitude, what, r, t);
+      }
+  weights_clear (&w);
+}
+
+/* Columns: a whole number of blocks, not a multiple of the 16-element
+ * groups where the type allows it. */
+static gint64
+odd_columns (BendiTensorType type,
+             gint64          blocks)
+{
+  guint32 block = bendi_tensor_type_info (type)->block_size;
+
+  return block == 1 ? 16 * blocks + 5 : (gint64) block * blocks;
+}
+
+static void
+test_matmul_types (void)
+{
+  g_autoptr (GRand) rand = g_rand_new_with_seed (1);
+  const gint64 token_counts[] = { 1, 2, 3, 8, 9, 17 };
+
+  if (!have_device ())
+    return;
+  for (gsize i = 0; i < G_N_ELEMENTS (weight_types); i++)
+    for (gsize t = 0; t < G_N_ELEMENTS (token_counts); t++)
+      {
+        BendiTensorType type = weight_types[i];
+        gint64 n_tokens = token_counts[t];
+
+        /* Rows not a multiple of a workgroup's rows nor of the 64-row tile. */
+        check_matmul (device, rand, type, odd_columns (type, 3), 67, n_tokens, FALSE);
+      }
+}
+
+static void
+test_matmul_shapes (void)
+{
+  g_autoptr (GRand) rand = g_rand_new_with_seed (2);
+
+  if (!have_device ())
+    return;
+  /* One row, one block; a single column of F32. */
+  check_matmul (device, rand, BENDI_TENSOR_TYPE_Q4_0, 32, 1, 1, FALSE);
+  check_matmul (device, rand, BENDI_TENSOR_TYPE_F32, 1, 3, 2, FALSE);
+  check_matmul (device, rand, BENDI_TENSOR_TYPE_Q6_K, 256, 1, 17, FALSE);
+  /* Wider than a workgroup's stride and past one tile in both directions. */
+  check_matmul (device, rand, BENDI_TENSOR_TYPE_Q4_K, 256 * 5, 130, 70, FALSE);
+  check_matmul (device, rand, BENDI_TENSOR_TYPE_Q8_0, 32 * 41, 129, 5, FALSE);
+  check_matmul (device, rand, BENDI_TENSOR_TYPE_F16, 2053, 65, 65, FALSE);
+}
+
+static void
+test_matmul_accumulate (void)
+{
+  g_autoptr (GRand) rand = g_rand_new_with_seed (3);
+
+  if (!have_device ())
+    return;
+  check_matmul (device, rand, BENDI_TENSOR_TYPE_Q4_0, 64, 33, 1, TRUE);
+  check_matmul (device, rand, BENDI_TENSOR_TYPE_Q5_K, 256, 33, 12, TRUE);
+}
+
+/* A device whose bindings see only 1000 bytes: every tensor splits. */
+static BendiVkDevice *
+open_small_binding_device (void)
+{
+  BendiVkDeviceParams params;
+
+  bendi_vk_device_params_init (&params);
+  params.cache_dir = "";
+  params.portable_only = portable_only;
+  params.max_binding_bytes = 1000;
+  return bendi_test_vk_device_new (&params);
+}
+
+static void
+test_matmul_split (void)
+{
+  g_autoptr (GRand) rand = g_rand_new_with_seed (4);
+  g_autoptr (BendiVkDevice) small = NULL;
+  g_autoptr (GError) error = NULL;
+
+  if (!have_device ())
+    return;
+  small = open_small_binding_device ();
+  for (gsize i = 0; i < G_N_ELEMENTS (weight_types); i++)
+    {
+      BendiTensorType type = weight_types[i];
+      gint64 n_cols = odd_columns (type, 1);
+      g_autoptr (BendiVkTensor) probe = bendi_vk_tensor_new (small, type, n_cols, 80, &error);
+
+      g_assert_no_error (error);
+      g_assert_cmpuint (bendi_vk_tensor_get_n_chunks (probe), >, 1);
+      check_matmul (small, rand, type, n_cols, 80, 1, FALSE);
+      check_matmul (small, rand, type, n_cols, 80, 11, FALSE);
+    }
+}
+
+/* A real tensor over lavapipe's 128 MiB binding limit (or any device's
+ * limit under 160 MiB): split by the device's own limit. */
+static void
+test_matmul_over_binding_limit (void)
+{
+  g_autoptr (GRand) rand = g_rand_new_with_seed (5);
+  const BendiVkDeviceInfo *info;
+  gint64 n_cols = 8192;
+  gint64 n_rows;
+
+  if (!have_device ())
+    return;
+  info = bendi_vk_device_get_info (device);
+  if (info->max_storage_buffer_range > 160u * 1024 * 1024)
+    {
+      g_test_skip ("the device's bindings see more than 160 MiB");
+      return;
+    }
+  n_rows = (gint64) (info->max_storage_buffer_range / (n_cols * 4)) + 37;
+  check_matmul (device, rand, BENDI_TENSOR_TYPE_F32, n_cols, n_rows, 2, FALSE);
+}
+
+static void
+check_get_rows (BendiVkDevice   *on,
+                GRand           *rand,
+                BendiTensorType  type,
+                gint64           n_cols,
+                gint64           n_rows)
+{
+  Weights w;
+  g_autoptr (BendiVkTensor) tensor = NULL;
+  g_autoptr (BendiVkRecorder) rec = NULL;
+  g_autoptr (BendiVkBuffer) token_buffer = NULL;
+  g_autoptr (BendiVkBuffer) out_buffer = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree float *out = NULL;
+  gint32 tokens[5] = { (gint32) n_rows - 1, 0, 3, (gint32) n_rows / 2, 3 };
+  gint64 stride = n_cols + 1;
+
+  weights_init (&w, rand, type, n_cols, n_rows);
+  tensor = weights_upload (&w, on);
+  token_buffer = bendi_test_vk_upload (on, tokens, sizeof tokens);
+  out_buffer = bendi_test_vk_poisoned (on, (gsize) (stride * G_N_ELEMENTS (tokens)) * sizeof (float));
+  rec = bendi_vk_recorder_new (on, &error);
+  g_assert_no_error (error);
+  bendi_vk_recorder_begin (rec);
+  g_assert_true (bendi_vk_op_get_rows (rec, tensor, token_buffer, G_N_ELEMENTS (tokens), out_buffer, stride));
+  bendi_test_vk_run (rec);
+  out = bendi_test_vk_download (out_buffer);
+  for (gsize t = 0; t < G_N_ELEMENTS (tokens); t++)
+    for (gint64 c = 0; c < n_cols; c++)
+      g_assert_cmpfloat_with_epsilon (out[(gint64) t * stride + c], w.dequantised[tokens[t] * n_cols + c],
+                                      1e-6 * (1.0 + fabsf (w.dequantised[tokens[t] * n_cols + c])));
+  weights_clear (&w);
+}
+
+static void
+test_get_rows (void)
+{
+  g_autoptr (GRand) rand = g_rand_new_with_seed (6);
+  g_autoptr (BendiVkDevice) small = NULL;
+
+  if (!have_device ())
+    return;
+  for (gsize i = 0; i < G_N_ELEMENTS (weight_types); i++)
+    check_get_rows (device, rand, weight_types[i], odd_columns (weight_types[i], 2), 9);
+  /* Rows spread over several bindings. */
+  small = open_small_binding_device ();
+  for (gsize i = 0; i < G_N_ELEMENTS (weight_types); i++)
+    check_get_rows (small, rand, weight_types[i], odd_columns (weight_types[i], 1), 31);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Element-wise ops */
+
+static void
+test_rms_norm (void)
+{
+  g_autoptr (GRand) rand = g_rand_new_with_seed (7);
+  /* n, rows per token (heads), tokens, with weight */
+  const gint64 cases[][4] = {
+    { 1, 1, 1, TRUE }, { 37, 1, 3, TRUE }, { 2048, 1, 2, TRUE }, { 4097, 1, 1, FALSE },
+    { 64, 8, 5, TRUE }, { 128, 3, 17, TRUE },
+  };
+  const float eps = 1e-5f;
+
+  if (!have_device ())
+    return;
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      gint64 n = cases[i][0], heads = cases[i][1], n_tokens = cases[i][2];
+      gboolean with_weight = cases[i][3];
+      gint64 stride = n * heads + 2;
+      g_autofree float *x = bendi_test_random_floats (rand, (gsize) (stride * n_tokens), 3.0f);
+      g_autofree float *weight = bendi_test_random_floats (rand, (gsize) n, 2.0f);
+      g_autofree float *want = g_new (float, n);
+      g_autofree float *got = NULL;
+      g_autofree float *got_in_place = NULL;
+      g_autoptr (BendiVkBuffer) x_buffer = bendi_test_vk_upload (device, x, (gsize) (stride * n_tokens) * 4);
+      g_autoptr (BendiVkBuffer) x_copy = bendi_test_vk_upload (device, x, (gsize) (stride * n_tokens) * 4);
+      g_autoptr (BendiVkBuffer) w_buffer = bendi_test_vk_upload (device, weight, (gsize) n * 4);
+      g_autoptr (BendiVkBuffer) out_buffer = bendi_test_vk_poisoned (device, (gsize) (n * heads * n_tokens) * 4);
+      g_autoptr (BendiVkRecorder) rec = bendi_vk_recorder_new (device, NULL);
+
+      bendi_vk_recorder_begin (rec);
+      bendi_vk_op_rms_norm (rec, x_buffer, stride, with_weight ? w_buffer : NULL, out_buffer, n * heads,
+                            n, heads, n_tokens, eps);
+      /* In place, as the per-head norms run. */
+      bendi_vk_op_rms_norm (rec, x_copy, stride, with_weight ? w_buffer : NULL, x_copy, stride,
+                            n, heads, n_tokens, eps);
+      bendi_test_vk_run (rec);
+      got = bendi_test_vk_download (out_buffer);
+      got_in_place = bendi_test_vk_download (x_copy);
+      for (gint64 t = 0; t < n_tokens; t++)
+        for (gint64 h = 0; h < heads; h++)
+          {
+            reference_rms_norm (want, x + t * stride + h * n, with_weight ? weight : NULL, n, eps);
+            for (gint64 j = 0; j < n; j++)
+              {
+                float tolerance = 1e-5f * (1.0f + fabsf (want[j]));
+
+                g_assert_cmpfloat_with_epsilon (got[(t * heads + h) * n + j], want[j], tolerance);
+                g_assert_cmpfloat_with_epsilon (got_in_place[t * stride + h * n + j], want[j], tolerance);
+              }
+          }
+    }
+}
+
+static void
+test_swiglu_add_bias (void)
+{
+  g_autoptr (GRand) rand = g_rand_new_with_seed (8);
+  gint64 n = 1000, n_tokens = 3;
+  g_autofree float *gate = bendi_test_random_floats (rand, (gsize) (n * n_tokens), 8.0f);
+  g_autofree float *up = bendi_test_random_floats (rand, (gsize) (n * n_tokens), 2.0f);
+  g_autofree float *bias = bendi_test_random_floats (rand, (gsize) n, 1.0f);
+  g_autofree float *swiglu = NULL;
+  g_autofree float *sum = NULL;
+  g_autofree float *biased = NULL;
+  g_autoptr (BendiVkBuffer) gate_buffer = NULL;
+  g_autoptr (BendiVkBuffer) up_buffer = NULL;
+  g_autoptr (BendiVkBuffer) bias_buffer = NULL;
+  g_autoptr (BendiVkBuffer) swiglu_buffer = NULL;
+  g_autoptr (BendiVkBuffer) sum_buffer = NULL;
+  g_autoptr (BendiVkBuffer) biased_buffer = NULL;
+  g_autoptr (BendiVkRecorder) rec = NULL;
+
+  if (!have_device ())
+    return;
+  gate_buffer = bendi_test_vk_upload (device, gate, (gsize) (n * n_tokens) * 4);
+  up_buffer = bendi_test_vk_upload (device, up, (gsize) (n * n_tokens) * 4);
+  bias_buffer = bendi_test_vk_upload (device, bias, (gsize) n * 4);
+  biased_buffer = bendi_test_vk_upload (device, gate, (gsize) (n * n_tokens) * 4);
+  swiglu_buffer = bendi_test_vk_poisoned (device, (gsize) (n * n_tokens) * 4);
+  sum_buffer = bendi_test_vk_poisoned (device, (gsize) (n * n_tokens) * 4);
+  rec = bendi_vk_recorder_new (device, NULL);
+  bendi_vk_recorder_begin (rec);
+  bendi_vk_op_swiglu (rec, gate_buffer, n, up_buffer, n, swiglu_buffer, n, n, n_tokens);
+  bendi_vk_op_add (rec, gate_buffer, n, up_buffer, n, sum_buffer, n, n, n_tokens);
+  bendi_vk_op_add_bias (rec, biased_buffer, n, bias_buffer, n, n_tokens);
+  bendi_test_vk_run (rec);
+  swiglu = bendi_test_vk_download (swiglu_buffer);
+  sum = bendi_test_vk_download (sum_buffer);
+  biased = bendi_test_vk_download (biased_buffer);
+  for (gint64 i = 0; i < n * n_tokens; i++)
+    {
+      float want = gate[i] / (1.0f + expf (-gate[i])) * up[i];
+
+      g_assert_cmpfloat_with_epsilon (swiglu[i], want, 1e-5f * (1.0f + fabsf (want)));
+      g_assert_cmpfloat (sum[i], ==, gate[i] + up[i]);
+      g_assert_cmpfloat (biased[i], ==, gate[i] + bias[i % n]);
+    }
+}
+
+static void
+test_softmax_argmax (void)
+{
+  g_autoptr (GRand) rand = g_rand_new_with_seed (9);
+  gint64 n = 1001, n_rows = 4, stride = 1003;
+  g_autofree float *x = bendi_test_random_floats (rand, (gsize) (stride * n_rows), 20.0f);
+  g_autofree float *got = NULL;
+  g_autofree gint32 *indices = NULL;
+  g_autoptr (BendiVkBuffer) x_buffer = NULL;
+  g_autoptr (BendiVkBuffer) soft_buffer = NULL;
+  g_autoptr (BendiVkBuffer) index_buffer = NULL;
+  g_autoptr (BendiVkRecorder) rec = NULL;
+
+  if (!have_device ())
+    return;
+  /* Row 1: a tie for the maximum, the first must win; row 2: the last
+   * element; row 3: all equal. */
+  x[1 * stride + 700] = 50.0f;
+  x[1 * stride + 5] = 50.0f;
+  x[2 * stride + n - 1] = 30.0f;
+  for (gint64 i = 0; i < n; i++)
+    x[3 * stride + i] = -1.5f;
+  x_buffer = bendi_test_vk_upload (device, x, (gsize) (stride * n_rows) * 4);
+  soft_buffer = bendi_test_vk_upload (device, x, (gsize) (stride * n_rows) * 4);
+  index_buffer = bendi_test_vk_poisoned (device, (gsize) n_rows * 4);
+  rec = bendi_vk_recorder_new (device, NULL);
+  bendi_vk_recorder_begin (rec);
+  bendi_vk_op_argmax (rec, x_buffer, stride, n, n_rows, index_buffer);
+  bendi_vk_op_softmax (rec, soft_buffer, stride, n, n_rows);
+  bendi_test_vk_run (rec);
+  indices = (gint32 *) bendi_test_vk_download (index_buffer);
+  got = bendi_test_vk_download (soft_buffer);
+
+  for (gint64 r = 0; r < n_rows; r++)
+    {
+      gint32 best = 0;
+
+      for (gint32 i = 1; i < n; i++)
+        if (x[r * stride + i] > x[r * stride + best])
+          best = i;
+      g_assert_cmpint (indices[r], ==, best);
+      reference_softmax (x + r * stride, n);
+      for (gint64 i = 0; i < n; i++)
+        g_assert_cmpfloat_with_epsilon (got[r * stride + i], x[r * stride + i], 1e-6f + 1e-5f * x[r * stride + i]);
+    }
+  g_assert_cmpint (indices[1], ==, 5);
+  g_assert_cmpint (indices[2], ==, n - 1);
+  g_assert_cmpint (indices[3], ==, 0);
+}
+
+/* ------------------------------------------------------------------------ */
+/* RoPE */
+
+/* bendi_rope_table's arithmetic: pair i turns by pos · base^(−2i/n_rot),
+ * the exponent built by repeated multiplication, with linear scaling. */
+static void
+reference_rope (float       *head,
+                gint64       n_rot,
+                gboolean     neox,
+                float        base,
+                float        freq_scale,
+                const float *freq_factors,
+                gint64       pos)
+{
+  float theta_scale = powf (base, -2.0f / (float) n_rot);
+  float theta = (float) pos;
+  gint64 half = n_rot / 2;
+
+  for (gint64 i = 0; i < half; i++)
+    {
+      float angle = freq_scale * (freq_factors != NULL ? theta / freq_factors[i] : theta);
+      gint64 a = neox ? i : 2 * i;
+      gint64 b = neox ? i + half : 2 * i + 1;
+      float x0 = head[a], x1 = head[b];
+
+      head[a] = x0 * cosf (angle) - x1 * sinf (angle);
+      head[b] = x0 * sinf (angle) + x1 * cosf (angle);
+      theta *= theta_scale;
+    }
+}
+
+static void
+check_rope (GRand       *rand,
+            gboolean     neox,
+            gint64       head_dim,
+            gint64       n_rot,
+            gint64       n_heads,
+            float        freq_scale,
+            const float *freq_factors)
+{
+  const gint32 positions[] = { 0, 1, 7, 100, 513 };
+  gint64 n_tokens = G_N_ELEMENTS (positions);
+  gint64 stride = n_heads * head_dim + 4;
+  g_autofree float *x = bendi_test_random_floats (rand, (gsize) (stride * n_tokens), 1.0f);
+  g_autofree float *got = NULL;
+  g_autoptr (BendiVkBuffer) x_buffer = bendi_test_vk_upload (device, x, (gsize) (stride * n_tokens) * 4);
+  g_autoptr (BendiVkBuffer) pos_buffer = bendi_test_vk_upload (device, positions, sizeof positions);
+  g_autoptr (BendiVkRecorder) rec = bendi_vk_recorder_new (device, NULL);
+  g_autoptr (BendiVkRope) rope = NULL;
+  g_autoptr (GError) error = NULL;
+  BendiVkRopeParams params = {
+    .n_rot = n_rot,
+    .neox = neox,
+    .freq_base = 10000.0f,
+    .scaling = freq_scale != 1.0f ? BENDI_VK_ROPE_SCALING_LINEAR : BENDI_VK_ROPE_SCALING_NONE,
+    .freq_scale = freq_scale,
+    .freq_factors = freq_factors,
+  };
+
+  rope = bendi_vk_rope_new (device, &params, &error);
+  g_assert_no_error (error);
+  bendi_vk_recorder_begin (rec);
+  bendi_vk_op_rope (rec, rope, x_buffer, stride, n_heads, head_dim, pos_buffer, n_tokens);
+  bendi_test_vk_run (rec);
+  got = bendi_test_vk_download (x_buffer);
+  for (gint64 t = 0; t < n_tokens; t++)
+    for (gint64 h = 0; h < n_heads; h++)
+      {
+        float *want = x + t * stride + h * head_dim;
+
+        reference_rope (want, n_rot, neox, 10000.0f, freq_scale, freq_factors, positions[t]);
+        for (gint64 i = 0; i < head_dim; i++)
+          g_assert_cmpfloat_with_epsilon (got[t * stride + h * head_dim + i], want[i], 2e-4f);
+      }
+}
+
+static void
+test_rope (void)
+{
+  g_autoptr (GRand) rand = g_rand_new_with_seed (10);
+  float factors[32];
+
+  if (!have_device ())
+    return;
+  for (gsize i = 0; i < G_N_ELEMENTS (factors); i++)
+    factors[i] = 1.0f + (float) i / 4.0f;
+  check_rope (rand, FALSE, 64, 64, 3, 1.0f, NULL);
+  check_rope (rand, TRUE, 64, 64, 3, 1.0f, NULL);
+  /* Partial rotation leaves the tail alone. */
+  check_rope (rand, TRUE, 128, 32, 2, 1.0f, NULL);
+  check_rope (rand, FALSE, 48, 16, 5, 1.0f, NULL);
+  check_rope (rand, FALSE, 64, 64, 2, 0.25f, NULL);
+  check_rope (rand, TRUE, 64, 64, 2, 1.0f, factors);
+}
+
+/* ------------------------------------------------------------------------ */
+/* KV cache and attention */
+
+typedef struct {
+  BendiVkAttentionShape shape;
+  gint64                n_tokens;
+  gint64                first_pos;
+  gint64                n_splits;
+} AttentionCase;
+
+/* Fills the caches on the CPU and GPU with @n_past random positions, then
+ * writes a batch of tokens at first_pos … and attends; the reference
+ * reads the F16-rounded caches. */
+static void
+check_attention (GRand               *rand,
+                 const AttentionCase *c)
+{
+  const BendiVkAttentionShape *s = &c->shape;
+  gint64 kv_dim = s->n_head_kv * s->head_dim;
+  gint64 q_dim = s->n_head * s->head_dim;
+  gint64 n_tokens = c->n_tokens;
+  gint64 n_past = c->first_pos;
+  g_autofree float *past_k = bendi_test_random_floats (rand, (gsize) (n_past * kv_dim + 1), 1.0f);
+  g_autofree float *past_v = bendi_test_random_floats (rand, (gsize) (n_past * kv_dim + 1), 1.0f);
+  g_autofree float *k = bendi_test_random_floats (rand, (gsize) (n_tokens * kv_dim), 1.0f);
+  g_autofree float *v = bendi_test_random_floats (rand, (gsize) (n_tokens * kv_dim), 1.0f);
+  g_autofree float *q = bendi_test_random_floats (rand, (gsize) (n_tokens * q_dim), 1.0f);
+  g_autofree BendiFp16 *cache_init = g_new0 (BendiFp16, s->n_ctx * kv_dim);
+  g_autofree gint32 *positions = g_new (gint32, n_tokens);
+  g_autofree float *cache_k = g_new0 (float, s->n_ctx * kv_dim);
+  g_autofree float *cache_v = g_new0 (float, s->n_ctx * kv_dim);
+  g_autofree float *got = NULL;
+  g_autofree float *scores = g_new (float, s->n_ctx);
+  g_autoptr (BendiVkBuffer) k_cache = NULL;
+  g_autoptr (BendiVkBuffer) v_cache = NULL;
+  g_autoptr (BendiVkBuffer) q_buffer = bendi_test_vk_upload (device, q, (gsize) (n_tokens * q_dim) * 4);
+  g_autoptr (BendiVkBuffer) k_buffer = bendi_test_vk_upload (device, k, (gsize) (n_tokens * kv_dim) * 4);
+  g_autoptr (BendiVkBuffer) v_buffer = bendi_test_vk_upload (device, v, (gsize) (n_tokens * kv_dim) * 4);
+  g_autoptr (BendiVkBuffer) pos_buffer = NULL;
+  g_autoptr (BendiVkBuffer) out_buffer = bendi_test_vk_poisoned (device, (gsize) (n_tokens * q_dim) * 4);
+  g_autoptr (BendiVkBuffer) scratch = NULL;
+  g_autoptr (BendiVkRecorder) rec = bendi_vk_recorder_new (device, NULL);
+  g_autoptr (GError) error = NULL;
+
+  /* The past, stored as F16 in both caches. */
+  for (gint64 i = 0; i < n_past * kv_dim; i++)
+    {
+      cache_init[i] = bendi_fp32_to_fp16 (past_k[i]);
+      cache_k[i] = bendi_fp16_to_fp32 (cache_init[i]);
+    }
+  k_cache = bendi_test_vk_upload (device, cache_init, bendi_vk_kv_cache_bytes (s));
+  for (gint64 i = 0; i < n_past * kv_dim; i++)
+    {
+      cache_init[i] = bendi_fp32_to_fp16 (past_v[i]);
+      cache_v[i] = bendi_fp16_to_fp32 (cache_init[i]);
+    }
+  v_cache = bendi_test_vk_upload (device, cache_init, bendi_vk_kv_cache_bytes (s));
+  for (gint64 t = 0; t < n_tokens; t++)
+    {
+      positions[t] = (gint32) (c->first_pos + t);
+      for (gint64 i = 0; i < kv_dim; i++)
+        {
+          cache_k[(c->first_pos + t) * kv_dim + i] = bendi_fp16_to_fp32 (bendi_fp32_to_fp16 (k[t * kv_dim + i]));
+          cache_v[(c->first_pos + t) * kv_dim + i] = bendi_fp16_to_fp32 (bendi_fp32_to_fp16 (v[t * kv_dim + i]));
+        }
+    }
+  pos_buffer = bendi_test_vk_upload (device, positions, (gsize) n_tokens * 4);
+  if (c->n_splits > 1)
+    scratch = bendi_test_vk_poisoned (device, bendi_vk_attention_scratch_bytes (s, n_tokens, c->n_splits));
+
+  bendi_vk_recorder_begin (rec);
+  bendi_vk_op_kv_write (rec, s, k_buffer, kv_dim, v_buffer, kv_dim, k_cache, v_cache, pos_buffer, n_tokens);
+  bendi_vk_op_attention (rec, s, q_buffer, q_dim, k_cache, v_cache, pos_buffer, out_buffer, q_dim, n_tokens,
+                         c->n_splits, scratch);
+  bendi_test_vk_run (rec);
+  got = bendi_test_vk_download (out_buffer);
+
+  for (gint64 t = 0; t < n_tokens; t++)
+    for (gint64 h = 0; h < s->n_head; h++)
+      {
+        gint64 kv_head = h / (s->n_head / s->n_head_kv);
+        gint64 n_keys = positions[t] + 1;
+
+        for (gint64 key = 0; key < n_keys; key++)
+          {
+            double dot = 0.0;
+
+            for (gint64 i = 0; i < s->head_dim; i++)
+              dot += (double) q[t * q_dim + h * s->head_dim + i] * cache_k[key * kv_dim + kv_head * s->head_dim + i];
+            scores[key] = (float) dot * s->scale;
+          }
+        reference_softmax (scores, n_keys);
+        for (gint64 i = 0; i < s->head_dim; i++)
+          {
+            double want = 0.0;
+
+            for (gint64 key = 0; key < n_keys; key++)
+              want += (double) scores[key] * cache_v[key * kv_dim + kv_head * s->head_dim + i];
+            if (!(fabs (got[t * q_dim + h * s->head_dim + i] - want) <= 1e-4))
+              g_error ("attention token %" G_GINT64_FORMAT " head %" G_GINT64_FORMAT " dim %" G_GINT64_FORMAT
+                       ": got %.7g, want %.7g", t, h, i, got[t * q_dim + h * s->head_dim + i], want);
+          }
+      }
+}
+
+static void
+test_attention (void)
+{
+  g_autoptr (GRand) rand = g_rand_new_with_seed (11);
+  const AttentionCase cases[] = {
+    /* One token at position 0; a prompt from 0; generation after a past. */
+    { { 4, 2, 64, 16, 0.125f }, 1, 0, 1 },
+    { { 4, 2, 64, 40, 0.125f }, 17, 0, 1 },
+    { { 8, 1, 128, 300, 0.088f }, 2, 200, 1 },
+    { { 2, 2, 256, 70, 0.0625f }, 3, 65, 1 },
+    { { 6, 3, 16, 90, 0.25f }, 5, 80, 1 },
+    /* Split-K over long contexts, splits that get no keys included. */
+    { { 4, 2, 64, 400, 0.125f }, 1, 390, 4 },
+    { { 4, 4, 128, 300, 0.088f }, 9, 250, 7 },
+    { { 2, 1, 64, 40, 0.125f }, 2, 0, 5 },
+  };
+
+  if (!have_device ())
+    return;
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    check_attention (rand, &cases[i]);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Replay */
+
+/* One recording run at two positions: only the host-written positions and
+ * token change between the runs, as in generation. */
+static void
+test_replay (void)
+{
+  g_autoptr (GRand) rand = g_rand_new_with_seed (12);
+  Weights embedding;
+  g_autoptr (BendiVkTensor) tensor = NULL;
+  g_autoptr (BendiVkBuffer) token = NULL;
+  g_autoptr (BendiVkBuffer) position = NULL;
+  g_autoptr (BendiVkBuffer) x = NULL;
+  g_autoptr (BendiVkRope) rope = NULL;
+  g_autoptr (BendiVkRecorder) rec = NULL;
+  g_autoptr (GError) error = NULL;
+  BendiVkRopeParams params = { .n_rot = 32, .freq_base = 10000.0f, .freq_scale = 1.0f };
+  const gint32 steps[][2] = { { 3, 0 }, { 10, 5 }, { 0, 99 } };
+
+  if (!have_device ())
+    return;
+  weights_init (&embedding, rand, BENDI_TENSOR_TYPE_Q8_0, 64, 12);
+  tensor = weights_upload (&embedding, device);
+  token = bendi_vk_buffer_new (device, 4, BENDI_VK_MEMORY_HOST, &error);
+  g_assert_no_error (error);
+  position = bendi_vk_buffer_new (device, 4, BENDI_VK_MEMORY_HOST, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (bendi_vk_buffer_get_mapped (token));
+  x = bendi_vk_buffer_new (device, 64 * 4, BENDI_VK_MEMORY_DEVICE, &error);
+  g_assert_no_error (error);
+  rope = bendi_vk_rope_new (device, &params, &error);
+  g_assert_no_error (error);
+
+  rec = bendi_vk_recorder_new (device, &error);
+  g_assert_no_error (error);
+  bendi_vk_recorder_begin (rec);
+  bendi_vk_op_get_rows (rec, tensor, token, 1, x, 64);
+  bendi_vk_op_rope (rec, rope, x, 64, 2, 32, position, 1);
+  bendi_vk_recorder_end (rec, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (bendi_vk_recorder_get_n_dispatches (rec), ==, 2);
+  /* The rope reads what get_rows wrote: one barrier between them. */
+  g_assert_cmpuint (bendi_vk_recorder_get_n_barriers (rec), ==, 1);
+
+  for (gsize i = 0; i < G_N_ELEMENTS (steps); i++)
+    {
+      g_autofree float *got = NULL;
+      float want[64];
+
+      *(gint32 *) bendi_vk_buffer_get_mapped (token) = steps[i][0];
+      *(gint32 *) bendi_vk_buffer_get_mapped (position) = steps[i][1];
+      bendi_vk_recorder_submit_and_wait (rec, &error);
+      g_assert_no_error (error);
+      got = bendi_test_vk_download (x);
+      memcpy (want, embedding.dequantised + steps[i][0] * 64, sizeof want);
+      reference_rope (want, 32, FALSE, 10000.0f, 1.0f, NULL, steps[i][1]);
+      reference_rope (want + 32, 32, FALSE, 10000.0f, 1.0f, NULL, steps[i][1]);
+      for (gsize j = 0; j < 64; j++)
+        g_assert_cmpfloat_with_epsilon (got[j], want[j], 2e-4f);
+    }
+  weights_clear (&embedding);
+}
+
+/* Wrong arguments fail the recording with a message, never the process. */
+static void
+test_bad_arguments (void)
+{
+  g_autoptr (BendiVkBuffer) small = NULL;
+  g_autoptr (BendiVkBuffer) big = NULL;
+  g_autoptr (BendiVkTensor) tensor = NULL;
+  g_autoptr (BendiVkRecorder) rec = NULL;
+  g_autoptr (GError) error = NULL;
+  BendiVkAttentionShape odd = { 3, 2, 64, 10, 0.1f };
+
+  if (!have_device ())
+    return;
+  small = bendi_vk_buffer_new (device, 16, BENDI_VK_MEMORY_DEVICE, &error);
+  g_assert_no_error (error);
+  big = bendi_vk_buffer_new (device, 4096, BENDI_VK_MEMORY_DEVICE, &error);
+  g_assert_no_error (error);
+  tensor = bendi_vk_tensor_new (device, BENDI_TENSOR_TYPE_Q4_0, 64, 8, &error);
+  g_assert_no_error (error);
+  rec = bendi_vk_recorder_new (device, &error);
+  g_assert_no_error (error);
+
+  bendi_vk_recorder_begin (rec);
+  g_assert_false (bendi_vk_op_matmul (rec, tensor, small, 64, big, 8, 1, FALSE));
+  /* Later ops do nothing once failed. */
+  g_assert_false (bendi_vk_op_softmax (rec, big, 10, 10, 1));
+  g_assert_false (bendi_vk_recorder_end (rec, &error));
+  g_assert_error (error, BENDI_ENGINE_ERROR, BENDI_ENGINE_ERROR_INVALID_ARGUMENT);
+  g_assert_nonnull (strstr (error->message, "matmul input"));
+  g_clear_error (&error);
+  g_assert_false (bendi_vk_recorder_submit_and_wait (rec, &error));
+  g_clear_error (&error);
+
+  bendi_vk_recorder_begin (rec);
+  g_assert_false (bendi_vk_op_attention (rec, &odd, big, 192, big, big, small, big, 192, 1, 1, NULL));
+  g_assert_false (bendi_vk_recorder_end (rec, &error));
+  g_assert_error (error, BENDI_ENGINE_ERROR, BENDI_ENGINE_ERROR_INVALID_ARGUMENT);
+  g_clear_error (&error);
+
+  /* A recording can start over after a failure. */
+  bendi_vk_recorder_begin (rec);
+  g_assert_true (bendi_vk_op_softmax (rec, big, 10, 10, 1));
+  bendi_test_vk_run (rec);
+}
+
+/* ------------------------------------------------------------------------ */
+/* The same ops under the Khronos validation layer */
+
+static void
+test_validation (void)
+{
+  g_autoptr (GRand) rand = g_rand_new_with_seed (13);
+  BendiVkDeviceParams params;
+  BendiVkDevice *plain = device;
+  BendiVkDevice *validated;
+  const AttentionCase attention = { { 4, 2, 64, 64, 0.125f }, 3, 40, 3 };
+
+  if (!have_device ())
+    return;
+  bendi_vk_device_params_init (&params);
+  params.validation = TRUE;
+  params.portable_only = portable_only;
+  params.cache_dir = "";
+  validated = bendi_test_vk_device_new (&params);
+  if (!bendi_vk_device_is_validated (validated))
+    {
+      bendi_vk_device_free (validated);
+      g_test_skip ("the Khronos validation layer is not installed");
+      return;
+    }
+  /* Every op once, on the validated device. */
+  device = validated;
+  check_matmul (device, rand, BENDI_TENSOR_TYPE_Q4_K, 256, 9, 1, TRUE);
+  check_matmul (device, rand, BENDI_TENSOR_TYPE_Q8_0, 64, 70, 12, FALSE);
+  check_get_rows (device, rand, BENDI_TENSOR_TYPE_Q6_K, 256, 4);
+  check_attention (rand, &attention);
+  check_rope (rand, TRUE, 64, 64, 2, 1.0f, NULL);
+  test_rms_norm ();
+  test_swiglu_add_bias ();
+  test_softmax_argmax ();
+  test_replay ();
+  device = plain;
+
+  g_assert_cmpuint (bendi_vk_device_get_validation_errors (validated), ==, 0);
+  bendi_vk_device_free (validated);
+}
+
+typedef struct {
+  const char *path;
+  GTestFunc   func;
+} Case;
+
+static const Case cases[] = {
+  { "matmul-types", test_matmul_types },
+  { "matmul-shapes", test_matmul_shapes },
+  { "matmul-accumulate", test_matmul_accumulate },
+  { "matmul-split", test_matmul_split },
+  { "matmul-over-binding-limit", test_matmul_over_binding_limit },
+  { "get-rows", test_get_rows },
+  { "rms-norm", test_rms_norm },
+  { "swiglu-add-bias", test_swiglu_add_bias },
+  { "softmax-argmax", test_softmax_argmax },
+  { "rope", test_rope },
+  { "attention", test_attention },
+  { "replay", test_replay },
+  { "bad-arguments", test_bad_arguments },
+  { "validation", test_validation },
+};
+
+/* The device each run of the cases uses: the portable shaders, and the
+ * subgroup fast paths where the device has them. */
+static BendiVkDevice *devices_by_variant[2];
+
+typedef struct {
+  const Case *test_case;
+  guint       variant;
+} CaseRun;
+
+static void
+run_case (gconstpointer data)
+{
+  const CaseRun *run = data;
+
+  device = devices_by_variant[run->variant];
+  portable_only = run->variant == 0;
+  run->test_case->func ();
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) devices = NULL;
+  static CaseRun runs[2][G_N_ELEMENTS (cases)];
+  const char *const variant_names[2] = { "portable", "subgroup" };
+  int status;
+
+  g_test_init (&argc, &argv, NULL);
+
+  /* Open the devices up front so each case only checks that one exists. */
+  devices = bendi_vk_list_devices (&error);
+  if (devices == NULL)
+    device_skip_reason = g_strdup_printf ("no Vulkan: %s", error->message);
+  else
+    {
+      for (guint i = 0; i < devices->len && devices_by_variant[0] == NULL; i++)
+        if (((BendiVkDeviceInfo *) g_ptr_array_index (devices, i))->usable)
+          for (guint variant = 0; variant < 2; variant++)
+            {
+              BendiVkDeviceParams params;
+
+              bendi_vk_device_params_init (&params);
+              params.cache_dir = "";
+              params.portable_only = variant == 0;
+              devices_by_variant[variant] = bendi_vk_device_new (i, &params, &error);
+              g_assert_no_error (error);
+            }
+      if (devices_by_variant[0] == NULL)
+        device_skip_reason = g_strdup ("no usable Vulkan device");
+      else if (!bendi_vk_device_uses_subgroups (devices_by_variant[1]))
+        g_clear_pointer (&devices_by_variant[1], bendi_vk_device_free);
+    }
+
+  for (guint variant = 0; variant < 2; variant++)
+    for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+      {
+        g_autofree char *path = g_strdup_printf ("/engine/vulkan-ops/%s/%s", variant_names[variant],
+                                                 cases[i].path);
+
+        /* Without subgroup arithmetic there is no fast path to test. */
+        if (variant == 1 && devices_by_variant[0] != NULL && devices_by_variant[1] == NULL)
+          continue;
+        runs[variant][i] = (CaseRun) { &cases[i], variant };
+        g_test_add_data_func (path, &runs[variant][i], run_case);
+      }
+
+  status = g_test_run ();
+  for (guint variant = 0; variant < 2; variant++)
+    if (devices_by_variant[variant] != NULL)
+      {
+        g_assert_cmpuint (bendi_vk_device_get_validation_errors (devices_by_variant[variant]), ==, 0);
+        bendi_vk_device_free (devices_by_variant[variant]);
+      }
+  g_free (device_skip_reason);
+  return status;
+}
