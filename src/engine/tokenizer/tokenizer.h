@@ -22,8 +22,18 @@ typedef enum {
   BENDI_TOKENIZE_PARSE_SPECIAL = 1 << 1,
 } BendiTokenizeFlags;
 
-/* Reads `tokenizer.ggml.*` from @gguf. The vocabulary is untrusted: a bad
- * one is refused with an error naming what is wrong. */
+/* Reads `tokenizer.ggml.*` from @gguf, deriving flags, special tokens and
+ * the end-of-generation set as llama.cpp does. The vocabulary is untrusted:
+ * a bad one is refused with a BENDI_ENGINE_ERROR_INVALID_FILE naming what
+ * is wrong: arrays of the wrong type or length, duplicate tokens, tokens
+ * that are not UTF-8 or hold NUL bytes, token types outside 0–6, byte tokens
+ * other than "<0x00>"–"<0xFF>", NaN scores, merges without a space or naming
+ * tokens the vocabulary lacks, add_bos/add_eos without the token. A model
+ * other than "llama" or "gpt2", or a `tokenizer.ggml.pre` llama.cpp does not
+ * know (or Bendi does not implement), is BENDI_ENGINE_ERROR_UNSUPPORTED.
+ * Like llama.cpp, and not refused: a special-token id outside the vocabulary
+ * (0xFFFFFFFF often means "none") leaves the default in place; an empty
+ * token is named "[EMPTY_<id>]"; a missing `pre` means "default". */
 BendiTokenizer *bendi_tokenizer_new_from_gguf (const BendiGguf *gguf,
                                                GError         **error) G_GNUC_WARN_UNUSED_RESULT;
 void            bendi_tokenizer_free          (BendiTokenizer  *self);
@@ -47,8 +57,10 @@ gboolean    bendi_tokenizer_is_control    (const BendiTokenizer *self,
 const char *bendi_tokenizer_get_text      (const BendiTokenizer *self,
                                            BendiToken            token);
 
-/* Tokenises @len bytes of @text, which must be valid UTF-8 and shorter than
- * 2^31 bytes. Returns the tokens, or NULL with an error. */
+/* Tokenises @len bytes of @text, which must be valid UTF-8 (NUL bytes
+ * allowed) and shorter than 2^31 bytes; otherwise the error is
+ * BENDI_ENGINE_ERROR_INVALID_INPUT. Returns the tokens, or NULL with an
+ * error. */
 GArray *bendi_tokenizer_encode (const BendiTokenizer *self,
                                 const char           *text,
                                 gsize                 len,
@@ -64,14 +76,19 @@ const char *bendi_tokenizer_get_piece (const BendiTokenizer *self,
                                        gboolean              show_control,
                                        gsize                *out_len);
 
-/* The text of a whole sequence, invalid UTF-8 replaced by U+FFFD. */
+/* The text of a whole sequence as llama.cpp's detokenize gives it:
+ * SentencePiece's leading dummy space comes off the first piece, and BPE
+ * vocabularies that ask for it get " ," " ." " 's"… cleaned up. Invalid
+ * UTF-8 is replaced by U+FFFD. Ids outside the vocabulary print nothing. */
 char *bendi_tokenizer_decode (const BendiTokenizer *self,
                               const BendiToken     *tokens,
                               gsize                 n_tokens,
                               gboolean              show_control) G_GNUC_WARN_UNUSED_RESULT;
 
 /* Streaming detokenisation: feed tokens one by one and get back only whole
- * UTF-8 characters, holding back a character split across tokens. */
+ * UTF-8 characters, holding back a character split across tokens; bytes
+ * that can never become UTF-8 come out at once as U+FFFD. Pieces are not
+ * trimmed or cleaned up: a stream continues a prompt. */
 typedef struct _BendiDetokenizer BendiDetokenizer;
 
 BendiDetokenizer *bendi_detokenizer_new   (const BendiTokenizer *tokenizer,
