@@ -363,12 +363,13 @@ test_get_row (void)
 static void
 test_interleave_round_trip (void)
 {
-  const BendiTensorType types[] = { BENDI_TENSOR_TYPE_Q4_0, BENDI_TENSOR_TYPE_Q8_0, BENDI_TENSOR_TYPE_IQ4_NL };
+  const BendiTensorType types[] = { BENDI_TENSOR_TYPE_Q4_0, BENDI_TENSOR_TYPE_Q8_0, BENDI_TENSOR_TYPE_IQ4_NL,
+                                     BENDI_TENSOR_TYPE_Q4_K, BENDI_TENSOR_TYPE_Q6_K };
   g_autoptr (GRand) rand = g_rand_new_with_seed (8);
 
   for (gsize i = 0; i < G_N_ELEMENTS (types); i++)
     {
-      const gint64 n_cols = 3 * BENDI_QK;
+      const gint64 n_cols = 3 * BENDI_QK_K;
       gsize row_bytes;
       g_autofree guint8 *rows = NULL;
       g_autofree guint8 *group = NULL;
@@ -398,7 +399,7 @@ test_can_repack (void)
 
   bendi_matrix_init (&big, BENDI_TENSOR_TYPE_Q4_0, 64, 16, data);
   bendi_matrix_init (&small, BENDI_TENSOR_TYPE_Q4_0, 64, 15, data);
-  bendi_matrix_init (&k_quant, BENDI_TENSOR_TYPE_Q4_K, 256, 16, data);
+  bendi_matrix_init (&k_quant, BENDI_TENSOR_TYPE_Q5_K, 256, 16, data);
   g_assert_false (bendi_matrix_can_repack (&small));
   g_assert_false (bendi_matrix_can_repack (&k_quant));
 
@@ -435,7 +436,7 @@ check_quantizer (BendiTensorType  weight_type,
   g_autofree gint8 *values = g_new0 (gint8, n_cols);
   g_autofree float *d = g_new0 (float, n_blocks);
   g_autofree float *s = g_new0 (float, n_blocks);
-  g_autofree gint32 *sums = g_new0 (gint32, n_blocks);
+  g_autofree gint32 *sums = g_new0 (gint32, n_blocks * 16);
   g_autofree gint16 *bsums = g_new0 (gint16, n_blocks * 16);
   BendiActs acts = {
     .kind = kind, .n_cols = n_cols, .n_tokens = 1, .n_blocks = n_blocks, .stride = n_cols,
@@ -462,7 +463,10 @@ check_quantizer (BendiTensorType  weight_type,
           ref_qs = block->qs;
           ref_d = block->d;
           for (int j = 0; j < 16; j++)
-            g_assert_cmpint (bsums[b * 16 + j], ==, block->bsums[j]);
+            {
+              g_assert_cmpint (bsums[b * 16 + j], ==, block->bsums[j]);
+              g_assert_cmpint (sums[b * 16 + j], ==, -acts.bias * block->bsums[j]);
+            }
         }
       else if (ref_type == BENDI_TENSOR_TYPE_Q8_1)
         {
@@ -495,7 +499,8 @@ static void
 test_quantizers (void)
 {
   const BendiTensorType weight_types[] = { BENDI_TENSOR_TYPE_Q4_0, BENDI_TENSOR_TYPE_Q8_0,
-                                           BENDI_TENSOR_TYPE_Q4_1, BENDI_TENSOR_TYPE_Q4_K };
+                                           BENDI_TENSOR_TYPE_Q4_1, BENDI_TENSOR_TYPE_Q4_K,
+                                           BENDI_TENSOR_TYPE_Q6_K };
   const gint64 n_cols = 4 * BENDI_QK_K;
   g_autoptr (GRand) rand = g_rand_new_with_seed (5);
   g_autofree float *in = g_new (float, n_cols);

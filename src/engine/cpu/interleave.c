@@ -1,54 +1,125 @@
 /* SPDX-License-Identifier: MIT */
-/* The interleaved weight layout: groups of 16 rows rewritten so that one
- * 512-bit load holds four consecutive quants of each of the 16 rows.
+/* The interleaved weight layout: groups of 16 rows rewritten in place so
+ * that one 512-bit load holds the same four quant bytes of all 16 rows.
  *
- * A group replaces 16 rows of ggml blocks, in the same bytes. For each
- * block column b (32 elements of every row) of a group with nb columns:
+ * A ggml block is cut into segments (its scale, its quants...). A group of
+ * 16 rows with nb blocks each stores segment by segment: first segment 0
+ * of every block, then segment 1, and so on. Within a segment of L bytes
+ * cut into units of U bytes, block b of the group takes 16 L bytes at
+ * (region start + b · 16 L), and unit i of row r lands at (i · 16 U + r U):
+ * the 16 rows' unit i side by side. With U = 4 that is one 64-byte chunk
+ * per unit, the 32-bit lane r holding row r's four bytes.
  *
- *   scales   16 half-precision scales, row r at [b * 32 + 2 r]
- *   quants   at nb * 32 + b * Q: chunks of 64 bytes; in chunk p, bytes
- *            4 r .. 4 r + 3 are row r's quant bytes 4 p .. 4 p + 3
+ *   Q4_0, IQ4_NL  d (2 × 2 B), qs (16 × 4 B): chunk p's low nibbles are
+ *                 elements 4p..4p+3, its high nibbles 16+4p..16+4p+3
+ *   Q8_0          d (2), qs (32 × 4 B) stored with 128 added, so every
+ *                 quant is an unsigned byte as VPDPBUSD wants
+ *   Q4_K          d, dmin (2 each), scales (12 × 1 B), qs (128 × 4 B)
+ *   Q6_K          ql (128 × 4 B), qh (64 × 4 B), scales (16 × 1 B), d (2)
  *
- * Q4_0 and IQ4_NL (Q = 256) keep ggml's nibbles: chunk p's low nibbles are
- * elements 4 p .. 4 p + 3 and its high nibbles elements 16 + 4 p ...
- * Q8_0 (Q = 512) stores q + 128, so every quant is an unsigned byte as
- * VPDPBUSD wants; chunk p holds elements 4 p .. 4 p + 3.
+ * Every byte is kept, so the conversion is a permutation and the size does
+ * not change.
  */
 #include "cpu/kernels.h"
 
 #include <string.h>
 
 typedef struct {
-  gsize block_bytes;   /* of one row's block in ggml's layout */
-  gsize quant_bytes;   /* of one row's quants in a block */
-  gsize quant_offset;  /* of the quants in ggml's block, after the scale */
-  guint8 flip;         /* xor applied to every quant byte */
-} InterleaveInfo;
+  guint8 offset;   /* in ggml's block */
+  guint8 length;
+  guint8 unit;
+  guint8 flip;     /* xor applied to every byte */
+} Segment;
+
+typedef struct {
+  gsize         block_bytes;
+  gint64        block_elements;
+  int           n_segments;
+  const Segment *segments;
+} Layout;
+
+static const Segment q4_0_segments[] = { { 0, 2, 2, 0 }, { 2, 16, 4, 0 } };
+static const Segment q8_0_segments[] = { { 0, 2, 2, 0 }, { 2, 32, 4, 0x80 } };
+static const Segment q4_k_segments[] = { { 0, 2, 2, 0 }, { 2, 2, 2, 0 }, { 4, 12, 1, 0 }, { 16, 128, 4, 0 } };
+static const Segment q6_k_segments[] = { { 0, 128, 4, 0 }, { 128, 64, 4, 0 }, { 192, 16, 1, 0 }, { 208, 2, 2, 0 } };
 
 static gboolean
-interleave_info (BendiTensorType type,
-                 InterleaveInfo *info)
+layout_for_type (BendiTensorType type,
+                 Layout         *layout)
 {
+#define LAYOUT(block, elements, segments) \
+  (*layout = (Layout) { sizeof (block), elements, G_N_ELEMENTS (segments), segments }, TRUE)
+
   switch (type)
     {
     case BENDI_TENSOR_TYPE_Q4_0:
     case BENDI_TENSOR_TYPE_IQ4_NL:
-      *info = (InterleaveInfo) { sizeof (BendiBlockQ4_0), BENDI_QK / 2, 2, 0 };
-      return TRUE;
+      return LAYOUT (BendiBlockQ4_0, BENDI_QK, q4_0_segments);
     case BENDI_TENSOR_TYPE_Q8_0:
-      *info = (InterleaveInfo) { sizeof (BendiBlockQ8_0), BENDI_QK, 2, 0x80 };
-      return TRUE;
+      return LAYOUT (BendiBlockQ8_0, BENDI_QK, q8_0_segments);
+    case BENDI_TENSOR_TYPE_Q4_K:
+      return LAYOUT (BendiBlockQ4_K, BENDI_QK_K, q4_k_segments);
+    case BENDI_TENSOR_TYPE_Q6_K:
+      return LAYOUT (BendiBlockQ6_K, BENDI_QK_K, q6_k_segments);
     default:
       return FALSE;
     }
+#undef LAYOUT
 }
 
 gboolean
 bendi_interleave_supported (BendiTensorType type)
 {
-  InterleaveInfo info;
+  Layout layout;
 
-  return interleave_info (type, &info);
+  return layout_for_type (type, &layout);
+}
+
+/* Moves every unit between ggml's rows and the group, either way. */
+static void
+permute (BendiTensorType type,
+         gint64          n_cols,
+         guint8         *rows,
+         guint8         *group,
+         int             only_row,
+         gboolean        to_group)
+{
+  Layout layout;
+  gint64 n_blocks;
+  gsize region = 0;
+
+  if (!layout_for_type (type, &layout))
+    g_return_if_reached ();
+  n_blocks = n_cols / layout.block_elements;
+
+  for (int s = 0; s < layout.n_segments; s++)
+    {
+      const Segment *seg = &layout.segments[s];
+      gsize block_stride = BENDI_INTERLEAVE * seg->length;
+      gsize unit_stride = BENDI_INTERLEAVE * seg->unit;
+
+      for (gint64 b = 0; b < n_blocks; b++)
+        for (int r = 0; r < BENDI_INTERLEAVE; r++)
+          {
+            guint8 *slots = group + region + (gsize) b * block_stride + (gsize) r * seg->unit;
+            guint8 *block;
+
+            if (only_row >= 0 && r != only_row)
+              continue;
+            /* With only_row set, @rows holds that one row. */
+            block = rows + (only_row >= 0 ? 0 : (gsize) r * n_blocks * layout.block_bytes) +
+                    (gsize) b * layout.block_bytes + seg->offset;
+            for (int i = 0; i < seg->length / seg->unit; i++)
+              for (int k = 0; k < seg->unit; k++)
+                {
+                  if (to_group)
+                    slots[i * unit_stride + k] = block[i * seg->unit + k] ^ seg->flip;
+                  else
+                    block[i * seg->unit + k] = slots[i * unit_stride + k] ^ seg->flip;
+                }
+          }
+      region += (gsize) n_blocks * block_stride;
+    }
 }
 
 void
@@ -57,28 +128,7 @@ bendi_interleave_group (BendiTensorType type,
                         const guint8   *rows,
                         guint8         *group)
 {
-  InterleaveInfo info;
-  gint64 n_blocks = n_cols / BENDI_QK;
-  gsize row_bytes, chunk_stride;
-  guint8 *quants;
-
-  if (!interleave_info (type, &info))
-    g_return_if_reached ();
-  row_bytes = (gsize) n_blocks * info.block_bytes;
-  chunk_stride = info.quant_bytes * BENDI_INTERLEAVE;
-  quants = group + (gsize) n_blocks * 2 * BENDI_INTERLEAVE;
-
-  for (gint64 b = 0; b < n_blocks; b++)
-    for (int r = 0; r < BENDI_INTERLEAVE; r++)
-      {
-        const guint8 *block = rows + r * row_bytes + (gsize) b * info.block_bytes;
-        guint8 *chunks = quants + (gsize) b * chunk_stride;
-
-        memcpy (group + (gsize) b * 2 * BENDI_INTERLEAVE + 2 * r, block, 2);
-        for (gsize p = 0; p < info.quant_bytes / 4; p++)
-          for (int i = 0; i < 4; i++)
-            chunks[p * 64 + 4 * r + i] = block[info.quant_offset + 4 * p + i] ^ info.flip;
-      }
+  permute (type, n_cols, (guint8 *) rows, group, -1, TRUE);
 }
 
 void
@@ -88,25 +138,5 @@ bendi_deinterleave_row (BendiTensorType type,
                         int             row_in_group,
                         guint8         *row)
 {
-  InterleaveInfo info;
-  gint64 n_blocks = n_cols / BENDI_QK;
-  gsize chunk_stride;
-  const guint8 *quants;
-  int r = row_in_group;
-
-  if (!interleave_info (type, &info))
-    g_return_if_reached ();
-  chunk_stride = info.quant_bytes * BENDI_INTERLEAVE;
-  quants = group + (gsize) n_blocks * 2 * BENDI_INTERLEAVE;
-
-  for (gint64 b = 0; b < n_blocks; b++)
-    {
-      guint8 *block = row + (gsize) b * info.block_bytes;
-      const guint8 *chunks = quants + (gsize) b * chunk_stride;
-
-      memcpy (block, group + (gsize) b * 2 * BENDI_INTERLEAVE + 2 * r, 2);
-      for (gsize p = 0; p < info.quant_bytes / 4; p++)
-        for (int i = 0; i < 4; i++)
-          block[info.quant_offset + 4 * p + i] = chunks[p * 64 + 4 * r + i] ^ info.flip;
-    }
+  permute (type, n_cols, row, (guint8 *) group, row_in_group, FALSE);
 }

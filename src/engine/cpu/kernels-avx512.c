@@ -118,6 +118,63 @@ quantize_q8_01 (const BendiActs    *acts,
       }
 }
 
+/* Q8_K: the element of largest magnitude (the first, on ties) becomes
+ * -127, rounding half to even (the default rounding of VCVTPS2DQ). */
+static void
+quantize_q8_k (const BendiActs    *acts,
+               const BendiActsOut *out,
+               const float        *in,
+               gint64              t0,
+               gint64              t1)
+{
+  for (gint64 t = t0; t < t1; t++)
+    for (gint64 b = 0; b < acts->n_blocks; b++)
+      {
+        const float *x = in + t * acts->n_cols + b * BENDI_QK_K;
+        gint8 *q = (gint8 *) (out->values + t * acts->stride) + b * BENDI_QK_K;
+        gint64 i = t * acts->n_blocks + b;
+        gint16 *bsums = out->bsums + i * 16;
+        gint32 *sums = out->sums + i * 16;
+        __m512 amax_v = _mm512_setzero_ps (), iscale;
+        float amax, max = 0;
+
+        for (int k = 0; k < 16; k++)
+          amax_v = _mm512_max_ps (amax_v, _mm512_abs_ps (_mm512_loadu_ps (x + 16 * k)));
+        amax = _mm512_reduce_max_ps (amax_v);
+        if (amax == 0)
+          {
+            out->d[i] = 0;
+            memset (q, 0, BENDI_QK_K);
+            memset (bsums, 0, 16 * sizeof (gint16));
+            memset (sums, 0, 16 * sizeof (gint32));
+            continue;
+          }
+        for (int k = 0; k < 16; k++)
+          {
+            __mmask16 hit = _mm512_cmpeq_ps_mask (_mm512_abs_ps (_mm512_loadu_ps (x + 16 * k)), _mm512_set1_ps (amax));
+
+            if (hit != 0)
+              {
+                max = x[16 * k + __builtin_ctz (hit)];
+                break;
+              }
+          }
+        iscale = _mm512_set1_ps (-127.0f / max);
+        for (int k = 0; k < 16; k++)
+          {
+            __m512i v = _mm512_cvtps_epi32 (_mm512_mul_ps (iscale, _mm512_loadu_ps (x + 16 * k)));
+            int sum;
+
+            v = _mm512_min_epi32 (v, _mm512_set1_epi32 (127));
+            _mm_storeu_si128 ((__m128i *) (q + 16 * k), _mm512_cvtsepi32_epi8 (v));
+            sum = _mm512_reduce_add_epi32 (v);
+            bsums[k] = (gint16) sum;
+            sums[k] = -acts->bias * sum;
+          }
+        out->d[i] = 1.0f / (-127.0f / max);
+      }
+}
+
 /* F16 and BF16 activations are kept as floats that the rounding left
  * exactly representable, so the products need no conversion. */
 static void
@@ -361,6 +418,263 @@ gemm_interleaved_q8_0 (const BendiMatrix *w,
                        gint64             ld_out)
 {
   gemm_groups (GROUP_Q8_0, w, r0, r1, a, out, ld_out);
+}
+
+/* ------------------------------------------------------------------------ */
+/* K-quant groups (see interleave.c), 16 rows × K_TILE_TOKENS tokens per
+ * tile. Per super-block of 256, the quants are unpacked to unsigned bytes
+ * 32 elements at a time (a "unit": eight registers, one per 4 elements),
+ * each unpacked register is used by every token of the tile, and each
+ * sub-block's integer sums are scaled in float:
+ *
+ *   Q4_K  x = d·sc_j·q - dmin·m_j    (8 sub-blocks of 32)
+ *   Q6_K  x = d·sc_j·(q - 32)         (16 sub-blocks of 16)
+ *
+ * Q6_K's -32 comes in with the activations' sums (-32·Σq per 16, which
+ * start each sub-block's sum); Q4_K's minimums are added once per
+ * super-block with VPMADDWD against the sums of 16. */
+
+#define K_TILE_TOKENS 8
+
+typedef enum {
+  KQUANT_Q4_K,
+  KQUANT_Q6_K,
+} KQuantKind;
+
+/* Q4_K's 16 rows' scales and minimums of sub-block j, as 16 bytes, from
+ * the 12 packed bytes per row stored transposed (byte k of the 16 rows
+ * at 16 k). */
+static ALWAYS_INLINE void
+q4_k_scales (const guint8 *packed,
+             int           j,
+             __m128i      *scale,
+             __m128i      *min)
+{
+  const __m128i low6 = _mm_set1_epi8 (63), low4 = _mm_set1_epi8 (0x0f), top2 = _mm_set1_epi8 ((char) 0x30);
+
+  if (j < 4)
+    {
+      *scale = _mm_and_si128 (_mm_loadu_si128 ((const __m128i *) (packed + 16 * j)), low6);
+      *min = _mm_and_si128 (_mm_loadu_si128 ((const __m128i *) (packed + 16 * (j + 4))), low6);
+    }
+  else
+    {
+      __m128i b_lo = _mm_loadu_si128 ((const __m128i *) (packed + 16 * (j + 4)));
+      __m128i b_scale_hi = _mm_loadu_si128 ((const __m128i *) (packed + 16 * (j - 4)));
+      __m128i b_min_hi = _mm_loadu_si128 ((const __m128i *) (packed + 16 * j));
+
+      /* Bits 6-7 of the high byte become bits 4-5: shift right by 2. */
+      *scale = _mm_or_si128 (_mm_and_si128 (b_lo, low4), _mm_and_si128 (_mm_srli_epi16 (b_scale_hi, 2), top2));
+      *min = _mm_or_si128 (_mm_and_si128 (_mm_srli_epi16 (b_lo, 4), low4),
+                           _mm_and_si128 (_mm_srli_epi16 (b_min_hi, 2), top2));
+    }
+}
+
+/* Register p (0..7) of unit u (32 elements) of super-block s, as unsigned
+ * bytes: 4 elements of each of the 16 rows. */
+static ALWAYS_INLINE __m512i
+kquant_unit_load (KQuantKind    kind,
+                  const guint8 *quants,
+                  const guint8 *high_bits,
+                  int           u,
+                  int           p)
+{
+  const __m512i low_mask = _mm512_set1_epi8 (0x0f);
+
+  if (kind == KQUANT_Q4_K)
+    {
+      /* Units 2c and 2c + 1 are the low and high nibbles of chunk c. */
+      __m512i raw = _mm512_loadu_si512 (quants + (u / 2) * 512 + 64 * p);
+
+      return _mm512_and_si512 (u % 2 ? _mm512_srli_epi16 (raw, 4) : raw, low_mask);
+    }
+  else
+    {
+      /* Unit u = 4n + k: ql's bytes 64n + 32(k % 2).. give the low 4 bits
+       * (low nibbles for k < 2, high ones after), qh's bytes 32n.. give
+       * bits 2k, 2k + 1 as bits 4-5. */
+      int n = u / 4, k = u % 4;
+      __m512i ql = _mm512_loadu_si512 (quants + (2 * n + k % 2) * 512 + 64 * p);
+      __m512i qh = _mm512_loadu_si512 (high_bits + n * 512 + 64 * p);
+      __m512i low = _mm512_and_si512 (k < 2 ? ql : _mm512_srli_epi16 (ql, 4), low_mask);
+      __m512i high = k <= 2 ? _mm512_slli_epi16 (qh, 4 - 2 * k) : _mm512_srli_epi16 (qh, 2);
+
+      /* (high & 0x30) | low */
+      return _mm512_ternarylogic_epi32 (high, _mm512_set1_epi8 (0x30), low, 0xea);
+    }
+}
+
+static ALWAYS_INLINE void
+kquant_tile (KQuantKind       kind,
+             const guint8    *group,
+             const BendiActs *a,
+             gint64           t0,
+             int              n_tokens,
+             float           *out,
+             gint64           ld_out)
+{
+  const gint64 nb = a->n_blocks;
+  const gint8 *y = (const gint8 *) a->values + t0 * a->stride;
+  const float *dy = a->d + t0 * nb;
+  __m512 acc[K_TILE_TOKENS], tmp[K_TILE_TOKENS];
+  __m512i s[K_TILE_TOKENS];
+  /* Per super-block: the float scale of each sub-block for the 16 rows,
+   * and (Q4_K) the minimums as 16-bit pairs for VPMADDWD. */
+  __m512 scale[16];
+  __m512i min_pairs[8];
+
+  for (int t = 0; t < n_tokens; t++)
+    acc[t] = _mm512_setzero_ps ();
+
+  for (gint64 sb = 0; sb < nb; sb++)
+    {
+      const guint8 *quants, *high_bits = NULL;
+      __m512 d, dmin = _mm512_setzero_ps ();
+      int n_sub;
+
+      if (kind == KQUANT_Q4_K)
+        {
+          const guint8 *packed = group + nb * 64 + sb * 192;
+
+          d = _mm512_cvtph_ps (_mm256_loadu_si256 ((const __m256i *) (group + sb * 32)));
+          dmin = _mm512_cvtph_ps (_mm256_loadu_si256 ((const __m256i *) (group + nb * 32 + sb * 32)));
+          quants = group + nb * 256 + sb * 2048;
+          n_sub = 8;
+          for (int j = 0; j < 8; j++)
+            {
+              __m128i sc, mn;
+              __m512i m32;
+
+              q4_k_scales (packed, j, &sc, &mn);
+              scale[j] = _mm512_mul_ps (d, _mm512_cvtepi32_ps (_mm512_cvtepu8_epi32 (sc)));
+              /* (m, m): one minimum for both sums of 16 of the sub-block. */
+              m32 = _mm512_cvtepu8_epi32 (mn);
+              min_pairs[j] = _mm512_or_si512 (m32, _mm512_slli_epi32 (m32, 16));
+            }
+        }
+      else
+        {
+          const guint8 *scales = group + nb * 3072 + sb * 256;
+
+          d = _mm512_cvtph_ps (_mm256_loadu_si256 ((const __m256i *) (group + nb * 3328 + sb * 32)));
+          quants = group + sb * 2048;
+          high_bits = group + nb * 2048 + sb * 1024;
+          n_sub = 16;
+          for (int j = 0; j < 16; j++)
+            scale[j] = _mm512_mul_ps (d, _mm512_cvtepi32_ps (_mm512_cvtepi8_epi32 (
+                                        _mm_loadu_si128 ((const __m128i *) (scales + 16 * j)))));
+        }
+
+      for (int t = 0; t < n_tokens; t++)
+        tmp[t] = _mm512_setzero_ps ();
+      for (int u = 0; u < 8; u++)
+        {
+          /* Sums of the unit's 8 registers (Q4_K: one sub-block) or of
+           * each half (Q6_K: two sub-blocks of 16). */
+          for (int half = 0; half < (n_sub == 16 ? 2 : 1); half++)
+            {
+              int j = n_sub == 16 ? 2 * u + half : u;
+              int p0 = n_sub == 16 ? 4 * half : 0, p1 = n_sub == 16 ? p0 + 4 : 8;
+
+#pragma GCC unroll 8
+              for (int t = 0; t < n_tokens; t++)
+                s[t] = kind == KQUANT_Q6_K ? _mm512_set1_epi32 (a->sums[((t0 + t) * nb + sb) * 16 + j])
+                                           : _mm512_setzero_si512 ();
+#pragma GCC unroll 8
+              for (int p = p0; p < p1; p++)
+                {
+                  __m512i w = kquant_unit_load (kind, quants, high_bits, u, p);
+
+#pragma GCC unroll 8
+                  for (int t = 0; t < n_tokens; t++)
+                    s[t] = dpbusd (s[t], w, broadcast_u32 (y + t * a->stride + sb * BENDI_QK_K + 32 * u + 4 * p));
+                }
+#pragma GCC unroll 8
+              for (int t = 0; t < n_tokens; t++)
+                tmp[t] = _mm512_fmadd_ps (_mm512_cvtepi32_ps (s[t]), scale[j], tmp[t]);
+            }
+        }
+
+#pragma GCC unroll 8
+      for (int t = 0; t < n_tokens; t++)
+        {
+          __m512 dy_t = _mm512_set1_ps (dy[t * nb + sb]);
+
+          if (kind == KQUANT_Q4_K)
+            {
+              /* Σ_j m_j · (sums of 16 of sub-block j): the bsums' pair j
+               * is one 32-bit word. */
+              const gint16 *bsums = a->bsums + ((t0 + t) * nb + sb) * 16;
+              __m512i m = _mm512_setzero_si512 ();
+
+              for (int j = 0; j < 8; j++)
+                m = _mm512_add_epi32 (m, _mm512_madd_epi16 (min_pairs[j], broadcast_u32 (bsums + 2 * j)));
+              tmp[t] = _mm512_fnmadd_ps (_mm512_cvtepi32_ps (m), dmin, tmp[t]);
+            }
+          acc[t] = _mm512_fmadd_ps (tmp[t], dy_t, acc[t]);
+        }
+    }
+
+  for (int t = 0; t < n_tokens; t++)
+    _mm512_storeu_ps (out + (t0 + t) * ld_out, acc[t]);
+}
+
+static ALWAYS_INLINE void
+gemm_kquant_groups (KQuantKind         kind,
+                    const BendiMatrix *w,
+                    gint64             r0,
+                    gint64             r1,
+                    const BendiActs   *a,
+                    float             *out,
+                    gint64             ld_out)
+{
+  const guint8 *data = w->data;
+
+  for (gint64 p0 = r0; p0 < r1; p0 += PANEL_GROUPS * BENDI_INTERLEAVE)
+    {
+      gint64 p1 = MIN (r1, p0 + PANEL_GROUPS * BENDI_INTERLEAVE);
+
+      for (gint64 t = 0; t < a->n_tokens; t += K_TILE_TOKENS)
+        {
+          int nt = (int) MIN (K_TILE_TOKENS, a->n_tokens - t);
+
+          for (gint64 r = p0; r < p1; r += BENDI_INTERLEAVE)
+            {
+              const guint8 *group = data + r * w->row_bytes;
+
+              switch (nt)
+                {
+#define TILE_CASE(n) case n: kquant_tile (kind, group, a, t, n, out + r, ld_out); break;
+                TILE_CASE (1) TILE_CASE (2) TILE_CASE (3) TILE_CASE (4)
+                TILE_CASE (5) TILE_CASE (6) TILE_CASE (7) TILE_CASE (8)
+#undef TILE_CASE
+                default: g_assert_not_reached ();
+                }
+            }
+        }
+    }
+}
+
+static void
+gemm_interleaved_q4_k (const BendiMatrix *w,
+                       gint64             r0,
+                       gint64             r1,
+                       const BendiActs   *a,
+                       float             *out,
+                       gint64             ld_out)
+{
+  gemm_kquant_groups (KQUANT_Q4_K, w, r0, r1, a, out, ld_out);
+}
+
+static void
+gemm_interleaved_q6_k (const BendiMatrix *w,
+                       gint64             r0,
+                       gint64             r1,
+                       const BendiActs   *a,
+                       float             *out,
+                       gint64             ld_out)
+{
+  gemm_kquant_groups (KQUANT_Q6_K, w, r0, r1, a, out, ld_out);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -731,6 +1045,7 @@ bendi_kernels_init_avx512_vnni (BendiCpuKernels *table)
   table->quantize[BENDI_ACT_Q8_0] = quantize_q8_01;
   table->quantize[BENDI_ACT_Q8_1] = quantize_q8_01;
   table->quantize[BENDI_ACT_F16] = quantize_f16;
+  table->quantize[BENDI_ACT_Q8_K] = quantize_q8_k;
 
   table->gemm_rows[BENDI_TENSOR_TYPE_F32] = gemm_rows_f32;
   table->gemm_rows[BENDI_TENSOR_TYPE_F16] = gemm_rows_f16;
@@ -741,6 +1056,8 @@ bendi_kernels_init_avx512_vnni (BendiCpuKernels *table)
   table->gemm_interleaved[BENDI_TENSOR_TYPE_Q4_0] = gemm_interleaved_q4_0;
   table->gemm_interleaved[BENDI_TENSOR_TYPE_IQ4_NL] = gemm_interleaved_iq4_nl;
   table->gemm_interleaved[BENDI_TENSOR_TYPE_Q8_0] = gemm_interleaved_q8_0;
+  table->gemm_interleaved[BENDI_TENSOR_TYPE_Q4_K] = gemm_interleaved_q4_k;
+  table->gemm_interleaved[BENDI_TENSOR_TYPE_Q6_K] = gemm_interleaved_q6_k;
 
   table->fp16_to_fp32 = fp16_to_fp32;
   table->fp32_to_fp16 = fp32_to_fp16;

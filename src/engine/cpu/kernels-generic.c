@@ -112,6 +112,7 @@ quantize_q8_k (const BendiActs    *acts,
             out->d[t * acts->n_blocks + b] = 0;
             memset (q, 0, BENDI_QK_K);
             memset (bsums, 0, 16 * sizeof (gint16));
+            memset (out->sums + (t * acts->n_blocks + b) * 16, 0, 16 * sizeof (gint32));
             continue;
           }
         iscale = -127.0f / max;
@@ -124,6 +125,7 @@ quantize_q8_k (const BendiActs    *acts,
             for (int i = 0; i < 16; i++)
               sum += q[j * 16 + i];
             bsums[j] = (gint16) sum;
+            out->sums[(t * acts->n_blocks + b) * 16 + j] = -acts->bias * sum;
           }
         out->d[t * acts->n_blocks + b] = 1.0f / iscale;
       }

@@ -37,7 +37,8 @@ typedef struct {
   gsize        stride;     /* bytes from one token's values to the next */
   const void  *values;     /* int8 quants, or floats */
   const float *d;          /* [t * n_blocks + b]: the block's scale, as ggml stores it */
-  const gint32 *sums;      /* Q8_0: -bias · Σq per block; Q8_1: Σq */
+  const gint32 *sums;      /* Q8_0: -bias · Σq per block; Q8_1: Σq; Q8_K: -bias · Σq
+                            * per 16 quants, [(t * n_blocks + b) * 16 + j] */
   const float *s;          /* Q8_1: d·Σq rounded to half precision, as ggml stores it */
   const gint16 *bsums;     /* Q8_K: [(t * n_blocks + b) * 16 + j], sums of 16 quants */
   int          bias;       /* Q8_0: what the weights' unsigned quants are offset by */
@@ -102,7 +103,8 @@ guint bendi_cpu_features_serial (void);
 BendiActKind bendi_act_kind_for_type (BendiTensorType type);
 
 /* Offset that makes @type's quants unsigned in the interleaved layout
- * (0 for types with a minimum, whose quants are unsigned already). */
+ * (0 for types with a minimum, whose quants are unsigned already): Q6_K's
+ * quants are q - 32 with q stored, so its bias is 32. */
 int bendi_act_bias_for_type (BendiTensorType type);
 
 /* Whether @type has an interleaved layout, and the conversions between it

@@ -103,6 +103,8 @@ bendi_act_bias_for_type (BendiTensorType type)
     case BENDI_TENSOR_TYPE_Q8_0:
     case BENDI_TENSOR_TYPE_IQ4_NL:
       return 128;
+    case BENDI_TENSOR_TYPE_Q6_K:
+      return 32;
     default:
       return 0;
     }
@@ -148,12 +150,13 @@ bendi_matrix_can_repack (const BendiMatrix *matrix)
 
   g_return_val_if_fail (matrix != NULL, FALSE);
 
-  /* Only worth it where a SIMD kernel reads the layout. */
+  /* Only worth it where a SIMD kernel reads the layout (the portable one
+   * is there for correctness, not speed). */
   return matrix->layout == BENDI_MATRIX_LAYOUT_ROWS &&
          matrix->n_rows >= BENDI_INTERLEAVE &&
          bendi_interleave_supported (matrix->type) &&
-         kernels != &tables[0] &&
-         kernels->gemm_interleaved[matrix->type] != NULL;
+         kernels->gemm_interleaved[matrix->type] != NULL &&
+         kernels->gemm_interleaved[matrix->type] != tables[0].gemm_interleaved[matrix->type];
 }
 
 void
@@ -286,7 +289,8 @@ acts_prepare (BendiMatmulContext *self,
     }
   values_bytes = acts->stride * n;
   floats_bytes = align64 (n * (gsize) acts->n_blocks * sizeof (float));
-  ints_bytes = align64 (n * (gsize) acts->n_blocks * sizeof (gint32));
+  /* Q8_K keeps a sum per 16 quants, the others one per block. */
+  ints_bytes = align64 (n * (gsize) acts->n_blocks * (kind == BENDI_ACT_Q8_K ? 16 : 1) * sizeof (gint32));
 
   base = scratch_get (self, values_bytes + 2 * floats_bytes + ints_bytes + bsums_bytes);
   out->values = base;
