@@ -36,7 +36,7 @@ test_every_share_once (void)
     {
       g_autoptr (BendiThreadPool) pool = bendi_thread_pool_new (n_threads);
       LoopData loop = { .expected_nth = n_threads };
-      const int n_loops = 20000;
+      const int n_loops = 3000;
 
       g_assert_cmpint (bendi_thread_pool_get_n_threads (pool), ==, n_threads);
       for (int i = 0; i < n_loops; i++)

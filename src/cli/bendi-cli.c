@@ -16,6 +16,11 @@ typedef struct {
 static const Command commands[] = {
   { "info",        bendi_cli_info,        "Describe a GGUF model file" },
   { "devices",     bendi_cli_devices,     "List the Vulkan devices" },
+  { "tokenize",    bendi_cli_tokenize,    "Print the token ids of a text" },
+  { "generate",    bendi_cli_generate,    "Continue a prompt with a model" },
+  { "perplexity",  bendi_cli_perplexity,  "Measure a model's perplexity on a text" },
+  { "make-model",  bendi_cli_make_model,  "Write a model with random weights" },
+  { "bench",       bendi_cli_bench,       "Measure prompt and generation speed" },
 };
 
 static void

@@ -4,6 +4,8 @@
 
 #include <glib.h>
 
+#include "model/model.h"
+
 G_BEGIN_DECLS
 
 /* Exit statuses shared by every command. */
@@ -19,6 +21,11 @@ typedef int (*BendiCliCommandFunc) (int    argc,
 
 int bendi_cli_info       (int argc, char **argv);
 int bendi_cli_devices    (int argc, char **argv);
+int bendi_cli_tokenize   (int argc, char **argv);
+int bendi_cli_generate   (int argc, char **argv);
+int bendi_cli_perplexity (int argc, char **argv);
+int bendi_cli_make_model (int argc, char **argv);
+int bendi_cli_bench      (int argc, char **argv);
 
 /* Parses @entries from argv; on failure prints the error and returns FALSE
  * (the caller exits with BENDI_CLI_EXIT_USAGE). */
@@ -27,6 +34,15 @@ gboolean bendi_cli_parse_options (int           *argc,
                                   const char    *parameter_string,
                                   const char    *summary,
                                   GOptionEntry  *entries);
+
+/* Checks a --backend value; only "cpu" exists until the Vulkan backend lands.
+ * Prints the error and returns FALSE otherwise (exit with USAGE). */
+gboolean bendi_cli_check_backend (const char *backend);
+
+/* Loads a model for the CPU, with progress on stderr when it is a terminal. */
+BendiModel *bendi_cli_load_model (const char  *path,
+                                  gboolean     repack,
+                                  GError     **error);
 
 /* Prints "bendi-cli: MESSAGE" on stderr. */
 void bendi_cli_print_error (const char *format,

@@ -157,6 +157,75 @@ quantize_q8_01 (const BendiActs    *acts,
       }
 }
 
+/* Q8_K: the element of largest magnitude (the first, on ties) becomes
+ * -127, rounding half to even (the default rounding of VCVTPS2DQ). */
+static void
+quantize_q8_k (const BendiActs    *acts,
+               const BendiActsOut *out,
+               const float        *in,
+               gint64              t0,
+               gint64              t1)
+{
+  const __m256 sign_bit = _mm256_set1_ps (-0.0f);
+
+  for (gint64 t = t0; t < t1; t++)
+    for (gint64 b = 0; b < acts->n_blocks; b++)
+      {
+        const float *x = in + t * acts->n_cols + b * BENDI_QK_K;
+        gint8 *q = (gint8 *) (out->values + t * acts->stride) + b * BENDI_QK_K;
+        gint64 i = t * acts->n_blocks + b;
+        gint16 *bsums = out->bsums + i * 16;
+        gint32 *sums = out->sums + i * 16;
+        __m256 amax_v = _mm256_setzero_ps (), iscale;
+        __m128 m;
+        float amax, max = 0;
+
+        for (int k = 0; k < 32; k++)
+          amax_v = _mm256_max_ps (amax_v, _mm256_andnot_ps (sign_bit, _mm256_loadu_ps (x + 8 * k)));
+        m = _mm_max_ps (_mm256_castps256_ps128 (amax_v), _mm256_extractf128_ps (amax_v, 1));
+        m = _mm_max_ps (m, _mm_movehl_ps (m, m));
+        m = _mm_max_ss (m, _mm_movehdup_ps (m));
+        amax = _mm_cvtss_f32 (m);
+        if (amax == 0)
+          {
+            out->d[i] = 0;
+            memset (q, 0, BENDI_QK_K);
+            memset (bsums, 0, 16 * sizeof (gint16));
+            memset (sums, 0, 16 * sizeof (gint32));
+            continue;
+          }
+        for (int k = 0; k < 32; k++)
+          {
+            int hit = _mm256_movemask_ps (_mm256_cmp_ps (_mm256_andnot_ps (sign_bit, _mm256_loadu_ps (x + 8 * k)),
+                                                         _mm256_set1_ps (amax), _CMP_EQ_OQ));
+
+            if (hit != 0)
+              {
+                max = x[8 * k + __builtin_ctz ((unsigned) hit)];
+                break;
+              }
+          }
+        iscale = _mm256_set1_ps (-127.0f / max);
+        for (int k = 0; k < 16; k++)
+          {
+            __m256i v0 = _mm256_cvtps_epi32 (_mm256_mul_ps (iscale, _mm256_loadu_ps (x + 16 * k)));
+            __m256i v1 = _mm256_cvtps_epi32 (_mm256_mul_ps (iscale, _mm256_loadu_ps (x + 16 * k + 8)));
+            __m128i packed;
+            int sum;
+
+            v0 = _mm256_min_epi32 (v0, _mm256_set1_epi32 (127));
+            v1 = _mm256_min_epi32 (v1, _mm256_set1_epi32 (127));
+            packed = _mm_packs_epi16 (_mm_packs_epi32 (_mm256_castsi256_si128 (v0), _mm256_extracti128_si256 (v0, 1)),
+                                      _mm_packs_epi32 (_mm256_castsi256_si128 (v1), _mm256_extracti128_si256 (v1, 1)));
+            _mm_storeu_si128 ((__m128i *) (q + 16 * k), packed);
+            sum = hsum256_epi32 (_mm256_add_epi32 (v0, v1));
+            bsums[k] = (gint16) sum;
+            sums[k] = -acts->bias * sum;
+          }
+        out->d[i] = 1.0f / (-127.0f / max);
+      }
+}
+
 static void
 quantize_f16 (const BendiActs    *acts,
               const BendiActsOut *out,
@@ -366,6 +435,230 @@ gemm_interleaved_q8_0 (const BendiMatrix *w,
                        gint64             ld_out)
 {
   gemm_groups (GROUP_Q8_0, w, r0, r1, a, out, ld_out);
+}
+
+/* ------------------------------------------------------------------------ */
+/* K-quant groups, as in the AVX-512 kernels (which explain the formats),
+ * 8 rows × TILE_TOKENS tokens per tile. The unsigned quants stay below 64,
+ * so VPMADDUBSW is exact without VNNI. */
+
+typedef enum {
+  KQUANT_Q4_K,
+  KQUANT_Q6_K,
+} KQuantKind;
+
+/* Q4_K's scales and minimums of sub-block j for the 8 rows of @half. */
+static ALWAYS_INLINE void
+q4_k_scales (const guint8 *packed,
+             int           half,
+             int           j,
+             __m128i      *scale,
+             __m128i      *min)
+{
+  const __m128i low6 = _mm_set1_epi8 (63), low4 = _mm_set1_epi8 (0x0f), top2 = _mm_set1_epi8 ((char) 0x30);
+#define PACKED(k) _mm_loadl_epi64 ((const __m128i *) (packed + 16 * (k) + 8 * half))
+
+  if (j < 4)
+    {
+      *scale = _mm_and_si128 (PACKED (j), low6);
+      *min = _mm_and_si128 (PACKED (j + 4), low6);
+    }
+  else
+    {
+      __m128i b_lo = PACKED (j + 4);
+
+      *scale = _mm_or_si128 (_mm_and_si128 (b_lo, low4), _mm_and_si128 (_mm_srli_epi16 (PACKED (j - 4), 2), top2));
+      *min = _mm_or_si128 (_mm_and_si128 (_mm_srli_epi16 (b_lo, 4), low4),
+                           _mm_and_si128 (_mm_srli_epi16 (PACKED (j), 2), top2));
+    }
+#undef PACKED
+}
+
+/* Register p (0..7) of unit u of a super-block: 4 elements of 8 rows. */
+static ALWAYS_INLINE __m256i
+kquant_unit_load (KQuantKind    kind,
+                  const guint8 *quants,
+                  const guint8 *high_bits,
+                  int           half,
+                  int           u,
+                  int           p)
+{
+  const __m256i low_mask = _mm256_set1_epi8 (0x0f);
+
+  if (kind == KQUANT_Q4_K)
+    {
+      __m256i raw = _mm256_loadu_si256 ((const __m256i *) (quants + (u / 2) * 512 + 64 * p + 32 * half));
+
+      return _mm256_and_si256 (u % 2 ? _mm256_srli_epi16 (raw, 4) : raw, low_mask);
+    }
+  else
+    {
+      int n = u / 4, k = u % 4;
+      __m256i ql = _mm256_loadu_si256 ((const __m256i *) (quants + (2 * n + k % 2) * 512 + 64 * p + 32 * half));
+      __m256i qh = _mm256_loadu_si256 ((const __m256i *) (high_bits + n * 512 + 64 * p + 32 * half));
+      __m256i low = _mm256_and_si256 (k < 2 ? ql : _mm256_srli_epi16 (ql, 4), low_mask);
+      __m256i high = k <= 2 ? _mm256_slli_epi16 (qh, 4 - 2 * k) : _mm256_srli_epi16 (qh, 2);
+
+      return _mm256_or_si256 (low, _mm256_and_si256 (high, _mm256_set1_epi8 (0x30)));
+    }
+}
+
+static ALWAYS_INLINE void
+kquant_tile (KQuantKind       kind,
+             const guint8    *group,
+             int              half,
+             const BendiActs *a,
+             gint64           t0,
+             int              n_tokens,
+             float           *out,
+             gint64           ld_out)
+{
+  const gint64 nb = a->n_blocks;
+  const gint8 *y = (const gint8 *) a->values + t0 * a->stride;
+  const float *dy = a->d + t0 * nb;
+  __m256 acc[TILE_TOKENS], tmp[TILE_TOKENS];
+  __m256i s[TILE_TOKENS];
+  __m256 scale[16];
+  __m256i min_pairs[8];
+
+  for (int t = 0; t < n_tokens; t++)
+    acc[t] = _mm256_setzero_ps ();
+
+  for (gint64 sb = 0; sb < nb; sb++)
+    {
+      const guint8 *quants, *high_bits = NULL;
+      __m256 d, dmin = _mm256_setzero_ps ();
+      int n_sub;
+
+      if (kind == KQUANT_Q4_K)
+        {
+          const guint8 *packed = group + nb * 64 + sb * 192;
+
+          d = _mm256_cvtph_ps (_mm_loadu_si128 ((const __m128i *) (group + sb * 32 + 16 * half)));
+          dmin = _mm256_cvtph_ps (_mm_loadu_si128 ((const __m128i *) (group + nb * 32 + sb * 32 + 16 * half)));
+          quants = group + nb * 256 + sb * 2048;
+          n_sub = 8;
+          for (int j = 0; j < 8; j++)
+            {
+              __m128i sc, mn;
+              __m256i m32;
+
+              q4_k_scales (packed, half, j, &sc, &mn);
+              scale[j] = _mm256_mul_ps (d, _mm256_cvtepi32_ps (_mm256_cvtepu8_epi32 (sc)));
+              m32 = _mm256_cvtepu8_epi32 (mn);
+              min_pairs[j] = _mm256_or_si256 (m32, _mm256_slli_epi32 (m32, 16));
+            }
+        }
+      else
+        {
+          const guint8 *scales = group + nb * 3072 + sb * 256;
+
+          d = _mm256_cvtph_ps (_mm_loadu_si128 ((const __m128i *) (group + nb * 3328 + sb * 32 + 16 * half)));
+          quants = group + sb * 2048;
+          high_bits = group + nb * 2048 + sb * 1024;
+          n_sub = 16;
+          for (int j = 0; j < 16; j++)
+            scale[j] = _mm256_mul_ps (d, _mm256_cvtepi32_ps (_mm256_cvtepi8_epi32 (
+                                        _mm_loadl_epi64 ((const __m128i *) (scales + 16 * j + 8 * half)))));
+        }
+
+      for (int t = 0; t < n_tokens; t++)
+        tmp[t] = _mm256_setzero_ps ();
+      for (int u = 0; u < 8; u++)
+        for (int part = 0; part < (n_sub == 16 ? 2 : 1); part++)
+          {
+            int j = n_sub == 16 ? 2 * u + part : u;
+            int p0 = n_sub == 16 ? 4 * part : 0, p1 = n_sub == 16 ? p0 + 4 : 8;
+
+            for (int t = 0; t < n_tokens; t++)
+              s[t] = kind == KQUANT_Q6_K ? _mm256_set1_epi32 (a->sums[((t0 + t) * nb + sb) * 16 + j])
+                                         : _mm256_setzero_si256 ();
+            for (int p = p0; p < p1; p++)
+              {
+                __m256i w = kquant_unit_load (kind, quants, high_bits, half, u, p);
+
+                for (int t = 0; t < n_tokens; t++)
+                  s[t] = dot_small (s[t], w, broadcast_u32 (y + t * a->stride + sb * BENDI_QK_K + 32 * u + 4 * p));
+              }
+            for (int t = 0; t < n_tokens; t++)
+              tmp[t] = _mm256_fmadd_ps (_mm256_cvtepi32_ps (s[t]), scale[j], tmp[t]);
+          }
+
+      for (int t = 0; t < n_tokens; t++)
+        {
+          if (kind == KQUANT_Q4_K)
+            {
+              const gint16 *bsums = a->bsums + ((t0 + t) * nb + sb) * 16;
+              __m256i m = _mm256_setzero_si256 ();
+
+              for (int j = 0; j < 8; j++)
+                m = _mm256_add_epi32 (m, _mm256_madd_epi16 (min_pairs[j], broadcast_u32 (bsums + 2 * j)));
+              tmp[t] = _mm256_fnmadd_ps (_mm256_cvtepi32_ps (m), dmin, tmp[t]);
+            }
+          acc[t] = _mm256_fmadd_ps (tmp[t], _mm256_set1_ps (dy[t * nb + sb]), acc[t]);
+        }
+    }
+
+  for (int t = 0; t < n_tokens; t++)
+    _mm256_storeu_ps (out + (t0 + t) * ld_out + 8 * half, acc[t]);
+}
+
+static ALWAYS_INLINE void
+gemm_kquant_groups (KQuantKind         kind,
+                    const BendiMatrix *w,
+                    gint64             r0,
+                    gint64             r1,
+                    const BendiActs   *a,
+                    float             *out,
+                    gint64             ld_out)
+{
+  const guint8 *data = w->data;
+
+  for (gint64 p0 = r0; p0 < r1; p0 += PANEL_GROUPS * BENDI_INTERLEAVE)
+    {
+      gint64 p1 = MIN (r1, p0 + PANEL_GROUPS * BENDI_INTERLEAVE);
+
+      for (gint64 t = 0; t < a->n_tokens; t += TILE_TOKENS)
+        {
+          int nt = (int) MIN (TILE_TOKENS, a->n_tokens - t);
+
+          for (gint64 r = p0; r < p1; r += BENDI_INTERLEAVE)
+            for (int half = 0; half < 2; half++)
+              {
+                const guint8 *group = data + r * w->row_bytes;
+
+                switch (nt)
+                  {
+                  case 1: kquant_tile (kind, group, half, a, t, 1, out + r, ld_out); break;
+                  case 2: kquant_tile (kind, group, half, a, t, 2, out + r, ld_out); break;
+                  case 3: kquant_tile (kind, group, half, a, t, 3, out + r, ld_out); break;
+                  default: kquant_tile (kind, group, half, a, t, 4, out + r, ld_out); break;
+                  }
+              }
+        }
+    }
+}
+
+static void
+gemm_interleaved_q4_k (const BendiMatrix *w,
+                       gint64             r0,
+                       gint64             r1,
+                       const BendiActs   *a,
+                       float             *out,
+                       gint64             ld_out)
+{
+  gemm_kquant_groups (KQUANT_Q4_K, w, r0, r1, a, out, ld_out);
+}
+
+static void
+gemm_interleaved_q6_k (const BendiMatrix *w,
+                       gint64             r0,
+                       gint64             r1,
+                       const BendiActs   *a,
+                       float             *out,
+                       gint64             ld_out)
+{
+  gemm_kquant_groups (KQUANT_Q6_K, w, r0, r1, a, out, ld_out);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -711,6 +1004,7 @@ KERNELS_INIT (BendiCpuKernels *table)
   table->quantize[BENDI_ACT_Q8_0] = quantize_q8_01;
   table->quantize[BENDI_ACT_Q8_1] = quantize_q8_01;
   table->quantize[BENDI_ACT_F16] = quantize_f16;
+  table->quantize[BENDI_ACT_Q8_K] = quantize_q8_k;
 
   table->gemm_rows[BENDI_TENSOR_TYPE_F32] = gemm_rows_f32;
   table->gemm_rows[BENDI_TENSOR_TYPE_F16] = gemm_rows_f16;
@@ -721,6 +1015,8 @@ KERNELS_INIT (BendiCpuKernels *table)
   table->gemm_interleaved[BENDI_TENSOR_TYPE_Q4_0] = gemm_interleaved_q4_0;
   table->gemm_interleaved[BENDI_TENSOR_TYPE_IQ4_NL] = gemm_interleaved_iq4_nl;
   table->gemm_interleaved[BENDI_TENSOR_TYPE_Q8_0] = gemm_interleaved_q8_0;
+  table->gemm_interleaved[BENDI_TENSOR_TYPE_Q4_K] = gemm_interleaved_q4_k;
+  table->gemm_interleaved[BENDI_TENSOR_TYPE_Q6_K] = gemm_interleaved_q6_k;
 
   table->fp16_to_fp32 = fp16_to_fp32;
   table->fp32_to_fp16 = fp32_to_fp16;

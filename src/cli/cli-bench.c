@@ -1,0 +1,244 @@
+/* SPDX-License-Identifier: MIT */
+/* bendi-cli bench: prompt and generation speed, with the machine's memory bandwidth measured in the same run. */
+#include <json-glib/json-glib.h>
+#include <math.h>
+#include <stdio.h>
+
+#include "cli-commands.h"
+#include "cpu/cpu-features.h"
+#include "cpu-bandwidth.h"
+#include "model/context.h"
+
+typedef struct {
+  double mean;
+  double stddev;
+} Rate;
+
+/* Tokens per second over the runs' times. */
+static Rate
+rate_of (gint64        n_tokens,
+         const double *seconds,
+         int           n_runs)
+{
+  double sum = 0.0, sum_sq = 0.0;
+  Rate r;
+
+  for (int i = 0; i < n_runs; i++)
+    {
+      double tps = (double) n_tokens / seconds[i];
+
+      sum += tps;
+      sum_sq += tps * tps;
+    }
+  r.mean = sum / n_runs;
+  r.stddev = n_runs > 1 ? sqrt (MAX (0.0, (sum_sq - sum * sum / n_runs) / (n_runs - 1))) : 0.0;
+  return r;
+}
+
+/* Resident and peak resident memory from /proc/self/status, in bytes. */
+static void
+read_rss (guint64 *rss,
+          guint64 *peak)
+{
+  g_autofree char *status = NULL;
+  const char *p;
+
+  *rss = *peak = 0;
+  if (!g_file_get_contents ("/proc/self/status", &status, NULL, NULL))
+    return;
+  if ((p = strstr (status, "VmRSS:")) != NULL)
+    *rss = g_ascii_strtoull (p + 6, NULL, 10) * 1024;
+  if ((p = strstr (status, "VmHWM:")) != NULL)
+    *peak = g_ascii_strtoull (p + 6, NULL, 10) * 1024;
+}
+
+static gboolean
+run_prompt (BendiContext     *context,
+            const BendiToken *tokens,
+            gint64            n_prompt,
+            double           *seconds,
+            GError          **error)
+{
+  g_autoptr (GTimer) timer = g_timer_new ();
+
+  bendi_context_truncate (context, 0);
+  if (!bendi_context_decode (context, tokens, n_prompt, FALSE, error))
+    return FALSE;
+  *seconds = g_timer_elapsed (timer, NULL);
+  return TRUE;
+}
+
+/* n_gen tokens one at a time from an empty cache, as llama-bench's tg test. */
+static gboolean
+run_generation (BendiContext     *context,
+                const BendiToken *tokens,
+                gint64            n_gen,
+                double           *seconds,
+                GError          **error)
+{
+  g_autoptr (GTimer) timer = g_timer_new ();
+
+  bendi_context_truncate (context, 0);
+  for (gint64 i = 0; i < n_gen; i++)
+    if (!bendi_context_decode (context, &tokens[i], 1, FALSE, error))
+      return FALSE;
+  *seconds = g_timer_elapsed (timer, NULL);
+  return TRUE;
+}
+
+int
+bendi_cli_bench (int    argc,
+                 char **argv)
+{
+  g_autofree char *model_path = NULL;
+  g_autofree char *backend = NULL;
+  gint64 n_prompt = 512, n_gen = 128;
+  gint n_threads = 0, n_runs = 3;
+  gboolean json = FALSE, no_repack = FALSE;
+  GOptionEntry entries[] = {
+    { "model", 'm', 0, G_OPTION_ARG_FILENAME, &model_path, "Model GGUF file", "FILE" },
+    { "prompt", 'p', 0, G_OPTION_ARG_INT64, &n_prompt, "Prompt tokens (default 512; 0 to skip)", "P" },
+    { "n-gen", 'n', 0, G_OPTION_ARG_INT64, &n_gen, "Generated tokens (default 128; 0 to skip)", "N" },
+    { "threads", 't', 0, G_OPTION_ARG_INT, &n_threads, "Threads (default: one per core)", "N" },
+    { "repetitions", 'r', 0, G_OPTION_ARG_INT, &n_runs, "Runs of each test (default 3)", "R" },
+    { "no-repack", 0, 0, G_OPTION_ARG_NONE, &no_repack, "Keep weights in the file's layout", NULL },
+    { "backend", 0, 0, G_OPTION_ARG_STRING, &backend, "Compute backend: cpu", "NAME" },
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json, "Print JSON", NULL },
+    { NULL }
+  };
+  g_autoptr (GError) error = NULL;
+  g_autoptr (BendiModel) model = NULL;
+  g_autoptr (BendiContext) context = NULL;
+  g_autofree BendiToken *tokens = NULL;
+  g_autofree double *pp_seconds = NULL;
+  g_autofree double *tg_seconds = NULL;
+  BendiContextParams context_params;
+  Rate pp = { 0 }, tg = { 0 };
+  double bandwidth, gen_bandwidth;
+  guint64 rss, peak_rss;
+  gint64 n_tokens;
+  GRand *rand;
+
+  if (!bendi_cli_parse_options (&argc, &argv, "", "Measure prompt processing and generation speed.", entries))
+    return BENDI_CLI_EXIT_USAGE;
+  if (model_path == NULL || argc != 1 || n_prompt < 0 || n_gen < 0 || n_prompt + n_gen == 0 || n_threads < 0 ||
+      n_runs < 1)
+    {
+      bendi_cli_print_error ("bench needs -m FILE and positive -p/-n/-r");
+      return BENDI_CLI_EXIT_USAGE;
+    }
+  if (!bendi_cli_check_backend (backend))
+    return BENDI_CLI_EXIT_USAGE;
+
+  model = bendi_cli_load_model (model_path, !no_repack, &error);
+  if (model == NULL)
+    {
+      bendi_cli_print_error ("%s", error->message);
+      return BENDI_CLI_EXIT_ERROR;
+    }
+  bendi_context_params_init (&context_params);
+  context_params.n_ctx = MAX (n_prompt, n_gen) + 1;
+  context_params.n_threads = n_threads;
+  context = bendi_context_new (model, &context_params, &error);
+  if (context == NULL)
+    {
+      bendi_cli_print_error ("%s", error->message);
+      return BENDI_CLI_EXIT_ERROR;
+    }
+  n_threads = bendi_context_get_n_threads (context);
+
+  /* Random tokens: speed does not depend on what they say. */
+  n_tokens = MAX (n_prompt, n_gen);
+  tokens = g_new (BendiToken, n_tokens);
+  rand = g_rand_new_with_seed (42);
+  for (gint64 i = 0; i < n_tokens; i++)
+    tokens[i] = (BendiToken) g_rand_int_range (rand, 0, (gint32) bendi_model_get_config (model)->n_vocab);
+  g_rand_free (rand);
+
+  /* A warm-up run of each, then the measured ones. */
+  pp_seconds = g_new0 (double, n_runs);
+  tg_seconds = g_new0 (double, n_runs);
+  if ((n_prompt > 0 && !run_prompt (context, tokens, MIN (n_prompt, 32), &pp_seconds[0], &error)) ||
+      (n_gen > 0 && !run_generation (context, tokens, MIN (n_gen, 4), &tg_seconds[0], &error)))
+    {
+      bendi_cli_print_error ("%s", error->message);
+      return BENDI_CLI_EXIT_ERROR;
+    }
+  for (int r = 0; r < n_runs; r++)
+    if ((n_prompt > 0 && !run_prompt (context, tokens, n_prompt, &pp_seconds[r], &error)) ||
+        (n_gen > 0 && !run_generation (context, tokens, n_gen, &tg_seconds[r], &error)))
+      {
+        bendi_cli_print_error ("%s", error->message);
+        return BENDI_CLI_EXIT_ERROR;
+      }
+  if (n_prompt > 0)
+    pp = rate_of (n_prompt, pp_seconds, n_runs);
+  if (n_gen > 0)
+    tg = rate_of (n_gen, tg_seconds, n_runs);
+  read_rss (&rss, &peak_rss);
+
+  /* The ceiling for generation: how fast these threads can read memory. */
+  bandwidth = bendi_cpu_read_bandwidth_measure (n_threads, 0, 1.0);
+  gen_bandwidth = tg.mean * (double) bendi_model_get_bytes_per_token (model) / 1e9;
+
+  if (json)
+    {
+      g_autoptr (JsonBuilder) b = json_builder_new ();
+      g_autoptr (JsonGenerator) generator = json_generator_new ();
+      g_autoptr (JsonNode) root = NULL;
+      g_autofree char *text = NULL;
+
+      json_builder_begin_object (b);
+#define MEMBER_DOUBLE(name, value) (json_builder_set_member_name (b, name), json_builder_add_double_value (b, value))
+#define MEMBER_INT(name, value) (json_builder_set_member_name (b, name), json_builder_add_int_value (b, value))
+      MEMBER_DOUBLE ("prompt_tokens_per_s", pp.mean);
+      MEMBER_DOUBLE ("prompt_tokens_per_s_stddev", pp.stddev);
+      MEMBER_DOUBLE ("gen_tokens_per_s", tg.mean);
+      MEMBER_DOUBLE ("gen_tokens_per_s_stddev", tg.stddev);
+      MEMBER_DOUBLE ("gen_bandwidth_gbps", gen_bandwidth);
+      MEMBER_DOUBLE ("memory_bandwidth_gbps", bandwidth);
+      MEMBER_DOUBLE ("gen_bandwidth_fraction", bandwidth > 0 ? gen_bandwidth / bandwidth : 0.0);
+      MEMBER_INT ("prompt_tokens", n_prompt);
+      MEMBER_INT ("gen_tokens", n_gen);
+      MEMBER_INT ("threads", n_threads);
+      MEMBER_INT ("repetitions", n_runs);
+      MEMBER_INT ("model_bytes", (gint64) bendi_model_get_weights_bytes (model));
+      MEMBER_INT ("bytes_per_token", (gint64) bendi_model_get_bytes_per_token (model));
+      MEMBER_INT ("n_params", bendi_model_get_n_params (model));
+      MEMBER_INT ("kv_cache_bytes", (gint64) bendi_context_get_kv_bytes (context));
+      MEMBER_INT ("rss_bytes", (gint64) rss);
+      MEMBER_INT ("peak_rss_bytes", (gint64) peak_rss);
+#undef MEMBER_DOUBLE
+#undef MEMBER_INT
+      json_builder_set_member_name (b, "backend");
+      json_builder_add_string_value (b, "cpu");
+      json_builder_set_member_name (b, "kernels");
+      json_builder_add_string_value (b, bendi_cpu_features_describe (bendi_cpu_features_get ()));
+      json_builder_set_member_name (b, "repacked");
+      json_builder_add_boolean_value (b, !no_repack);
+      json_builder_end_object (b);
+      root = json_builder_get_root (b);
+      json_generator_set_root (generator, root);
+      json_generator_set_pretty (generator, TRUE);
+      text = json_generator_to_data (generator, NULL);
+      printf ("%s\n", text);
+    }
+  else
+    {
+      g_autofree char *size = g_format_size (bendi_model_get_weights_bytes (model));
+      g_autofree char *rss_text = g_format_size (rss);
+
+      printf ("model:       %s (%s, %.2fB parameters)\n", model_path, size, bendi_model_get_n_params (model) / 1e9);
+      printf ("backend:     cpu, %d threads, %s kernels%s\n", n_threads,
+              bendi_cpu_features_describe (bendi_cpu_features_get ()), no_repack ? ", weights not repacked" : "");
+      if (n_prompt > 0)
+        printf ("prompt:      %8.2f ± %.2f tokens/s  (%" G_GINT64_FORMAT " tokens)\n", pp.mean, pp.stddev, n_prompt);
+      if (n_gen > 0)
+        printf ("generation:  %8.2f ± %.2f tokens/s  (%" G_GINT64_FORMAT " tokens) = %.1f GB/s of weights, "
+                "%.0f%% of the %.1f GB/s this machine reads\n",
+                tg.mean, tg.stddev, n_gen, gen_bandwidth, bandwidth > 0 ? 100.0 * gen_bandwidth / bandwidth : 0.0,
+                bandwidth);
+      printf ("memory:      %s resident\n", rss_text);
+    }
+  return BENDI_CLI_EXIT_OK;
+}

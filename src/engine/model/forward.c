@@ -1,0 +1,534 @@
+/* SPDX-License-Identifier: MIT */
+/* The fast CPU forward pass: batched matrix products on the mapped weights, F16 KV cache, threads. */
+#include "model/context.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "cpu/matmul.h"
+#include "cpu/thread-pool.h"
+#include "cpu/vec-ops.h"
+#include "engine-error.h"
+#include "model/ops.h"
+
+struct _BendiContext {
+  BendiModel              *model;
+  const BendiModelConfig  *config;
+  const BendiModelWeights *weights;
+  BendiThreadPool         *pool;
+  BendiMatmulContext      *matmul;
+  BendiAbortFunc           abort_func;
+  gpointer                 abort_data;
+
+  gint64      n_ctx;
+  gint64      n_batch;
+  gint64      n_past;
+  gint64      q_dim;         /* n_head · head_dim */
+  gint64      kv_dim;        /* n_head_kv · head_dim */
+
+  BendiFp16  *key_cache;     /* (n_layer, n_ctx, kv_dim) */
+  BendiFp16  *value_cache;   /* (n_layer, n_ctx, kv_dim) */
+
+  /* Scratch for one batch of up to n_batch tokens, grown on demand. */
+  gint64      n_scratch;
+  float      *x;             /* (n, n_embd) the residual stream */
+  float      *xb;            /* (n, n_embd) normed input of a block */
+  float      *q;             /* (n, q_dim) */
+  float      *k;             /* (n, kv_dim) */
+  float      *v;             /* (n, kv_dim) */
+  float      *att_out;       /* (n, q_dim) */
+  float      *out;           /* (n, n_embd) a block's output */
+  float      *hb;            /* (n, n_ff) gate, then silu (gate) · up */
+  float      *hb2;           /* (n, n_ff) up */
+  float      *rope_cos;      /* (n, n_rot / 2) */
+  float      *rope_sin;      /* (n, n_rot / 2) */
+  float      *scores;        /* (n_threads, n_ctx) attention scores */
+
+  float      *logits;        /* (n_logits, n_vocab) */
+  gint64      n_logits;
+  gsize       logits_capacity;
+};
+
+/* ------------------------------------------------------------------------ */
+/* Parallel steps. Each runs over a batch's tokens (or token × head pairs),
+ * split across the pool; a single token runs on the caller alone, since
+ * waking threads would cost more than the work. */
+
+typedef struct {
+  BendiContext            *ctx;
+  const BendiLayerWeights *layer;
+  gint64                   il;
+  gint64                   n_tokens;
+  gint64                   pos;        /* position of the batch's first token */
+  const float             *norm;       /* for the norm step */
+} StepArgs;
+
+static void
+run_step (BendiContext     *ctx,
+          BendiParallelFunc func,
+          StepArgs         *args,
+          gint64            n_items)
+{
+  if (n_items <= 1 || bendi_thread_pool_get_n_threads (ctx->pool) == 1)
+    func (args, 0, 1);
+  else
+    bendi_thread_pool_run (ctx->pool, func, args);
+}
+
+/* x += out (the previous block's output, unless this is the first step of
+ * the first layer); xb = rmsnorm (x) · norm */
+static void
+step_residual_norm (gpointer data,
+                    int      ith,
+                    int      nth)
+{
+  StepArgs *a = data;
+  BendiContext *ctx = a->ctx;
+  gint64 n_embd = ctx->config->n_embd;
+  gint64 start, end;
+
+  bendi_split_range (a->n_tokens, ith, nth, &start, &end);
+  for (gint64 t = start; t < end; t++)
+    {
+      float *x = ctx->x + t * n_embd;
+
+      if (a->il >= 0)
+        bendi_add (x, ctx->out + t * n_embd, n_embd);
+      if (a->norm != NULL)
+        bendi_rms_norm (ctx->xb + t * n_embd, x, a->norm, n_embd, ctx->config->norm_eps);
+    }
+}
+
+/* Biases, qwen3's q/k norms and RoPE on this batch's q and k, then k and v
+ * into the cache as F16. */
+static void
+step_qkv_finish (gpointer data,
+                 int      ith,
+                 int      nth)
+{
+  StepArgs *a = data;
+  BendiContext *ctx = a->ctx;
+  const BendiModelConfig *c = ctx->config;
+  const BendiLayerWeights *l = a->layer;
+  gint64 hd = c->head_dim;
+  gint64 half_rot = c->n_rot / 2;
+  gint64 start, end;
+
+  bendi_split_range (a->n_tokens, ith, nth, &start, &end);
+  for (gint64 t = start; t < end; t++)
+    {
+      float *q = ctx->q + t * ctx->q_dim;
+      float *k = ctx->k + t * ctx->kv_dim;
+      float *v = ctx->v + t * ctx->kv_dim;
+      const float *cos_table = ctx->rope_cos + t * half_rot;
+      const float *sin_table = ctx->rope_sin + t * half_rot;
+      gsize cache_offset = (gsize) ((a->il * ctx->n_ctx + a->pos + t) * ctx->kv_dim);
+
+      if (l->bq != NULL)
+        {
+          bendi_add (q, l->bq, ctx->q_dim);
+          bendi_add (k, l->bk, ctx->kv_dim);
+          bendi_add (v, l->bv, ctx->kv_dim);
+        }
+      for (gint64 h = 0; h < c->n_head; h++)
+        {
+          if (l->q_norm != NULL)
+            bendi_rms_norm (q + h * hd, q + h * hd, l->q_norm, hd, c->norm_eps);
+          bendi_rope_apply (q + h * hd, cos_table, sin_table, c->n_rot, c->rope_type);
+        }
+      for (gint64 h = 0; h < c->n_head_kv; h++)
+        {
+          if (l->k_norm != NULL)
+            bendi_rms_norm (k + h * hd, k + h * hd, l->k_norm, hd, c->norm_eps);
+          bendi_rope_apply (k + h * hd, cos_table, sin_table, c->n_rot, c->rope_type);
+        }
+      bendi_vec_fp32_to_fp16 (ctx->key_cache + cache_offset, k, ctx->kv_dim);
+      bendi_vec_fp32_to_fp16 (ctx->value_cache + cache_offset, v, ctx->kv_dim);
+    }
+}
+
+/* Causal attention for (token, head) pairs: scores against every cached
+ * position up to the token's own, softmax, weighted sum of values. */
+static void
+step_attention (gpointer data,
+                int      ith,
+                int      nth)
+{
+  StepArgs *a = data;
+  BendiContext *ctx = a->ctx;
+  const BendiModelConfig *c = ctx->config;
+  gint64 hd = c->head_dim;
+  gint64 heads_per_kv = c->n_head / c->n_head_kv;
+  float scale = 1.0f / sqrtf ((float) hd);
+  float *scores = ctx->scores + (gsize) ith * (gsize) ctx->n_ctx;
+  const BendiFp16 *key_cache = ctx->key_cache + (gsize) (a->il * ctx->n_ctx * ctx->kv_dim);
+  const BendiFp16 *value_cache = ctx->value_cache + (gsize) (a->il * ctx->n_ctx * ctx->kv_dim);
+  gint64 start, end;
+
+  bendi_split_range (a->n_tokens * c->n_head, ith, nth, &start, &end);
+  for (gint64 item = start; item < end; item++)
+    {
+      gint64 t = item / c->n_head;
+      gint64 h = item % c->n_head;
+      gint64 kv_offset = (h / heads_per_kv) * hd;
+      gint64 n_seen = a->pos + t + 1;
+      const float *q = ctx->q + t * ctx->q_dim + h * hd;
+      float *out = ctx->att_out + t * ctx->q_dim + h * hd;
+
+      for (gint64 p = 0; p < n_seen; p++)
+        scores[p] = bendi_vec_dot_f16_f32 (key_cache + p * ctx->kv_dim + kv_offset, q, hd) * scale;
+      bendi_softmax (scores, n_seen);
+      memset (out, 0, (gsize) hd * sizeof (float));
+      for (gint64 p = 0; p < n_seen; p++)
+        bendi_vec_mad_f16 (out, value_cache + p * ctx->kv_dim + kv_offset, scores[p], hd);
+    }
+}
+
+static void
+step_swiglu (gpointer data,
+             int      ith,
+             int      nth)
+{
+  StepArgs *a = data;
+  BendiContext *ctx = a->ctx;
+  gint64 n_ff = ctx->config->n_ff;
+  gint64 start, end;
+
+  bendi_split_range (a->n_tokens, ith, nth, &start, &end);
+  bendi_swiglu (ctx->hb + start * n_ff, ctx->hb + start * n_ff, ctx->hb2 + start * n_ff,
+                (end - start) * n_ff);
+}
+
+/* ------------------------------------------------------------------------ */
+
+static void
+free_scratch (BendiContext *ctx)
+{
+  g_clear_pointer (&ctx->x, g_free);
+  g_clear_pointer (&ctx->xb, g_free);
+  g_clear_pointer (&ctx->q, g_free);
+  g_clear_pointer (&ctx->k, g_free);
+  g_clear_pointer (&ctx->v, g_free);
+  g_clear_pointer (&ctx->att_out, g_free);
+  g_clear_pointer (&ctx->out, g_free);
+  g_clear_pointer (&ctx->hb, g_free);
+  g_clear_pointer (&ctx->hb2, g_free);
+  g_clear_pointer (&ctx->rope_cos, g_free);
+  g_clear_pointer (&ctx->rope_sin, g_free);
+  ctx->n_scratch = 0;
+}
+
+/* Scratch sized for @n tokens. A long prompt needs tens of megabytes of it;
+ * generation, one token at a time, needs a few kilobytes, so after a prompt
+ * the big buffers go back to the system rather than sit in resident memory
+ * for the rest of a conversation. */
+#define SMALL_BATCH 8
+
+static void
+ensure_scratch (BendiContext *ctx,
+                gint64        n)
+{
+  const BendiModelConfig *c = ctx->config;
+
+  if (n <= SMALL_BATCH && ctx->n_scratch > 4 * SMALL_BATCH)
+    free_scratch (ctx);
+  if (n <= ctx->n_scratch)
+    return;
+  n = MAX (n, MIN (SMALL_BATCH, ctx->n_batch));
+  free_scratch (ctx);
+  ctx->x = g_new (float, n * c->n_embd);
+  ctx->xb = g_new (float, n * c->n_embd);
+  ctx->q = g_new (float, n * ctx->q_dim);
+  ctx->k = g_new (float, n * ctx->kv_dim);
+  ctx->v = g_new (float, n * ctx->kv_dim);
+  ctx->att_out = g_new (float, n * ctx->q_dim);
+  ctx->out = g_new (float, n * c->n_embd);
+  ctx->hb = g_new (float, n * c->n_ff);
+  ctx->hb2 = g_new (float, n * c->n_ff);
+  ctx->rope_cos = g_new (float, n * (c->n_rot / 2));
+  ctx->rope_sin = g_new (float, n * (c->n_rot / 2));
+  ctx->n_scratch = n;
+}
+
+static void
+ensure_logits (BendiContext *ctx,
+               gint64        n)
+{
+  gsize needed = (gsize) n * (gsize) ctx->config->n_vocab;
+
+  if (needed > ctx->logits_capacity || (n == 1 && ctx->logits_capacity > 4 * needed))
+    {
+      g_free (ctx->logits);
+      ctx->logits = g_new (float, needed);
+      ctx->logits_capacity = needed;
+    }
+}
+
+/* One batch of at most n_batch tokens through every layer. */
+static gboolean
+forward_batch (BendiContext      *ctx,
+               const BendiToken  *tokens,
+               gint64             n_tokens,
+               gboolean           all_logits,
+               GError           **error)
+{
+  const BendiModelConfig *c = ctx->config;
+  const BendiModelWeights *w = ctx->weights;
+  StepArgs args = { .ctx = ctx, .n_tokens = n_tokens, .pos = ctx->n_past };
+  gint64 half_rot = c->n_rot / 2;
+
+  ensure_scratch (ctx, n_tokens);
+
+  /* token embeddings and each position's rotary angles */
+  for (gint64 t = 0; t < n_tokens; t++)
+    {
+      bendi_matrix_get_row (&w->token_embd, tokens[t], ctx->x + t * c->n_embd);
+      bendi_rope_table (ctx->rope_cos + t * half_rot, ctx->rope_sin + t * half_rot, c, w->rope_freqs,
+                        ctx->n_past + t);
+    }
+
+  for (gint64 il = 0; il < c->n_layer; il++)
+    {
+      const BendiLayerWeights *l = &w->layers[il];
+
+      if (ctx->abort_func != NULL && ctx->abort_func (ctx->abort_data))
+        {
+          g_set_error (error, BENDI_ENGINE_ERROR, BENDI_ENGINE_ERROR_CANCELLED, "Cancelled");
+          return FALSE;
+        }
+      args.layer = l;
+
+      /* residual from the previous layer's feed-forward, attention rmsnorm */
+      args.il = il == 0 ? -1 : il;
+      args.norm = l->attn_norm;
+      run_step (ctx, step_residual_norm, &args, n_tokens);
+      args.il = il;
+
+      /* q, k, v projections; biases, norms, RoPE; keys and values cached */
+      bendi_matmul (ctx->matmul, &l->wq, ctx->xb, n_tokens, ctx->q);
+      bendi_matmul (ctx->matmul, &l->wk, ctx->xb, n_tokens, ctx->k);
+      bendi_matmul (ctx->matmul, &l->wv, ctx->xb, n_tokens, ctx->v);
+      run_step (ctx, step_qkv_finish, &args, n_tokens);
+
+      /* attention, output projection */
+      run_step (ctx, step_attention, &args, n_tokens * c->n_head);
+      bendi_matmul (ctx->matmul, &l->wo, ctx->att_out, n_tokens, ctx->out);
+
+      /* residual, feed-forward rmsnorm */
+      args.norm = l->ffn_norm;
+      run_step (ctx, step_residual_norm, &args, n_tokens);
+
+      /* SwiGLU feed-forward */
+      bendi_matmul (ctx->matmul, &l->ffn_gate, ctx->xb, n_tokens, ctx->hb);
+      bendi_matmul (ctx->matmul, &l->ffn_up, ctx->xb, n_tokens, ctx->hb2);
+      run_step (ctx, step_swiglu, &args, n_tokens);
+      bendi_matmul (ctx->matmul, &l->ffn_down, ctx->hb, n_tokens, ctx->out);
+    }
+
+  /* last residual, final rmsnorm, classifier: only the rows asked for */
+  args.il = c->n_layer;
+  args.norm = w->output_norm;
+  run_step (ctx, step_residual_norm, &args, n_tokens);
+  if (all_logits)
+    {
+      ensure_logits (ctx, n_tokens);
+      bendi_matmul (ctx->matmul, &w->output, ctx->xb, n_tokens, ctx->logits);
+      ctx->n_logits = n_tokens;
+    }
+  else
+    {
+      ensure_logits (ctx, 1);
+      bendi_matmul (ctx->matmul, &w->output, ctx->xb + (n_tokens - 1) * c->n_embd, 1, ctx->logits);
+      ctx->n_logits = 1;
+    }
+  ctx->n_past += n_tokens;
+  return TRUE;
+}
+
+/* ------------------------------------------------------------------------ */
+
+void
+bendi_context_params_init (BendiContextParams *params)
+{
+  memset (params, 0, sizeof *params);
+}
+
+BendiContext *
+bendi_context_new (BendiModel               *model,
+                   const BendiContextParams *params,
+                   GError                  **error)
+{
+  BendiContextParams defaults;
+  BendiContext *ctx;
+  const BendiModelConfig *c = bendi_model_get_config (model);
+  gint64 n_ctx;
+  gsize cache_elements;
+
+  if (params == NULL)
+    {
+      bendi_context_params_init (&defaults);
+      params = &defaults;
+    }
+  n_ctx = params->n_ctx > 0 ? params->n_ctx : MIN (c->n_ctx_train, 4096);
+  if (n_ctx > (1 << 24) || params->n_batch < 0 || params->n_threads < 0 || params->n_threads > 1024)
+    {
+      g_set_error (error, BENDI_ENGINE_ERROR, BENDI_ENGINE_ERROR_INVALID_ARGUMENT,
+                   "Invalid context parameters (context %" G_GINT64_FORMAT ", batch %" G_GINT64_FORMAT
+                   ", threads %d)", params->n_ctx, params->n_batch, params->n_threads);
+      return NULL;
+    }
+
+  ctx = g_new0 (BendiContext, 1);
+  ctx->model = bendi_model_ref (model);
+  ctx->config = c;
+  ctx->weights = bendi_model_get_weights (model);
+  ctx->n_ctx = n_ctx;
+  ctx->n_batch = params->n_batch > 0 ? params->n_batch : 512;
+  ctx->q_dim = c->n_head * c->head_dim;
+  ctx->kv_dim = c->n_head_kv * c->head_dim;
+
+  cache_elements = (gsize) c->n_layer * (gsize) n_ctx * (gsize) ctx->kv_dim;
+  ctx->key_cache = g_try_new0 (BendiFp16, cache_elements);
+  ctx->value_cache = g_try_new0 (BendiFp16, cache_elements);
+  if (ctx->key_cache == NULL || ctx->value_cache == NULL)
+    {
+      g_autofree char *size = g_format_size (cache_elements * 2 * sizeof (BendiFp16));
+
+      g_set_error (error, BENDI_ENGINE_ERROR, BENDI_ENGINE_ERROR_NO_MEMORY,
+                   "Not enough memory for a KV cache of %" G_GINT64_FORMAT " tokens (%s); try a smaller context",
+                   n_ctx, size);
+      bendi_context_free (ctx);
+      return NULL;
+    }
+  ctx->pool = bendi_thread_pool_new (params->n_threads);
+  ctx->matmul = bendi_matmul_context_new (ctx->pool);
+  ctx->scores = g_new (float, (gsize) bendi_thread_pool_get_n_threads (ctx->pool) * (gsize) n_ctx);
+  return ctx;
+}
+
+void
+bendi_context_free (BendiContext *self)
+{
+  if (self == NULL)
+    return;
+  free_scratch (self);
+  g_free (self->scores);
+  g_free (self->logits);
+  g_free (self->key_cache);
+  g_free (self->value_cache);
+  g_clear_pointer (&self->matmul, bendi_matmul_context_free);
+  g_clear_pointer (&self->pool, bendi_thread_pool_free);
+  bendi_model_unref (self->model);
+  g_free (self);
+}
+
+BendiModel *
+bendi_context_get_model (BendiContext *self)
+{
+  return self->model;
+}
+
+gint64
+bendi_context_get_n_ctx (const BendiContext *self)
+{
+  return self->n_ctx;
+}
+
+int
+bendi_context_get_n_threads (const BendiContext *self)
+{
+  return bendi_thread_pool_get_n_threads (self->pool);
+}
+
+gint64
+bendi_context_get_n_past (const BendiContext *self)
+{
+  return self->n_past;
+}
+
+void
+bendi_context_truncate (BendiContext *self,
+                        gint64        n_keep)
+{
+  self->n_past = CLAMP (n_keep, 0, self->n_past);
+}
+
+gsize
+bendi_context_get_kv_bytes (const BendiContext *self)
+{
+  return 2 * (gsize) self->config->n_layer * (gsize) self->n_ctx * (gsize) self->kv_dim * sizeof (BendiFp16);
+}
+
+void
+bendi_context_set_abort_func (BendiContext   *self,
+                              BendiAbortFunc  func,
+                              gpointer        user_data)
+{
+  self->abort_func = func;
+  self->abort_data = user_data;
+}
+
+gboolean
+bendi_context_decode (BendiContext      *self,
+                      const BendiToken  *tokens,
+                      gint64             n_tokens,
+                      gboolean           all_logits,
+                      GError           **error)
+{
+  gint64 n_past_before = self->n_past;
+  g_autofree float *all = NULL;
+
+  g_return_val_if_fail (n_tokens > 0, FALSE);
+
+  if (n_tokens > self->n_ctx - self->n_past)
+    {
+      g_set_error (error, BENDI_ENGINE_ERROR, BENDI_ENGINE_ERROR_CONTEXT_FULL,
+                   "The context is full: %" G_GINT64_FORMAT " tokens do not fit after %" G_GINT64_FORMAT
+                   " of %" G_GINT64_FORMAT, n_tokens, self->n_past, self->n_ctx);
+      return FALSE;
+    }
+  for (gint64 i = 0; i < n_tokens; i++)
+    if (tokens[i] < 0 || tokens[i] >= self->config->n_vocab)
+      {
+        g_set_error (error, BENDI_ENGINE_ERROR, BENDI_ENGINE_ERROR_INVALID_INPUT,
+                     "Token %d is outside the vocabulary of %" G_GINT64_FORMAT, tokens[i], self->config->n_vocab);
+        return FALSE;
+      }
+
+  /* Long inputs go through in batches; with all logits wanted, each
+   * batch's are gathered. */
+  if (all_logits && n_tokens > self->n_batch)
+    all = g_new (float, (gsize) n_tokens * (gsize) self->config->n_vocab);
+  for (gint64 done = 0; done < n_tokens; )
+    {
+      gint64 n = MIN (self->n_batch, n_tokens - done);
+
+      if (!forward_batch (self, tokens + done, n, all_logits, error))
+        {
+          self->n_past = n_past_before;
+          return FALSE;
+        }
+      if (all != NULL)
+        memcpy (all + (gsize) done * (gsize) self->config->n_vocab, self->logits,
+                (gsize) n * (gsize) self->config->n_vocab * sizeof (float));
+      done += n;
+    }
+  if (all != NULL)
+    {
+      g_free (self->logits);
+      self->logits = g_steal_pointer (&all);
+      self->logits_capacity = (gsize) n_tokens * (gsize) self->config->n_vocab;
+      self->n_logits = n_tokens;
+    }
+  return TRUE;
+}
+
+const float *
+bendi_context_get_logits (const BendiContext *self,
+                          gint64              index)
+{
+  if (index < 0)
+    index = self->n_logits - 1;
+  g_return_val_if_fail (index >= 0 && index < self->n_logits, NULL);
+  return self->logits + (gsize) index * (gsize) self->config->n_vocab;
+}

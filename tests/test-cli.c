@@ -1,0 +1,354 @@
+/* SPDX-License-Identifier: MIT */
+/* bendi-cli end to end: exit codes, output formats, corrupt files, and the tiny real model. */
+#include <json-glib/json-glib.h>
+#include <math.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include "test-model-util.h"
+#include "test-util.h"
+
+typedef struct {
+  int   status;     /* the exit status, or 128 + signal */
+  char *out;
+  char *err;
+} Run;
+
+static void
+run_clear (Run *r)
+{
+  g_free (r->out);
+  g_free (r->err);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Run, run_clear)
+
+/* Runs bendi-cli with @args (NULL-terminated), optionally feeding @input. */
+static gboolean
+run_cli (Run               *r,
+         const char *const *args,
+         const char        *input)
+{
+  const char *cli = bendi_test_cli_path ();
+  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr (GError) error = NULL;
+  g_autofree char *script = NULL;
+  int wait_status;
+
+  memset (r, 0, sizeof *r);
+  if (cli == NULL)
+    return FALSE;
+  if (input != NULL)
+    {
+      /* sh reads the input from a here-document: no second pipe to manage */
+      g_autoptr (GString) command = g_string_new ("exec \"$0\"");
+
+      for (gsize i = 0; args[i] != NULL; i++)
+        {
+          g_autofree char *quoted = g_shell_quote (args[i]);
+
+          g_string_append_printf (command, " %s", quoted);
+        }
+      g_string_append_printf (command, " <<'BENDI_EOF'\n%s\nBENDI_EOF\n", input);
+      script = g_string_free (g_steal_pointer (&command), FALSE);
+      g_ptr_array_add (argv, (gpointer) "/bin/sh");
+      g_ptr_array_add (argv, (gpointer) "-c");
+      g_ptr_array_add (argv, script);
+      g_ptr_array_add (argv, (gpointer) cli);
+    }
+  else
+    {
+      g_ptr_array_add (argv, (gpointer) cli);
+      for (gsize i = 0; args[i] != NULL; i++)
+        g_ptr_array_add (argv, (gpointer) args[i]);
+    }
+  g_ptr_array_add (argv, NULL);
+
+  g_assert_true (g_spawn_sync (NULL, (char **) argv->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL,
+                               &r->out, &r->err, &wait_status, &error));
+  g_assert_no_error (error);
+  if (WIFEXITED (wait_status))
+    r->status = WEXITSTATUS (wait_status);
+  else
+    r->status = 128 + WTERMSIG (wait_status);
+  return TRUE;
+}
+
+#define RUN(r, ...) run_cli ((r), (const char *const[]) { __VA_ARGS__, NULL }, NULL)
+
+static void
+test_usage (void)
+{
+  g_auto (Run) r = { 0 };
+
+  if (!RUN (&r, "--help"))
+    return;
+  g_assert_cmpint (r.status, ==, 0);
+  g_assert_nonnull (strstr (r.out, "generate"));
+  run_clear (&r);
+
+  RUN (&r, "frobnicate");
+  g_assert_cmpint (r.status, ==, 2);
+  g_assert_nonnull (strstr (r.err, "frobnicate"));
+  run_clear (&r);
+
+  RUN (&r, "generate", "-p", "no model");
+  g_assert_cmpint (r.status, ==, 2);
+  run_clear (&r);
+
+  RUN (&r, "info", "--no-such-option");
+  g_assert_cmpint (r.status, ==, 2);
+  run_clear (&r);
+
+  RUN (&r, "generate", "-m", "x.gguf", "-p", "x", "--backend", "tpu");
+  g_assert_cmpint (r.status, ==, 2);
+  g_assert_nonnull (strstr (r.err, "tpu"));
+}
+
+typedef struct {
+  char *dir;
+  char *model;
+} Fixture;
+
+static void
+fixture_set_up (Fixture      *f,
+                gconstpointer data G_GNUC_UNUSED)
+{
+  BendiModelMakerParams params;
+
+  bendi_model_maker_params_init (&params);
+  params.arch = BENDI_ARCH_QWEN3;
+  params.type = BENDI_TENSOR_TYPE_Q8_0;
+  f->dir = bendi_test_make_temp_dir ();
+  f->model = bendi_test_make_model (f->dir, "model.gguf", &params);
+}
+
+static void
+fixture_tear_down (Fixture      *f,
+                   gconstpointer data G_GNUC_UNUSED)
+{
+  bendi_test_remove_dir (f->dir);
+  g_free (f->dir);
+  g_free (f->model);
+}
+
+static JsonObject *
+parse_object (const char *text)
+{
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  g_autoptr (GError) error = NULL;
+
+  g_assert_true (json_parser_load_from_data (parser, text, -1, &error));
+  g_assert_no_error (error);
+  return json_object_ref (json_node_get_object (json_parser_get_root (parser)));
+}
+
+static void
+test_info (Fixture      *f,
+           gconstpointer data G_GNUC_UNUSED)
+{
+  g_auto (Run) r = { 0 };
+  g_autoptr (JsonObject) info = NULL;
+
+  if (!RUN (&r, "info", "--json", f->model))
+    return;
+  g_assert_cmpint (r.status, ==, 0);
+  info = parse_object (r.out);
+  g_assert_cmpstr (json_object_get_string_member (info, "architecture"), ==, "qwen3");
+  g_assert_cmpint (json_object_get_int_member (info, "block_count"), ==, 2);
+  g_assert_cmpint (json_object_get_int_member (info, "embedding_length"), ==, 64);
+  g_assert_true (json_object_has_member (json_object_get_object_member (info, "tensor_types"), "Q8_0"));
+  run_clear (&r);
+
+  RUN (&r, "info", f->model);
+  g_assert_cmpint (r.status, ==, 0);
+  g_assert_nonnull (strstr (r.out, "qwen3"));
+}
+
+/* A truncated or missing file: exit 1 with the reader's message, never a crash. */
+static void
+test_corrupt (Fixture      *f,
+              gconstpointer data G_GNUC_UNUSED)
+{
+  g_autofree char *contents = NULL;
+  g_autofree char *cut = g_build_filename (f->dir, "cut.gguf", NULL);
+  gsize len;
+  const double fractions[] = { 0.0, 0.001, 0.01, 0.1, 0.5, 0.999 };
+
+  g_assert_true (g_file_get_contents (f->model, &contents, &len, NULL));
+  for (gsize i = 0; i < G_N_ELEMENTS (fractions); i++)
+    {
+      g_auto (Run) info = { 0 };
+      g_auto (Run) gen = { 0 };
+
+      g_assert_true (g_file_set_contents (cut, contents, (gssize) (len * fractions[i]), NULL));
+      if (!RUN (&info, "info", cut))
+        return;
+      g_assert_cmpint (info.status, ==, 1);
+      g_assert_nonnull (strstr (info.err, "GGUF"));
+      RUN (&gen, "generate", "-m", cut, "-p", "the", "-n", "2");
+      g_assert_cmpint (gen.status, ==, 1);
+      g_assert_cmpuint (strlen (gen.err), >, 0);
+    }
+  {
+    g_auto (Run) r = { 0 };
+
+    RUN (&r, "generate", "-m", "/nonexistent/model.gguf", "-p", "the");
+    g_assert_cmpint (r.status, ==, 1);
+    g_assert_nonnull (strstr (r.err, "/nonexistent/model.gguf"));
+  }
+}
+
+static void
+test_tokenize (Fixture      *f,
+               gconstpointer data G_GNUC_UNUSED)
+{
+  g_auto (Run) with_bos = { 0 };
+  g_auto (Run) without = { 0 };
+  g_auto (Run) piped = { 0 };
+  g_auto (GStrv) ids = NULL;
+  g_autofree char *line = NULL;
+
+  if (!RUN (&with_bos, "tokenize", "-m", f->model, "-p", "the little girl"))
+    return;
+  g_assert_cmpint (with_bos.status, ==, 0);
+  RUN (&without, "tokenize", "-m", f->model, "--no-bos", "-p", "the little girl");
+  g_assert_cmpint (without.status, ==, 0);
+  /* BOS is id 1 in the tiny vocabulary: the same ids after it */
+  g_assert_true (g_str_has_prefix (with_bos.out, "1 "));
+  g_assert_cmpstr (with_bos.out + 2, ==, without.out);
+  /* ids of the tiny vocabulary, one line */
+  g_assert_nonnull (strchr (without.out, '\n'));
+  ids = g_strsplit (g_strchomp (without.out), " ", -1);
+  g_assert_cmpuint (g_strv_length (ids), >=, 3);
+  for (gsize i = 0; ids[i] != NULL; i++)
+    g_assert_cmpint (g_ascii_strtoll (ids[i], NULL, 10), <, 294);
+
+  /* from stdin, byte for byte: the here-document adds a newline */
+  run_cli (&piped, (const char *const[]) { "tokenize", "-m", f->model, "--no-bos", "--stdin", NULL },
+           "the little girl");
+  g_assert_cmpint (piped.status, ==, 0);
+  line = g_strchomp (g_strdup (without.out));
+  g_assert_true (g_str_has_prefix (piped.out, line));
+  g_assert_cmpuint (strlen (piped.out), >, strlen (without.out));
+}
+
+static void
+test_generate (Fixture      *f,
+               gconstpointer data G_GNUC_UNUSED)
+{
+  g_auto (Run) a = { 0 };
+  g_auto (Run) b = { 0 };
+
+  if (!RUN (&a, "generate", "-m", f->model, "-p", "the dog", "-n", "8", "--temp", "0.9", "--seed", "5"))
+    return;
+  g_assert_cmpint (a.status, ==, 0);
+  RUN (&b, "generate", "-m", f->model, "-p", "the dog", "-n", "8", "--temp", "0.9", "--seed", "5",
+       "--threads", "1");
+  g_assert_cmpint (b.status, ==, 0);
+  g_assert_cmpstr (a.out, ==, b.out);
+  g_assert_false (g_str_has_prefix (a.out, "the dog"));
+}
+
+/* make-model, then bench on what it made. */
+static void
+test_make_model_and_bench (Fixture      *f,
+                           gconstpointer data G_GNUC_UNUSED)
+{
+  g_autofree char *vocab = bendi_test_data_path ("vocab/ggml-vocab-llama-spm.gguf");
+  g_autofree char *out = g_build_filename (f->dir, "made.gguf", NULL);
+  g_autoptr (JsonObject) bench = NULL;
+  g_autoptr (JsonObject) info = NULL;
+  g_auto (Run) made = { 0 };
+  g_auto (Run) again = { 0 };
+  g_auto (Run) r = { 0 };
+  g_autofree char *first = NULL;
+  g_autofree char *second = NULL;
+  gsize first_len, second_len;
+
+  if (vocab == NULL)
+    return;
+  if (!RUN (&made, "make-model", "--arch", "llama", "--vocab-from", vocab, "--embd", "256", "--layers", "2",
+            "--heads", "4", "--kv-heads", "2", "--ff", "512", "--type", "Q4_0", "--seed", "9", "-o", out))
+    return;
+  g_assert_cmpint (made.status, ==, 0);
+  g_assert_true (g_file_get_contents (out, &first, &first_len, NULL));
+  /* the same seed makes the same file */
+  RUN (&again, "make-model", "--arch", "llama", "--vocab-from", vocab, "--embd", "256", "--layers", "2",
+       "--heads", "4", "--kv-heads", "2", "--ff", "512", "--type", "Q4_0", "--seed", "9", "-o", out);
+  g_assert_cmpint (again.status, ==, 0);
+  g_assert_true (g_file_get_contents (out, &second, &second_len, NULL));
+  g_assert_cmpmem (first, first_len, second, second_len);
+
+  RUN (&r, "info", "--json", out);
+  g_assert_cmpint (r.status, ==, 0);
+  info = parse_object (r.out);
+  g_assert_cmpint (json_object_get_int_member (info, "vocab_size"), ==, 32000);
+  run_clear (&r);
+
+  RUN (&r, "bench", "-m", out, "-p", "16", "-n", "4", "-r", "1", "--json");
+  g_assert_cmpint (r.status, ==, 0);
+  bench = parse_object (r.out);
+  g_assert_cmpfloat (json_object_get_double_member (bench, "prompt_tokens_per_s"), >, 0);
+  g_assert_cmpfloat (json_object_get_double_member (bench, "gen_tokens_per_s"), >, 0);
+  g_assert_cmpfloat (json_object_get_double_member (bench, "gen_bandwidth_gbps"), >, 0);
+  g_assert_cmpfloat (json_object_get_double_member (bench, "memory_bandwidth_gbps"), >, 0);
+  run_clear (&r);
+
+  /* refused inputs: a K-quant needs rows in multiples of 256 */
+  RUN (&r, "make-model", "--arch", "qwen2", "--vocab-from", vocab, "--embd", "64", "--layers", "1",
+       "--heads", "4", "--ff", "128", "--type", "Q4_K", "-o", out);
+  g_assert_cmpint (r.status, ==, 1);
+  g_assert_nonnull (strstr (r.err, "256"));
+  run_clear (&r);
+  RUN (&r, "make-model", "--arch", "gpt5", "--vocab-from", vocab, "--embd", "64", "--layers", "1",
+       "--heads", "4", "--ff", "128", "-o", out);
+  g_assert_cmpint (r.status, ==, 2);
+}
+
+/* The real tiny model tells a story, greedily and reproducibly. */
+static void
+test_stories (void)
+{
+  g_autofree char *model = bendi_test_data_path ("models/stories260K.gguf");
+  g_autofree char *text = bendi_test_data_path ("golden/english.txt");
+  g_auto (Run) story = { 0 };
+  g_auto (Run) ppl = { 0 };
+  const char *line;
+
+  if (model == NULL || text == NULL)
+    return;
+  if (!RUN (&story, "generate", "-m", model, "-p", "Once upon a time", "-n", "64", "--temp", "0"))
+    return;
+  g_assert_cmpint (story.status, ==, 0);
+  g_test_message ("Once upon a time%s", story.out);
+  g_assert_false (g_str_has_prefix (story.out, "Once"));
+  g_assert_nonnull (strstr (story.out, "little girl"));
+
+  RUN (&ppl, "perplexity", "-m", model, "-f", text, "--ctx", "64");
+  g_assert_cmpint (ppl.status, ==, 0);
+  g_assert_nonnull (strstr (ppl.out, "[1]"));
+  line = strstr (ppl.out, "PPL = ");
+  g_assert_nonnull (line);
+  /* llama.cpp: 6.0206 (../shared/golden/perplexity.txt) */
+  g_assert_cmpfloat (fabs (g_ascii_strtod (line + 6, NULL) - 6.0206), <, 0.06);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/cli/usage", test_usage);
+#define ADD(path, func) g_test_add ("/cli/" path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
+  ADD ("info", test_info);
+  ADD ("corrupt", test_corrupt);
+  ADD ("tokenize", test_tokenize);
+  ADD ("generate", test_generate);
+  ADD ("make-model-and-bench", test_make_model_and_bench);
+#undef ADD
+  g_test_add_func ("/cli/stories", test_stories);
+
+  return g_test_run ();
+}
