@@ -15,7 +15,9 @@
  *   Q8_0          d (2), qs (32 × 4 B) stored with 128 added, so every
  *                 quant is an unsigned byte as VPDPBUSD wants
  *   Q4_K          d, dmin (2 each), scales (12 × 1 B), qs (128 × 4 B)
+ *   Q5_K          as Q4_K, then qh (32 × 4 B)
  *   Q6_K          ql (128 × 4 B), qh (64 × 4 B), scales (16 × 1 B), d (2)
+ *   IQ4_XS        d, scales_h (2 each), scales_l (4 × 1 B), qs (128 × 4 B)
  *
  * Every byte is kept, so the conversion is a permutation and the size does
  * not change.
@@ -41,7 +43,9 @@ typedef struct {
 static const Segment q4_0_segments[] = { { 0, 2, 2, 0 }, { 2, 16, 4, 0 } };
 static const Segment q8_0_segments[] = { { 0, 2, 2, 0 }, { 2, 32, 4, 0x80 } };
 static const Segment q4_k_segments[] = { { 0, 2, 2, 0 }, { 2, 2, 2, 0 }, { 4, 12, 1, 0 }, { 16, 128, 4, 0 } };
+static const Segment q5_k_segments[] = { { 0, 2, 2, 0 }, { 2, 2, 2, 0 }, { 4, 12, 1, 0 }, { 48, 128, 4, 0 }, { 16, 32, 4, 0 } };
 static const Segment q6_k_segments[] = { { 0, 128, 4, 0 }, { 128, 64, 4, 0 }, { 192, 16, 1, 0 }, { 208, 2, 2, 0 } };
+static const Segment iq4_xs_segments[] = { { 0, 2, 2, 0 }, { 2, 2, 2, 0 }, { 4, 4, 1, 0 }, { 8, 128, 4, 0 } };
 
 static gboolean
 layout_for_type (BendiTensorType type,
@@ -59,8 +63,12 @@ layout_for_type (BendiTensorType type,
       return LAYOUT (BendiBlockQ8_0, BENDI_QK, q8_0_segments);
     case BENDI_TENSOR_TYPE_Q4_K:
       return LAYOUT (BendiBlockQ4_K, BENDI_QK_K, q4_k_segments);
+    case BENDI_TENSOR_TYPE_Q5_K:
+      return LAYOUT (BendiBlockQ5_K, BENDI_QK_K, q5_k_segments);
     case BENDI_TENSOR_TYPE_Q6_K:
       return LAYOUT (BendiBlockQ6_K, BENDI_QK_K, q6_k_segments);
+    case BENDI_TENSOR_TYPE_IQ4_XS:
+      return LAYOUT (BendiBlockIQ4_XS, BENDI_QK_K, iq4_xs_segments);
     default:
       return FALSE;
     }

@@ -439,21 +439,32 @@ gemm_interleaved_q8_0 (const BendiMatrix *w,
 
 /* ------------------------------------------------------------------------ */
 /* K-quant groups, as in the AVX-512 kernels (which explain the formats),
- * 8 rows × TILE_TOKENS tokens per tile. The unsigned quants stay below 64,
- * so VPMADDUBSW is exact without VNNI. */
+ * 8 rows × TILE_TOKENS tokens per tile. The unsigned quants of Q4_K, Q5_K
+ * and Q6_K stay below 64, so VPMADDUBSW is exact without VNNI; IQ4_XS's
+ * levels then go signed, with the sign trick. */
 
 typedef enum {
   KQUANT_Q4_K,
+  KQUANT_Q5_K,
   KQUANT_Q6_K,
+  KQUANT_IQ4_XS,
 } KQuantKind;
 
-/* Q4_K's scales and minimums of sub-block j for the 8 rows of @half. */
+typedef struct {
+  const guint8 *quants;
+  const guint8 *high_bits;
+  __m256        scale[16];
+  __m256i       min_pairs[8];
+  __m256        dmin;
+} KSuper;
+
+/* Q4_K's and Q5_K's scales and minimums of sub-block j for the 8 rows of @half. */
 static ALWAYS_INLINE void
-q4_k_scales (const guint8 *packed,
-             int           half,
-             int           j,
-             __m128i      *scale,
-             __m128i      *min)
+k4_scales (const guint8 *packed,
+           int           half,
+           int           j,
+           __m128i      *scale,
+           __m128i      *min)
 {
   const __m128i low6 = _mm_set1_epi8 (63), low4 = _mm_set1_epi8 (0x0f), top2 = _mm_set1_epi8 ((char) 0x30);
 #define PACKED(k) _mm_loadl_epi64 ((const __m128i *) (packed + 16 * (k) + 8 * half))
@@ -474,33 +485,120 @@ q4_k_scales (const guint8 *packed,
 #undef PACKED
 }
 
-/* Register p (0..7) of unit u of a super-block: 4 elements of 8 rows. */
+static ALWAYS_INLINE void
+ksuper_init (KQuantKind    kind,
+             const guint8 *group,
+             int           half,
+             gint64        nb,
+             gint64        sb,
+             KSuper       *k)
+{
+#define HALVES(offset) _mm_loadu_si128 ((const __m128i *) (group + (offset) + 16 * half))
+
+  switch (kind)
+    {
+    case KQUANT_Q4_K:
+    case KQUANT_Q5_K:
+      {
+        const guint8 *packed = group + nb * 64 + sb * 192;
+        __m256 d = _mm256_cvtph_ps (HALVES (sb * 32));
+
+        k->dmin = _mm256_cvtph_ps (HALVES (nb * 32 + sb * 32));
+        k->quants = group + nb * 256 + sb * 2048;
+        k->high_bits = group + nb * 2304 + sb * 512;
+        for (int j = 0; j < 8; j++)
+          {
+            __m128i sc, mn;
+            __m256i m32;
+
+            k4_scales (packed, half, j, &sc, &mn);
+            k->scale[j] = _mm256_mul_ps (d, _mm256_cvtepi32_ps (_mm256_cvtepu8_epi32 (sc)));
+            m32 = _mm256_cvtepu8_epi32 (mn);
+            k->min_pairs[j] = _mm256_or_si256 (m32, _mm256_slli_epi32 (m32, 16));
+          }
+        break;
+      }
+    case KQUANT_Q6_K:
+      {
+        const guint8 *scales = group + nb * 3072 + sb * 256;
+        __m256 d = _mm256_cvtph_ps (HALVES (nb * 3328 + sb * 32));
+
+        k->quants = group + sb * 2048;
+        k->high_bits = group + nb * 2048 + sb * 1024;
+        for (int j = 0; j < 16; j++)
+          k->scale[j] = _mm256_mul_ps (d, _mm256_cvtepi32_ps (_mm256_cvtepi8_epi32 (
+                                         _mm_loadl_epi64 ((const __m128i *) (scales + 16 * j + 8 * half)))));
+        break;
+      }
+    case KQUANT_IQ4_XS:
+    default:
+      {
+        __m256 d = _mm256_cvtph_ps (HALVES (sb * 32));
+        __m256i high = _mm256_cvtepu16_epi32 (HALVES (nb * 32 + sb * 32));
+        const guint8 *low = group + nb * 64 + sb * 64 + 8 * half;
+
+        k->quants = group + nb * 128 + sb * 2048;
+        for (int j = 0; j < 8; j++)
+          {
+            __m256i ls = _mm256_cvtepu8_epi32 (_mm_loadl_epi64 ((const __m128i *) (low + 16 * (j / 2))));
+
+            ls = _mm256_and_si256 (_mm256_srli_epi32 (ls, 4 * (j % 2)), _mm256_set1_epi32 (0x0f));
+            ls = _mm256_or_si256 (ls, _mm256_slli_epi32 (_mm256_and_si256 (_mm256_srli_epi32 (high, 2 * j),
+                                                                           _mm256_set1_epi32 (3)), 4));
+            k->scale[j] = _mm256_mul_ps (d, _mm256_cvtepi32_ps (_mm256_sub_epi32 (ls, _mm256_set1_epi32 (32))));
+          }
+        break;
+      }
+    }
+#undef HALVES
+}
+
+/* Register p (0..7) of unit u: elements 32u + 4p .. + 3 of the 8 rows. */
 static ALWAYS_INLINE __m256i
 kquant_unit_load (KQuantKind    kind,
-                  const guint8 *quants,
-                  const guint8 *high_bits,
+                  const KSuper *k,
                   int           half,
                   int           u,
                   int           p)
 {
   const __m256i low_mask = _mm256_set1_epi8 (0x0f);
+#define CHUNK(base, index) _mm256_loadu_si256 ((const __m256i *) ((base) + 64 * (index) + 32 * half))
 
-  if (kind == KQUANT_Q4_K)
+  switch (kind)
     {
-      __m256i raw = _mm256_loadu_si256 ((const __m256i *) (quants + (u / 2) * 512 + 64 * p + 32 * half));
+    case KQUANT_Q4_K:
+    case KQUANT_Q5_K:
+      {
+        __m256i raw = CHUNK (k->quants + (u / 2) * 512, p);
+        __m256i low = _mm256_and_si256 (u % 2 ? _mm256_srli_epi16 (raw, 4) : raw, low_mask);
+        __m256i qh, high;
 
-      return _mm256_and_si256 (u % 2 ? _mm256_srli_epi16 (raw, 4) : raw, low_mask);
-    }
-  else
-    {
-      int n = u / 4, k = u % 4;
-      __m256i ql = _mm256_loadu_si256 ((const __m256i *) (quants + (2 * n + k % 2) * 512 + 64 * p + 32 * half));
-      __m256i qh = _mm256_loadu_si256 ((const __m256i *) (high_bits + n * 512 + 64 * p + 32 * half));
-      __m256i low = _mm256_and_si256 (k < 2 ? ql : _mm256_srli_epi16 (ql, 4), low_mask);
-      __m256i high = k <= 2 ? _mm256_slli_epi16 (qh, 4 - 2 * k) : _mm256_srli_epi16 (qh, 2);
+        if (kind == KQUANT_Q4_K)
+          return low;
+        qh = CHUNK (k->high_bits, p);
+        high = u <= 4 ? _mm256_slli_epi16 (qh, 4 - u) : _mm256_srli_epi16 (qh, u - 4);
+        return _mm256_or_si256 (low, _mm256_and_si256 (high, _mm256_set1_epi8 (0x10)));
+      }
+    case KQUANT_Q6_K:
+      {
+        int n = u / 4, kk = u % 4;
+        __m256i ql = CHUNK (k->quants + (2 * n + kk % 2) * 512, p);
+        __m256i qh = CHUNK (k->high_bits + n * 512, p);
+        __m256i low = _mm256_and_si256 (kk < 2 ? ql : _mm256_srli_epi16 (ql, 4), low_mask);
+        __m256i high = kk <= 2 ? _mm256_slli_epi16 (qh, 4 - 2 * kk) : _mm256_srli_epi16 (qh, 2);
 
-      return _mm256_or_si256 (low, _mm256_and_si256 (high, _mm256_set1_epi8 (0x30)));
+        return _mm256_or_si256 (low, _mm256_and_si256 (high, _mm256_set1_epi8 (0x30)));
+      }
+    case KQUANT_IQ4_XS:
+    default:
+      {
+        __m256i raw = CHUNK (k->quants, 4 * u + p % 4);
+
+        return _mm256_shuffle_epi8 (iq4nl_table (), _mm256_and_si256 (p < 4 ? raw : _mm256_srli_epi16 (raw, 4),
+                                                                       low_mask));
+      }
     }
+#undef CHUNK
 }
 
 static ALWAYS_INLINE void
@@ -516,51 +614,18 @@ kquant_tile (KQuantKind       kind,
   const gint64 nb = a->n_blocks;
   const gint8 *y = (const gint8 *) a->values + t0 * a->stride;
   const float *dy = a->d + t0 * nb;
+  const gboolean has_min = kind == KQUANT_Q4_K || kind == KQUANT_Q5_K;
+  const int n_sub = kind == KQUANT_Q6_K ? 16 : 8;
   __m256 acc[TILE_TOKENS], tmp[TILE_TOKENS];
   __m256i s[TILE_TOKENS];
-  __m256 scale[16];
-  __m256i min_pairs[8];
+  KSuper k;
 
   for (int t = 0; t < n_tokens; t++)
     acc[t] = _mm256_setzero_ps ();
 
   for (gint64 sb = 0; sb < nb; sb++)
     {
-      const guint8 *quants, *high_bits = NULL;
-      __m256 d, dmin = _mm256_setzero_ps ();
-      int n_sub;
-
-      if (kind == KQUANT_Q4_K)
-        {
-          const guint8 *packed = group + nb * 64 + sb * 192;
-
-          d = _mm256_cvtph_ps (_mm_loadu_si128 ((const __m128i *) (group + sb * 32 + 16 * half)));
-          dmin = _mm256_cvtph_ps (_mm_loadu_si128 ((const __m128i *) (group + nb * 32 + sb * 32 + 16 * half)));
-          quants = group + nb * 256 + sb * 2048;
-          n_sub = 8;
-          for (int j = 0; j < 8; j++)
-            {
-              __m128i sc, mn;
-              __m256i m32;
-
-              q4_k_scales (packed, half, j, &sc, &mn);
-              scale[j] = _mm256_mul_ps (d, _mm256_cvtepi32_ps (_mm256_cvtepu8_epi32 (sc)));
-              m32 = _mm256_cvtepu8_epi32 (mn);
-              min_pairs[j] = _mm256_or_si256 (m32, _mm256_slli_epi32 (m32, 16));
-            }
-        }
-      else
-        {
-          const guint8 *scales = group + nb * 3072 + sb * 256;
-
-          d = _mm256_cvtph_ps (_mm_loadu_si128 ((const __m128i *) (group + nb * 3328 + sb * 32 + 16 * half)));
-          quants = group + sb * 2048;
-          high_bits = group + nb * 2048 + sb * 1024;
-          n_sub = 16;
-          for (int j = 0; j < 16; j++)
-            scale[j] = _mm256_mul_ps (d, _mm256_cvtepi32_ps (_mm256_cvtepi8_epi32 (
-                                        _mm_loadl_epi64 ((const __m128i *) (scales + 16 * j + 8 * half)))));
-        }
+      ksuper_init (kind, group, half, nb, sb, &k);
 
       for (int t = 0; t < n_tokens; t++)
         tmp[t] = _mm256_setzero_ps ();
@@ -571,29 +636,41 @@ kquant_tile (KQuantKind       kind,
             int p0 = n_sub == 16 ? 4 * part : 0, p1 = n_sub == 16 ? p0 + 4 : 8;
 
             for (int t = 0; t < n_tokens; t++)
-              s[t] = kind == KQUANT_Q6_K ? _mm256_set1_epi32 (a->sums[((t0 + t) * nb + sb) * 16 + j])
-                                         : _mm256_setzero_si256 ();
+              {
+                const gint32 *sums = a->sums + ((t0 + t) * nb + sb) * 16;
+
+                if (kind == KQUANT_Q6_K)
+                  s[t] = _mm256_set1_epi32 (sums[j]);
+                else if (kind == KQUANT_IQ4_XS && HAVE_VNNI)
+                  s[t] = _mm256_set1_epi32 (sums[2 * j] + sums[2 * j + 1]);
+                else
+                  s[t] = _mm256_setzero_si256 ();
+              }
             for (int p = p0; p < p1; p++)
               {
-                __m256i w = kquant_unit_load (kind, quants, high_bits, half, u, p);
+                __m256i w = kquant_unit_load (kind, &k, half, u, p);
 
                 for (int t = 0; t < n_tokens; t++)
-                  s[t] = dot_small (s[t], w, broadcast_u32 (y + t * a->stride + sb * BENDI_QK_K + 32 * u + 4 * p));
+                  {
+                    __m256i a4 = broadcast_u32 (y + t * a->stride + sb * BENDI_QK_K + 32 * u + 4 * p);
+
+                    s[t] = kind == KQUANT_IQ4_XS ? group_dot (GROUP_IQ4_NL, s[t], w, a4) : dot_small (s[t], w, a4);
+                  }
               }
             for (int t = 0; t < n_tokens; t++)
-              tmp[t] = _mm256_fmadd_ps (_mm256_cvtepi32_ps (s[t]), scale[j], tmp[t]);
+              tmp[t] = _mm256_fmadd_ps (_mm256_cvtepi32_ps (s[t]), k.scale[j], tmp[t]);
           }
 
       for (int t = 0; t < n_tokens; t++)
         {
-          if (kind == KQUANT_Q4_K)
+          if (has_min)
             {
               const gint16 *bsums = a->bsums + ((t0 + t) * nb + sb) * 16;
               __m256i m = _mm256_setzero_si256 ();
 
               for (int j = 0; j < 8; j++)
-                m = _mm256_add_epi32 (m, _mm256_madd_epi16 (min_pairs[j], broadcast_u32 (bsums + 2 * j)));
-              tmp[t] = _mm256_fnmadd_ps (_mm256_cvtepi32_ps (m), dmin, tmp[t]);
+                m = _mm256_add_epi32 (m, _mm256_madd_epi16 (k.min_pairs[j], broadcast_u32 (bsums + 2 * j)));
+              tmp[t] = _mm256_fnmadd_ps (_mm256_cvtepi32_ps (m), k.dmin, tmp[t]);
             }
           acc[t] = _mm256_fmadd_ps (tmp[t], _mm256_set1_ps (dy[t * nb + sb]), acc[t]);
         }
@@ -651,6 +728,17 @@ gemm_interleaved_q4_k (const BendiMatrix *w,
 }
 
 static void
+gemm_interleaved_q5_k (const BendiMatrix *w,
+                       gint64             r0,
+                       gint64             r1,
+                       const BendiActs   *a,
+                       float             *out,
+                       gint64             ld_out)
+{
+  gemm_kquant_groups (KQUANT_Q5_K, w, r0, r1, a, out, ld_out);
+}
+
+static void
 gemm_interleaved_q6_k (const BendiMatrix *w,
                        gint64             r0,
                        gint64             r1,
@@ -659,6 +747,17 @@ gemm_interleaved_q6_k (const BendiMatrix *w,
                        gint64             ld_out)
 {
   gemm_kquant_groups (KQUANT_Q6_K, w, r0, r1, a, out, ld_out);
+}
+
+static void
+gemm_interleaved_iq4_xs (const BendiMatrix *w,
+                         gint64             r0,
+                         gint64             r1,
+                         const BendiActs   *a,
+                         float             *out,
+                         gint64             ld_out)
+{
+  gemm_kquant_groups (KQUANT_IQ4_XS, w, r0, r1, a, out, ld_out);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -1016,7 +1115,9 @@ KERNELS_INIT (BendiCpuKernels *table)
   table->gemm_interleaved[BENDI_TENSOR_TYPE_IQ4_NL] = gemm_interleaved_iq4_nl;
   table->gemm_interleaved[BENDI_TENSOR_TYPE_Q8_0] = gemm_interleaved_q8_0;
   table->gemm_interleaved[BENDI_TENSOR_TYPE_Q4_K] = gemm_interleaved_q4_k;
+  table->gemm_interleaved[BENDI_TENSOR_TYPE_Q5_K] = gemm_interleaved_q5_k;
   table->gemm_interleaved[BENDI_TENSOR_TYPE_Q6_K] = gemm_interleaved_q6_k;
+  table->gemm_interleaved[BENDI_TENSOR_TYPE_IQ4_XS] = gemm_interleaved_iq4_xs;
 
   table->fp16_to_fp32 = fp16_to_fp32;
   table->fp32_to_fp16 = fp32_to_fp16;

@@ -427,28 +427,42 @@ gemm_interleaved_q8_0 (const BendiMatrix *w,
  * each unpacked register is used by every token of the tile, and each
  * sub-block's integer sums are scaled in float:
  *
- *   Q4_K  x = d·sc_j·q - dmin·m_j    (8 sub-blocks of 32)
- *   Q6_K  x = d·sc_j·(q - 32)         (16 sub-blocks of 16)
+ *   Q4_K    x = d·sc_j·q - dmin·m_j        (8 sub-blocks of 32)
+ *   Q5_K    the same with a fifth bit
+ *   Q6_K    x = d·sc_j·(q - 32)            (16 sub-blocks of 16)
+ *   IQ4_XS  x = d·(ls_j - 32)·level[q]     (8 sub-blocks of 32)
  *
- * Q6_K's -32 comes in with the activations' sums (-32·Σq per 16, which
- * start each sub-block's sum); Q4_K's minimums are added once per
- * super-block with VPMADDWD against the sums of 16. */
+ * Offsets that make the quants unsigned (Q6_K's -32, IQ4_XS's levels + 128)
+ * come in with the activations' sums per 16, which start each sub-block's
+ * sum; the minimums of Q4_K and Q5_K are added once per super-block with
+ * VPMADDWD against the sums of 16. */
 
 #define K_TILE_TOKENS 8
 
 typedef enum {
   KQUANT_Q4_K,
+  KQUANT_Q5_K,
   KQUANT_Q6_K,
+  KQUANT_IQ4_XS,
 } KQuantKind;
 
-/* Q4_K's 16 rows' scales and minimums of sub-block j, as 16 bytes, from
- * the 12 packed bytes per row stored transposed (byte k of the 16 rows
- * at 16 k). */
+/* One super-block of a group: where its parts are, and the 16 rows'
+ * scales per sub-block in float (and minimums as 16-bit pairs). */
+typedef struct {
+  const guint8 *quants;
+  const guint8 *high_bits;
+  __m512        scale[16];
+  __m512i       min_pairs[8];
+  __m512        dmin;
+} KSuper;
+
+/* Q4_K's and Q5_K's scales and minimums of sub-block j for 16 rows, from
+ * the 12 packed bytes per row stored transposed (byte k at 16 k). */
 static ALWAYS_INLINE void
-q4_k_scales (const guint8 *packed,
-             int           j,
-             __m128i      *scale,
-             __m128i      *min)
+k4_scales (const guint8 *packed,
+           int           j,
+           __m128i      *scale,
+           __m128i      *min)
 {
   const __m128i low6 = _mm_set1_epi8 (63), low4 = _mm_set1_epi8 (0x0f), top2 = _mm_set1_epi8 ((char) 0x30);
 
@@ -470,37 +484,124 @@ q4_k_scales (const guint8 *packed,
     }
 }
 
-/* Register p (0..7) of unit u (32 elements) of super-block s, as unsigned
- * bytes: 4 elements of each of the 16 rows. */
+static ALWAYS_INLINE void
+ksuper_init (KQuantKind    kind,
+             const guint8 *group,
+             gint64        nb,
+             gint64        sb,
+             KSuper       *k)
+{
+  switch (kind)
+    {
+    case KQUANT_Q4_K:
+    case KQUANT_Q5_K:
+      {
+        const guint8 *packed = group + nb * 64 + sb * 192;
+        __m512 d = _mm512_cvtph_ps (_mm256_loadu_si256 ((const __m256i *) (group + sb * 32)));
+
+        k->dmin = _mm512_cvtph_ps (_mm256_loadu_si256 ((const __m256i *) (group + nb * 32 + sb * 32)));
+        k->quants = group + nb * 256 + sb * 2048;
+        k->high_bits = group + nb * 2304 + sb * 512;
+        for (int j = 0; j < 8; j++)
+          {
+            __m128i sc, mn;
+            __m512i m32;
+
+            k4_scales (packed, j, &sc, &mn);
+            k->scale[j] = _mm512_mul_ps (d, _mm512_cvtepi32_ps (_mm512_cvtepu8_epi32 (sc)));
+            /* (m, m): one minimum for both sums of 16 of the sub-block. */
+            m32 = _mm512_cvtepu8_epi32 (mn);
+            k->min_pairs[j] = _mm512_or_si512 (m32, _mm512_slli_epi32 (m32, 16));
+          }
+        break;
+      }
+    case KQUANT_Q6_K:
+      {
+        const guint8 *scales = group + nb * 3072 + sb * 256;
+        __m512 d = _mm512_cvtph_ps (_mm256_loadu_si256 ((const __m256i *) (group + nb * 3328 + sb * 32)));
+
+        k->quants = group + sb * 2048;
+        k->high_bits = group + nb * 2048 + sb * 1024;
+        for (int j = 0; j < 16; j++)
+          k->scale[j] = _mm512_mul_ps (d, _mm512_cvtepi32_ps (_mm512_cvtepi8_epi32 (
+                                         _mm_loadu_si128 ((const __m128i *) (scales + 16 * j)))));
+        break;
+      }
+    case KQUANT_IQ4_XS:
+    default:
+      {
+        __m512 d = _mm512_cvtph_ps (_mm256_loadu_si256 ((const __m256i *) (group + sb * 32)));
+        __m512i high = _mm512_cvtepu16_epi32 (_mm256_loadu_si256 ((const __m256i *) (group + nb * 32 + sb * 32)));
+        const guint8 *low = group + nb * 64 + sb * 64;
+
+        k->quants = group + nb * 128 + sb * 2048;
+        for (int j = 0; j < 8; j++)
+          {
+            /* ls = low 4 bits from scales_l, 2 high bits from scales_h. */
+            __m512i ls = _mm512_cvtepu8_epi32 (_mm_loadu_si128 ((const __m128i *) (low + 16 * (j / 2))));
+
+            ls = _mm512_and_si512 (_mm512_srli_epi32 (ls, 4 * (j % 2)), _mm512_set1_epi32 (0x0f));
+            ls = _mm512_or_si512 (ls, _mm512_slli_epi32 (_mm512_and_si512 (_mm512_srli_epi32 (high, 2 * j),
+                                                                           _mm512_set1_epi32 (3)), 4));
+            k->scale[j] = _mm512_mul_ps (d, _mm512_cvtepi32_ps (_mm512_sub_epi32 (ls, _mm512_set1_epi32 (32))));
+          }
+        break;
+      }
+    }
+}
+
+/* Register p (0..7) of unit u (32 elements): elements 32u + 4p .. + 3 of
+ * the 16 rows, as unsigned bytes. */
 static ALWAYS_INLINE __m512i
 kquant_unit_load (KQuantKind    kind,
-                  const guint8 *quants,
-                  const guint8 *high_bits,
+                  const KSuper *k,
                   int           u,
                   int           p)
 {
   const __m512i low_mask = _mm512_set1_epi8 (0x0f);
 
-  if (kind == KQUANT_Q4_K)
+  switch (kind)
     {
-      /* Units 2c and 2c + 1 are the low and high nibbles of chunk c. */
-      __m512i raw = _mm512_loadu_si512 (quants + (u / 2) * 512 + 64 * p);
+    case KQUANT_Q4_K:
+    case KQUANT_Q5_K:
+      {
+        /* Units 2c and 2c + 1 are the low and high nibbles of chunk c. */
+        __m512i raw = _mm512_loadu_si512 (k->quants + (u / 2) * 512 + 64 * p);
+        __m512i low = _mm512_and_si512 (u % 2 ? _mm512_srli_epi16 (raw, 4) : raw, low_mask);
+        __m512i qh, high;
 
-      return _mm512_and_si512 (u % 2 ? _mm512_srli_epi16 (raw, 4) : raw, low_mask);
-    }
-  else
-    {
-      /* Unit u = 4n + k: ql's bytes 64n + 32(k % 2).. give the low 4 bits
-       * (low nibbles for k < 2, high ones after), qh's bytes 32n.. give
-       * bits 2k, 2k + 1 as bits 4-5. */
-      int n = u / 4, k = u % 4;
-      __m512i ql = _mm512_loadu_si512 (quants + (2 * n + k % 2) * 512 + 64 * p);
-      __m512i qh = _mm512_loadu_si512 (high_bits + n * 512 + 64 * p);
-      __m512i low = _mm512_and_si512 (k < 2 ? ql : _mm512_srli_epi16 (ql, 4), low_mask);
-      __m512i high = k <= 2 ? _mm512_slli_epi16 (qh, 4 - 2 * k) : _mm512_srli_epi16 (qh, 2);
+        if (kind == KQUANT_Q4_K)
+          return low;
+        /* Bit u of qh's byte is the fifth bit: moved to bit 4. */
+        qh = _mm512_loadu_si512 (k->high_bits + 64 * p);
+        high = u <= 4 ? _mm512_slli_epi16 (qh, 4 - u) : _mm512_srli_epi16 (qh, u - 4);
+        return _mm512_ternarylogic_epi32 (high, _mm512_set1_epi8 (0x10), low, 0xea);
+      }
+    case KQUANT_Q6_K:
+      {
+        /* Unit u = 4n + k: ql's bytes 64n + 32(k % 2).. give the low 4 bits
+         * (low nibbles for k < 2, high ones after), qh's bytes 32n.. give
+         * bits 2k, 2k + 1 as bits 4-5. */
+        int n = u / 4, kk = u % 4;
+        __m512i ql = _mm512_loadu_si512 (k->quants + (2 * n + kk % 2) * 512 + 64 * p);
+        __m512i qh = _mm512_loadu_si512 (k->high_bits + n * 512 + 64 * p);
+        __m512i low = _mm512_and_si512 (kk < 2 ? ql : _mm512_srli_epi16 (ql, 4), low_mask);
+        __m512i high = kk <= 2 ? _mm512_slli_epi16 (qh, 4 - 2 * kk) : _mm512_srli_epi16 (qh, 2);
 
-      /* (high & 0x30) | low */
-      return _mm512_ternarylogic_epi32 (high, _mm512_set1_epi8 (0x30), low, 0xea);
+        /* (high & 0x30) | low */
+        return _mm512_ternarylogic_epi32 (high, _mm512_set1_epi8 (0x30), low, 0xea);
+      }
+    case KQUANT_IQ4_XS:
+    default:
+      {
+        /* Sub-block u's 16 bytes: low nibbles are elements 0-15, high 16-31. */
+        const __m512i levels = _mm512_broadcast_i32x4 (_mm_setr_epi8 (
+          1, 24, 45, 63, 79, 93, 106, 118, (char) 129, (char) 141, (char) 153,
+          (char) 166, (char) 181, (char) 197, (char) 217, (char) 241));
+        __m512i raw = _mm512_loadu_si512 (k->quants + (4 * u + p % 4) * 64);
+
+        return _mm512_shuffle_epi8 (levels, _mm512_and_si512 (p < 4 ? raw : _mm512_srli_epi16 (raw, 4), low_mask));
+      }
     }
 }
 
@@ -516,74 +617,46 @@ kquant_tile (KQuantKind       kind,
   const gint64 nb = a->n_blocks;
   const gint8 *y = (const gint8 *) a->values + t0 * a->stride;
   const float *dy = a->d + t0 * nb;
+  const gboolean has_min = kind == KQUANT_Q4_K || kind == KQUANT_Q5_K;
+  const int n_sub = kind == KQUANT_Q6_K ? 16 : 8;
   __m512 acc[K_TILE_TOKENS], tmp[K_TILE_TOKENS];
   __m512i s[K_TILE_TOKENS];
-  /* Per super-block: the float scale of each sub-block for the 16 rows,
-   * and (Q4_K) the minimums as 16-bit pairs for VPMADDWD. */
-  __m512 scale[16];
-  __m512i min_pairs[8];
+  KSuper k;
 
   for (int t = 0; t < n_tokens; t++)
     acc[t] = _mm512_setzero_ps ();
 
   for (gint64 sb = 0; sb < nb; sb++)
     {
-      const guint8 *quants, *high_bits = NULL;
-      __m512 d, dmin = _mm512_setzero_ps ();
-      int n_sub;
-
-      if (kind == KQUANT_Q4_K)
-        {
-          const guint8 *packed = group + nb * 64 + sb * 192;
-
-          d = _mm512_cvtph_ps (_mm256_loadu_si256 ((const __m256i *) (group + sb * 32)));
-          dmin = _mm512_cvtph_ps (_mm256_loadu_si256 ((const __m256i *) (group + nb * 32 + sb * 32)));
-          quants = group + nb * 256 + sb * 2048;
-          n_sub = 8;
-          for (int j = 0; j < 8; j++)
-            {
-              __m128i sc, mn;
-              __m512i m32;
-
-              q4_k_scales (packed, j, &sc, &mn);
-              scale[j] = _mm512_mul_ps (d, _mm512_cvtepi32_ps (_mm512_cvtepu8_epi32 (sc)));
-              /* (m, m): one minimum for both sums of 16 of the sub-block. */
-              m32 = _mm512_cvtepu8_epi32 (mn);
-              min_pairs[j] = _mm512_or_si512 (m32, _mm512_slli_epi32 (m32, 16));
-            }
-        }
-      else
-        {
-          const guint8 *scales = group + nb * 3072 + sb * 256;
-
-          d = _mm512_cvtph_ps (_mm256_loadu_si256 ((const __m256i *) (group + nb * 3328 + sb * 32)));
-          quants = group + sb * 2048;
-          high_bits = group + nb * 2048 + sb * 1024;
-          n_sub = 16;
-          for (int j = 0; j < 16; j++)
-            scale[j] = _mm512_mul_ps (d, _mm512_cvtepi32_ps (_mm512_cvtepi8_epi32 (
-                                        _mm_loadu_si128 ((const __m128i *) (scales + 16 * j)))));
-        }
+      ksuper_init (kind, group, nb, sb, &k);
 
       for (int t = 0; t < n_tokens; t++)
         tmp[t] = _mm512_setzero_ps ();
       for (int u = 0; u < 8; u++)
         {
-          /* Sums of the unit's 8 registers (Q4_K: one sub-block) or of
-           * each half (Q6_K: two sub-blocks of 16). */
-          for (int half = 0; half < (n_sub == 16 ? 2 : 1); half++)
+          /* Sums of the unit's 8 registers, or of each half of them for
+           * Q6_K's sub-blocks of 16. */
+          for (int part = 0; part < (n_sub == 16 ? 2 : 1); part++)
             {
-              int j = n_sub == 16 ? 2 * u + half : u;
-              int p0 = n_sub == 16 ? 4 * half : 0, p1 = n_sub == 16 ? p0 + 4 : 8;
+              int j = n_sub == 16 ? 2 * u + part : u;
+              int p0 = n_sub == 16 ? 4 * part : 0, p1 = n_sub == 16 ? p0 + 4 : 8;
 
 #pragma GCC unroll 8
               for (int t = 0; t < n_tokens; t++)
-                s[t] = kind == KQUANT_Q6_K ? _mm512_set1_epi32 (a->sums[((t0 + t) * nb + sb) * 16 + j])
-                                           : _mm512_setzero_si512 ();
+                {
+                  const gint32 *sums = a->sums + ((t0 + t) * nb + sb) * 16;
+
+                  if (kind == KQUANT_Q6_K)
+                    s[t] = _mm512_set1_epi32 (sums[j]);
+                  else if (kind == KQUANT_IQ4_XS)
+                    s[t] = _mm512_set1_epi32 (sums[2 * j] + sums[2 * j + 1]);
+                  else
+                    s[t] = _mm512_setzero_si512 ();
+                }
 #pragma GCC unroll 8
               for (int p = p0; p < p1; p++)
                 {
-                  __m512i w = kquant_unit_load (kind, quants, high_bits, u, p);
+                  __m512i w = kquant_unit_load (kind, &k, u, p);
 
 #pragma GCC unroll 8
                   for (int t = 0; t < n_tokens; t++)
@@ -591,16 +664,14 @@ kquant_tile (KQuantKind       kind,
                 }
 #pragma GCC unroll 8
               for (int t = 0; t < n_tokens; t++)
-                tmp[t] = _mm512_fmadd_ps (_mm512_cvtepi32_ps (s[t]), scale[j], tmp[t]);
+                tmp[t] = _mm512_fmadd_ps (_mm512_cvtepi32_ps (s[t]), k.scale[j], tmp[t]);
             }
         }
 
 #pragma GCC unroll 8
       for (int t = 0; t < n_tokens; t++)
         {
-          __m512 dy_t = _mm512_set1_ps (dy[t * nb + sb]);
-
-          if (kind == KQUANT_Q4_K)
+          if (has_min)
             {
               /* Σ_j m_j · (sums of 16 of sub-block j): the bsums' pair j
                * is one 32-bit word. */
@@ -608,10 +679,10 @@ kquant_tile (KQuantKind       kind,
               __m512i m = _mm512_setzero_si512 ();
 
               for (int j = 0; j < 8; j++)
-                m = _mm512_add_epi32 (m, _mm512_madd_epi16 (min_pairs[j], broadcast_u32 (bsums + 2 * j)));
-              tmp[t] = _mm512_fnmadd_ps (_mm512_cvtepi32_ps (m), dmin, tmp[t]);
+                m = _mm512_add_epi32 (m, _mm512_madd_epi16 (k.min_pairs[j], broadcast_u32 (bsums + 2 * j)));
+              tmp[t] = _mm512_fnmadd_ps (_mm512_cvtepi32_ps (m), k.dmin, tmp[t]);
             }
-          acc[t] = _mm512_fmadd_ps (tmp[t], dy_t, acc[t]);
+          acc[t] = _mm512_fmadd_ps (tmp[t], _mm512_set1_ps (dy[t * nb + sb]), acc[t]);
         }
     }
 
@@ -667,6 +738,17 @@ gemm_interleaved_q4_k (const BendiMatrix *w,
 }
 
 static void
+gemm_interleaved_q5_k (const BendiMatrix *w,
+                       gint64             r0,
+                       gint64             r1,
+                       const BendiActs   *a,
+                       float             *out,
+                       gint64             ld_out)
+{
+  gemm_kquant_groups (KQUANT_Q5_K, w, r0, r1, a, out, ld_out);
+}
+
+static void
 gemm_interleaved_q6_k (const BendiMatrix *w,
                        gint64             r0,
                        gint64             r1,
@@ -675,6 +757,17 @@ gemm_interleaved_q6_k (const BendiMatrix *w,
                        gint64             ld_out)
 {
   gemm_kquant_groups (KQUANT_Q6_K, w, r0, r1, a, out, ld_out);
+}
+
+static void
+gemm_interleaved_iq4_xs (const BendiMatrix *w,
+                         gint64             r0,
+                         gint64             r1,
+                         const BendiActs   *a,
+                         float             *out,
+                         gint64             ld_out)
+{
+  gemm_kquant_groups (KQUANT_IQ4_XS, w, r0, r1, a, out, ld_out);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -1057,7 +1150,9 @@ bendi_kernels_init_avx512_vnni (BendiCpuKernels *table)
   table->gemm_interleaved[BENDI_TENSOR_TYPE_IQ4_NL] = gemm_interleaved_iq4_nl;
   table->gemm_interleaved[BENDI_TENSOR_TYPE_Q8_0] = gemm_interleaved_q8_0;
   table->gemm_interleaved[BENDI_TENSOR_TYPE_Q4_K] = gemm_interleaved_q4_k;
+  table->gemm_interleaved[BENDI_TENSOR_TYPE_Q5_K] = gemm_interleaved_q5_k;
   table->gemm_interleaved[BENDI_TENSOR_TYPE_Q6_K] = gemm_interleaved_q6_k;
+  table->gemm_interleaved[BENDI_TENSOR_TYPE_IQ4_XS] = gemm_interleaved_iq4_xs;
 
   table->fp16_to_fp32 = fp16_to_fp32;
   table->fp32_to_fp16 = fp32_to_fp16;

@@ -102,6 +102,7 @@ bendi_act_bias_for_type (BendiTensorType type)
       return 16;
     case BENDI_TENSOR_TYPE_Q8_0:
     case BENDI_TENSOR_TYPE_IQ4_NL:
+    case BENDI_TENSOR_TYPE_IQ4_XS:
       return 128;
     case BENDI_TENSOR_TYPE_Q6_K:
       return 32;
