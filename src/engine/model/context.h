@@ -13,10 +13,20 @@ typedef struct _BendiContext BendiContext;
 typedef struct {
   gint64 n_ctx;      /* positions the KV cache holds; 0: the model's, at most 4096 */
   gint64 n_batch;    /* tokens per forward pass of a long prompt; 0: 512 */
-  int    n_threads;  /* 0: one per physical core */
+  int    n_threads;  /* 0: one per processor */
 } BendiContextParams;
 
 void bendi_context_params_init (BendiContextParams *params);
+
+/* What a context allocates, so the fit estimator uses the engine's own
+ * accounting: the KV cache, and the scratch of the largest batch (the
+ * activations of every step, logits, attention scores, quantised
+ * activations for the matrix products). Parameters as for
+ * bendi_context_new (); 0 picks the same defaults. */
+void bendi_context_estimate_memory (const BendiModelConfig   *config,
+                                    const BendiContextParams *params,
+                                    gsize                    *kv_cache_bytes,
+                                    gsize                    *scratch_bytes);
 
 /* Polled between layers: return TRUE to abandon the current decode. */
 typedef gboolean (*BendiAbortFunc) (gpointer user_data);

@@ -353,6 +353,35 @@ bendi_context_params_init (BendiContextParams *params)
   memset (params, 0, sizeof *params);
 }
 
+static gint64
+default_n_ctx (const BendiModelConfig *c)
+{
+  return MIN (c->n_ctx_train, 4096);
+}
+
+void
+bendi_context_estimate_memory (const BendiModelConfig   *c,
+                               const BendiContextParams *params,
+                               gsize                    *kv_cache_bytes,
+                               gsize                    *scratch_bytes)
+{
+  gint64 n_ctx = params->n_ctx > 0 ? params->n_ctx : default_n_ctx (c);
+  gint64 n = MIN (params->n_batch > 0 ? params->n_batch : 512, n_ctx);
+  gint64 n_threads = params->n_threads > 0 ? params->n_threads : (gint64) g_get_num_processors ();
+  gint64 q_dim = c->n_head * c->head_dim;
+  gint64 kv_dim = c->n_head_kv * c->head_dim;
+  gint64 widest = MAX (MAX (c->n_embd, c->n_ff), q_dim);
+
+  *kv_cache_bytes = 2 * (gsize) c->n_layer * (gsize) n_ctx * (gsize) kv_dim * sizeof (BendiFp16);
+  /* ensure_scratch's buffers, one batch's logits, the attention scores,
+   * and the activations quantised for a product (at most four bytes a
+   * value, for float weights) */
+  *scratch_bytes = sizeof (float) * (gsize) n * (gsize) (3 * c->n_embd + 2 * q_dim + 2 * kv_dim + 2 * c->n_ff + c->n_rot)
+                   + sizeof (float) * (gsize) c->n_vocab
+                   + sizeof (float) * (gsize) n_threads * (gsize) n_ctx
+                   + sizeof (float) * (gsize) n * (gsize) widest;
+}
+
 BendiContext *
 bendi_context_new (BendiModel               *model,
                    const BendiContextParams *params,
@@ -369,7 +398,7 @@ bendi_context_new (BendiModel               *model,
       bendi_context_params_init (&defaults);
       params = &defaults;
     }
-  n_ctx = params->n_ctx > 0 ? params->n_ctx : MIN (c->n_ctx_train, 4096);
+  n_ctx = params->n_ctx > 0 ? params->n_ctx : default_n_ctx (c);
   if (n_ctx > (1 << 24) || params->n_batch < 0 || params->n_threads < 0 || params->n_threads > 1024)
     {
       g_set_error (error, BENDI_ENGINE_ERROR, BENDI_ENGINE_ERROR_INVALID_ARGUMENT,
