@@ -231,6 +231,19 @@ test_tokenize (Fixture      *f,
   line = g_strchomp (g_strdup (without.out));
   g_assert_true (g_str_has_prefix (piped.out, line));
   g_assert_cmpuint (strlen (piped.out), >, strlen (without.out));
+
+  /* control tokens written in the text are matched only with --special */
+  {
+    g_auto (Run) special = { 0 };
+    g_auto (Run) plain = { 0 };
+
+    RUN (&special, "tokenize", "-m", f->model, "--no-bos", "--special", "-p", "</s>");
+    g_assert_cmpint (special.status, ==, 0);
+    g_assert_cmpstr (special.out, ==, "2\n");
+    RUN (&plain, "tokenize", "-m", f->model, "--no-bos", "-p", "</s>");
+    g_assert_cmpint (plain.status, ==, 0);
+    g_assert_cmpstr (plain.out, !=, "2\n");
+  }
 }
 
 static void

@@ -46,7 +46,7 @@ bendi_cli_generate (int    argc,
   gint n_predict = 128, top_k = 40, n_threads = 0, repeat_last_n = 64;
   gint64 seed = -1, n_ctx = 0;
   double temperature = 0.8, top_p = 0.95, min_p = 0.05, repeat_penalty = 1.0;
-  gboolean verbose = FALSE, ignore_eos = FALSE;
+  gboolean verbose = FALSE, ignore_eos = FALSE, special = FALSE;
   GOptionEntry entries[] = {
     { "model", 'm', 0, G_OPTION_ARG_FILENAME, &model_path, "Model GGUF file", "FILE" },
     { "prompt", 'p', 0, G_OPTION_ARG_STRING, &prompt, "Prompt to continue", "TEXT" },
@@ -61,6 +61,7 @@ bendi_cli_generate (int    argc,
     { "ctx", 'c', 0, G_OPTION_ARG_INT64, &n_ctx, "Context size (default: the model's, at most 4096)", "N" },
     { "threads", 't', 0, G_OPTION_ARG_INT, &n_threads, "Threads (default: one per core)", "N" },
     { "stop", 0, 0, G_OPTION_ARG_STRING_ARRAY, &stop, "Stop when this text is generated (repeatable)", "TEXT" },
+    { "special", 0, 0, G_OPTION_ARG_NONE, &special, "Match special tokens written in the prompt (\"<|im_start|>\")", NULL },
     { "ignore-eos", 0, 0, G_OPTION_ARG_NONE, &ignore_eos, "Keep generating past end-of-text tokens", NULL },
     { "backend", 0, 0, G_OPTION_ARG_STRING, &backend, "Compute backend: cpu", "NAME" },
     { "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, "Print timings on stderr", NULL },
@@ -110,6 +111,7 @@ bendi_cli_generate (int    argc,
   params.max_tokens = n_predict;
   params.stop = (const char *const *) stop;
   params.ignore_eos = ignore_eos;
+  params.parse_special = special;
   params.sampling.temperature = (float) temperature;
   params.sampling.top_k = top_k;
   params.sampling.top_p = (float) top_p;
