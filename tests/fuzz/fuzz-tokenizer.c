@@ -145,7 +145,7 @@ contains (const char *text,
           gsize       len,
           const char *needle)
 {
-  return memmem (text, len, needle, strlen (needle)) != NULL;
+  return text != NULL && memmem (text, len, needle, strlen (needle)) != NULL;
 }
 
 static void
