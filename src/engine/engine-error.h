@@ -17,6 +17,7 @@ typedef enum {
   BENDI_ENGINE_ERROR_NO_MEMORY,
   BENDI_ENGINE_ERROR_CANCELLED,
   BENDI_ENGINE_ERROR_CONTEXT_FULL,
+  BENDI_ENGINE_ERROR_INCOMPLETE,     /* a prefix of a file ends too soon: read more and try again */
 } BendiEngineError;
 
 GQuark bendi_engine_error_quark (void);

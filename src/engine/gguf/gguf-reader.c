@@ -37,8 +37,10 @@ struct _BendiGguf {
   GBytes              *bytes;
   GMappedFile         *mapped_file;   /* set when the file was mapped */
   const guint8        *data;
-  gsize                size;
+  gsize                size;          /* bytes held in memory */
+  gsize                file_size;     /* bytes in the whole file; more than size for a header-only parse */
   gboolean             writable;
+  gboolean             header_only;
 
   guint32              version;
   guint32              alignment;
@@ -71,8 +73,10 @@ typedef enum {
 
 typedef struct {
   const guint8 *data;
-  gsize         size;
+  gsize         size;    /* bytes available to read */
+  gsize         limit;   /* bytes in the whole file: size, or more when only a prefix is at hand */
   gsize         pos;
+  gsize         needed;  /* for a prefix too short: the bytes the failed read needed */
   /* What is being read, so that every error names it: "metadata entry 3"
    * until its key is known, then "metadata key 'x'"; likewise tensors. */
   Section       section;
@@ -160,10 +164,12 @@ reader_fail (Reader     *r,
                             "Invalid GGUF file: %s", message);
 }
 
+/* The bytes left in the whole file: counts and lengths are judged against
+ * these, so a header-only parse refuses exactly what a full parse refuses. */
 static gsize
 reader_remaining (const Reader *r)
 {
-  return r->size - r->pos;
+  return r->limit - r->pos;
 }
 
 static const guint8 *
@@ -181,9 +187,43 @@ reader_take (Reader     *r,
                    G_GSIZE_FORMAT ", %" G_GSIZE_FORMAT " left)", what, n, r->pos, reader_remaining (r));
       return NULL;
     }
+  if (n > r->size - r->pos)
+    {
+      /* The file holds these bytes but the prefix at hand does not: the
+       * caller can fetch at least this much more and parse again. */
+      r->needed = r->pos + n;
+      r->error = g_error_new (BENDI_ENGINE_ERROR, BENDI_ENGINE_ERROR_INCOMPLETE,
+                              "The first %" G_GSIZE_FORMAT " bytes of the GGUF file end while reading %s; "
+                              "at least %" G_GSIZE_FORMAT " are needed", r->size, what, r->needed);
+      return NULL;
+    }
   p = r->data + r->pos;
   r->pos += n;
   return p;
+}
+
+/* Arrays sized by a count are allocated before their items are read. In a
+ * header-only parse the count is judged against the whole file, whose size
+ * the caller only claims; this also holds it to the bytes really at hand, so
+ * memory follows them. @n items of at least @min_bytes each must fit. */
+static gboolean
+reader_check_available (Reader     *r,
+                        gsize       n,
+                        gsize       min_bytes,
+                        const char *what)
+{
+  gsize available = r->size - r->pos;
+
+  if (r->error != NULL)
+    return FALSE;
+  if (n <= available / min_bytes)
+    return TRUE;
+  /* n * min_bytes fits: the count was already checked against the file. */
+  r->needed = r->pos + n * min_bytes;
+  r->error = g_error_new (BENDI_ENGINE_ERROR, BENDI_ENGINE_ERROR_INCOMPLETE,
+                          "The first %" G_GSIZE_FORMAT " bytes of the GGUF file cannot hold %s; "
+                          "at least %" G_GSIZE_FORMAT " are needed", r->size, what, r->needed);
+  return FALSE;
 }
 
 static guint32
@@ -682,6 +722,8 @@ read_metadata (BendiGguf *self,
 {
   const NameEntry *duplicate;
 
+  if (!reader_check_available (r, self->n_kv, MIN_KV_BYTES, "the metadata"))
+    return FALSE;
   self->keys = g_new0 (const char *, MAX (self->n_kv, 1));
   self->values = g_new0 (BendiGgufValue, MAX (self->n_kv, 1));
 
@@ -851,6 +893,8 @@ read_tensor_infos (BendiGguf *self,
                    " bytes after the metadata", self->n_tensors, reader_remaining (r));
       return FALSE;
     }
+  if (!reader_check_available (r, self->n_tensors, MIN_TENSOR_INFO_BYTES, "the tensor infos"))
+    return FALSE;
   self->tensors = g_new0 (BendiGgufTensorInfo, MAX (self->n_tensors, 1));
   for (gsize i = 0; i < self->n_tensors; i++)
     if (!read_tensor_info (self, r, i, &self->tensors[i]))
@@ -899,17 +943,17 @@ place_tensors (BendiGguf *self,
   reader_enter (r, SECTION_HEADER, 0);
   if (self->n_tensors == 0)
     {
-      self->data_offset = MIN (r->pos + padding, r->size);
+      self->data_offset = MIN (r->pos + padding, r->limit);
       return TRUE;
     }
   if (padding > reader_remaining (r))
     {
       reader_fail (r, "the data section would start at offset %" G_GSIZE_FORMAT
-                   ", past the end of the file (%" G_GSIZE_FORMAT " bytes)", r->pos + padding, r->size);
+                   ", past the end of the file (%" G_GSIZE_FORMAT " bytes)", r->pos + padding, r->limit);
       return FALSE;
     }
   self->data_offset = r->pos + padding;
-  data_size = r->size - self->data_offset;
+  data_size = r->limit - self->data_offset;
 
   for (gsize i = 0; i < self->n_tensors; i++)
     {
@@ -924,7 +968,9 @@ place_tensors (BendiGguf *self,
                        t->n_bytes, t->offset, data_size);
           return FALSE;
         }
-      t->data = self->data + self->data_offset + t->offset;
+      /* A header-only parse has no tensor bytes to point at. */
+      if (!self->header_only)
+        t->data = self->data + self->data_offset + t->offset;
     }
 
   /* Sorted by offset, two tensors overlap only if some tensor overlaps the
@@ -970,10 +1016,10 @@ read_header (BendiGguf *self,
     reader_fail (r, "version %u is not supported (2 and 3 are)", self->version);
   else if (n_kv > reader_remaining (r) / MIN_KV_BYTES)
     reader_fail (r, "the metadata count %" G_GUINT64_FORMAT " cannot fit in a file of %" G_GSIZE_FORMAT " bytes",
-                 n_kv, r->size);
+                 n_kv, r->limit);
   else if (n_tensors > reader_remaining (r) / MIN_TENSOR_INFO_BYTES)
     reader_fail (r, "the tensor count %" G_GUINT64_FORMAT " cannot fit in a file of %" G_GSIZE_FORMAT " bytes",
-                 n_tensors, r->size);
+                 n_tensors, r->limit);
   if (r->error != NULL)
     return FALSE;
   self->n_kv = (gsize) n_kv;
@@ -983,14 +1029,23 @@ read_header (BendiGguf *self,
 
 static gboolean
 parse (BendiGguf *self,
+       gsize     *out_needed,
        GError   **error)
 {
-  Reader r = { .data = self->data, .size = self->size };
+  Reader r = { .data = self->data, .size = self->size, .limit = self->file_size };
 
-  if (self->size == 0)
+  if (self->file_size == 0)
     {
       g_set_error (error, BENDI_ENGINE_ERROR, BENDI_ENGINE_ERROR_INVALID_FILE,
                    "Not a GGUF file: the file is empty");
+      return FALSE;
+    }
+  if (self->size < 4 && self->file_size >= 4)
+    {
+      *out_needed = 4;
+      g_set_error (error, BENDI_ENGINE_ERROR, BENDI_ENGINE_ERROR_INCOMPLETE,
+                   "The first %" G_GSIZE_FORMAT " bytes of the GGUF file end before its magic number; "
+                   "at least 4 are needed", self->size);
       return FALSE;
     }
   if (self->size < 4 || memcmp (self->data, BENDI_GGUF_MAGIC, 4) != 0)
@@ -1006,6 +1061,7 @@ parse (BendiGguf *self,
       !read_tensor_infos (self, &r) ||
       !place_tensors (self, &r))
     {
+      *out_needed = r.needed;
       g_propagate_error (error, r.error);
       return FALSE;
     }
@@ -1046,6 +1102,7 @@ bendi_gguf_new_from_bytes (GBytes  *bytes,
                            GError **error)
 {
   g_autoptr (BendiGguf) self = NULL;
+  gsize needed = 0;
 
   g_return_val_if_fail (bytes != NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
@@ -1053,10 +1110,55 @@ bendi_gguf_new_from_bytes (GBytes  *bytes,
   self = gguf_new ();
   self->bytes = g_bytes_ref (bytes);
   self->data = g_bytes_get_data (bytes, &self->size);
+  self->file_size = self->size;
   if (self->data == NULL)
     self->data = (const guint8 *) "";
-  if (!parse (self, error))
+  if (!parse (self, &needed, error))
     return NULL;
+  return g_steal_pointer (&self);
+}
+
+BendiGguf *
+bendi_gguf_new_from_header (GBytes   *prefix,
+                            guint64   file_size,
+                            guint64  *out_bytes_needed,
+                            GError  **error)
+{
+  g_autoptr (BendiGguf) self = NULL;
+  gsize needed = 0;
+
+  g_return_val_if_fail (prefix != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (out_bytes_needed != NULL)
+    *out_bytes_needed = 0;
+  if (g_bytes_get_size (prefix) > file_size)
+    {
+      g_set_error (error, BENDI_ENGINE_ERROR, BENDI_ENGINE_ERROR_INVALID_ARGUMENT,
+                   "The %" G_GSIZE_FORMAT " bytes given are more than the file's size of %" G_GUINT64_FORMAT,
+                   g_bytes_get_size (prefix), file_size);
+      return NULL;
+    }
+  if (file_size > G_MAXSIZE)
+    {
+      g_set_error (error, BENDI_ENGINE_ERROR, BENDI_ENGINE_ERROR_UNSUPPORTED,
+                   "A file of %" G_GUINT64_FORMAT " bytes is too large for this system", file_size);
+      return NULL;
+    }
+
+  self = gguf_new ();
+  self->header_only = TRUE;
+  self->bytes = g_bytes_ref (prefix);
+  self->data = g_bytes_get_data (prefix, &self->size);
+  self->file_size = (gsize) file_size;
+  if (self->data == NULL)
+    self->data = (const guint8 *) "";
+  if (!parse (self, &needed, error))
+    {
+      if (out_bytes_needed != NULL)
+        *out_bytes_needed = needed;
+      return NULL;
+    }
   return g_steal_pointer (&self);
 }
 
@@ -1120,6 +1222,7 @@ bendi_gguf_open (const char          *path,
   g_autoptr (BendiGguf) self = NULL;
   g_autoptr (GError) local_error = NULL;
   gboolean writable = (flags & BENDI_GGUF_OPEN_WRITABLE_COPY) != 0;
+  gsize needed = 0;
 
   g_return_val_if_fail (path != NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
@@ -1131,9 +1234,10 @@ bendi_gguf_open (const char          *path,
   self->writable = writable;
   self->data = (const guint8 *) g_mapped_file_get_contents (self->mapped_file);
   self->size = g_mapped_file_get_length (self->mapped_file);
+  self->file_size = self->size;
   if (self->data == NULL)
     self->data = (const guint8 *) "";
-  if (!parse (self, &local_error))
+  if (!parse (self, &needed, &local_error))
     {
       g_set_error (error, local_error->domain, local_error->code,
                    "%s: %s", path, local_error->message);
@@ -1157,7 +1261,13 @@ bendi_gguf_get_alignment (const BendiGguf *self)
 gsize
 bendi_gguf_get_file_size (const BendiGguf *self)
 {
-  return self->size;
+  return self->file_size;
+}
+
+gboolean
+bendi_gguf_is_header_only (const BendiGguf *self)
+{
+  return self->header_only;
 }
 
 gsize

@@ -110,7 +110,7 @@ typedef struct {
   BendiTensorType type;
   guint64         offset;                  /* within the data section */
   gsize           n_bytes;
-  const void     *data;                    /* in the mapping */
+  const void     *data;                    /* in the mapping; NULL for a header-only parse */
 } BendiGgufTensorInfo;
 
 typedef enum {
@@ -130,11 +130,26 @@ BendiGguf *bendi_gguf_open           (const char          *path,
 /* Parses a file held in memory; the GGUF keeps a reference to @bytes. */
 BendiGguf *bendi_gguf_new_from_bytes (GBytes              *bytes,
                                       GError             **error) G_GNUC_WARN_UNUSED_RESULT;
+/* Parses the metadata and tensor infos from @prefix, the first bytes of a
+ * file of @file_size bytes whose tensor data is not at hand (a download
+ * peeked at with an HTTP Range request). Every check of a full parse is
+ * made, tensor placement against @file_size; tensors' data pointers are
+ * NULL. When @prefix ends before the tensor infos do, the error is
+ * BENDI_ENGINE_ERROR_INCOMPLETE and *@out_bytes_needed (when not NULL) is
+ * a lower bound on the prefix length needed: fetch at least that much and
+ * call again. A @prefix longer than @file_size is INVALID_ARGUMENT. */
+BendiGguf *bendi_gguf_new_from_header (GBytes             *prefix,
+                                       guint64             file_size,
+                                       guint64            *out_bytes_needed,
+                                       GError            **error) G_GNUC_WARN_UNUSED_RESULT;
 void       bendi_gguf_free           (BendiGguf           *self);
 
 guint32    bendi_gguf_get_version    (const BendiGguf     *self);
 guint32    bendi_gguf_get_alignment  (const BendiGguf     *self);
+/* The whole file's size, also for a header-only parse. */
 gsize      bendi_gguf_get_file_size  (const BendiGguf     *self);
+/* TRUE for a GGUF from bendi_gguf_new_from_header (): no tensor data. */
+gboolean   bendi_gguf_is_header_only (const BendiGguf     *self);
 /* Offset of the data section from the start of the file. */
 gsize      bendi_gguf_get_data_offset (const BendiGguf    *self);
 
