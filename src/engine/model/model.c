@@ -36,32 +36,40 @@ static const ArchInfo arch_infos[] = {
 /* ------------------------------------------------------------------------ */
 /* Metadata */
 
-static gboolean
-arch_int (BendiModel *self,
-          const char *name,
-          gboolean    required,
-          gint64      min,
-          gint64      max,
-          gint64     *inout,
-          GError    **error)
-{
-  g_autofree char *key = g_strdup_printf ("%s.%s", self->arch_name, name);
+/* Reads hyper-parameters under the architecture's prefix ("llama.…"). */
+typedef struct {
+  const BendiGguf       *gguf;
+  const char            *arch;
+  BendiModelConfigFlags  flags;
+  BendiModelConfig      *config;
+} ConfigReader;
 
-  return bendi_gguf_get_int (self->gguf, key, required, min, max, inout, error);
+static gboolean
+arch_int (ConfigReader *r,
+          const char   *name,
+          gboolean      required,
+          gint64        min,
+          gint64        max,
+          gint64       *inout,
+          GError      **error)
+{
+  g_autofree char *key = g_strdup_printf ("%s.%s", r->arch, name);
+
+  return bendi_gguf_get_int (r->gguf, key, required, min, max, inout, error);
 }
 
 static gboolean
-arch_float (BendiModel *self,
-            const char *name,
-            double      min,
-            double      max,
-            float      *inout,
-            GError    **error)
+arch_float (ConfigReader *r,
+            const char   *name,
+            double        min,
+            double        max,
+            float        *inout,
+            GError      **error)
 {
-  g_autofree char *key = g_strdup_printf ("%s.%s", self->arch_name, name);
+  g_autofree char *key = g_strdup_printf ("%s.%s", r->arch, name);
   double v = *inout;
 
-  if (!bendi_gguf_get_float (self->gguf, key, FALSE, &v, error))
+  if (!bendi_gguf_get_float (r->gguf, key, FALSE, &v, error))
     return FALSE;
   if (!(v >= min && v <= max))
     {
@@ -74,11 +82,11 @@ arch_float (BendiModel *self,
 }
 
 static gboolean
-read_rope_scaling (BendiModel *self,
-                   GError    **error)
+read_rope_scaling (ConfigReader *r,
+                   GError      **error)
 {
-  BendiModelConfig *c = &self->config;
-  g_autofree char *type_key = g_strdup_printf ("%s.rope.scaling.type", self->arch_name);
+  BendiModelConfig *c = r->config;
+  g_autofree char *type_key = g_strdup_printf ("%s.rope.scaling.type", r->arch);
   const char *type = "none";
   float factor = 1.0f;
 
@@ -90,8 +98,8 @@ read_rope_scaling (BendiModel *self,
   c->yarn_beta_fast = 32.0f;
   c->yarn_beta_slow = 1.0f;
 
-  if (!bendi_gguf_get_string (self->gguf, type_key, FALSE, &type, error) ||
-      !arch_float (self, "rope.scaling.factor", 0.0, 1e6, &factor, error))
+  if (!bendi_gguf_get_string (r->gguf, type_key, FALSE, &type, error) ||
+      !arch_float (r, "rope.scaling.factor", 0.0, 1e6, &factor, error))
     return FALSE;
   if (g_str_equal (type, "none") || factor == 0.0f || factor == 1.0f)
     return TRUE;
@@ -99,6 +107,8 @@ read_rope_scaling (BendiModel *self,
     c->rope_scaling = BENDI_ROPE_SCALING_LINEAR;
   else if (g_str_equal (type, "yarn"))
     c->rope_scaling = BENDI_ROPE_SCALING_YARN;
+  else if (r->flags & BENDI_MODEL_CONFIG_ANY_ARCH)
+    return TRUE;
   else
     {
       g_set_error (error, BENDI_ENGINE_ERROR, BENDI_ENGINE_ERROR_UNSUPPORTED,
@@ -109,91 +119,139 @@ read_rope_scaling (BendiModel *self,
   if (c->rope_scaling == BENDI_ROPE_SCALING_YARN)
     {
       c->yarn_ext_factor = 1.0f;
-      if (!arch_int (self, "rope.scaling.original_context_length", FALSE, 1, G_MAXINT32,
+      if (!arch_int (r, "rope.scaling.original_context_length", FALSE, 1, G_MAXINT32,
                      &c->rope_n_ctx_orig, error) ||
-          !arch_float (self, "rope.scaling.yarn_ext_factor", 0.0, 1e3, &c->yarn_ext_factor, error) ||
-          !arch_float (self, "rope.scaling.attn_factor", 0.0, 1e3, &c->yarn_attn_factor, error) ||
-          !arch_float (self, "rope.scaling.yarn_beta_fast", 0.0, 1e4, &c->yarn_beta_fast, error) ||
-          !arch_float (self, "rope.scaling.yarn_beta_slow", 0.0, 1e4, &c->yarn_beta_slow, error))
+          !arch_float (r, "rope.scaling.yarn_ext_factor", 0.0, 1e3, &c->yarn_ext_factor, error) ||
+          !arch_float (r, "rope.scaling.attn_factor", 0.0, 1e3, &c->yarn_attn_factor, error) ||
+          !arch_float (r, "rope.scaling.yarn_beta_fast", 0.0, 1e4, &c->yarn_beta_fast, error) ||
+          !arch_float (r, "rope.scaling.yarn_beta_slow", 0.0, 1e4, &c->yarn_beta_slow, error))
         return FALSE;
     }
   return TRUE;
+}
+
+/* The tokenizer's token count, or the rows of the embedding table; 0 when
+ * neither says. */
+static gint64
+header_n_vocab (const BendiGguf *gguf)
+{
+  const BendiGgufValue *tokens = bendi_gguf_find (gguf, "tokenizer.ggml.tokens");
+  const BendiGgufTensorInfo *embd = bendi_gguf_find_tensor (gguf, "token_embd.weight");
+
+  if (tokens != NULL && tokens->type == BENDI_GGUF_TYPE_ARRAY && tokens->arr.n <= G_MAXINT32)
+    return (gint64) tokens->arr.n;
+  if (embd != NULL && embd->n_dims >= 2)
+    return embd->ne[1];
+  return 0;
+}
+
+gboolean
+bendi_model_config_from_gguf (const BendiGguf       *gguf,
+                              BendiModelConfigFlags  flags,
+                              BendiModelConfig      *config,
+                              GError               **error)
+{
+  ConfigReader reader = { .gguf = gguf, .flags = flags, .config = config };
+  ConfigReader *r = &reader;
+  BendiModelConfig *c = config;
+  gboolean any_arch = (flags & BENDI_MODEL_CONFIG_ANY_ARCH) != 0;
+  gint64 value_length;
+  gsize i;
+
+  g_return_val_if_fail (gguf != NULL, FALSE);
+  g_return_val_if_fail (config != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  memset (c, 0, sizeof *c);
+  if (!bendi_gguf_get_string (gguf, "general.architecture", TRUE, &r->arch, error))
+    return FALSE;
+  for (i = 0; i < G_N_ELEMENTS (arch_infos); i++)
+    if (g_str_equal (r->arch, arch_infos[i].name))
+      break;
+  if (i < G_N_ELEMENTS (arch_infos))
+    {
+      c->arch = arch_infos[i].arch;
+      c->rope_type = arch_infos[i].rope_type;
+    }
+  else if (any_arch)
+    {
+      c->arch = BENDI_ARCH_LLAMA;
+      c->rope_type = BENDI_ROPE_NORMAL;
+    }
+  else
+    {
+      g_set_error (error, BENDI_ENGINE_ERROR, BENDI_ENGINE_ERROR_UNSUPPORTED,
+                   "The model architecture '%s' is not supported yet (Bendi runs llama, qwen2 and qwen3)",
+                   r->arch);
+      return FALSE;
+    }
+
+  c->n_vocab = header_n_vocab (gguf);
+  c->n_ctx_train = 2048;
+  c->rope_freq_base = 10000.0f;
+  c->norm_eps = 1e-5f;
+  if (!arch_int (r, "embedding_length", TRUE, 1, 1 << 20, &c->n_embd, error) ||
+      !arch_int (r, "block_count", TRUE, 1, 4096, &c->n_layer, error) ||
+      !arch_int (r, "feed_forward_length", !any_arch, 1, 1 << 24, &c->n_ff, error) ||
+      !arch_int (r, "attention.head_count", TRUE, 1, 1 << 16, &c->n_head, error) ||
+      !arch_int (r, "context_length", FALSE, 1, 1 << 24, &c->n_ctx_train, error) ||
+      !arch_float (r, "attention.layer_norm_rms_epsilon", 0.0, 1.0, &c->norm_eps, error) ||
+      !arch_float (r, "rope.freq_base", 1e-3, 1e12, &c->rope_freq_base, error))
+    return FALSE;
+
+  c->n_head_kv = c->n_head;
+  if (!arch_int (r, "attention.head_count_kv", FALSE, 1, c->n_head, &c->n_head_kv, error))
+    return FALSE;
+  if (c->n_head % c->n_head_kv != 0)
+    {
+      g_set_error (error, BENDI_ENGINE_ERROR, BENDI_ENGINE_ERROR_INVALID_FILE,
+                   "Metadata key '%s.attention.head_count_kv' (%" G_GINT64_FORMAT ") does not divide "
+                   "the head count (%" G_GINT64_FORMAT ")", r->arch, c->n_head_kv, c->n_head);
+      return FALSE;
+    }
+
+  c->head_dim = c->n_embd % c->n_head == 0 ? c->n_embd / c->n_head : 0;
+  if (!arch_int (r, "attention.key_length", c->head_dim == 0, 1, 1 << 16, &c->head_dim, error))
+    return FALSE;
+  value_length = c->head_dim;
+  if (!arch_int (r, "attention.value_length", FALSE, 1, 1 << 16, &value_length, error))
+    return FALSE;
+  if (value_length != c->head_dim && !any_arch)
+    {
+      g_set_error (error, BENDI_ENGINE_ERROR, BENDI_ENGINE_ERROR_UNSUPPORTED,
+                   "Heads with different key and value lengths (%" G_GINT64_FORMAT " and %" G_GINT64_FORMAT
+                   ") are not supported", c->head_dim, value_length);
+      return FALSE;
+    }
+  c->n_rot = c->head_dim;
+  if (!arch_int (r, "rope.dimension_count", FALSE, 2, c->head_dim, &c->n_rot, error))
+    return FALSE;
+  if (c->n_rot % 2 != 0)
+    {
+      g_set_error (error, BENDI_ENGINE_ERROR, BENDI_ENGINE_ERROR_INVALID_FILE,
+                   "Metadata key '%s.rope.dimension_count' must be even, not %" G_GINT64_FORMAT,
+                   r->arch, c->n_rot);
+      return FALSE;
+    }
+  /* For an estimate, keys and values of different lengths count as two of
+   * their mean length: the same bytes in the KV cache. */
+  if (value_length != c->head_dim)
+    c->head_dim = (c->head_dim + value_length) / 2;
+  return read_rope_scaling (r, error);
 }
 
 static gboolean
 read_config (BendiModel *self,
              GError    **error)
 {
-  BendiModelConfig *c = &self->config;
   const char *arch = NULL;
-  gsize i;
 
-  if (!bendi_gguf_get_string (self->gguf, "general.architecture", TRUE, &arch, error))
+  if (!bendi_model_config_from_gguf (self->gguf, BENDI_MODEL_CONFIG_DEFAULT, &self->config, error))
     return FALSE;
-  for (i = 0; i < G_N_ELEMENTS (arch_infos); i++)
-    if (g_str_equal (arch, arch_infos[i].name))
-      break;
-  if (i == G_N_ELEMENTS (arch_infos))
-    {
-      g_set_error (error, BENDI_ENGINE_ERROR, BENDI_ENGINE_ERROR_UNSUPPORTED,
-                   "The model architecture '%s' is not supported yet (Bendi runs llama, qwen2 and qwen3)",
-                   arch);
-      return FALSE;
-    }
+  /* Checked by the call above. */
+  bendi_gguf_get_string (self->gguf, "general.architecture", TRUE, &arch, NULL);
   self->arch_name = g_strdup (arch);
-  c->arch = arch_infos[i].arch;
-  c->rope_type = arch_infos[i].rope_type;
-
-  c->n_ctx_train = 2048;
-  c->rope_freq_base = 10000.0f;
-  c->norm_eps = 1e-5f;
-  if (!arch_int (self, "embedding_length", TRUE, 1, 1 << 20, &c->n_embd, error) ||
-      !arch_int (self, "block_count", TRUE, 1, 4096, &c->n_layer, error) ||
-      !arch_int (self, "feed_forward_length", TRUE, 1, 1 << 24, &c->n_ff, error) ||
-      !arch_int (self, "attention.head_count", TRUE, 1, 1 << 16, &c->n_head, error) ||
-      !arch_int (self, "context_length", FALSE, 1, 1 << 24, &c->n_ctx_train, error) ||
-      !arch_float (self, "attention.layer_norm_rms_epsilon", 0.0, 1.0, &c->norm_eps, error) ||
-      !arch_float (self, "rope.freq_base", 1e-3, 1e12, &c->rope_freq_base, error))
-    return FALSE;
-
-  c->n_head_kv = c->n_head;
-  if (!arch_int (self, "attention.head_count_kv", FALSE, 1, c->n_head, &c->n_head_kv, error))
-    return FALSE;
-  if (c->n_head % c->n_head_kv != 0)
-    {
-      g_set_error (error, BENDI_ENGINE_ERROR, BENDI_ENGINE_ERROR_INVALID_FILE,
-                   "Metadata key '%s.attention.head_count_kv' (%" G_GINT64_FORMAT ") does not divide "
-                   "the head count (%" G_GINT64_FORMAT ")", self->arch_name, c->n_head_kv, c->n_head);
-      return FALSE;
-    }
-
-  c->head_dim = c->n_embd % c->n_head == 0 ? c->n_embd / c->n_head : 0;
-  if (!arch_int (self, "attention.key_length", c->head_dim == 0, 1, 1 << 16, &c->head_dim, error))
-    return FALSE;
-  {
-    gint64 value_length = c->head_dim;
-
-    if (!arch_int (self, "attention.value_length", FALSE, 1, 1 << 16, &value_length, error))
-      return FALSE;
-    if (value_length != c->head_dim)
-      {
-        g_set_error (error, BENDI_ENGINE_ERROR, BENDI_ENGINE_ERROR_UNSUPPORTED,
-                     "Heads with different key and value lengths (%" G_GINT64_FORMAT " and %" G_GINT64_FORMAT
-                     ") are not supported", c->head_dim, value_length);
-        return FALSE;
-      }
-  }
-  c->n_rot = c->head_dim;
-  if (!arch_int (self, "rope.dimension_count", FALSE, 2, c->head_dim, &c->n_rot, error))
-    return FALSE;
-  if (c->n_rot % 2 != 0)
-    {
-      g_set_error (error, BENDI_ENGINE_ERROR, BENDI_ENGINE_ERROR_INVALID_FILE,
-                   "Metadata key '%s.rope.dimension_count' must be even, not %" G_GINT64_FORMAT,
-                   self->arch_name, c->n_rot);
-      return FALSE;
-    }
-  return read_rope_scaling (self, error);
+  return TRUE;
 }
 
 /* ------------------------------------------------------------------------ */

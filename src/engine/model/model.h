@@ -75,6 +75,25 @@ typedef struct {
   const float       *rope_freqs;   /* Llama 3.1 frequency factors: (n_rot / 2), or NULL */
 } BendiModelWeights;
 
+typedef enum {
+  BENDI_MODEL_CONFIG_DEFAULT = 0,
+  /* Also read an architecture this engine does not run, under its own
+   * prefix and with llama's defaults, for estimates of memory (the fit
+   * estimator): a RoPE scaling type it does not know is taken as none, and
+   * keys and values of different lengths as two of their mean length. */
+  BENDI_MODEL_CONFIG_ANY_ARCH = 1 << 0,
+} BendiModelConfigFlags;
+
+/* Reads the hyper-parameters from the metadata of @gguf; the header is
+ * enough (a header-only parse will do). n_vocab is the length of the
+ * tokenizer's token list, else the rows of token_embd.weight, else 0.
+ * Errors: a bad value (INVALID_FILE), an architecture or feature the engine
+ * does not run (UNSUPPORTED), each naming the key. */
+gboolean bendi_model_config_from_gguf (const BendiGguf       *gguf,
+                                       BendiModelConfigFlags  flags,
+                                       BendiModelConfig      *config,
+                                       GError               **error);
+
 typedef struct _BendiModel BendiModel;
 
 /* Load progress in [0, 1]; return FALSE to cancel the load. */
