@@ -21,6 +21,7 @@ typedef int (*BendiCliCommandFunc) (int    argc,
 
 int bendi_cli_info       (int argc, char **argv);
 int bendi_cli_devices    (int argc, char **argv);
+int bendi_cli_template   (int argc, char **argv);
 int bendi_cli_tokenize   (int argc, char **argv);
 int bendi_cli_generate   (int argc, char **argv);
 int bendi_cli_perplexity (int argc, char **argv);
