@@ -50,7 +50,7 @@ main ()
   uint key_begin = 0u;
   uint key_end = n_keys;
   // Each invocation owns output pairs TID, TID + WG_SIZE, …
-  const uint MAX_PAIRS = MAX_HEAD_DIM / 2u / 32u;
+  const uint MAX_PAIRS = (MAX_HEAD_DIM / 2u + WG_SIZE - 1u) / WG_SIZE;
   vec2 acc[MAX_PAIRS];
   float running_max = -1.0 / 0.0;
   float running_sum = 0.0;
@@ -89,6 +89,7 @@ main ()
       float correction = running_sum > 0.0 ? exp (running_max - new_max) : 0.0;
 
       weights[TID] = weight;
+      barrier ();
       running_sum = running_sum * correction + wg_sum (weight);
       running_max = new_max;
 

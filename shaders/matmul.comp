@@ -24,6 +24,7 @@ layout (push_constant) uniform Params {
   uint x_stride;
   uint y_stride;
   uint accumulate;
+  uint first_token;  // unused: one dispatch takes all tokens
 } p;
 
 #include "types.glsl"

@@ -2,11 +2,16 @@
 // SPDX-License-Identifier: MIT
 // y = W · x for one to MATVEC_MAX_TOKENS activation columns, W in any
 // tensor type, dequantised in registers as it is read: generation's
-// matrix products. A workgroup takes ROWS_PER_WORKGROUP rows; its
-// invocations stride along a row 16 elements at a time, so neighbours read
+// matrix products. W may be one chunk of a matrix split across bindings:
+// first_row places the chunk's rows in y.
+//
+// On GPUs a workgroup takes ROWS_PER_WORKGROUP rows; its invocations
+// stride along a row 16 elements at a time, so neighbours read
 // neighbouring blocks, then the partial sums meet in a workgroup reduction.
-// W may be one chunk of a matrix split across bindings: first_row places
-// the chunk's rows in y.
+// Built with ROW_PER_INVOCATION, for CPU devices (lavapipe), each
+// invocation computes whole rows alone: the activations it reads are the
+// same for every lane, which a SIMD compiler loads once, and there is no
+// reduction at all.
 #include "common.glsl"
 
 #define MATVEC_MAX_TOKENS 8
@@ -26,10 +31,58 @@ layout (push_constant) uniform Params {
   uint x_stride;    // floats from one token's x to the next
   uint y_stride;
   uint accumulate;  // y += W · x (a fused residual add)
+  uint first_token; // of this pass: tokens past MATVEC_MAX_TOKENS take several
 } p;
 
 #include "types.glsl"
+#ifndef ROW_PER_INVOCATION
 #include "reduce.glsl"
+#endif
+
+#ifdef ROW_PER_INVOCATION
+
+void
+main ()
+{
+  uint row = flat_workgroup_id () * WG_SIZE + TID;
+  uint n_groups = (p.n_cols + 15u) / 16u;
+  float sums[MATVEC_MAX_TOKENS];
+
+  if (row >= p.n_rows)
+    return;
+  [[unroll]] for (uint t = 0; t < MATVEC_MAX_TOKENS; t++)
+    sums[t] = 0.0;
+  for (uint g = 0; g < n_groups; g++)
+    {
+      float w[16];
+
+      dequant16 (row * p.row_bytes, g, p.n_cols, w);
+      // Only the float types have rows that end inside a group.
+      bool whole = 16u * g + 16u <= p.n_cols;
+      [[unroll]] for (uint t = 0; t < MATVEC_MAX_TOKENS; t++)
+        if (t < p.n_tokens)
+          {
+            uint xbase = (p.first_token + t) * p.x_stride + 16u * g;
+            float acc = 0.0;
+
+            if (whole)
+              [[unroll]] for (uint i = 0; i < 16u; i++)
+                acc += w[i] * x[xbase + i];
+            else
+              [[unroll]] for (uint i = 0; i < 16u; i++)
+                acc += 16u * g + i < p.n_cols ? w[i] * x[xbase + i] : 0.0;
+            sums[t] += acc;
+          }
+    }
+  [[unroll]] for (uint t = 0; t < MATVEC_MAX_TOKENS; t++)
+    if (t < p.n_tokens)
+      {
+        uint out_index = (p.first_token + t) * p.y_stride + p.first_row + row;
+        y[out_index] = p.accumulate != 0u ? y[out_index] + sums[t] : sums[t];
+      }
+}
+
+#else
 
 void
 main ()
@@ -56,7 +109,7 @@ main ()
             {
               if (t >= p.n_tokens)
                 break;
-              uint xbase = t * p.x_stride + 16u * g;
+              uint xbase = (p.first_token + t) * p.x_stride + 16u * g;
               float acc = 0.0;
 
               [[unroll]] for (uint i = 0; i < 16u; i++)
@@ -73,9 +126,11 @@ main ()
 
           if (TID == 0u)
             {
-              uint out_index = t * p.y_stride + p.first_row + row;
+              uint out_index = (p.first_token + t) * p.y_stride + p.first_row + row;
               y[out_index] = p.accumulate != 0u ? y[out_index] + total : total;
             }
         }
     }
 }
+
+#endif

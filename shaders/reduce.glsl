@@ -15,6 +15,11 @@ float
 wg_sum (float v)
 {
   v = subgroupAdd (v);
+  // A workgroup of one subgroup (the usual choice of this variant) needs
+  // no shared memory and no barrier: on CPU devices like lavapipe each
+  // barrier costs microseconds.
+  if (gl_NumSubgroups == 1u)
+    return v;
   if (subgroupElect ())
     reduce_scratch[gl_SubgroupID] = v;
   barrier ();
@@ -29,6 +34,8 @@ float
 wg_max (float v)
 {
   v = subgroupMax (v);
+  if (gl_NumSubgroups == 1u)
+    return v;
   if (subgroupElect ())
     reduce_scratch[gl_SubgroupID] = v;
   barrier ();

@@ -13,8 +13,9 @@
 /* The device the running case uses; NULL when there is none. */
 static BendiVkDevice *device;
 static char *device_skip_reason;
-/* Whether the running case tests the portable shaders. */
-static gboolean portable_only;
+/* The parameters of the running case's device, which the cases that open
+ * devices of their own start from. */
+static BendiVkDeviceParams variant_params;
 
 static const BendiTensorType weight_types[] = {
   BENDI_TENSOR_TYPE_F32, BENDI_TENSOR_TYPE_F16, BENDI_TENSOR_TYPE_BF16,
@@ -274,9 +275,7 @@ open_small_binding_device (void)
 {
   BendiVkDeviceParams params;
 
-  bendi_vk_device_params_init (&params);
-  params.cache_dir = "";
-  params.portable_only = portable_only;
+  params = variant_params;
   params.max_binding_bytes = 1000;
   return bendi_test_vk_device_new (&params);
 }
@@ -874,10 +873,8 @@ test_validation (void)
 
   if (!have_device ())
     return;
-  bendi_vk_device_params_init (&params);
+  params = variant_params;
   params.validation = TRUE;
-  params.portable_only = portable_only;
-  params.cache_dir = "";
   validated = bendi_test_vk_device_new (&params);
   if (!bendi_vk_device_is_validated (validated))
     {
@@ -924,9 +921,12 @@ static const Case cases[] = {
   { "validation", test_validation },
 };
 
-/* The device each run of the cases uses: the portable shaders, and the
- * subgroup fast paths where the device has them. */
-static BendiVkDevice *devices_by_variant[2];
+/* The device each run of the cases uses: the portable shaders, the
+ * subgroup fast paths where the device has them, and on CPU devices the
+ * kernels shaped for their SIMD lanes. */
+#define N_VARIANTS 3
+static BendiVkDevice *devices_by_variant[N_VARIANTS];
+static BendiVkDeviceParams params_by_variant[N_VARIANTS];
 
 typedef struct {
   const Case *test_case;
@@ -939,7 +939,7 @@ run_case (gconstpointer data)
   const CaseRun *run = data;
 
   device = devices_by_variant[run->variant];
-  portable_only = run->variant == 0;
+  variant_params = params_by_variant[run->variant];
   run->test_case->func ();
 }
 
@@ -949,51 +949,56 @@ main (int   argc,
 {
   g_autoptr (GError) error = NULL;
   g_autoptr (GPtrArray) devices = NULL;
-  static CaseRun runs[2][G_N_ELEMENTS (cases)];
-  const char *const variant_names[2] = { "portable", "subgroup" };
+  static CaseRun runs[N_VARIANTS][G_N_ELEMENTS (cases)];
+  const char *const variant_names[N_VARIANTS] = { "portable", "subgroup", "cpu" };
+  gint index = -1;
   int status;
 
   g_test_init (&argc, &argv, NULL);
+
+  for (guint variant = 0; variant < N_VARIANTS; variant++)
+    {
+      bendi_vk_device_params_init (&params_by_variant[variant]);
+      params_by_variant[variant].cache_dir = "";
+      params_by_variant[variant].portable_only = variant == 0;
+      params_by_variant[variant].gpu_kernels = variant != 2;
+    }
 
   /* Open the devices up front so each case only checks that one exists. */
   devices = bendi_vk_list_devices (&error);
   if (devices == NULL)
     device_skip_reason = g_strdup_printf ("no Vulkan: %s", error->message);
   else
+    for (guint i = 0; i < devices->len && index < 0; i++)
+      if (((BendiVkDeviceInfo *) g_ptr_array_index (devices, i))->usable)
+        index = (gint) i;
+  if (devices != NULL && index < 0)
+    device_skip_reason = g_strdup ("no usable Vulkan device");
+  for (guint variant = 0; variant < N_VARIANTS && index >= 0; variant++)
     {
-      for (guint i = 0; i < devices->len && devices_by_variant[0] == NULL; i++)
-        if (((BendiVkDeviceInfo *) g_ptr_array_index (devices, i))->usable)
-          for (guint variant = 0; variant < 2; variant++)
-            {
-              BendiVkDeviceParams params;
-
-              bendi_vk_device_params_init (&params);
-              params.cache_dir = "";
-              params.portable_only = variant == 0;
-              devices_by_variant[variant] = bendi_vk_device_new (i, &params, &error);
-              g_assert_no_error (error);
-            }
-      if (devices_by_variant[0] == NULL)
-        device_skip_reason = g_strdup ("no usable Vulkan device");
-      else if (!bendi_vk_device_uses_subgroups (devices_by_variant[1]))
-        g_clear_pointer (&devices_by_variant[1], bendi_vk_device_free);
+      devices_by_variant[variant] = bendi_vk_device_new ((guint) index, &params_by_variant[variant], &error);
+      g_assert_no_error (error);
     }
+  /* Variants the device does not have would only repeat another. */
+  if (devices_by_variant[1] != NULL && !bendi_vk_device_uses_subgroups (devices_by_variant[1]))
+    g_clear_pointer (&devices_by_variant[1], bendi_vk_device_free);
+  if (devices_by_variant[2] != NULL && !bendi_vk_device_uses_cpu_kernels (devices_by_variant[2]))
+    g_clear_pointer (&devices_by_variant[2], bendi_vk_device_free);
 
-  for (guint variant = 0; variant < 2; variant++)
+  for (guint variant = 0; variant < N_VARIANTS; variant++)
     for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
       {
         g_autofree char *path = g_strdup_printf ("/engine/vulkan-ops/%s/%s", variant_names[variant],
                                                  cases[i].path);
 
-        /* Without subgroup arithmetic there is no fast path to test. */
-        if (variant == 1 && devices_by_variant[0] != NULL && devices_by_variant[1] == NULL)
+        if (variant > 0 && index >= 0 && devices_by_variant[variant] == NULL)
           continue;
         runs[variant][i] = (CaseRun) { &cases[i], variant };
         g_test_add_data_func (path, &runs[variant][i], run_case);
       }
 
   status = g_test_run ();
-  for (guint variant = 0; variant < 2; variant++)
+  for (guint variant = 0; variant < N_VARIANTS; variant++)
     if (devices_by_variant[variant] != NULL)
       {
         g_assert_cmpuint (bendi_vk_device_get_validation_errors (devices_by_variant[variant]), ==, 0);

@@ -145,6 +145,7 @@ bendi_vk_device_new (guint                      index,
     self->max_binding_bytes = MIN (self->max_binding_bytes, params->max_binding_bytes);
   self->force_staging = params->force_staging;
   self->use_subgroups = self->info.subgroup_arithmetic && !params->portable_only;
+  self->use_cpu_kernels = self->info.type == BENDI_VK_DEVICE_TYPE_CPU && !params->gpu_kernels;
 
   if (!find_compute_queue (self, &self->queue_family))
     {
@@ -203,6 +204,12 @@ gboolean
 bendi_vk_device_uses_subgroups (const BendiVkDevice *self)
 {
   return self->use_subgroups;
+}
+
+gboolean
+bendi_vk_device_uses_cpu_kernels (const BendiVkDevice *self)
+{
+  return self->use_cpu_kernels;
 }
 
 gboolean

@@ -71,6 +71,9 @@ typedef struct {
   gboolean    validation;
   /* Only the portable shader variants: no subgroup operations. */
   gboolean    portable_only;
+  /* Tests: the GPU-shaped kernels even on a CPU device, which otherwise
+   * gets kernels shaped for SIMD lanes (lavapipe). */
+  gboolean    gpu_kernels;
   /* Where the pipeline cache lives; NULL: $XDG_CACHE_HOME/bendi. "" turns
    * the disk cache off. */
   const char *cache_dir;
@@ -98,6 +101,8 @@ guint          bendi_vk_device_get_validation_errors (const BendiVkDevice *self)
 gboolean       bendi_vk_device_is_validated (const BendiVkDevice *self);
 /* Whether the subgroup fast paths are in use. */
 gboolean       bendi_vk_device_uses_subgroups (const BendiVkDevice *self);
+/* Whether the kernels for CPU devices are in use. */
+gboolean       bendi_vk_device_uses_cpu_kernels (const BendiVkDevice *self);
 /* Writes the pipeline cache to disk now (it is also written on free). */
 gboolean       bendi_vk_device_save_pipeline_cache (BendiVkDevice  *self,
                                                     GError        **error);

@@ -116,7 +116,10 @@ bendi_vk_op_matmul (BendiVkRecorder     *rec,
   BendiTensorType type = bendi_vk_tensor_get_type (weights);
   gint64 n_cols = bendi_vk_tensor_get_n_cols (weights);
   gint64 n_rows = bendi_vk_tensor_get_n_rows (weights);
-  gboolean use_matvec = n_tokens <= BENDI_VK_MATVEC_MAX_TOKENS;
+  /* CPU devices read the weights once per MATVEC_MAX_TOKENS tokens, which
+   * costs them less than the tiled kernel's barriers. */
+  gboolean use_matvec = n_tokens <= BENDI_VK_MATVEC_MAX_TOKENS ||
+                        bendi_vk_recorder_get_device (rec)->use_cpu_kernels;
   const BendiVkPipeline *pipeline;
 
   if (!check_rows (rec, x, x_stride, n_cols, n_tokens, "matmul input") ||
@@ -143,11 +146,13 @@ bendi_vk_op_matmul (BendiVkRecorder     *rec,
       gboolean ok = TRUE;
 
       if (use_matvec)
-        {
-          constants.n_tokens = (guint32) n_tokens;
-          ok = record_flat (rec, pipeline, bindings, &constants,
-                            div_up ((guint64) chunk->n_rows, pipeline->rows_per_workgroup));
-        }
+        for (gint64 first = 0; first < n_tokens && ok; first += BENDI_VK_MATVEC_MAX_TOKENS)
+          {
+            constants.first_token = (guint32) first;
+            constants.n_tokens = (guint32) MIN (BENDI_VK_MATVEC_MAX_TOKENS, n_tokens - first);
+            ok = record_flat (rec, pipeline, bindings, &constants,
+                              div_up ((guint64) chunk->n_rows, pipeline->rows_per_workgroup));
+          }
       else
         {
           constants.n_tokens = (guint32) n_tokens;

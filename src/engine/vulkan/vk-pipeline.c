@@ -20,6 +20,7 @@ typedef struct {
   const char *shader;
   gboolean    typed;
   gboolean    has_subgroup_variant;
+  gboolean    has_rows_variant;    /* "_rows": a row per invocation, for CPU devices */
   guint       n_bindings;
   guint32     written;
   guint32     push_size;
@@ -28,19 +29,19 @@ typedef struct {
 } PipelineSpec;
 
 static const PipelineSpec pipeline_specs[BENDI_VK_N_OPS] = {
-  { BENDI_VK_OP_MATVEC, "matvec", TRUE, TRUE, 3, 1u << 2, sizeof (BendiVkMatmulConstants), 64, 2 },
-  { BENDI_VK_OP_MATMUL, "matmul", TRUE, FALSE, 3, 1u << 2, sizeof (BendiVkMatmulConstants), 256, 0 },
-  { BENDI_VK_OP_GET_ROWS, "get_rows", TRUE, FALSE, 3, 1u << 2, sizeof (BendiVkGetRowsConstants), 64, 0 },
-  { BENDI_VK_OP_RMS_NORM, "rms_norm", FALSE, TRUE, 3, 1u << 2, sizeof (BendiVkRmsNormConstants), 256, 0 },
-  { BENDI_VK_OP_ROPE, "rope", FALSE, FALSE, 3, 1u << 0, sizeof (BendiVkRopeConstants), 64, 0 },
-  { BENDI_VK_OP_SWIGLU, "swiglu", FALSE, FALSE, 3, 1u << 2, sizeof (BendiVkSwigluConstants), 256, 0 },
-  { BENDI_VK_OP_ADD, "add", FALSE, FALSE, 3, 1u << 2, sizeof (BendiVkAddConstants), 256, 0 },
-  { BENDI_VK_OP_KV_WRITE, "kv_write", FALSE, FALSE, 5, (1u << 2) | (1u << 3), sizeof (BendiVkKvWriteConstants), 64, 0 },
-  { BENDI_VK_OP_ATTENTION, "attention", FALSE, TRUE, 5, 1u << 4, sizeof (BendiVkAttentionConstants), 64, 0 },
-  { BENDI_VK_OP_ATTENTION_SPLIT, "attention_split", FALSE, TRUE, 5, 1u << 4, sizeof (BendiVkAttentionConstants), 64, 0 },
-  { BENDI_VK_OP_ATTENTION_COMBINE, "attention_combine", FALSE, FALSE, 2, 1u << 1, sizeof (BendiVkCombineConstants), 64, 0 },
-  { BENDI_VK_OP_SOFTMAX, "softmax", FALSE, TRUE, 1, 1u << 0, sizeof (BendiVkRowConstants), 256, 0 },
-  { BENDI_VK_OP_ARGMAX, "argmax", FALSE, FALSE, 2, 1u << 1, sizeof (BendiVkRowConstants), 256, 0 },
+  { BENDI_VK_OP_MATVEC, "matvec", TRUE, TRUE, TRUE, 3, 1u << 2, sizeof (BendiVkMatmulConstants), 64, 2 },
+  { BENDI_VK_OP_MATMUL, "matmul", TRUE, FALSE, FALSE, 3, 1u << 2, sizeof (BendiVkMatmulConstants), 256, 0 },
+  { BENDI_VK_OP_GET_ROWS, "get_rows", TRUE, FALSE, FALSE, 3, 1u << 2, sizeof (BendiVkGetRowsConstants), 64, 0 },
+  { BENDI_VK_OP_RMS_NORM, "rms_norm", FALSE, TRUE, FALSE, 3, 1u << 2, sizeof (BendiVkRmsNormConstants), 256, 0 },
+  { BENDI_VK_OP_ROPE, "rope", FALSE, FALSE, FALSE, 3, 1u << 0, sizeof (BendiVkRopeConstants), 64, 0 },
+  { BENDI_VK_OP_SWIGLU, "swiglu", FALSE, FALSE, FALSE, 3, 1u << 2, sizeof (BendiVkSwigluConstants), 256, 0 },
+  { BENDI_VK_OP_ADD, "add", FALSE, FALSE, FALSE, 3, 1u << 2, sizeof (BendiVkAddConstants), 256, 0 },
+  { BENDI_VK_OP_KV_WRITE, "kv_write", FALSE, FALSE, FALSE, 5, (1u << 2) | (1u << 3), sizeof (BendiVkKvWriteConstants), 64, 0 },
+  { BENDI_VK_OP_ATTENTION, "attention", FALSE, TRUE, FALSE, 5, 1u << 4, sizeof (BendiVkAttentionConstants), 64, 0 },
+  { BENDI_VK_OP_ATTENTION_SPLIT, "attention_split", FALSE, TRUE, FALSE, 5, 1u << 4, sizeof (BendiVkAttentionConstants), 64, 0 },
+  { BENDI_VK_OP_ATTENTION_COMBINE, "attention_combine", FALSE, FALSE, FALSE, 2, 1u << 1, sizeof (BendiVkCombineConstants), 64, 0 },
+  { BENDI_VK_OP_SOFTMAX, "softmax", FALSE, TRUE, FALSE, 1, 1u << 0, sizeof (BendiVkRowConstants), 256, 0 },
+  { BENDI_VK_OP_ARGMAX, "argmax", FALSE, FALSE, FALSE, 2, 1u << 1, sizeof (BendiVkRowConstants), 256, 0 },
 };
 
 /* The weight types with shaders, as types.glsl spells them. */
@@ -226,13 +227,14 @@ pipeline_create (BendiVkDevice       *device,
                  VkPipelineCache      cache,
                  const PipelineSpec  *spec,
                  const char          *name,
+                 guint32              workgroup_size,
                  GError             **error)
 {
   const BendiVkShaderCode *code = find_shader (name);
   BendiVkPipeline *pipeline;
   VkDescriptorSetLayoutBinding bindings[8];
   VkShaderModule module = VK_NULL_HANDLE;
-  guint32 constants[2] = { spec->workgroup_size, spec->rows_per_workgroup };
+  guint32 constants[2] = { workgroup_size, spec->rows_per_workgroup };
   VkSpecializationMapEntry entries[2] = {
     { .constantID = 0, .offset = 0, .size = sizeof (guint32) },
     { .constantID = 1, .offset = sizeof (guint32), .size = sizeof (guint32) },
@@ -262,8 +264,8 @@ pipeline_create (BendiVkDevice       *device,
   pipeline->n_bindings = spec->n_bindings;
   pipeline->written_bindings = spec->written;
   pipeline->push_size = spec->push_size;
-  pipeline->workgroup_size = spec->workgroup_size;
-  pipeline->rows_per_workgroup = MAX (spec->rows_per_workgroup, 1);
+  pipeline->workgroup_size = workgroup_size;
+  pipeline->rows_per_workgroup = g_str_has_suffix (name, "_rows") ? workgroup_size : MAX (spec->rows_per_workgroup, 1);
 
   for (guint i = 0; i < spec->n_bindings; i++)
     bindings[i] = (VkDescriptorSetLayoutBinding) {
@@ -337,6 +339,7 @@ bendi_vk_pipeline_get (BendiVkDevice    *device,
   BendiVkPipelineSet *self = device->pipelines;
   const PipelineSpec *spec;
   g_autoptr (GString) name = NULL;
+  guint32 workgroup_size;
   BendiVkPipeline *pipeline;
   G_GNUC_UNUSED g_autoptr (GMutexLocker) locker = NULL;
 
@@ -345,6 +348,7 @@ bendi_vk_pipeline_get (BendiVkDevice    *device,
   g_assert (spec->op == op);
 
   name = g_string_new (spec->shader);
+  workgroup_size = spec->workgroup_size;
   if (spec->typed)
     {
       const char *suffix = type_suffix (type);
@@ -358,14 +362,25 @@ bendi_vk_pipeline_get (BendiVkDevice    *device,
         }
       g_string_append_printf (name, "_%s", suffix);
     }
-  if (spec->has_subgroup_variant && device->use_subgroups)
-    g_string_append (name, "_subgroup");
+  if (spec->has_rows_variant && device->use_cpu_kernels)
+    {
+      g_string_append (name, "_rows");
+      /* One SIMD-wide workgroup: lavapipe runs it as one vector loop. */
+      workgroup_size = CLAMP (device->info.subgroup_size, 8, 64);
+    }
+  else if (spec->has_subgroup_variant && device->use_subgroups)
+    {
+      g_string_append (name, "_subgroup");
+      /* One subgroup per workgroup: reductions need no shared memory and
+       * no barrier, which on CPU devices (lavapipe) are what costs most. */
+      workgroup_size = CLAMP (device->info.subgroup_size, 8, 128);
+    }
 
   locker = g_mutex_locker_new (&self->lock);
   pipeline = g_hash_table_lookup (self->pipelines, name->str);
   if (pipeline == NULL)
     {
-      pipeline = pipeline_create (device, self->cache, spec, name->str, error);
+      pipeline = pipeline_create (device, self->cache, spec, name->str, workgroup_size, error);
       if (pipeline == NULL)
         return NULL;
       g_hash_table_insert (self->pipelines, (char *) pipeline->name, pipeline);

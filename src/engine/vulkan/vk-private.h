@@ -49,6 +49,7 @@ struct _BendiVkDevice {
   guint64                           max_binding_bytes;
   gboolean                          force_staging;
   gboolean                          use_subgroups;
+  gboolean                          use_cpu_kernels;  /* CPU device: shaders shaped for SIMD lanes */
   BendiVkAllocator                 *allocator;
   BendiVkPipelineSet               *pipelines;
 };

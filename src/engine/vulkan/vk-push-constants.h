@@ -16,6 +16,7 @@ typedef struct {
   guint32 x_stride;
   guint32 y_stride;
   guint32 accumulate;
+  guint32 first_token;
 } BendiVkMatmulConstants;
 
 /* get_rows.comp */
