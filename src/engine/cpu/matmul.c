@@ -3,6 +3,8 @@
  * the rows over the thread pool and runs the best kernel for the CPU. */
 #include "cpu/matmul.h"
 
+#include <stdalign.h>
+#include <stdatomic.h>
 #include <string.h>
 
 #include "cpu/cpu-features.h"
@@ -253,13 +255,23 @@ align64 (gsize n)
   return (n + 63) & ~(gsize) 63;
 }
 
-/* Lays the activations' arrays out in the context's scratch. */
+/* Batches of up to this many tokens are quantised by every thread for
+ * itself: cheaper than having the threads wait for one another. */
+#define PRIVATE_QUANT_TOKENS 4
+/* Row chunks handed out per thread: enough to even out a thread that runs
+ * slower or starts late, few enough to keep each chunk a long stream. */
+#define CHUNKS_PER_THREAD 4
+
+/* Lays the activations' arrays out in the context's scratch, @n_copies
+ * times (each @copy_bytes apart). */
 static void
 acts_prepare (BendiMatmulContext *self,
               const BendiMatrix  *w,
               gint64              n_tokens,
+              int                 n_copies,
               BendiActs          *acts,
-              BendiActsOut       *out)
+              BendiActsOut       *out,
+              gsize              *copy_bytes)
 {
   BendiActKind kind = bendi_act_kind_for_type (w->type);
   gsize n = (gsize) n_tokens;
@@ -293,7 +305,8 @@ acts_prepare (BendiMatmulContext *self,
   /* Q8_K keeps a sum per 16 quants, the others one per block. */
   ints_bytes = align64 (n * (gsize) acts->n_blocks * (kind == BENDI_ACT_Q8_K ? 16 : 1) * sizeof (gint32));
 
-  base = scratch_get (self, values_bytes + 2 * floats_bytes + ints_bytes + bsums_bytes);
+  *copy_bytes = values_bytes + 2 * floats_bytes + ints_bytes + bsums_bytes;
+  base = scratch_get (self, *copy_bytes * (gsize) n_copies);
   out->values = base;
   out->d = (float *) (base + values_bytes);
   out->s = (float *) (base + values_bytes + floats_bytes);
@@ -306,47 +319,106 @@ acts_prepare (BendiMatmulContext *self,
   acts->bsums = out->bsums;
 }
 
+/* The same arrays @offset bytes further on: another thread's copy. */
+static void
+acts_offset (BendiActs    *acts,
+             BendiActsOut *out,
+             gsize         offset)
+{
+  out->values += offset;
+  out->d = (float *) ((guint8 *) out->d + offset);
+  out->s = (float *) ((guint8 *) out->s + offset);
+  out->sums = (gint32 *) ((guint8 *) out->sums + offset);
+  out->bsums = (gint16 *) ((guint8 *) out->bsums + offset);
+  acts->values = out->values;
+  acts->d = out->d;
+  acts->s = out->s;
+  acts->sums = out->sums;
+  acts->bsums = out->bsums;
+}
+
 typedef struct {
-  BendiThreadPool       *pool;
   const BendiCpuKernels *kernels;
   const BendiMatrix     *w;
   const float           *in;
   float                 *out;
   BendiActs              acts;
   BendiActsOut           acts_out;
+  gboolean               private_acts;   /* each thread quantises all tokens itself */
+  gsize                  copy_bytes;
+  gint64                 token_chunk;
+  gint64                 row_chunk;      /* rows, a multiple of BENDI_INTERLEAVE */
+
+  /* Work handed out as it is asked for, each counter on its own line. */
+  alignas (64) atomic_llong next_token;
+  alignas (64) atomic_llong tokens_done;
+  alignas (64) atomic_llong next_row;
 } MatmulJob;
+
+static inline void
+cpu_relax (void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause ();
+#elif defined(__aarch64__)
+  __asm__ volatile ("yield");
+#endif
+}
 
 static void
 matmul_worker (gpointer data,
                int      ith,
-               int      nth)
+               int      nth G_GNUC_UNUSED)
 {
   MatmulJob *job = data;
   const BendiMatrix *w = job->w;
+  const BendiCpuKernels *kernels = job->kernels;
+  gint64 n_tokens = job->acts.n_tokens;
   gint64 n_interleaved = interleaved_rows (w);
-  gint64 n_units = (w->n_rows + BENDI_INTERLEAVE - 1) / BENDI_INTERLEAVE;
-  gint64 u0, u1, r0, r1;
+  BendiActs acts = job->acts;
+  BendiActsOut acts_out = job->acts_out;
 
-  /* Each thread quantises its share of the tokens, then all wait for all. */
-  if (job->acts.kind != BENDI_ACT_F32)
+  if (acts.kind != BENDI_ACT_F32 && job->private_acts)
     {
-      gint64 t0, t1;
+      acts_offset (&acts, &acts_out, job->copy_bytes * (gsize) ith);
+      kernels->quantize[acts.kind] (&acts, &acts_out, job->in, 0, n_tokens);
+    }
+  else if (acts.kind != BENDI_ACT_F32)
+    {
+      /* Take chunks of tokens until none are left, then wait for those
+       * that other threads are still quantising. */
+      for (;;)
+        {
+          gint64 t0 = atomic_fetch_add (&job->next_token, job->token_chunk);
+          gint64 t1 = MIN (t0 + job->token_chunk, n_tokens);
 
-      bendi_split_range (job->acts.n_tokens, ith, nth, &t0, &t1);
-      if (t1 > t0)
-        job->kernels->quantize[job->acts.kind] (&job->acts, &job->acts_out, job->in, t0, t1);
-      bendi_thread_pool_barrier (job->pool);
+          if (t0 >= n_tokens)
+            break;
+          kernels->quantize[acts.kind] (&acts, &acts_out, job->in, t0, t1);
+          atomic_fetch_add_explicit (&job->tokens_done, t1 - t0, memory_order_release);
+        }
+      for (guint i = 0; atomic_load_explicit (&job->tokens_done, memory_order_acquire) < n_tokens; i++)
+        {
+          cpu_relax ();
+          if ((i & 4095) == 4095)
+            g_thread_yield ();
+        }
     }
 
-  /* Rows go out in units of a whole group, so no two threads write the
-   * same cache line of the output. */
-  bendi_split_range (n_units, ith, nth, &u0, &u1);
-  r0 = u0 * BENDI_INTERLEAVE;
-  r1 = MIN (u1 * BENDI_INTERLEAVE, w->n_rows);
-  if (r0 < MIN (r1, n_interleaved))
-    job->kernels->gemm_interleaved[w->type] (w, r0, MIN (r1, n_interleaved), &job->acts, job->out, w->n_rows);
-  if (MAX (r0, n_interleaved) < r1)
-    job->kernels->gemm_rows[w->type] (w, MAX (r0, n_interleaved), r1, &job->acts, job->out, w->n_rows);
+  /* Rows go out in whole groups, so no two threads write the same cache
+   * line of the output. */
+  for (;;)
+    {
+      gint64 r0 = atomic_fetch_add (&job->next_row, job->row_chunk);
+      gint64 r1 = MIN (r0 + job->row_chunk, w->n_rows);
+
+      if (r0 >= w->n_rows)
+        break;
+      if (r0 < MIN (r1, n_interleaved))
+        kernels->gemm_interleaved[w->type] (w, r0, MIN (r1, n_interleaved), &acts, job->out, w->n_rows);
+      if (MAX (r0, n_interleaved) < r1)
+        kernels->gemm_rows[w->type] (w, MAX (r0, n_interleaved), r1, &acts, job->out, w->n_rows);
+    }
 }
 
 void
@@ -356,6 +428,8 @@ bendi_matmul (BendiMatmulContext *ctx,
               gint64              n_tokens,
               float              *out)
 {
+  int nth;
+  gint64 n_groups, chunk_groups;
   MatmulJob job;
 
   g_return_if_fail (ctx != NULL && w != NULL && in != NULL && out != NULL);
@@ -365,7 +439,6 @@ bendi_matmul (BendiMatmulContext *ctx,
     return;
 
   memset (&job, 0, sizeof job);
-  job.pool = ctx->pool;
   job.kernels = bendi_cpu_kernels ();
   job.w = w;
   job.in = in;
@@ -374,6 +447,7 @@ bendi_matmul (BendiMatmulContext *ctx,
   g_return_if_fail (w->layout == BENDI_MATRIX_LAYOUT_ROWS ||
                     job.kernels->gemm_interleaved[w->type] != NULL);
 
+  nth = bendi_thread_pool_get_n_threads (ctx->pool);
   if (bendi_act_kind_for_type (w->type) == BENDI_ACT_F32)
     {
       job.acts.kind = BENDI_ACT_F32;
@@ -383,7 +457,19 @@ bendi_matmul (BendiMatmulContext *ctx,
       job.acts.values = in;
     }
   else
-    acts_prepare (ctx, w, n_tokens, &job.acts, &job.acts_out);
+    {
+      job.private_acts = nth > 1 && n_tokens <= PRIVATE_QUANT_TOKENS;
+      acts_prepare (ctx, w, n_tokens, job.private_acts ? nth : 1, &job.acts, &job.acts_out, &job.copy_bytes);
+      job.token_chunk = MAX (1, n_tokens / (nth * CHUNKS_PER_THREAD));
+    }
+
+  /* Chunks of whole groups; with many tokens, at least a panel's worth so
+   * the kernels' tiling over tokens pays off. */
+  n_groups = (w->n_rows + BENDI_INTERLEAVE - 1) / BENDI_INTERLEAVE;
+  chunk_groups = MAX (1, n_groups / (nth * CHUNKS_PER_THREAD));
+  if (n_tokens > PRIVATE_QUANT_TOKENS)
+    chunk_groups = MAX (chunk_groups, MIN (4, (n_groups + nth - 1) / nth));
+  job.row_chunk = chunk_groups * BENDI_INTERLEAVE;
 
   bendi_thread_pool_run (ctx->pool, matmul_worker, &job);
 }
