@@ -1325,7 +1325,8 @@ filter_sum (TmplRun *run,
   return total;
 }
 
-static const char *const tojson_params[] = { "indent", "ensure_ascii", "separators", "sort_keys", NULL };
+/* In the order of Hugging Face's tojson (x, ensure_ascii, indent, separators, sort_keys). */
+static const char *const tojson_params[] = { "ensure_ascii", "indent", "separators", "sort_keys", NULL };
 
 /* Hugging Face's tojson: json.dumps with ensure_ascii=False. */
 static Value *
@@ -1333,7 +1334,7 @@ filter_tojson (TmplRun *run,
                Value   *v,
                Value  **params)
 {
-  const Value *indent = tmpl_arg_given (params[0]) ? params[0] : NULL;
+  const Value *indent = tmpl_arg_given (params[1]) ? params[1] : NULL;
   const char *item_separator = indent != NULL ? "," : ", ";
   const char *key_separator = ": ";
   GString *out;
@@ -1356,7 +1357,7 @@ filter_tojson (TmplRun *run,
       g_string_free (out, TRUE);
       return NULL;
     }
-  if (params[1] != NULL && tmpl_truthy (params[1]))
+  if (params[0] != NULL && tmpl_truthy (params[0]))
     {
       /* ensure_ascii: everything past ASCII as \uXXXX (surrogate pairs above the BMP). */
       GString *ascii = g_string_sized_new (out->len);

@@ -455,12 +455,19 @@ string_hash (const Value *v)
 {
   Value *mutable_v = (Value *) v;
 
+  guint32 hash;
+
   if (v->string.hashed)
     return v->string.hash;
   note_work (v, NULL, v->string.len / 64);
-  mutable_v->string.hash = hash_bytes (v->string.data, v->string.len);
-  mutable_v->string.hashed = TRUE;
-  return v->string.hash;
+  hash = hash_bytes (v->string.data, v->string.len);
+  /* Shared values (the static empty string) are never written to. */
+  if (v->ref_count != TMPL_IMMORTAL)
+    {
+      mutable_v->string.hash = hash;
+      mutable_v->string.hashed = TRUE;
+    }
+  return hash;
 }
 
 static guint32
