@@ -17,6 +17,9 @@
 #define MATVEC_MAX_TOKENS 8
 
 layout (constant_id = 1) const uint ROWS_PER_WORKGROUP = 1;
+// Tokens per dispatch, at most MATVEC_MAX_TOKENS, as a constant: a loop
+// over a push-constant count costs CPU devices all eight bodies, masked.
+layout (constant_id = 2) const uint N_TOKENS = 1;
 
 layout (binding = 0) readonly buffer Weights { uint wq[]; };
 layout (binding = 1) readonly buffer X { float x[]; };
@@ -27,7 +30,7 @@ layout (push_constant) uniform Params {
   uint n_rows;      // rows of this chunk
   uint row_bytes;
   uint first_row;   // of this chunk, in the whole matrix
-  uint n_tokens;    // at most MATVEC_MAX_TOKENS
+  uint n_tokens;    // N_TOKENS, which the shader uses
   uint x_stride;    // floats from one token's x to the next
   uint y_stride;
   uint accumulate;  // y += W · x (a fused residual add)
@@ -46,11 +49,11 @@ main ()
 {
   uint row = flat_workgroup_id () * WG_SIZE + TID;
   uint n_groups = (p.n_cols + 15u) / 16u;
-  float sums[MATVEC_MAX_TOKENS];
+  float sums[N_TOKENS];
 
   if (row >= p.n_rows)
     return;
-  [[unroll]] for (uint t = 0; t < MATVEC_MAX_TOKENS; t++)
+  [[unroll]] for (uint t = 0; t < N_TOKENS; t++)
     sums[t] = 0.0;
   for (uint g = 0; g < n_groups; g++)
     {
@@ -59,8 +62,7 @@ main ()
       dequant16 (row * p.row_bytes, g, p.n_cols, w);
       // Only the float types have rows that end inside a group.
       bool whole = 16u * g + 16u <= p.n_cols;
-      [[unroll]] for (uint t = 0; t < MATVEC_MAX_TOKENS; t++)
-        if (t < p.n_tokens)
+      [[unroll]] for (uint t = 0; t < N_TOKENS; t++)
           {
             uint xbase = (p.first_token + t) * p.x_stride + 16u * g;
             float acc = 0.0;
@@ -74,8 +76,7 @@ main ()
             sums[t] += acc;
           }
     }
-  [[unroll]] for (uint t = 0; t < MATVEC_MAX_TOKENS; t++)
-    if (t < p.n_tokens)
+  [[unroll]] for (uint t = 0; t < N_TOKENS; t++)
       {
         uint out_index = (p.first_token + t) * p.y_stride + p.first_row + row;
         y[out_index] = p.accumulate != 0u ? y[out_index] + sums[t] : sums[t];
@@ -92,12 +93,12 @@ main ()
   for (uint r = 0; r < ROWS_PER_WORKGROUP; r++)
     {
       uint row = flat_workgroup_id () * ROWS_PER_WORKGROUP + r;
-      float sums[MATVEC_MAX_TOKENS];
+      float sums[N_TOKENS];
 
       // Uniform per workgroup: every invocation leaves together.
       if (row >= p.n_rows)
         return;
-      [[unroll]] for (uint t = 0; t < MATVEC_MAX_TOKENS; t++)
+      [[unroll]] for (uint t = 0; t < N_TOKENS; t++)
         sums[t] = 0.0;
 
       for (uint g = TID; g < n_groups; g += WG_SIZE)
@@ -105,10 +106,8 @@ main ()
           float w[16];
 
           dequant16 (row * p.row_bytes, g, p.n_cols, w);
-          [[unroll]] for (uint t = 0; t < MATVEC_MAX_TOKENS; t++)
+          [[unroll]] for (uint t = 0; t < N_TOKENS; t++)
             {
-              if (t >= p.n_tokens)
-                break;
               uint xbase = (p.first_token + t) * p.x_stride + 16u * g;
               float acc = 0.0;
 
@@ -118,10 +117,8 @@ main ()
             }
         }
 
-      [[unroll]] for (uint t = 0; t < MATVEC_MAX_TOKENS; t++)
+      [[unroll]] for (uint t = 0; t < N_TOKENS; t++)
         {
-          if (t >= p.n_tokens)
-            break;
           float total = wg_sum (sums[t]);
 
           if (TID == 0u)

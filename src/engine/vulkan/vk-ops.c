@@ -66,19 +66,28 @@ check_ints (BendiVkRecorder *rec,
 }
 
 static const BendiVkPipeline *
-get_pipeline (BendiVkRecorder *rec,
-              BendiVkOp        op,
-              BendiTensorType  type)
+get_pipeline_for_tokens (BendiVkRecorder *rec,
+                         BendiVkOp        op,
+                         BendiTensorType  type,
+                         guint32          n_tokens)
 {
   GError *error = NULL;
   const BendiVkPipeline *pipeline;
 
   if (bendi_vk_recorder_failed (rec))
     return NULL;
-  pipeline = bendi_vk_pipeline_get (bendi_vk_recorder_get_device (rec), op, type, &error);
+  pipeline = bendi_vk_pipeline_get (bendi_vk_recorder_get_device (rec), op, type, n_tokens, &error);
   if (pipeline == NULL)
     bendi_vk_recorder_fail (rec, error);
   return pipeline;
+}
+
+static const BendiVkPipeline *
+get_pipeline (BendiVkRecorder *rec,
+              BendiVkOp        op,
+              BendiTensorType  type)
+{
+  return get_pipeline_for_tokens (rec, op, type, 0);
 }
 
 static guint32
@@ -123,10 +132,9 @@ bendi_vk_op_matmul (BendiVkRecorder     *rec,
   const BendiVkPipeline *pipeline;
 
   if (!check_rows (rec, x, x_stride, n_cols, n_tokens, "matmul input") ||
-      !check_rows (rec, y, y_stride, n_rows, n_tokens, "matmul output"))
-    return FALSE;
-  pipeline = get_pipeline (rec, use_matvec ? BENDI_VK_OP_MATVEC : BENDI_VK_OP_MATMUL, type);
-  if (pipeline == NULL)
+      !check_rows (rec, y, y_stride, n_rows, n_tokens, "matmul output") ||
+      !check (rec, bendi_vk_type_is_supported (type), "The Vulkan backend has no shaders for %s weights",
+              bendi_tensor_type_name (type)))
     return FALSE;
 
   /* One dispatch per chunk of rows; each writes its own rows of y. */
@@ -150,13 +158,17 @@ bendi_vk_op_matmul (BendiVkRecorder     *rec,
           {
             constants.first_token = (guint32) first;
             constants.n_tokens = (guint32) MIN (BENDI_VK_MATVEC_MAX_TOKENS, n_tokens - first);
-            ok = record_flat (rec, pipeline, bindings, &constants,
+            pipeline = get_pipeline_for_tokens (rec, BENDI_VK_OP_MATVEC, type, constants.n_tokens);
+            ok = pipeline != NULL &&
+                 record_flat (rec, pipeline, bindings, &constants,
                               div_up ((guint64) chunk->n_rows, pipeline->rows_per_workgroup));
           }
       else
         {
           constants.n_tokens = (guint32) n_tokens;
-          ok = bendi_vk_recorder_record (rec, pipeline, bindings, &constants,
+          pipeline = get_pipeline (rec, BENDI_VK_OP_MATMUL, type);
+          ok = pipeline != NULL &&
+               bendi_vk_recorder_record (rec, pipeline, bindings, &constants,
                                          div_up ((guint64) chunk->n_rows, 64), div_up ((guint64) n_tokens, 64), 1);
         }
       if (!ok)

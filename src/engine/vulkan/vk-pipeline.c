@@ -21,6 +21,7 @@ typedef struct {
   gboolean    typed;
   gboolean    has_subgroup_variant;
   gboolean    has_rows_variant;    /* "_rows": a row per invocation, for CPU devices */
+  gboolean    has_token_constant;  /* specialisation constant 2: tokens per dispatch */
   guint       n_bindings;
   guint32     written;
   guint32     push_size;
@@ -29,19 +30,19 @@ typedef struct {
 } PipelineSpec;
 
 static const PipelineSpec pipeline_specs[BENDI_VK_N_OPS] = {
-  { BENDI_VK_OP_MATVEC, "matvec", TRUE, TRUE, TRUE, 3, 1u << 2, sizeof (BendiVkMatmulConstants), 64, 2 },
-  { BENDI_VK_OP_MATMUL, "matmul", TRUE, FALSE, FALSE, 3, 1u << 2, sizeof (BendiVkMatmulConstants), 256, 0 },
-  { BENDI_VK_OP_GET_ROWS, "get_rows", TRUE, FALSE, FALSE, 3, 1u << 2, sizeof (BendiVkGetRowsConstants), 64, 0 },
-  { BENDI_VK_OP_RMS_NORM, "rms_norm", FALSE, TRUE, FALSE, 3, 1u << 2, sizeof (BendiVkRmsNormConstants), 256, 0 },
-  { BENDI_VK_OP_ROPE, "rope", FALSE, FALSE, FALSE, 3, 1u << 0, sizeof (BendiVkRopeConstants), 64, 0 },
-  { BENDI_VK_OP_SWIGLU, "swiglu", FALSE, FALSE, FALSE, 3, 1u << 2, sizeof (BendiVkSwigluConstants), 256, 0 },
-  { BENDI_VK_OP_ADD, "add", FALSE, FALSE, FALSE, 3, 1u << 2, sizeof (BendiVkAddConstants), 256, 0 },
-  { BENDI_VK_OP_KV_WRITE, "kv_write", FALSE, FALSE, FALSE, 5, (1u << 2) | (1u << 3), sizeof (BendiVkKvWriteConstants), 64, 0 },
-  { BENDI_VK_OP_ATTENTION, "attention", FALSE, TRUE, FALSE, 5, 1u << 4, sizeof (BendiVkAttentionConstants), 64, 0 },
-  { BENDI_VK_OP_ATTENTION_SPLIT, "attention_split", FALSE, TRUE, FALSE, 5, 1u << 4, sizeof (BendiVkAttentionConstants), 64, 0 },
-  { BENDI_VK_OP_ATTENTION_COMBINE, "attention_combine", FALSE, FALSE, FALSE, 2, 1u << 1, sizeof (BendiVkCombineConstants), 64, 0 },
-  { BENDI_VK_OP_SOFTMAX, "softmax", FALSE, TRUE, FALSE, 1, 1u << 0, sizeof (BendiVkRowConstants), 256, 0 },
-  { BENDI_VK_OP_ARGMAX, "argmax", FALSE, FALSE, FALSE, 2, 1u << 1, sizeof (BendiVkRowConstants), 256, 0 },
+  { BENDI_VK_OP_MATVEC, "matvec", TRUE, TRUE, TRUE, TRUE, 3, 1u << 2, sizeof (BendiVkMatmulConstants), 64, 2 },
+  { BENDI_VK_OP_MATMUL, "matmul", TRUE, FALSE, FALSE, FALSE, 3, 1u << 2, sizeof (BendiVkMatmulConstants), 256, 0 },
+  { BENDI_VK_OP_GET_ROWS, "get_rows", TRUE, FALSE, FALSE, FALSE, 3, 1u << 2, sizeof (BendiVkGetRowsConstants), 64, 0 },
+  { BENDI_VK_OP_RMS_NORM, "rms_norm", FALSE, TRUE, FALSE, FALSE, 3, 1u << 2, sizeof (BendiVkRmsNormConstants), 256, 0 },
+  { BENDI_VK_OP_ROPE, "rope", FALSE, FALSE, FALSE, FALSE, 3, 1u << 0, sizeof (BendiVkRopeConstants), 64, 0 },
+  { BENDI_VK_OP_SWIGLU, "swiglu", FALSE, FALSE, FALSE, FALSE, 3, 1u << 2, sizeof (BendiVkSwigluConstants), 256, 0 },
+  { BENDI_VK_OP_ADD, "add", FALSE, FALSE, FALSE, FALSE, 3, 1u << 2, sizeof (BendiVkAddConstants), 256, 0 },
+  { BENDI_VK_OP_KV_WRITE, "kv_write", FALSE, FALSE, FALSE, FALSE, 5, (1u << 2) | (1u << 3), sizeof (BendiVkKvWriteConstants), 64, 0 },
+  { BENDI_VK_OP_ATTENTION, "attention", FALSE, TRUE, FALSE, FALSE, 5, 1u << 4, sizeof (BendiVkAttentionConstants), 64, 0 },
+  { BENDI_VK_OP_ATTENTION_SPLIT, "attention_split", FALSE, TRUE, FALSE, FALSE, 5, 1u << 4, sizeof (BendiVkAttentionConstants), 64, 0 },
+  { BENDI_VK_OP_ATTENTION_COMBINE, "attention_combine", FALSE, FALSE, FALSE, FALSE, 2, 1u << 1, sizeof (BendiVkCombineConstants), 64, 0 },
+  { BENDI_VK_OP_SOFTMAX, "softmax", FALSE, TRUE, FALSE, FALSE, 1, 1u << 0, sizeof (BendiVkRowConstants), 256, 0 },
+  { BENDI_VK_OP_ARGMAX, "argmax", FALSE, FALSE, FALSE, FALSE, 2, 1u << 1, sizeof (BendiVkRowConstants), 256, 0 },
 };
 
 /* The weight types with shaders, as types.glsl spells them. */
@@ -228,19 +229,22 @@ pipeline_create (BendiVkDevice       *device,
                  const PipelineSpec  *spec,
                  const char          *name,
                  guint32              workgroup_size,
+                 guint32              n_tokens,
                  GError             **error)
 {
-  const BendiVkShaderCode *code = find_shader (name);
+  g_autofree char *shader = g_strndup (name, strcspn (name, "@"));
+  const BendiVkShaderCode *code = find_shader (shader);
   BendiVkPipeline *pipeline;
   VkDescriptorSetLayoutBinding bindings[8];
   VkShaderModule module = VK_NULL_HANDLE;
-  guint32 constants[2] = { workgroup_size, spec->rows_per_workgroup };
-  VkSpecializationMapEntry entries[2] = {
+  guint32 constants[3] = { workgroup_size, MAX (spec->rows_per_workgroup, 1), n_tokens };
+  VkSpecializationMapEntry entries[3] = {
     { .constantID = 0, .offset = 0, .size = sizeof (guint32) },
     { .constantID = 1, .offset = sizeof (guint32), .size = sizeof (guint32) },
+    { .constantID = 2, .offset = 2 * sizeof (guint32), .size = sizeof (guint32) },
   };
   VkSpecializationInfo specialization = {
-    .mapEntryCount = spec->rows_per_workgroup > 0 ? 2 : 1,
+    .mapEntryCount = spec->has_token_constant ? 3 : spec->rows_per_workgroup > 0 ? 2 : 1,
     .pMapEntries = entries,
     .dataSize = sizeof constants,
     .pData = constants,
@@ -334,6 +338,7 @@ const BendiVkPipeline *
 bendi_vk_pipeline_get (BendiVkDevice    *device,
                        BendiVkOp         op,
                        BendiTensorType   type,
+                       guint32           n_tokens,
                        GError          **error)
 {
   BendiVkPipelineSet *self = device->pipelines;
@@ -376,11 +381,18 @@ bendi_vk_pipeline_get (BendiVkDevice    *device,
       workgroup_size = CLAMP (device->info.subgroup_size, 8, 128);
     }
 
+  /* One pipeline per token count: its name carries it as a key. */
+  if (spec->has_token_constant)
+    {
+      g_return_val_if_fail (n_tokens >= 1 && n_tokens <= 8, NULL);
+      g_string_append_printf (name, "@%u", n_tokens);
+    }
+
   locker = g_mutex_locker_new (&self->lock);
   pipeline = g_hash_table_lookup (self->pipelines, name->str);
   if (pipeline == NULL)
     {
-      pipeline = pipeline_create (device, self->cache, spec, name->str, workgroup_size, error);
+      pipeline = pipeline_create (device, self->cache, spec, name->str, workgroup_size, n_tokens, error);
       if (pipeline == NULL)
         return NULL;
       g_hash_table_insert (self->pipelines, (char *) pipeline->name, pipeline);

@@ -40,10 +40,12 @@ typedef struct {
 } BendiVkPipeline;
 
 /* The pipeline of @op for weights of @type (ignored by untyped ops), the
- * subgroup variant where the device uses them. Owned by the device. */
+ * variant the device uses, for @n_tokens tokens per dispatch (matvec: 1 to
+ * 8, a specialisation constant; other ops ignore it). Owned by the device. */
 const BendiVkPipeline *bendi_vk_pipeline_get (BendiVkDevice    *device,
                                               BendiVkOp         op,
                                               BendiTensorType   type,
+                                              guint32           n_tokens,
                                               GError          **error);
 
 /* Whether the typed ops have shaders for @type. */
