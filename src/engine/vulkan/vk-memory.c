@@ -581,8 +581,6 @@ upload_pieces (BendiVkBuffer  *self,
     return FALSE;
   for (gsize done = 0; done < size && ok;)
     {
-      /* Copies stay whole words: the tail is padded from the buffer's own
-       * padding, which the staging copy overwrites with zeros. */
       gsize piece = MIN (STAGING_BYTES, size - done);
 
       memcpy (transfer.staging->mapped, data + done, piece);
