@@ -14,7 +14,7 @@
 static BendiCpuFeatures detected;
 static BendiCpuFeatures overridden;
 static const BendiCpuFeatures *current;
-static volatile guint serial = 1;
+static gint serial = 1;   /* bumped by every override */
 
 #ifdef BENDI_X86
 static guint64
@@ -126,7 +126,7 @@ bendi_cpu_features_override (const BendiCpuFeatures *features)
   const BendiCpuFeatures *real = &detected;
 
   bendi_cpu_features_get ();   /* detects, once */
-  serial++;
+  g_atomic_int_inc (&serial);
   if (features == NULL)
     {
       current = NULL;
@@ -145,7 +145,7 @@ bendi_cpu_features_override (const BendiCpuFeatures *features)
 guint
 bendi_cpu_features_serial (void)
 {
-  return serial;
+  return (guint) g_atomic_int_get (&serial);
 }
 
 const char *

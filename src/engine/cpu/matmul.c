@@ -23,8 +23,8 @@ struct _BendiMatmulContext {
 /* generic, AVX2, AVX2 with AVX-VNNI, AVX-512 with VNNI. AVX-512 without
  * VNNI (Skylake-X) runs the AVX2 kernels. */
 static BendiCpuKernels tables[4];
-static const BendiCpuKernels *active;
-static guint active_serial;
+static const BendiCpuKernels *active;  /* atomic: any thread may choose it */
+static guint active_serial;             /* the features' serial it was chosen for */
 
 static void
 init_tables (void)
@@ -45,8 +45,8 @@ bendi_cpu_kernels (void)
   guint serial = bendi_cpu_features_serial ();
   int family = 0;
 
-  if (G_LIKELY (active != NULL && active_serial == serial))
-    return active;
+  if (G_LIKELY ((guint) g_atomic_int_get (&active_serial) == serial))
+    return g_atomic_pointer_get (&active);
 
   if (g_once_init_enter (&initialized))
     {
@@ -62,9 +62,10 @@ bendi_cpu_kernels (void)
 #else
   (void) features;
 #endif
-  active_serial = serial;
-  active = &tables[family];
-  return active;
+  /* The table first, then the serial that makes readers trust it. */
+  g_atomic_pointer_set (&active, &tables[family]);
+  g_atomic_int_set (&active_serial, serial);
+  return &tables[family];
 }
 
 BendiActKind
