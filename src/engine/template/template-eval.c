@@ -25,6 +25,7 @@ static Exec   exec_list (TmplRun *run, Value *frame, const TmplNodeList *list, O
 /* ------------------------------------------------------------------------ */
 /* Errors and limits. */
 
+G_GNUC_PRINTF (3, 0)
 static gpointer
 fail_valist (TmplRun    *run,
              int         code,
