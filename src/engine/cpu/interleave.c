@@ -14,6 +14,8 @@
  *                 elements 4p..4p+3, its high nibbles 16+4p..16+4p+3
  *   Q8_0          d (2), qs (32 × 4 B) stored with 128 added, so every
  *                 quant is an unsigned byte as VPDPBUSD wants
+ *   Q2_K          scales (16 × 1 B), qs (64 × 4 B), d, dmin (2 each)
+ *   Q3_K          hmask (32 × 4 B), qs (64 × 4 B), scales (12 × 1 B), d (2)
  *   Q4_K          d, dmin (2 each), scales (12 × 1 B), qs (128 × 4 B)
  *   Q5_K          as Q4_K, then qh (32 × 4 B)
  *   Q6_K          ql (128 × 4 B), qh (64 × 4 B), scales (16 × 1 B), d (2)
@@ -42,6 +44,8 @@ typedef struct {
 
 static const Segment q4_0_segments[] = { { 0, 2, 2, 0 }, { 2, 16, 4, 0 } };
 static const Segment q8_0_segments[] = { { 0, 2, 2, 0 }, { 2, 32, 4, 0x80 } };
+static const Segment q2_k_segments[] = { { 0, 16, 1, 0 }, { 16, 64, 4, 0 }, { 80, 2, 2, 0 }, { 82, 2, 2, 0 } };
+static const Segment q3_k_segments[] = { { 0, 32, 4, 0 }, { 32, 64, 4, 0 }, { 96, 12, 1, 0 }, { 108, 2, 2, 0 } };
 static const Segment q4_k_segments[] = { { 0, 2, 2, 0 }, { 2, 2, 2, 0 }, { 4, 12, 1, 0 }, { 16, 128, 4, 0 } };
 static const Segment q5_k_segments[] = { { 0, 2, 2, 0 }, { 2, 2, 2, 0 }, { 4, 12, 1, 0 }, { 48, 128, 4, 0 }, { 16, 32, 4, 0 } };
 static const Segment q6_k_segments[] = { { 0, 128, 4, 0 }, { 128, 64, 4, 0 }, { 192, 16, 1, 0 }, { 208, 2, 2, 0 } };
@@ -61,6 +65,10 @@ layout_for_type (BendiTensorType type,
       return LAYOUT (BendiBlockQ4_0, BENDI_QK, q4_0_segments);
     case BENDI_TENSOR_TYPE_Q8_0:
       return LAYOUT (BendiBlockQ8_0, BENDI_QK, q8_0_segments);
+    case BENDI_TENSOR_TYPE_Q2_K:
+      return LAYOUT (BendiBlockQ2_K, BENDI_QK_K, q2_k_segments);
+    case BENDI_TENSOR_TYPE_Q3_K:
+      return LAYOUT (BendiBlockQ3_K, BENDI_QK_K, q3_k_segments);
     case BENDI_TENSOR_TYPE_Q4_K:
       return LAYOUT (BendiBlockQ4_K, BENDI_QK_K, q4_k_segments);
     case BENDI_TENSOR_TYPE_Q5_K:

@@ -444,6 +444,8 @@ gemm_interleaved_q8_0 (const BendiMatrix *w,
  * levels then go signed, with the sign trick. */
 
 typedef enum {
+  KQUANT_Q2_K,
+  KQUANT_Q3_K,
   KQUANT_Q4_K,
   KQUANT_Q5_K,
   KQUANT_Q6_K,
@@ -497,6 +499,45 @@ ksuper_init (KQuantKind    kind,
 
   switch (kind)
     {
+    case KQUANT_Q2_K:
+      {
+        __m256 d = _mm256_cvtph_ps (HALVES (nb * 1280 + sb * 32));
+
+        k->dmin = _mm256_cvtph_ps (HALVES (nb * 1312 + sb * 32));
+        k->quants = group + nb * 256 + sb * 1024;
+        for (int j = 0; j < 16; j++)
+          {
+            __m256i b = _mm256_cvtepu8_epi32 (_mm_loadl_epi64 ((const __m128i *) (group + sb * 256 + 16 * j + 8 * half)));
+
+            k->scale[j] = _mm256_mul_ps (d, _mm256_cvtepi32_ps (_mm256_and_si256 (b, _mm256_set1_epi32 (0x0f))));
+            b = _mm256_srli_epi32 (b, 4);
+            if (j % 2 == 0)
+              k->min_pairs[j / 2] = b;
+            else
+              k->min_pairs[j / 2] = _mm256_or_si256 (k->min_pairs[j / 2], _mm256_slli_epi32 (b, 16));
+          }
+        break;
+      }
+    case KQUANT_Q3_K:
+      {
+        const guint8 *packed = group + nb * 1536 + sb * 192 + 8 * half;
+        __m256 d = _mm256_cvtph_ps (HALVES (nb * 1728 + sb * 32));
+
+        k->high_bits = group + sb * 512;
+        k->quants = group + nb * 512 + sb * 1024;
+        for (int j = 0; j < 16; j++)
+          {
+            __m128i low = _mm_loadl_epi64 ((const __m128i *) (packed + 16 * (j % 8)));
+            __m128i high = _mm_loadl_epi64 ((const __m128i *) (packed + 16 * (8 + j % 4)));
+            __m256i sc;
+
+            low = _mm_and_si128 (j < 8 ? low : _mm_srli_epi16 (low, 4), _mm_set1_epi8 (0x0f));
+            high = _mm_and_si128 (_mm_srli_epi16 (high, 2 * (j / 4)), _mm_set1_epi8 (3));
+            sc = _mm256_cvtepu8_epi32 (_mm_or_si128 (low, _mm_slli_epi16 (high, 4)));
+            k->scale[j] = _mm256_mul_ps (d, _mm256_cvtepi32_ps (_mm256_sub_epi32 (sc, _mm256_set1_epi32 (32))));
+          }
+        break;
+      }
     case KQUANT_Q4_K:
     case KQUANT_Q5_K:
       {
@@ -566,6 +607,20 @@ kquant_unit_load (KQuantKind    kind,
 
   switch (kind)
     {
+    case KQUANT_Q2_K:
+    case KQUANT_Q3_K:
+      {
+        int n = u / 4, shift = u % 4;
+        __m256i raw = CHUNK (k->quants, 8 * n + p);
+        __m256i low = _mm256_and_si256 (_mm256_srli_epi16 (raw, 2 * shift), _mm256_set1_epi8 (3));
+        __m256i hm, high;
+
+        if (kind == KQUANT_Q2_K)
+          return low;
+        hm = CHUNK (k->high_bits, p);
+        high = u <= 2 ? _mm256_slli_epi16 (hm, 2 - u) : _mm256_srli_epi16 (hm, u - 2);
+        return _mm256_or_si256 (low, _mm256_and_si256 (high, _mm256_set1_epi8 (0x04)));
+      }
     case KQUANT_Q4_K:
     case KQUANT_Q5_K:
       {
@@ -614,8 +669,8 @@ kquant_tile (KQuantKind       kind,
   const gint64 nb = a->n_blocks;
   const gint8 *y = (const gint8 *) a->values + t0 * a->stride;
   const float *dy = a->d + t0 * nb;
-  const gboolean has_min = kind == KQUANT_Q4_K || kind == KQUANT_Q5_K;
-  const int n_sub = kind == KQUANT_Q6_K ? 16 : 8;
+  const gboolean has_min = kind == KQUANT_Q2_K || kind == KQUANT_Q4_K || kind == KQUANT_Q5_K;
+  const int n_sub = kind == KQUANT_Q2_K || kind == KQUANT_Q3_K || kind == KQUANT_Q6_K ? 16 : 8;
   __m256 acc[TILE_TOKENS], tmp[TILE_TOKENS];
   __m256i s[TILE_TOKENS];
   KSuper k;
@@ -639,7 +694,7 @@ kquant_tile (KQuantKind       kind,
               {
                 const gint32 *sums = a->sums + ((t0 + t) * nb + sb) * 16;
 
-                if (kind == KQUANT_Q6_K)
+                if (kind == KQUANT_Q3_K || kind == KQUANT_Q6_K)
                   s[t] = _mm256_set1_epi32 (sums[j]);
                 else if (kind == KQUANT_IQ4_XS && HAVE_VNNI)
                   s[t] = _mm256_set1_epi32 (sums[2 * j] + sums[2 * j + 1]);
@@ -714,6 +769,28 @@ gemm_kquant_groups (KQuantKind         kind,
               }
         }
     }
+}
+
+static void
+gemm_interleaved_q2_k (const BendiMatrix *w,
+                       gint64             r0,
+                       gint64             r1,
+                       const BendiActs   *a,
+                       float             *out,
+                       gint64             ld_out)
+{
+  gemm_kquant_groups (KQUANT_Q2_K, w, r0, r1, a, out, ld_out);
+}
+
+static void
+gemm_interleaved_q3_k (const BendiMatrix *w,
+                       gint64             r0,
+                       gint64             r1,
+                       const BendiActs   *a,
+                       float             *out,
+                       gint64             ld_out)
+{
+  gemm_kquant_groups (KQUANT_Q3_K, w, r0, r1, a, out, ld_out);
 }
 
 static void
@@ -1114,6 +1191,8 @@ KERNELS_INIT (BendiCpuKernels *table)
   table->gemm_interleaved[BENDI_TENSOR_TYPE_Q4_0] = gemm_interleaved_q4_0;
   table->gemm_interleaved[BENDI_TENSOR_TYPE_IQ4_NL] = gemm_interleaved_iq4_nl;
   table->gemm_interleaved[BENDI_TENSOR_TYPE_Q8_0] = gemm_interleaved_q8_0;
+  table->gemm_interleaved[BENDI_TENSOR_TYPE_Q2_K] = gemm_interleaved_q2_k;
+  table->gemm_interleaved[BENDI_TENSOR_TYPE_Q3_K] = gemm_interleaved_q3_k;
   table->gemm_interleaved[BENDI_TENSOR_TYPE_Q4_K] = gemm_interleaved_q4_k;
   table->gemm_interleaved[BENDI_TENSOR_TYPE_Q5_K] = gemm_interleaved_q5_k;
   table->gemm_interleaved[BENDI_TENSOR_TYPE_Q6_K] = gemm_interleaved_q6_k;

@@ -427,19 +427,24 @@ gemm_interleaved_q8_0 (const BendiMatrix *w,
  * each unpacked register is used by every token of the tile, and each
  * sub-block's integer sums are scaled in float:
  *
+ *   Q2_K    x = d·sc_j·q - dmin·m_j        (16 sub-blocks of 16, 2 bits)
+ *   Q3_K    x = d·(sc_j - 32)·(q - 4)      (16 sub-blocks of 16, 3 bits)
  *   Q4_K    x = d·sc_j·q - dmin·m_j        (8 sub-blocks of 32)
  *   Q5_K    the same with a fifth bit
  *   Q6_K    x = d·sc_j·(q - 32)            (16 sub-blocks of 16)
  *   IQ4_XS  x = d·(ls_j - 32)·level[q]     (8 sub-blocks of 32)
  *
- * Offsets that make the quants unsigned (Q6_K's -32, IQ4_XS's levels + 128)
+ * Offsets that make the quants unsigned (Q3_K's -4, Q6_K's -32, IQ4_XS's
+ * levels + 128)
  * come in with the activations' sums per 16, which start each sub-block's
- * sum; the minimums of Q4_K and Q5_K are added once per super-block with
+ * sum; the minimums of Q2_K, Q4_K and Q5_K are added once per super-block with
  * VPMADDWD against the sums of 16. */
 
 #define K_TILE_TOKENS 8
 
 typedef enum {
+  KQUANT_Q2_K,
+  KQUANT_Q3_K,
   KQUANT_Q4_K,
   KQUANT_Q5_K,
   KQUANT_Q6_K,
@@ -493,6 +498,49 @@ ksuper_init (KQuantKind    kind,
 {
   switch (kind)
     {
+    case KQUANT_Q2_K:
+      {
+        __m512 d = _mm512_cvtph_ps (_mm256_loadu_si256 ((const __m256i *) (group + nb * 1280 + sb * 32)));
+
+        k->dmin = _mm512_cvtph_ps (_mm256_loadu_si256 ((const __m256i *) (group + nb * 1312 + sb * 32)));
+        k->quants = group + nb * 256 + sb * 1024;
+        /* Byte j of the 16 rows: scale in the low nibble, minimum in the high. */
+        for (int j = 0; j < 16; j++)
+          {
+            __m512i b = _mm512_cvtepu8_epi32 (_mm_loadu_si128 ((const __m128i *) (group + sb * 256 + 16 * j)));
+
+            k->scale[j] = _mm512_mul_ps (d, _mm512_cvtepi32_ps (_mm512_and_si512 (b, _mm512_set1_epi32 (0x0f))));
+            b = _mm512_srli_epi32 (b, 4);
+            /* Pairs of minimums (sub-blocks 2k, 2k + 1) for VPMADDWD. */
+            if (j % 2 == 0)
+              k->min_pairs[j / 2] = b;
+            else
+              k->min_pairs[j / 2] = _mm512_or_si512 (k->min_pairs[j / 2], _mm512_slli_epi32 (b, 16));
+          }
+        break;
+      }
+    case KQUANT_Q3_K:
+      {
+        const guint8 *packed = group + nb * 1536 + sb * 192;
+        __m512 d = _mm512_cvtph_ps (_mm256_loadu_si256 ((const __m256i *) (group + nb * 1728 + sb * 32)));
+
+        k->high_bits = group + sb * 512;
+        k->quants = group + nb * 512 + sb * 1024;
+        /* 6-bit scales: low 4 bits in bytes 0-7 (two per byte), high 2
+         * bits in bytes 8-11 (four per byte); stored minus 32. */
+        for (int j = 0; j < 16; j++)
+          {
+            __m128i low = _mm_loadu_si128 ((const __m128i *) (packed + 16 * (j % 8)));
+            __m128i high = _mm_loadu_si128 ((const __m128i *) (packed + 16 * (8 + j % 4)));
+            __m512i sc;
+
+            low = _mm_and_si128 (j < 8 ? low : _mm_srli_epi16 (low, 4), _mm_set1_epi8 (0x0f));
+            high = _mm_and_si128 (_mm_srli_epi16 (high, 2 * (j / 4)), _mm_set1_epi8 (3));
+            sc = _mm512_cvtepu8_epi32 (_mm_or_si128 (low, _mm_slli_epi16 (high, 4)));
+            k->scale[j] = _mm512_mul_ps (d, _mm512_cvtepi32_ps (_mm512_sub_epi32 (sc, _mm512_set1_epi32 (32))));
+          }
+        break;
+      }
     case KQUANT_Q4_K:
     case KQUANT_Q5_K:
       {
@@ -562,6 +610,22 @@ kquant_unit_load (KQuantKind    kind,
 
   switch (kind)
     {
+    case KQUANT_Q2_K:
+    case KQUANT_Q3_K:
+      {
+        /* Unit u = 4n + shift: bits 2 shift of qs's bytes 32n.. */
+        int n = u / 4, shift = u % 4;
+        __m512i raw = _mm512_loadu_si512 (k->quants + (8 * n + p) * 64);
+        __m512i low = _mm512_and_si512 (_mm512_srli_epi16 (raw, 2 * shift), _mm512_set1_epi8 (3));
+        __m512i hm, high;
+
+        if (kind == KQUANT_Q2_K)
+          return low;
+        /* Bit u of hmask's byte is the third bit: moved to bit 2. */
+        hm = _mm512_loadu_si512 (k->high_bits + 64 * p);
+        high = u <= 2 ? _mm512_slli_epi16 (hm, 2 - u) : _mm512_srli_epi16 (hm, u - 2);
+        return _mm512_ternarylogic_epi32 (high, _mm512_set1_epi8 (0x04), low, 0xea);
+      }
     case KQUANT_Q4_K:
     case KQUANT_Q5_K:
       {
@@ -617,8 +681,8 @@ kquant_tile (KQuantKind       kind,
   const gint64 nb = a->n_blocks;
   const gint8 *y = (const gint8 *) a->values + t0 * a->stride;
   const float *dy = a->d + t0 * nb;
-  const gboolean has_min = kind == KQUANT_Q4_K || kind == KQUANT_Q5_K;
-  const int n_sub = kind == KQUANT_Q6_K ? 16 : 8;
+  const gboolean has_min = kind == KQUANT_Q2_K || kind == KQUANT_Q4_K || kind == KQUANT_Q5_K;
+  const int n_sub = kind == KQUANT_Q2_K || kind == KQUANT_Q3_K || kind == KQUANT_Q6_K ? 16 : 8;
   __m512 acc[K_TILE_TOKENS], tmp[K_TILE_TOKENS];
   __m512i s[K_TILE_TOKENS];
   KSuper k;
@@ -646,7 +710,7 @@ kquant_tile (KQuantKind       kind,
                 {
                   const gint32 *sums = a->sums + ((t0 + t) * nb + sb) * 16;
 
-                  if (kind == KQUANT_Q6_K)
+                  if (kind == KQUANT_Q3_K || kind == KQUANT_Q6_K)
                     s[t] = _mm512_set1_epi32 (sums[j]);
                   else if (kind == KQUANT_IQ4_XS)
                     s[t] = _mm512_set1_epi32 (sums[2 * j] + sums[2 * j + 1]);
@@ -724,6 +788,28 @@ gemm_kquant_groups (KQuantKind         kind,
             }
         }
     }
+}
+
+static void
+gemm_interleaved_q2_k (const BendiMatrix *w,
+                       gint64             r0,
+                       gint64             r1,
+                       const BendiActs   *a,
+                       float             *out,
+                       gint64             ld_out)
+{
+  gemm_kquant_groups (KQUANT_Q2_K, w, r0, r1, a, out, ld_out);
+}
+
+static void
+gemm_interleaved_q3_k (const BendiMatrix *w,
+                       gint64             r0,
+                       gint64             r1,
+                       const BendiActs   *a,
+                       float             *out,
+                       gint64             ld_out)
+{
+  gemm_kquant_groups (KQUANT_Q3_K, w, r0, r1, a, out, ld_out);
 }
 
 static void
@@ -1149,6 +1235,8 @@ bendi_kernels_init_avx512_vnni (BendiCpuKernels *table)
   table->gemm_interleaved[BENDI_TENSOR_TYPE_Q4_0] = gemm_interleaved_q4_0;
   table->gemm_interleaved[BENDI_TENSOR_TYPE_IQ4_NL] = gemm_interleaved_iq4_nl;
   table->gemm_interleaved[BENDI_TENSOR_TYPE_Q8_0] = gemm_interleaved_q8_0;
+  table->gemm_interleaved[BENDI_TENSOR_TYPE_Q2_K] = gemm_interleaved_q2_k;
+  table->gemm_interleaved[BENDI_TENSOR_TYPE_Q3_K] = gemm_interleaved_q3_k;
   table->gemm_interleaved[BENDI_TENSOR_TYPE_Q4_K] = gemm_interleaved_q4_k;
   table->gemm_interleaved[BENDI_TENSOR_TYPE_Q5_K] = gemm_interleaved_q5_k;
   table->gemm_interleaved[BENDI_TENSOR_TYPE_Q6_K] = gemm_interleaved_q6_k;

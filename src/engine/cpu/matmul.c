@@ -109,6 +109,8 @@ bendi_act_bias_for_type (BendiTensorType type)
       return 128;
     case BENDI_TENSOR_TYPE_Q6_K:
       return 32;
+    case BENDI_TENSOR_TYPE_Q3_K:
+      return 4;
     default:
       return 0;
     }
