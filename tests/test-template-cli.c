@@ -108,6 +108,16 @@ test_render (void)
     g_assert_cmpstr (r.out, ==, "<user>Q\ntools=a,b\ngreeting=True\n<assistant>|");
   }
   {
+    /* --repeat renders again and again, prints once, and reports the time. */
+    const char *args[] = { "--template", tmpl, "--messages", messages, "--repeat", "3", NULL };
+    g_auto (Run) r;
+
+    run_template (&r, args);
+    g_assert_cmpint (r.status, ==, 0);
+    g_assert_cmpstr (r.out, ==, "<user>Hi 你好\n<assistant>|");
+    g_assert_true (g_str_has_prefix (r.err, "rendered 3 times: "));
+  }
+  {
     const char *args[] = { "--format", "chatml", "--messages", messages, NULL };
     g_auto (Run) r;
 
@@ -173,6 +183,13 @@ test_failures (void)
   }
   {
     const char *args[] = { "--template", refusing, "--messages", messages, "--var", "no-equals-sign", NULL };
+    g_auto (Run) r;
+
+    run_template (&r, args);
+    g_assert_cmpint (r.status, ==, 2);
+  }
+  {
+    const char *args[] = { "--template", refusing, "--messages", messages, "--repeat", "0", NULL };
     g_auto (Run) r;
 
     run_template (&r, args);

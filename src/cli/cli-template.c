@@ -181,6 +181,7 @@ bendi_cli_template (int    argc,
   g_autofree char *now = NULL;
   g_auto (GStrv) variables = NULL;
   gboolean no_generation_prompt = FALSE;
+  int repeat = 1;
   GOptionEntry entries[] = {
     { "template", 't', 0, G_OPTION_ARG_FILENAME, &template_path, "The Jinja chat template", "FILE" },
     { "format", 'f', 0, G_OPTION_ARG_STRING, &format_name,
@@ -195,6 +196,7 @@ bendi_cli_template (int    argc,
     { "no-generation-prompt", 0, 0, G_OPTION_ARG_NONE, &no_generation_prompt,
       "Do not open the assistant's turn at the end", NULL },
     { "now", 0, 0, G_OPTION_ARG_STRING, &now, "The date strftime_now () sees (UTC)", "YYYY-MM-DD" },
+    { "repeat", 0, 0, G_OPTION_ARG_INT, &repeat, "Render N times and report the time per render on stderr", "N" },
     { NULL }
   };
   g_autoptr (GError) error = NULL;
@@ -217,6 +219,11 @@ bendi_cli_template (int    argc,
   if ((template_path == NULL) == (format_name == NULL) || messages_path == NULL)
     {
       bendi_cli_print_error ("give --messages and one of --template or --format");
+      return BENDI_CLI_EXIT_USAGE;
+    }
+  if (repeat < 1)
+    {
+      bendi_cli_print_error ("--repeat takes a count of at least 1");
       return BENDI_CLI_EXIT_USAGE;
     }
   bendi_template_options_init (&options);
@@ -264,13 +271,24 @@ bendi_cli_template (int    argc,
       bendi_cli_print_error ("%s:%s", template_path != NULL ? template_path : format_name, error->message);
       return BENDI_CLI_EXIT_ERROR;
     }
-  rendered = bendi_chat_template_render (tmpl, messages, !no_generation_prompt, bos_token, eos_token, extra,
-                                         &options, &rendered_len, &error);
-  if (rendered == NULL)
-    {
-      bendi_cli_print_error ("%s:%s", template_path != NULL ? template_path : format_name, error->message);
-      return BENDI_CLI_EXIT_ERROR;
-    }
+  {
+    gint64 start = g_get_monotonic_time ();
+
+    for (int i = 0; i < repeat; i++)
+      {
+        g_clear_pointer (&rendered, g_free);
+        rendered = bendi_chat_template_render (tmpl, messages, !no_generation_prompt, bos_token, eos_token, extra,
+                                               &options, &rendered_len, &error);
+        if (rendered == NULL)
+          {
+            bendi_cli_print_error ("%s:%s", template_path != NULL ? template_path : format_name, error->message);
+            return BENDI_CLI_EXIT_ERROR;
+          }
+      }
+    if (repeat > 1)
+      fprintf (stderr, "rendered %d times: %.3f ms per render, %" G_GSIZE_FORMAT " bytes\n", repeat,
+               (double) (g_get_monotonic_time () - start) / 1000.0 / repeat, rendered_len);
+  }
   fwrite (rendered, 1, rendered_len, stdout);
   if (fflush (stdout) != 0)
     {
