@@ -364,6 +364,7 @@ static void
 test_interleave_round_trip (void)
 {
   const BendiTensorType types[] = { BENDI_TENSOR_TYPE_Q4_0, BENDI_TENSOR_TYPE_Q8_0, BENDI_TENSOR_TYPE_IQ4_NL,
+                                     BENDI_TENSOR_TYPE_Q4_1, BENDI_TENSOR_TYPE_Q5_0, BENDI_TENSOR_TYPE_Q5_1,
                                      BENDI_TENSOR_TYPE_Q2_K, BENDI_TENSOR_TYPE_Q3_K, BENDI_TENSOR_TYPE_Q4_K,
                                      BENDI_TENSOR_TYPE_Q5_K, BENDI_TENSOR_TYPE_Q6_K, BENDI_TENSOR_TYPE_IQ4_XS };
   g_autoptr (GRand) rand = g_rand_new_with_seed (8);
@@ -396,11 +397,11 @@ static void
 test_can_repack (void)
 {
   BendiMatrix big, small, other;
-  static guint8 data[16 * 18 * 2];
+  static guint8 data[16 * 64 * 2];
 
   bendi_matrix_init (&big, BENDI_TENSOR_TYPE_Q4_0, 64, 16, data);
   bendi_matrix_init (&small, BENDI_TENSOR_TYPE_Q4_0, 64, 15, data);
-  bendi_matrix_init (&other, BENDI_TENSOR_TYPE_Q5_1, 64, 16, data);
+  bendi_matrix_init (&other, BENDI_TENSOR_TYPE_F16, 64, 16, data);
   g_assert_false (bendi_matrix_can_repack (&small));
   g_assert_false (bendi_matrix_can_repack (&other));
 

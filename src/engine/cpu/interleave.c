@@ -12,6 +12,9 @@
  *
  *   Q4_0, IQ4_NL  d (2 × 2 B), qs (16 × 4 B): chunk p's low nibbles are
  *                 elements 4p..4p+3, its high nibbles 16+4p..16+4p+3
+ *   Q4_1          d, m (2 each), qs (16 × 4 B)
+ *   Q5_0          d (2), qh (4 × 4 B: a row's 32 fifth bits), qs (16 × 4 B)
+ *   Q5_1          d, m (2 each), qh (4 × 4 B), qs (16 × 4 B)
  *   Q8_0          d (2), qs (32 × 4 B) stored with 128 added, so every
  *                 quant is an unsigned byte as VPDPBUSD wants
  *   Q2_K          scales (16 × 1 B), qs (64 × 4 B), d, dmin (2 each)
@@ -43,6 +46,9 @@ typedef struct {
 } Layout;
 
 static const Segment q4_0_segments[] = { { 0, 2, 2, 0 }, { 2, 16, 4, 0 } };
+static const Segment q4_1_segments[] = { { 0, 2, 2, 0 }, { 2, 2, 2, 0 }, { 4, 16, 4, 0 } };
+static const Segment q5_0_segments[] = { { 0, 2, 2, 0 }, { 2, 4, 4, 0 }, { 6, 16, 4, 0 } };
+static const Segment q5_1_segments[] = { { 0, 2, 2, 0 }, { 2, 2, 2, 0 }, { 4, 4, 4, 0 }, { 8, 16, 4, 0 } };
 static const Segment q8_0_segments[] = { { 0, 2, 2, 0 }, { 2, 32, 4, 0x80 } };
 static const Segment q2_k_segments[] = { { 0, 16, 1, 0 }, { 16, 64, 4, 0 }, { 80, 2, 2, 0 }, { 82, 2, 2, 0 } };
 static const Segment q3_k_segments[] = { { 0, 32, 4, 0 }, { 32, 64, 4, 0 }, { 96, 12, 1, 0 }, { 108, 2, 2, 0 } };
@@ -63,6 +69,12 @@ layout_for_type (BendiTensorType type,
     case BENDI_TENSOR_TYPE_Q4_0:
     case BENDI_TENSOR_TYPE_IQ4_NL:
       return LAYOUT (BendiBlockQ4_0, BENDI_QK, q4_0_segments);
+    case BENDI_TENSOR_TYPE_Q4_1:
+      return LAYOUT (BendiBlockQ4_1, BENDI_QK, q4_1_segments);
+    case BENDI_TENSOR_TYPE_Q5_0:
+      return LAYOUT (BendiBlockQ5_0, BENDI_QK, q5_0_segments);
+    case BENDI_TENSOR_TYPE_Q5_1:
+      return LAYOUT (BendiBlockQ5_1, BENDI_QK, q5_1_segments);
     case BENDI_TENSOR_TYPE_Q8_0:
       return LAYOUT (BendiBlockQ8_0, BENDI_QK, q8_0_segments);
     case BENDI_TENSOR_TYPE_Q2_K:

@@ -254,7 +254,64 @@ typedef enum {
   GROUP_Q4_0,
   GROUP_IQ4_NL,
   GROUP_Q8_0,
+  GROUP_Q4_1,
+  GROUP_Q5_0,
+  GROUP_Q5_1,
 } GroupKind;
+
+/* Where a group's parts start (see the AVX-512 kernels). */
+typedef struct {
+  const guint8 *scales;    /* + b · 32 */
+  const guint8 *mins;      /* + b · 32 */
+  const guint8 *high_bits; /* + b · 64 */
+  const guint8 *quants;    /* + b · quant_bytes */
+  gsize         quant_bytes;
+} GroupParts;
+
+static ALWAYS_INLINE gboolean
+group_has_min (GroupKind kind)
+{
+  return kind == GROUP_Q4_1 || kind == GROUP_Q5_1;
+}
+
+static ALWAYS_INLINE GroupParts
+group_parts (GroupKind     kind,
+             const guint8 *group,
+             gint64        nb)
+{
+  GroupParts parts = { group, NULL, NULL, NULL, kind == GROUP_Q8_0 ? 512 : 256 };
+  const guint8 *next = group + nb * 32;
+
+  if (group_has_min (kind))
+    {
+      parts.mins = next;
+      next += nb * 32;
+    }
+  if (kind == GROUP_Q5_0 || kind == GROUP_Q5_1)
+    {
+      parts.high_bits = next;
+      next += nb * 64;
+    }
+  parts.quants = next;
+  return parts;
+}
+
+/* Bits first .. first + 3 of each row's word of fifth bits, as bit 4 of
+ * the lane's four bytes. */
+static ALWAYS_INLINE __m256i
+fifth_bits (__m256i qh,
+            int     first)
+{
+  const __m256i low_byte = _mm256_setr_epi8 (0, 0, 0, 0, 4, 4, 4, 4, 8, 8, 8, 8, 12, 12, 12, 12,
+                                             0, 0, 0, 0, 4, 4, 4, 4, 8, 8, 8, 8, 12, 12, 12, 12);
+  const __m256i bit_of_byte = _mm256_set1_epi32 (0x08040201);
+  __m256i spread = _mm256_shuffle_epi8 (_mm256_srli_epi32 (qh, first), low_byte);
+  __m256i set = _mm256_cmpeq_epi8 (_mm256_and_si256 (spread, bit_of_byte), bit_of_byte);
+
+  return _mm256_and_si256 (set, _mm256_set1_epi8 (0x10));
+}
+
+
 
 /* The IQ4_NL levels as VPSHUFB tables: offset by 128 (unsigned), or as
  * they are (signed, for the sign trick). */
@@ -279,7 +336,7 @@ group_dot (GroupKind kind,
            __m256i   w,
            __m256i   a)
 {
-  if (kind == GROUP_Q4_0)
+  if (kind == GROUP_Q4_0 || kind == GROUP_Q4_1 || kind == GROUP_Q5_0 || kind == GROUP_Q5_1)
     return dot_small (acc, w, a);
 #ifdef BENDI_KERNELS_VNNI
   return dot_biased (acc, w, a);
@@ -303,14 +360,14 @@ group_tile (GroupKind        kind,
             gint64           ld_out)
 {
   const gint64 nb = a->n_blocks;
-  const gsize quant_bytes = kind == GROUP_Q8_0 ? 512 : 256;
-  const guint8 *quants = group + nb * 32 + 32 * half;
+  const GroupParts parts = group_parts (kind, group, nb);
   const gint8 *y = (const gint8 *) a->values + t0 * a->stride;
   const float *d = a->d + t0 * nb;
-  const gint32 *sums = a->sums + t0 * nb;
-  /* Without VNNI only Q4_0 keeps unsigned weights that need the
-   * activations' sums; the others use signed weights. */
-  const gboolean corrected = kind == GROUP_Q4_0 || HAVE_VNNI;
+  /* Without VNNI only the small unsigned weights (Q4_0, Q5_0) need the
+   * activations' sums; Q8_0 and IQ4_NL go signed; Q4_1 and Q5_1 have a
+   * minimum instead. */
+  const gboolean corrected = !group_has_min (kind) &&
+                             (kind == GROUP_Q4_0 || kind == GROUP_Q5_0 || HAVE_VNNI);
   const __m256i low_mask = _mm256_set1_epi8 (0x0f);
   __m256 acc[TILE_TOKENS];
   __m256i s[TILE_TOKENS];
@@ -320,11 +377,14 @@ group_tile (GroupKind        kind,
 
   for (gint64 b = 0; b < nb; b++)
     {
-      const guint8 *chunks = quants + b * quant_bytes;
-      __m256 dw = _mm256_cvtph_ps (_mm_loadu_si128 ((const __m128i *) (group + b * 32 + 16 * half)));
+      const guint8 *chunks = parts.quants + b * parts.quant_bytes + 32 * half;
+      __m256 dw = _mm256_cvtph_ps (_mm_loadu_si128 ((const __m128i *) (parts.scales + b * 32 + 16 * half)));
+      __m256i qh = _mm256_setzero_si256 ();
 
+      if (parts.high_bits != NULL)
+        qh = _mm256_loadu_si256 ((const __m256i *) (parts.high_bits + b * 64 + 32 * half));
       for (int t = 0; t < n_tokens; t++)
-        s[t] = corrected ? _mm256_set1_epi32 (sums[t * nb + b]) : _mm256_setzero_si256 ();
+        s[t] = corrected ? _mm256_set1_epi32 (a->sums[(t0 + t) * nb + b]) : _mm256_setzero_si256 ();
 
       /* Register j holds elements 4j .. 4j + 3 of the 8 rows; the token's
        * 4 activation bytes at 4j are broadcast to meet them. */
@@ -350,6 +410,11 @@ group_tile (GroupKind        kind,
                 lo = _mm256_shuffle_epi8 (iq4nl_table (), lo);
                 hi = _mm256_shuffle_epi8 (iq4nl_table (), hi);
               }
+            if (parts.high_bits != NULL)
+              {
+                lo = _mm256_or_si256 (lo, fifth_bits (qh, 4 * p));
+                hi = _mm256_or_si256 (hi, fifth_bits (qh, 16 + 4 * p));
+              }
             for (int t = 0; t < n_tokens; t++)
               {
                 const gint8 *yb = y + t * a->stride + b * BENDI_QK;
@@ -360,8 +425,14 @@ group_tile (GroupKind        kind,
           }
 
       for (int t = 0; t < n_tokens; t++)
-        acc[t] = _mm256_fmadd_ps (_mm256_cvtepi32_ps (s[t]),
-                                  _mm256_mul_ps (dw, _mm256_set1_ps (d[t * nb + b])), acc[t]);
+        {
+          acc[t] = _mm256_fmadd_ps (_mm256_cvtepi32_ps (s[t]),
+                                    _mm256_mul_ps (dw, _mm256_set1_ps (d[t * nb + b])), acc[t]);
+          /* x = d·q + m: the minimum meets the activations' d·Σq. */
+          if (group_has_min (kind))
+            acc[t] = _mm256_fmadd_ps (_mm256_cvtph_ps (_mm_loadu_si128 ((const __m128i *) (parts.mins + b * 32 + 16 * half))),
+                                      _mm256_set1_ps (a->s[(t0 + t) * nb + b]), acc[t]);
+        }
     }
 
   for (int t = 0; t < n_tokens; t++)
@@ -424,6 +495,39 @@ gemm_interleaved_iq4_nl (const BendiMatrix *w,
                          gint64             ld_out)
 {
   gemm_groups (GROUP_IQ4_NL, w, r0, r1, a, out, ld_out);
+}
+
+static void
+gemm_interleaved_q4_1 (const BendiMatrix *w,
+                       gint64             r0,
+                       gint64             r1,
+                       const BendiActs   *a,
+                       float             *out,
+                       gint64             ld_out)
+{
+  gemm_groups (GROUP_Q4_1, w, r0, r1, a, out, ld_out);
+}
+
+static void
+gemm_interleaved_q5_0 (const BendiMatrix *w,
+                       gint64             r0,
+                       gint64             r1,
+                       const BendiActs   *a,
+                       float             *out,
+                       gint64             ld_out)
+{
+  gemm_groups (GROUP_Q5_0, w, r0, r1, a, out, ld_out);
+}
+
+static void
+gemm_interleaved_q5_1 (const BendiMatrix *w,
+                       gint64             r0,
+                       gint64             r1,
+                       const BendiActs   *a,
+                       float             *out,
+                       gint64             ld_out)
+{
+  gemm_groups (GROUP_Q5_1, w, r0, r1, a, out, ld_out);
 }
 
 static void
@@ -1191,6 +1295,9 @@ KERNELS_INIT (BendiCpuKernels *table)
   table->gemm_interleaved[BENDI_TENSOR_TYPE_Q4_0] = gemm_interleaved_q4_0;
   table->gemm_interleaved[BENDI_TENSOR_TYPE_IQ4_NL] = gemm_interleaved_iq4_nl;
   table->gemm_interleaved[BENDI_TENSOR_TYPE_Q8_0] = gemm_interleaved_q8_0;
+  table->gemm_interleaved[BENDI_TENSOR_TYPE_Q4_1] = gemm_interleaved_q4_1;
+  table->gemm_interleaved[BENDI_TENSOR_TYPE_Q5_0] = gemm_interleaved_q5_0;
+  table->gemm_interleaved[BENDI_TENSOR_TYPE_Q5_1] = gemm_interleaved_q5_1;
   table->gemm_interleaved[BENDI_TENSOR_TYPE_Q2_K] = gemm_interleaved_q2_k;
   table->gemm_interleaved[BENDI_TENSOR_TYPE_Q3_K] = gemm_interleaved_q3_k;
   table->gemm_interleaved[BENDI_TENSOR_TYPE_Q4_K] = gemm_interleaved_q4_k;

@@ -211,14 +211,70 @@ typedef enum {
   GROUP_Q4_0,
   GROUP_IQ4_NL,
   GROUP_Q8_0,
+  GROUP_Q4_1,
+  GROUP_Q5_0,
+  GROUP_Q5_1,
 } GroupKind;
 
+/* Where a group's parts start: the scales first, then the minimums (Q4_1,
+ * Q5_1), the fifth bits (Q5_0, Q5_1, a 32-bit word per row) and the quants. */
+typedef struct {
+  const guint8 *scales;    /* + b · 32 */
+  const guint8 *mins;      /* + b · 32 */
+  const guint8 *high_bits; /* + b · 64 */
+  const guint8 *quants;    /* + b · quant_bytes */
+  gsize         quant_bytes;
+} GroupParts;
+
+static ALWAYS_INLINE gboolean
+group_has_min (GroupKind kind)
+{
+  return kind == GROUP_Q4_1 || kind == GROUP_Q5_1;
+}
+
+static ALWAYS_INLINE GroupParts
+group_parts (GroupKind     kind,
+             const guint8 *group,
+             gint64        nb)
+{
+  GroupParts parts = { group, NULL, NULL, NULL, kind == GROUP_Q8_0 ? 512 : 256 };
+  const guint8 *next = group + nb * 32;
+
+  if (group_has_min (kind))
+    {
+      parts.mins = next;
+      next += nb * 32;
+    }
+  if (kind == GROUP_Q5_0 || kind == GROUP_Q5_1)
+    {
+      parts.high_bits = next;
+      next += nb * 64;
+    }
+  parts.quants = next;
+  return parts;
+}
+
+/* Bits first .. first + 3 of each row's 32-bit word of fifth bits, as bit 4
+ * of the lane's four bytes: byte i of each lane is tested against bit i. */
+static ALWAYS_INLINE __m512i
+fifth_bits (__m512i qh,
+            int     first)
+{
+  const __m512i low_byte = _mm512_broadcast_i32x4 (_mm_setr_epi8 (0, 0, 0, 0, 4, 4, 4, 4, 8, 8, 8, 8, 12, 12, 12, 12));
+  __m512i spread = _mm512_shuffle_epi8 (_mm512_srli_epi32 (qh, first), low_byte);
+  __mmask64 set = _mm512_test_epi8_mask (spread, _mm512_set1_epi32 (0x08040201));
+
+  return _mm512_maskz_mov_epi8 (set, _mm512_set1_epi8 (0x10));
+}
+
 static ALWAYS_INLINE void
-group_block_load (GroupKind     kind,
-                  const guint8 *chunks,
-                  __m512i       w[8])
+group_block_load (GroupKind         kind,
+                  const GroupParts *parts,
+                  gint64            b,
+                  __m512i           w[8])
 {
   const __m512i low_mask = _mm512_set1_epi8 (0x0f);
+  const guint8 *chunks = parts->quants + b * parts->quant_bytes;
 
   if (kind == GROUP_Q8_0)
     {
@@ -242,7 +298,24 @@ group_block_load (GroupKind     kind,
           w[p] = _mm512_shuffle_epi8 (levels, w[p]);
           w[p + 4] = _mm512_shuffle_epi8 (levels, w[p + 4]);
         }
+      if (kind == GROUP_Q5_0 || kind == GROUP_Q5_1)
+        {
+          __m512i qh = _mm512_loadu_si512 (parts->high_bits + b * 64);
+
+          w[p] = _mm512_or_si512 (w[p], fifth_bits (qh, 4 * p));
+          w[p + 4] = _mm512_or_si512 (w[p + 4], fifth_bits (qh, 16 + 4 * p));
+        }
     }
+}
+
+/* The sum each block's products start from: -bias·Σq where the weights
+ * carry an offset, nothing where they have a minimum instead. */
+static ALWAYS_INLINE __m512i
+group_sum_start (GroupKind        kind,
+                 const BendiActs *a,
+                 gint64           i)
+{
+  return group_has_min (kind) ? _mm512_setzero_si512 () : _mm512_set1_epi32 (a->sums[i]);
 }
 
 static ALWAYS_INLINE void
@@ -255,11 +328,9 @@ group_tile (GroupKind        kind,
             gint64           ld_out)
 {
   const gint64 nb = a->n_blocks;
-  const gsize quant_bytes = kind == GROUP_Q8_0 ? 512 : 256;
-  const guint8 *quants = group + nb * 32;
+  const GroupParts parts = group_parts (kind, group, nb);
   const gint8 *y = (const gint8 *) a->values + t0 * a->stride;
   const float *d = a->d + t0 * nb;
-  const gint32 *sums = a->sums + t0 * nb;
   __m512 acc[TILE_TOKENS];
   __m512i s[TILE_TOKENS];
 
@@ -269,16 +340,16 @@ group_tile (GroupKind        kind,
   for (gint64 b = 0; b < nb; b++)
     {
       __m512i w[8];
-      __m512 dw = _mm512_cvtph_ps (_mm256_loadu_si256 ((const __m256i *) (group + b * 32)));
+      __m512 dw = _mm512_cvtph_ps (_mm256_loadu_si256 ((const __m256i *) (parts.scales + b * 32)));
 
-      group_block_load (kind, quants + b * quant_bytes, w);
+      group_block_load (kind, &parts, b, w);
 
       /* Element group j across all tokens before j + 1: the sums of
        * different tokens are independent, so VPDPBUSD never waits for the
        * previous one (a chain per token would, 8 deep). */
 #pragma GCC unroll 16
       for (int t = 0; t < n_tokens; t++)
-        s[t] = _mm512_set1_epi32 (sums[t * nb + b]);
+        s[t] = group_sum_start (kind, a, (t0 + t) * nb + b);
 #pragma GCC unroll 8
       for (int j = 0; j < 8; j++)
 #pragma GCC unroll 16
@@ -286,8 +357,14 @@ group_tile (GroupKind        kind,
           s[t] = dpbusd (s[t], w[j], broadcast_u32 (y + t * a->stride + b * BENDI_QK + 4 * j));
 #pragma GCC unroll 16
       for (int t = 0; t < n_tokens; t++)
-        acc[t] = _mm512_fmadd_ps (_mm512_cvtepi32_ps (s[t]),
-                                  _mm512_mul_ps (dw, _mm512_set1_ps (d[t * nb + b])), acc[t]);
+        {
+          acc[t] = _mm512_fmadd_ps (_mm512_cvtepi32_ps (s[t]),
+                                    _mm512_mul_ps (dw, _mm512_set1_ps (d[t * nb + b])), acc[t]);
+          /* x = d·q + m: the minimum meets the activations' d·Σq. */
+          if (group_has_min (kind))
+            acc[t] = _mm512_fmadd_ps (_mm512_cvtph_ps (_mm256_loadu_si256 ((const __m256i *) (parts.mins + b * 32))),
+                                      _mm512_set1_ps (a->s[(t0 + t) * nb + b]), acc[t]);
+        }
     }
 
   for (int t = 0; t < n_tokens; t++)
@@ -303,36 +380,40 @@ group_gemv (GroupKind        kind,
             float           *out)
 {
   const gint64 nb = a->n_blocks;
-  const gsize quant_bytes = kind == GROUP_Q8_0 ? 512 : 256;
-  const guint8 *quants = group + nb * 32;
+  const GroupParts parts = group_parts (kind, group, nb);
   const gint8 *y = a->values;
   __m512 acc0 = _mm512_setzero_ps (), acc1 = _mm512_setzero_ps ();
 
   for (gint64 b = 0; b < nb; b++)
     {
       __m512i w[8];
-      __m512 dw = _mm512_cvtph_ps (_mm256_loadu_si256 ((const __m256i *) (group + b * 32)));
+      __m512 dw = _mm512_cvtph_ps (_mm256_loadu_si256 ((const __m256i *) (parts.scales + b * 32)));
       const gint8 *yb = y + b * BENDI_QK;
-      __m512i s0 = _mm512_set1_epi32 (a->sums[b]), s1 = _mm512_setzero_si512 ();
+      __m512i s0 = group_sum_start (kind, a, b), s1 = _mm512_setzero_si512 ();
       __m512 scale = _mm512_mul_ps (dw, _mm512_set1_ps (a->d[b]));
+      __m512 sum;
 
       if (PREFETCH_AHEAD > 0)
         {
-          _mm_prefetch ((const char *) (quants + b * quant_bytes + PREFETCH_AHEAD), _MM_HINT_T0);
-          _mm_prefetch ((const char *) (quants + b * quant_bytes + PREFETCH_AHEAD + 64), _MM_HINT_T0);
-          _mm_prefetch ((const char *) (quants + b * quant_bytes + PREFETCH_AHEAD + 128), _MM_HINT_T0);
-          _mm_prefetch ((const char *) (quants + b * quant_bytes + PREFETCH_AHEAD + 192), _MM_HINT_T0);
+          const guint8 *next = parts.quants + b * parts.quant_bytes + PREFETCH_AHEAD;
+
+          for (gsize line = 0; line < parts.quant_bytes; line += 64)
+            _mm_prefetch ((const char *) (next + line), _MM_HINT_T0);
         }
-      group_block_load (kind, quants + b * quant_bytes, w);
+      group_block_load (kind, &parts, b, w);
       for (int j = 0; j < 8; j += 2)
         {
           s0 = dpbusd (s0, w[j], broadcast_u32 (yb + 4 * j));
           s1 = dpbusd (s1, w[j + 1], broadcast_u32 (yb + 4 * j + 4));
         }
+      sum = _mm512_cvtepi32_ps (_mm512_add_epi32 (s0, s1));
       if (b & 1)
-        acc1 = _mm512_fmadd_ps (_mm512_cvtepi32_ps (_mm512_add_epi32 (s0, s1)), scale, acc1);
+        acc1 = _mm512_fmadd_ps (sum, scale, acc1);
       else
-        acc0 = _mm512_fmadd_ps (_mm512_cvtepi32_ps (_mm512_add_epi32 (s0, s1)), scale, acc0);
+        acc0 = _mm512_fmadd_ps (sum, scale, acc0);
+      if (group_has_min (kind))
+        acc1 = _mm512_fmadd_ps (_mm512_cvtph_ps (_mm256_loadu_si256 ((const __m256i *) (parts.mins + b * 32))),
+                                _mm512_set1_ps (a->s[b]), acc1);
     }
   _mm512_storeu_ps (out, _mm512_add_ps (acc0, acc1));
 }
@@ -407,6 +488,39 @@ gemm_interleaved_iq4_nl (const BendiMatrix *w,
                          gint64             ld_out)
 {
   gemm_groups (GROUP_IQ4_NL, w, r0, r1, a, out, ld_out);
+}
+
+static void
+gemm_interleaved_q4_1 (const BendiMatrix *w,
+                       gint64             r0,
+                       gint64             r1,
+                       const BendiActs   *a,
+                       float             *out,
+                       gint64             ld_out)
+{
+  gemm_groups (GROUP_Q4_1, w, r0, r1, a, out, ld_out);
+}
+
+static void
+gemm_interleaved_q5_0 (const BendiMatrix *w,
+                       gint64             r0,
+                       gint64             r1,
+                       const BendiActs   *a,
+                       float             *out,
+                       gint64             ld_out)
+{
+  gemm_groups (GROUP_Q5_0, w, r0, r1, a, out, ld_out);
+}
+
+static void
+gemm_interleaved_q5_1 (const BendiMatrix *w,
+                       gint64             r0,
+                       gint64             r1,
+                       const BendiActs   *a,
+                       float             *out,
+                       gint64             ld_out)
+{
+  gemm_groups (GROUP_Q5_1, w, r0, r1, a, out, ld_out);
 }
 
 static void
@@ -1235,6 +1349,9 @@ bendi_kernels_init_avx512_vnni (BendiCpuKernels *table)
   table->gemm_interleaved[BENDI_TENSOR_TYPE_Q4_0] = gemm_interleaved_q4_0;
   table->gemm_interleaved[BENDI_TENSOR_TYPE_IQ4_NL] = gemm_interleaved_iq4_nl;
   table->gemm_interleaved[BENDI_TENSOR_TYPE_Q8_0] = gemm_interleaved_q8_0;
+  table->gemm_interleaved[BENDI_TENSOR_TYPE_Q4_1] = gemm_interleaved_q4_1;
+  table->gemm_interleaved[BENDI_TENSOR_TYPE_Q5_0] = gemm_interleaved_q5_0;
+  table->gemm_interleaved[BENDI_TENSOR_TYPE_Q5_1] = gemm_interleaved_q5_1;
   table->gemm_interleaved[BENDI_TENSOR_TYPE_Q2_K] = gemm_interleaved_q2_k;
   table->gemm_interleaved[BENDI_TENSOR_TYPE_Q3_K] = gemm_interleaved_q3_k;
   table->gemm_interleaved[BENDI_TENSOR_TYPE_Q4_K] = gemm_interleaved_q4_k;
