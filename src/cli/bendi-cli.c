@@ -22,6 +22,12 @@ static const Command commands[] = {
   { "make-model",  bendi_cli_make_model,  "Write a model with random weights" },
   { "bench",       bendi_cli_bench,       "Measure prompt and generation speed" },
   { "template",    bendi_cli_template,    "Render a chat template for a conversation" },
+  { "search",      bendi_cli_search,      "Search the Hub for GGUF models" },
+  { "files",       bendi_cli_files,       "List a Hub repository's GGUF files" },
+  { "pull",        bendi_cli_pull,        "Download a model file, verified" },
+  { "list",        bendi_cli_list,        "List the models on this computer" },
+  { "rm",          bendi_cli_rm,          "Remove models from the library" },
+  { "catalogue",   bendi_cli_catalogue,   "List the curated model catalogue" },
 };
 
 static void

@@ -22,6 +22,12 @@ typedef int (*BendiCliCommandFunc) (int    argc,
 int bendi_cli_info       (int argc, char **argv);
 int bendi_cli_devices    (int argc, char **argv);
 int bendi_cli_template   (int argc, char **argv);
+int bendi_cli_search     (int argc, char **argv);
+int bendi_cli_files      (int argc, char **argv);
+int bendi_cli_pull       (int argc, char **argv);
+int bendi_cli_list       (int argc, char **argv);
+int bendi_cli_rm         (int argc, char **argv);
+int bendi_cli_catalogue  (int argc, char **argv);
 int bendi_cli_tokenize   (int argc, char **argv);
 int bendi_cli_generate   (int argc, char **argv);
 int bendi_cli_perplexity (int argc, char **argv);
