@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "engine-error.h"
+#include "model/ops.h"
 #include "tensor/fp16.h"
 #include "tensor/quant.h"
 #include "test-util.h"
@@ -34,44 +35,7 @@ have_device (void)
 }
 
 /* ------------------------------------------------------------------------ */
-/* CPU references. The element-wise ones follow src/engine/model/ops.c; they
- * move to its functions once the model directory is part of the engine
- * library. */
-
-static void
-reference_rms_norm (float       *out,
-                    const float *x,
-                    const float *weight,
-                    gint64       n,
-                    float        eps)
-{
-  double sum = 0.0;
-  float scale;
-
-  for (gint64 i = 0; i < n; i++)
-    sum += (double) x[i] * x[i];
-  scale = 1.0f / sqrtf ((float) (sum / (double) n) + eps);
-  for (gint64 i = 0; i < n; i++)
-    out[i] = x[i] * scale * (weight != NULL ? weight[i] : 1.0f);
-}
-
-static void
-reference_softmax (float *x,
-                   gint64 n)
-{
-  float max = -INFINITY;
-  double sum = 0.0;
-
-  for (gint64 i = 0; i < n; i++)
-    max = MAX (max, x[i]);
-  for (gint64 i = 0; i < n; i++)
-    {
-      x[i] = expf (x[i] - max);
-      sum += x[i];
-    }
-  for (gint64 i = 0; i < n; i++)
-    x[i] = (float) (x[i] / sum);
-}
+/* Weights and the matrix references */
 
 /* A weight matrix: random values quantised to @type, and its rows
  * dequantised again, which is what the GPU must compute with. */
@@ -419,7 +383,7 @@ test_rms_norm (void)
       for (gint64 t = 0; t < n_tokens; t++)
         for (gint64 h = 0; h < heads; h++)
           {
-            reference_rms_norm (want, x + t * stride + h * n, with_weight ? weight : NULL, n, eps);
+            bendi_rms_norm (want, x + t * stride + h * n, with_weight ? weight : NULL, n, eps);
             for (gint64 j = 0; j < n; j++)
               {
                 float tolerance = 1e-5f * (1.0f + fabsf (want[j]));
@@ -442,6 +406,7 @@ test_swiglu_add_bias (void)
   g_autofree float *swiglu = NULL;
   g_autofree float *sum = NULL;
   g_autofree float *biased = NULL;
+  g_autofree float *want = NULL;
   g_autoptr (BendiVkBuffer) gate_buffer = NULL;
   g_autoptr (BendiVkBuffer) up_buffer = NULL;
   g_autoptr (BendiVkBuffer) bias_buffer = NULL;
@@ -467,11 +432,11 @@ test_swiglu_add_bias (void)
   swiglu = bendi_test_vk_download (swiglu_buffer);
   sum = bendi_test_vk_download (sum_buffer);
   biased = bendi_test_vk_download (biased_buffer);
+  want = g_new (float, n * n_tokens);
+  bendi_swiglu (want, gate, up, n * n_tokens);
   for (gint64 i = 0; i < n * n_tokens; i++)
     {
-      float want = gate[i] / (1.0f + expf (-gate[i])) * up[i];
-
-      g_assert_cmpfloat_with_epsilon (swiglu[i], want, 1e-5f * (1.0f + fabsf (want)));
+      g_assert_cmpfloat_with_epsilon (swiglu[i], want[i], 1e-5f * (1.0f + fabsf (want[i])));
       g_assert_cmpfloat (sum[i], ==, gate[i] + up[i]);
       g_assert_cmpfloat (biased[i], ==, gate[i] + bias[i % n]);
     }
@@ -518,7 +483,7 @@ test_softmax_argmax (void)
         if (x[r * stride + i] > x[r * stride + best])
           best = i;
       g_assert_cmpint (indices[r], ==, best);
-      reference_softmax (x + r * stride, n);
+      bendi_softmax (x + r * stride, n);
       for (gint64 i = 0; i < n; i++)
         g_assert_cmpfloat_with_epsilon (got[r * stride + i], x[r * stride + i], 1e-6f + 1e-5f * x[r * stride + i]);
     }
@@ -530,42 +495,65 @@ test_softmax_argmax (void)
 /* ------------------------------------------------------------------------ */
 /* RoPE */
 
-/* bendi_rope_table's arithmetic: pair i turns by pos · base^(−2i/n_rot),
- * the exponent built by repeated multiplication, with linear scaling. */
-static void
-reference_rope (float       *head,
-                gint64       n_rot,
-                gboolean     neox,
-                float        base,
-                float        freq_scale,
-                const float *freq_factors,
-                gint64       pos)
+/* The GPU's RoPE parameters for a model config, as the model code maps them. */
+static BendiVkRopeParams
+rope_params (const BendiModelConfig *config,
+             const float            *freq_factors)
 {
-  float theta_scale = powf (base, -2.0f / (float) n_rot);
-  float theta = (float) pos;
-  gint64 half = n_rot / 2;
+  BendiVkRopeParams params = {
+    .n_rot = config->n_rot,
+    .neox = config->rope_type == BENDI_ROPE_NEOX,
+    .freq_base = config->rope_freq_base,
+    .scaling = config->rope_scaling == BENDI_ROPE_SCALING_YARN ? BENDI_VK_ROPE_SCALING_YARN :
+               config->rope_scaling == BENDI_ROPE_SCALING_LINEAR ? BENDI_VK_ROPE_SCALING_LINEAR :
+               BENDI_VK_ROPE_SCALING_NONE,
+    .freq_scale = config->rope_freq_scale,
+    .n_ctx_orig = config->rope_n_ctx_orig,
+    .ext_factor = config->yarn_ext_factor,
+    .attn_factor = config->yarn_attn_factor,
+    .beta_fast = config->yarn_beta_fast,
+    .beta_slow = config->yarn_beta_slow,
+    .freq_factors = freq_factors,
+  };
 
-  for (gint64 i = 0; i < half; i++)
-    {
-      float angle = freq_scale * (freq_factors != NULL ? theta / freq_factors[i] : theta);
-      gint64 a = neox ? i : 2 * i;
-      gint64 b = neox ? i + half : 2 * i + 1;
-      float x0 = head[a], x1 = head[b];
+  return params;
+}
 
-      head[a] = x0 * cosf (angle) - x1 * sinf (angle);
-      head[b] = x0 * sinf (angle) + x1 * cosf (angle);
-      theta *= theta_scale;
-    }
+/* The CPU's rotation of one head at @pos: bendi_rope_table, bendi_rope_apply. */
+static void
+reference_rope (float                  *head,
+                const BendiModelConfig *config,
+                const float            *freq_factors,
+                gint64                  pos)
+{
+  g_autofree float *cos_table = g_new (float, config->n_rot / 2);
+  g_autofree float *sin_table = g_new (float, config->n_rot / 2);
+
+  bendi_rope_table (cos_table, sin_table, config, freq_factors, pos);
+  bendi_rope_apply (head, cos_table, sin_table, config->n_rot, config->rope_type);
+}
+
+static BendiModelConfig
+rope_config (gint64        n_rot,
+             BendiRopeType type)
+{
+  BendiModelConfig config = {
+    .n_rot = n_rot,
+    .rope_type = type,
+    .rope_freq_base = 10000.0f,
+    .rope_scaling = BENDI_ROPE_SCALING_NONE,
+    .rope_freq_scale = 1.0f,
+  };
+
+  return config;
 }
 
 static void
-check_rope (GRand       *rand,
-            gboolean     neox,
-            gint64       head_dim,
-            gint64       n_rot,
-            gint64       n_heads,
-            float        freq_scale,
-            const float *freq_factors)
+check_rope (GRand                  *rand,
+            const BendiModelConfig *config,
+            gint64                  head_dim,
+            gint64                  n_heads,
+            const float            *freq_factors)
 {
   const gint32 positions[] = { 0, 1, 7, 100, 513 };
   gint64 n_tokens = G_N_ELEMENTS (positions);
@@ -577,14 +565,7 @@ check_rope (GRand       *rand,
   g_autoptr (BendiVkRecorder) rec = bendi_vk_recorder_new (device, NULL);
   g_autoptr (BendiVkRope) rope = NULL;
   g_autoptr (GError) error = NULL;
-  BendiVkRopeParams params = {
-    .n_rot = n_rot,
-    .neox = neox,
-    .freq_base = 10000.0f,
-    .scaling = freq_scale != 1.0f ? BENDI_VK_ROPE_SCALING_LINEAR : BENDI_VK_ROPE_SCALING_NONE,
-    .freq_scale = freq_scale,
-    .freq_factors = freq_factors,
-  };
+  BendiVkRopeParams params = rope_params (config, freq_factors);
 
   rope = bendi_vk_rope_new (device, &params, &error);
   g_assert_no_error (error);
@@ -597,7 +578,7 @@ check_rope (GRand       *rand,
       {
         float *want = x + t * stride + h * head_dim;
 
-        reference_rope (want, n_rot, neox, 10000.0f, freq_scale, freq_factors, positions[t]);
+        reference_rope (want, config, freq_factors, positions[t]);
         for (gint64 i = 0; i < head_dim; i++)
           g_assert_cmpfloat_with_epsilon (got[t * stride + h * head_dim + i], want[i], 2e-4f);
       }
@@ -607,19 +588,41 @@ static void
 test_rope (void)
 {
   g_autoptr (GRand) rand = g_rand_new_with_seed (10);
+  BendiModelConfig config;
   float factors[32];
 
   if (!have_device ())
     return;
   for (gsize i = 0; i < G_N_ELEMENTS (factors); i++)
     factors[i] = 1.0f + (float) i / 4.0f;
-  check_rope (rand, FALSE, 64, 64, 3, 1.0f, NULL);
-  check_rope (rand, TRUE, 64, 64, 3, 1.0f, NULL);
+
+  config = rope_config (64, BENDI_ROPE_NORMAL);
+  check_rope (rand, &config, 64, 3, NULL);
+  config = rope_config (64, BENDI_ROPE_NEOX);
+  check_rope (rand, &config, 64, 3, NULL);
+  /* Llama 3.1's frequency factors. */
+  check_rope (rand, &config, 64, 2, factors);
   /* Partial rotation leaves the tail alone. */
-  check_rope (rand, TRUE, 128, 32, 2, 1.0f, NULL);
-  check_rope (rand, FALSE, 48, 16, 5, 1.0f, NULL);
-  check_rope (rand, FALSE, 64, 64, 2, 0.25f, NULL);
-  check_rope (rand, TRUE, 64, 64, 2, 1.0f, factors);
+  config = rope_config (32, BENDI_ROPE_NEOX);
+  check_rope (rand, &config, 128, 2, NULL);
+  config = rope_config (16, BENDI_ROPE_NORMAL);
+  check_rope (rand, &config, 48, 5, NULL);
+  /* Linear scaling. */
+  config = rope_config (64, BENDI_ROPE_NORMAL);
+  config.rope_scaling = BENDI_ROPE_SCALING_LINEAR;
+  config.rope_freq_scale = 0.25f;
+  check_rope (rand, &config, 64, 2, NULL);
+  /* YaRN: interpolation ramped between the correction dimensions, and the
+   * magnitude correction. */
+  config = rope_config (128, BENDI_ROPE_NEOX);
+  config.rope_scaling = BENDI_ROPE_SCALING_YARN;
+  config.rope_freq_scale = 0.25f;
+  config.rope_n_ctx_orig = 2048;
+  config.yarn_ext_factor = 1.0f;
+  config.yarn_attn_factor = 1.0f;
+  config.yarn_beta_fast = 32.0f;
+  config.yarn_beta_slow = 1.0f;
+  check_rope (rand, &config, 128, 2, NULL);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -713,7 +716,7 @@ check_attention (GRand               *rand,
               dot += (double) q[t * q_dim + h * s->head_dim + i] * cache_k[key * kv_dim + kv_head * s->head_dim + i];
             scores[key] = (float) dot * s->scale;
           }
-        reference_softmax (scores, n_keys);
+        bendi_softmax (scores, n_keys);
         for (gint64 i = 0; i < s->head_dim; i++)
           {
             double want = 0.0;
@@ -767,7 +770,8 @@ test_replay (void)
   g_autoptr (BendiVkRope) rope = NULL;
   g_autoptr (BendiVkRecorder) rec = NULL;
   g_autoptr (GError) error = NULL;
-  BendiVkRopeParams params = { .n_rot = 32, .freq_base = 10000.0f, .freq_scale = 1.0f };
+  BendiModelConfig config = rope_config (32, BENDI_ROPE_NORMAL);
+  BendiVkRopeParams params = rope_params (&config, NULL);
   const gint32 steps[][2] = { { 3, 0 }, { 10, 5 }, { 0, 99 } };
 
   if (!have_device ())
@@ -806,8 +810,8 @@ test_replay (void)
       g_assert_no_error (error);
       got = bendi_test_vk_download (x);
       memcpy (want, embedding.dequantised + steps[i][0] * 64, sizeof want);
-      reference_rope (want, 32, FALSE, 10000.0f, 1.0f, NULL, steps[i][1]);
-      reference_rope (want + 32, 32, FALSE, 10000.0f, 1.0f, NULL, steps[i][1]);
+      reference_rope (want, &config, NULL, steps[i][1]);
+      reference_rope (want + 32, &config, NULL, steps[i][1]);
       for (gsize j = 0; j < 64; j++)
         g_assert_cmpfloat_with_epsilon (got[j], want[j], 2e-4f);
     }
@@ -888,7 +892,11 @@ test_validation (void)
   check_matmul (device, rand, BENDI_TENSOR_TYPE_Q8_0, 64, 70, 12, FALSE);
   check_get_rows (device, rand, BENDI_TENSOR_TYPE_Q6_K, 256, 4);
   check_attention (rand, &attention);
-  check_rope (rand, TRUE, 64, 64, 2, 1.0f, NULL);
+  {
+    BendiModelConfig config = rope_config (64, BENDI_ROPE_NEOX);
+
+    check_rope (rand, &config, 64, 2, NULL);
+  }
   test_rms_norm ();
   test_swiglu_add_bias ();
   test_softmax_argmax ();
