@@ -625,6 +625,95 @@ test_rope (void)
   check_rope (rand, &config, 128, 2, NULL);
 }
 
+/* The fused RoPE and cache write against the CPU: rotated queries in
+ * place, rotated keys and plain values in F16 at each token's position,
+ * the rest of the caches and of the QKV rows untouched. */
+static void
+check_rope_kv (GRand                  *rand,
+               const BendiModelConfig *config)
+{
+  BendiVkAttentionShape shape = { 4, 2, 64, 32, 0.125f };
+  const gint32 positions[] = { 5, 6, 30 };
+  gint64 n_tokens = G_N_ELEMENTS (positions);
+  gint64 q_dim = shape.n_head * shape.head_dim;
+  gint64 kv_dim = shape.n_head_kv * shape.head_dim;
+  gint64 stride = q_dim + 2 * kv_dim + 3;
+  g_autofree float *qkv = bendi_test_random_floats (rand, (gsize) (stride * n_tokens), 1.0f);
+  g_autofree float *got = NULL;
+  g_autofree BendiFp16 *zeros = g_new0 (BendiFp16, shape.n_ctx * kv_dim);
+  g_autofree BendiFp16 *k_got = NULL;
+  g_autofree BendiFp16 *v_got = NULL;
+  g_autoptr (BendiVkBuffer) qkv_buffer = bendi_test_vk_upload (device, qkv, (gsize) (stride * n_tokens) * 4);
+  g_autoptr (BendiVkBuffer) pos_buffer = bendi_test_vk_upload (device, positions, sizeof positions);
+  g_autoptr (BendiVkBuffer) k_cache = bendi_test_vk_upload (device, zeros, bendi_vk_kv_cache_bytes (&shape));
+  g_autoptr (BendiVkBuffer) v_cache = bendi_test_vk_upload (device, zeros, bendi_vk_kv_cache_bytes (&shape));
+  g_autoptr (BendiVkRecorder) rec = bendi_vk_recorder_new (device, NULL);
+  g_autoptr (BendiVkRope) rope = NULL;
+  g_autoptr (GError) error = NULL;
+  BendiVkRopeParams params = rope_params (config, NULL);
+
+  rope = bendi_vk_rope_new (device, &params, &error);
+  g_assert_no_error (error);
+  bendi_vk_recorder_begin (rec);
+  g_assert_true (bendi_vk_op_rope_kv_write (rec, rope, &shape, qkv_buffer, stride, 0, qkv_buffer, stride, q_dim,
+                                            qkv_buffer, stride, q_dim + kv_dim, k_cache, v_cache, pos_buffer,
+                                            n_tokens));
+  g_assert_cmpuint (bendi_vk_recorder_get_n_dispatches (rec), ==, 1);
+  bendi_test_vk_run (rec);
+  got = bendi_test_vk_download (qkv_buffer);
+  k_got = (BendiFp16 *) bendi_test_vk_download (k_cache);
+  v_got = (BendiFp16 *) bendi_test_vk_download (v_cache);
+
+  for (gint64 t = 0; t < n_tokens; t++)
+    {
+      float *row = qkv + t * stride;
+      float *k_want = g_memdup2 (row + q_dim, (gsize) kv_dim * sizeof (float));
+
+      for (gint64 h = 0; h < shape.n_head; h++)
+        reference_rope (row + h * shape.head_dim, config, NULL, positions[t]);
+      for (gint64 h = 0; h < shape.n_head_kv; h++)
+        reference_rope (k_want + h * shape.head_dim, config, NULL, positions[t]);
+      /* Queries rotated, keys and values as they were. */
+      for (gint64 i = 0; i < stride; i++)
+        g_assert_cmpfloat_with_epsilon (got[t * stride + i], row[i], 2e-4f);
+      for (gint64 i = 0; i < kv_dim; i++)
+        {
+          float k_cached = bendi_fp16_to_fp32 (k_got[positions[t] * kv_dim + i]);
+          float v_cached = bendi_fp16_to_fp32 (v_got[positions[t] * kv_dim + i]);
+
+          g_assert_cmpfloat_with_epsilon (k_cached, k_want[i], 2e-4f + 1e-3f * fabsf (k_want[i]));
+          g_assert_cmpfloat (v_cached, ==, bendi_fp16_to_fp32 (bendi_fp32_to_fp16 (row[q_dim + kv_dim + i])));
+        }
+      g_free (k_want);
+    }
+  /* Rows of other positions stay empty. */
+  for (gint64 p = 0; p < shape.n_ctx; p++)
+    if (p != 5 && p != 6 && p != 30)
+      for (gint64 i = 0; i < kv_dim; i++)
+        {
+          g_assert_cmpuint (k_got[p * kv_dim + i], ==, 0);
+          g_assert_cmpuint (v_got[p * kv_dim + i], ==, 0);
+        }
+}
+
+static void
+test_rope_kv (void)
+{
+  g_autoptr (GRand) rand = g_rand_new_with_seed (14);
+  BendiModelConfig config;
+
+  if (!have_device ())
+    return;
+  config = rope_config (64, BENDI_ROPE_NORMAL);
+  check_rope_kv (rand, &config);
+  config = rope_config (64, BENDI_ROPE_NEOX);
+  check_rope_kv (rand, &config);
+  config = rope_config (32, BENDI_ROPE_NEOX);
+  check_rope_kv (rand, &config);
+  config = rope_config (16, BENDI_ROPE_NORMAL);
+  check_rope_kv (rand, &config);
+}
+
 /* ------------------------------------------------------------------------ */
 /* KV cache and attention */
 
@@ -896,6 +985,7 @@ test_validation (void)
     BendiModelConfig config = rope_config (64, BENDI_ROPE_NEOX);
 
     check_rope (rand, &config, 64, 2, NULL);
+    check_rope_kv (rand, &config);
   }
   test_rms_norm ();
   test_swiglu_add_bias ();
@@ -923,6 +1013,7 @@ static const Case cases[] = {
   { "swiglu-add-bias", test_swiglu_add_bias },
   { "softmax-argmax", test_softmax_argmax },
   { "rope", test_rope },
+  { "rope-kv-write", test_rope_kv },
   { "attention", test_attention },
   { "replay", test_replay },
   { "bad-arguments", test_bad_arguments },

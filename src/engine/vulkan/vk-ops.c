@@ -535,6 +535,78 @@ bendi_vk_op_kv_write (BendiVkRecorder             *rec,
                                    div_up ((guint64) kv_dim / 2, pipeline->workgroup_size), (guint32) n_tokens, 1);
 }
 
+/* Rows of @n floats at @offset within rows of @stride fit @buffer. */
+static gboolean
+check_part (BendiVkRecorder *rec,
+            BendiVkBuffer   *buffer,
+            gint64           stride,
+            gint64           offset,
+            gint64           n,
+            gint64           n_tokens,
+            const char      *what)
+{
+  return check (rec, offset >= 0 && offset <= stride - n, "%s: %" G_GINT64_FORMAT " values at %" G_GINT64_FORMAT
+                " do not fit rows of %" G_GINT64_FORMAT, what, n, offset, stride) &&
+         check_rows (rec, buffer, stride, offset + n, n_tokens, what);
+}
+
+gboolean
+bendi_vk_op_rope_kv_write (BendiVkRecorder             *rec,
+                           const BendiVkRope           *rope,
+                           const BendiVkAttentionShape *shape,
+                           BendiVkBuffer               *q,
+                           gint64                       q_stride,
+                           gint64                       q_offset,
+                           BendiVkBuffer               *k,
+                           gint64                       k_stride,
+                           gint64                       k_offset,
+                           BendiVkBuffer               *v,
+                           gint64                       v_stride,
+                           gint64                       v_offset,
+                           BendiVkBuffer               *k_cache,
+                           BendiVkBuffer               *v_cache,
+                           BendiVkBuffer               *positions,
+                           gint64                       n_tokens)
+{
+  gint64 kv_dim = shape->n_head_kv * shape->head_dim;
+  const BendiVkPipeline *pipeline;
+  BendiVkRopeKvConstants constants = {
+    .n_head = (guint32) shape->n_head,
+    .n_head_kv = (guint32) shape->n_head_kv,
+    .head_dim = (guint32) shape->head_dim,
+    .n_rot = (guint32) rope->n_rot,
+    .neox = rope->neox ? 1 : 0,
+    .q_stride = (guint32) q_stride,
+    .q_offset = (guint32) q_offset,
+    .k_stride = (guint32) k_stride,
+    .k_offset = (guint32) k_offset,
+    .v_stride = (guint32) v_stride,
+    .v_offset = (guint32) v_offset,
+    .n_ctx = (guint32) shape->n_ctx,
+    .mscale = rope->mscale,
+  };
+  BendiVkBuffer *bindings[] = { q, k, v, k_cache, v_cache, positions, rope->freqs };
+
+  if (!check_shape (rec, shape) ||
+      !check (rec, rope->n_rot <= shape->head_dim && n_tokens <= MAX_GROUPS_X,
+              "rope_kv: n_rot %" G_GINT64_FORMAT " over head_dim %" G_GINT64_FORMAT, rope->n_rot, shape->head_dim) ||
+      !check_part (rec, q, q_stride, q_offset, shape->n_head * shape->head_dim, n_tokens, "rope_kv queries") ||
+      !check_part (rec, k, k_stride, k_offset, kv_dim, n_tokens, "rope_kv keys") ||
+      !check_part (rec, v, v_stride, v_offset, kv_dim, n_tokens, "rope_kv values") ||
+      !check_ints (rec, positions, n_tokens, "rope_kv positions") ||
+      !check (rec, bendi_vk_buffer_get_size (k_cache) >= bendi_vk_kv_cache_bytes (shape) &&
+              bendi_vk_buffer_get_size (v_cache) >= bendi_vk_kv_cache_bytes (shape),
+              "rope_kv: the caches are smaller than n_ctx rows"))
+    return FALSE;
+  pipeline = get_pipeline (rec, BENDI_VK_OP_ROPE_KV, BENDI_TENSOR_TYPE_F32);
+  if (pipeline == NULL)
+    return FALSE;
+  return bendi_vk_recorder_record (rec, pipeline, bindings, &constants,
+                                   div_up ((guint64) (shape->n_head * rope->n_rot / 2 + kv_dim),
+                                           pipeline->workgroup_size),
+                                   (guint32) n_tokens, 1);
+}
+
 gsize
 bendi_vk_attention_scratch_bytes (const BendiVkAttentionShape *shape,
                                   gint64                       n_tokens,

@@ -151,6 +151,28 @@ gboolean bendi_vk_op_kv_write (BendiVkRecorder             *rec,
                                BendiVkBuffer               *positions,
                                gint64                       n_tokens);
 
+/* RoPE and the cache write fused, for one dispatch instead of three:
+ * rotates each token's n_head query heads in place, stores its n_head_kv
+ * key heads rotated and its values in the caches at its position. Q, K and
+ * V may be the same buffer (a fused QKV projection's output), each at its
+ * own offset (in floats) within a token's row. */
+gboolean bendi_vk_op_rope_kv_write (BendiVkRecorder             *rec,
+                                    const BendiVkRope           *rope,
+                                    const BendiVkAttentionShape *shape,
+                                    BendiVkBuffer               *q,
+                                    gint64                       q_stride,
+                                    gint64                       q_offset,
+                                    BendiVkBuffer               *k,
+                                    gint64                       k_stride,
+                                    gint64                       k_offset,
+                                    BendiVkBuffer               *v,
+                                    gint64                       v_stride,
+                                    gint64                       v_offset,
+                                    BendiVkBuffer               *k_cache,
+                                    BendiVkBuffer               *v_cache,
+                                    BendiVkBuffer               *positions,
+                                    gint64                       n_tokens);
+
 /* Bytes of the scratch buffer split attention needs. */
 gsize bendi_vk_attention_scratch_bytes (const BendiVkAttentionShape *shape,
                                         gint64                       n_tokens,

@@ -35,6 +35,7 @@ static const PipelineSpec pipeline_specs[BENDI_VK_N_OPS] = {
   { BENDI_VK_OP_GET_ROWS, "get_rows", TRUE, FALSE, FALSE, FALSE, 3, 1u << 2, sizeof (BendiVkGetRowsConstants), 64, 0 },
   { BENDI_VK_OP_RMS_NORM, "rms_norm", FALSE, TRUE, FALSE, FALSE, 3, 1u << 2, sizeof (BendiVkRmsNormConstants), 256, 0 },
   { BENDI_VK_OP_ROPE, "rope", FALSE, FALSE, FALSE, FALSE, 3, 1u << 0, sizeof (BendiVkRopeConstants), 64, 0 },
+  { BENDI_VK_OP_ROPE_KV, "rope_kv", FALSE, FALSE, FALSE, FALSE, 7, (1u << 0) | (1u << 3) | (1u << 4), sizeof (BendiVkRopeKvConstants), 64, 0 },
   { BENDI_VK_OP_SWIGLU, "swiglu", FALSE, FALSE, FALSE, FALSE, 3, 1u << 2, sizeof (BendiVkSwigluConstants), 256, 0 },
   { BENDI_VK_OP_ADD, "add", FALSE, FALSE, FALSE, FALSE, 3, 1u << 2, sizeof (BendiVkAddConstants), 256, 0 },
   { BENDI_VK_OP_KV_WRITE, "kv_write", FALSE, FALSE, FALSE, FALSE, 5, (1u << 2) | (1u << 3), sizeof (BendiVkKvWriteConstants), 64, 0 },

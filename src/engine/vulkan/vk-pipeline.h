@@ -16,6 +16,7 @@ typedef enum {
   BENDI_VK_OP_GET_ROWS,           /* typed */
   BENDI_VK_OP_RMS_NORM,
   BENDI_VK_OP_ROPE,
+  BENDI_VK_OP_ROPE_KV,
   BENDI_VK_OP_SWIGLU,
   BENDI_VK_OP_ADD,
   BENDI_VK_OP_KV_WRITE,

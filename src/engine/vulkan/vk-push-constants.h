@@ -50,6 +50,23 @@ typedef struct {
   float   mscale;
 } BendiVkRopeConstants;
 
+/* rope_kv.comp */
+typedef struct {
+  guint32 n_head;
+  guint32 n_head_kv;
+  guint32 head_dim;
+  guint32 n_rot;
+  guint32 neox;
+  guint32 q_stride;
+  guint32 q_offset;
+  guint32 k_stride;
+  guint32 k_offset;
+  guint32 v_stride;
+  guint32 v_offset;
+  guint32 n_ctx;
+  float   mscale;
+} BendiVkRopeKvConstants;
+
 /* swiglu.comp */
 typedef struct {
   guint32 n;
@@ -106,6 +123,7 @@ _Static_assert (sizeof (BendiVkMatmulConstants) <= 128, "matmul push constants")
 _Static_assert (sizeof (BendiVkGetRowsConstants) <= 128, "get_rows push constants");
 _Static_assert (sizeof (BendiVkRmsNormConstants) <= 128, "rms_norm push constants");
 _Static_assert (sizeof (BendiVkRopeConstants) <= 128, "rope push constants");
+_Static_assert (sizeof (BendiVkRopeKvConstants) <= 128, "rope_kv push constants");
 _Static_assert (sizeof (BendiVkSwigluConstants) <= 128, "swiglu push constants");
 _Static_assert (sizeof (BendiVkAddConstants) <= 128, "add push constants");
 _Static_assert (sizeof (BendiVkKvWriteConstants) <= 128, "kv_write push constants");
