@@ -191,6 +191,39 @@ test_mad (void)
   bendi_cpu_features_override (NULL);
 }
 
+/* BENDI_CPU_DISABLE's names take a feature away with everything built on it. */
+static void
+test_features_disable (void)
+{
+  const BendiCpuFeatures all = { TRUE, TRUE, TRUE, TRUE, TRUE, FALSE };
+  BendiCpuFeatures f;
+
+  f = all;
+  bendi_cpu_features_disable (&f, "avx512");
+  g_assert_true (f.avx2 && f.avx_vnni);
+  g_assert_false (f.avx512 || f.avx512_vnni || f.avx512_bf16);
+  g_assert_cmpstr (bendi_cpu_features_describe (&f), ==, "AVX2 VNNI");
+
+  f = all;
+  bendi_cpu_features_disable (&f, "avx_vnni, avx512_vnni");
+  g_assert_true (f.avx2 && f.avx512);
+  g_assert_false (f.avx_vnni || f.avx512_vnni);
+  /* AVX-512 without VNNI runs the AVX2 kernels. */
+  g_assert_cmpstr (bendi_cpu_features_describe (&f), ==, "AVX2");
+
+  f = all;
+  bendi_cpu_features_disable (&f, "AVX2");
+  g_assert_false (f.avx2 || f.avx_vnni || f.avx512 || f.avx512_vnni);
+  g_assert_cmpstr (bendi_cpu_features_describe (&f), ==, "generic");
+
+  f = all;
+  bendi_cpu_features_disable (&f, "nonsense,,");
+  g_assert_true (memcmp (&f, &all, sizeof f) == 0);
+  bendi_cpu_features_disable (&f, NULL);
+  g_assert_true (memcmp (&f, &all, sizeof f) == 0);
+  g_assert_cmpstr (bendi_cpu_features_describe (&f), ==, "AVX-512 VNNI");
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -201,6 +234,7 @@ main (int   argc,
   g_test_add_func ("/engine/cpu-vec/fp32-to-fp16", test_fp32_to_fp16);
   g_test_add_func ("/engine/cpu-vec/dot-f16-f32", test_dot);
   g_test_add_func ("/engine/cpu-vec/mad-f16", test_mad);
+  g_test_add_func ("/engine/cpu-vec/features-disable", test_features_disable);
 
   return g_test_run ();
 }

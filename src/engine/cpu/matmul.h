@@ -25,7 +25,8 @@ typedef struct {
   BendiMatrixLayout layout;
 } BendiMatrix;
 
-/* Scratch memory and threads for matrix products; one per context. */
+/* Scratch memory and threads for matrix products; one per context, used
+ * by one thread at a time. */
 typedef struct _BendiMatmulContext BendiMatmulContext;
 
 BendiMatmulContext *bendi_matmul_context_new  (BendiThreadPool    *pool) G_GNUC_WARN_UNUSED_RESULT;
@@ -38,25 +39,34 @@ void bendi_matrix_init (BendiMatrix     *matrix,
                         gint64           n_rows,
                         const void      *data);
 
-/* Whether repacking @matrix would speed up products on this CPU. */
+/* Whether repacking @matrix would speed up products on this CPU: a
+ * quantised type with at least 16 rows, and a SIMD kernel for its
+ * interleaved layout in the kernel family in use. */
 gboolean bendi_matrix_can_repack (const BendiMatrix *matrix);
 
 /* Rewrites the matrix's bytes in place (@data is the same memory as
- * matrix->data, writable) into the layout the fastest kernels read. The
- * size does not change; the layout becomes INTERLEAVED. */
+ * matrix->data, writable: a copy-on-write mapping of the GGUF) into the
+ * layout the fastest kernels read: every 16 rows become one group, 16 rows'
+ * quants side by side (see interleave.c); rows after the last whole group
+ * keep ggml's layout. The size does not change and every byte is kept;
+ * the layout becomes INTERLEAVED. Works for every quantised type (F32, F16
+ * and BF16 stay as they are); any kernel family can read the result. */
 void bendi_matrix_repack (BendiMatrix *matrix,
                           void        *data);
 
 /* out[t * n_rows + r] = Σ_c W[r, c] · in[t * n_cols + c]  for t < n_tokens.
- * Activations are quantised to 8 bits first for quantised weights, as
- * llama.cpp does; the work is split over the context's threads. */
+ * Activations are rounded as llama.cpp rounds them for each weight type
+ * (Q8_0, Q8_1 or Q8_K blocks; F16 or BF16 for those weights) before the
+ * product; the rows are split over the context's threads. @in and @out
+ * must not overlap. */
 void bendi_matmul (BendiMatmulContext *ctx,
                    const BendiMatrix  *w,
                    const float        *in,
                    gint64              n_tokens,
                    float              *out);
 
-/* Row @row of @w as floats (for embeddings): n_cols values into @out. */
+/* Row @row of @w as floats (for embeddings), in either layout: n_cols
+ * values into @out, exactly as bendi_dequantize_row () gives them. */
 void bendi_matrix_get_row (const BendiMatrix *w,
                            gint64             row,
                            float             *out);
