@@ -843,6 +843,220 @@ test_attention (void)
 }
 
 /* ------------------------------------------------------------------------ */
+/* A whole layer */
+
+/* out = W · x in double, from the dequantised rows. */
+static void
+reference_matvec (float         *out,
+                  const Weights *w,
+                  const float   *x)
+{
+  for (gint64 r = 0; r < w->n_rows; r++)
+    {
+      double sum = 0.0;
+
+      for (gint64 c = 0; c < w->n_cols; c++)
+        sum += (double) w->dequantised[r * w->n_cols + c] * x[c];
+      out[r] = (float) sum;
+    }
+}
+
+/* One Llama layer (GQA, NeoX RoPE) over a 5-token prompt and then one
+ * generated token, composed from the ops as the model code will compose
+ * them, against the same layer computed on the CPU. Q, K and V come from
+ * three matrices written into views of one QKV buffer, the residual adds
+ * are fused into the output projections. */
+static void
+test_layer (void)
+{
+  g_autoptr (GRand) rand = g_rand_new_with_seed (15);
+  const gint64 n_embd = 256, n_ff = 512, n_prompt = 5, n_all = 6;
+  BendiVkAttentionShape shape = { 4, 2, 64, 16, 0.125f };
+  gint64 q_dim = shape.n_head * shape.head_dim, kv_dim = shape.n_head_kv * shape.head_dim;
+  gint64 qkv_dim = q_dim + 2 * kv_dim;
+  BendiModelConfig config = rope_config (64, BENDI_ROPE_NEOX);
+  BendiVkRopeParams rope_parameters = rope_params (&config, NULL);
+  Weights wq, wk, wv, wo, w_gate, w_up, w_down;
+  g_autofree float *attn_norm = bendi_test_random_floats (rand, (gsize) n_embd, 1.0f);
+  g_autofree float *ffn_norm = bendi_test_random_floats (rand, (gsize) n_embd, 1.0f);
+  g_autofree float *x = bendi_test_random_floats (rand, (gsize) (n_embd * n_all), 1.0f);
+  g_autofree float *want = g_memdup2 (x, (gsize) (n_embd * n_all) * sizeof (float));
+  g_autofree float *key_cache = g_new0 (float, n_all * kv_dim);
+  g_autofree float *value_cache = g_new0 (float, n_all * kv_dim);
+  g_autofree float *got = NULL;
+  g_autofree gint32 *positions = g_new (gint32, n_all);
+  BendiVkTensor *tensors[7];
+  g_autoptr (BendiVkBuffer) x_buffer = NULL;
+  g_autoptr (BendiVkBuffer) xb = NULL;
+  g_autoptr (BendiVkBuffer) qkv = NULL;
+  g_autoptr (BendiVkBuffer) q_view = NULL;
+  g_autoptr (BendiVkBuffer) k_view = NULL;
+  g_autoptr (BendiVkBuffer) v_view = NULL;
+  g_autoptr (BendiVkBuffer) attn_out = NULL;
+  g_autoptr (BendiVkBuffer) gate = NULL;
+  g_autoptr (BendiVkBuffer) up = NULL;
+  g_autoptr (BendiVkBuffer) attn_norm_buffer = NULL;
+  g_autoptr (BendiVkBuffer) ffn_norm_buffer = NULL;
+  g_autoptr (BendiVkBuffer) k_cache = NULL;
+  g_autoptr (BendiVkBuffer) v_cache = NULL;
+  g_autoptr (BendiVkBuffer) pos_buffer = NULL;
+  g_autoptr (BendiVkRope) rope = NULL;
+  g_autoptr (GError) error = NULL;
+  guint64 alignment;
+
+  if (!have_device ())
+    return;
+  alignment = MAX (bendi_vk_device_get_info (device)->min_storage_buffer_offset_alignment, 4);
+  if ((gsize) q_dim * 4 % alignment != 0 || (gsize) (q_dim + kv_dim) * 4 % alignment != 0)
+    {
+      g_test_skip ("the device aligns buffer views more coarsely than this layer's QKV row");
+      return;
+    }
+  weights_init (&wq, rand, BENDI_TENSOR_TYPE_Q4_K, n_embd, q_dim);
+  weights_init (&wk, rand, BENDI_TENSOR_TYPE_Q8_0, n_embd, kv_dim);
+  weights_init (&wv, rand, BENDI_TENSOR_TYPE_Q6_K, n_embd, kv_dim);
+  weights_init (&wo, rand, BENDI_TENSOR_TYPE_Q4_0, q_dim, n_embd);
+  weights_init (&w_gate, rand, BENDI_TENSOR_TYPE_Q5_K, n_embd, n_ff);
+  weights_init (&w_up, rand, BENDI_TENSOR_TYPE_IQ4_XS, n_embd, n_ff);
+  weights_init (&w_down, rand, BENDI_TENSOR_TYPE_F16, n_ff, n_embd);
+  {
+    const Weights *all[7] = { &wq, &wk, &wv, &wo, &w_gate, &w_up, &w_down };
+
+    for (gsize i = 0; i < 7; i++)
+      tensors[i] = weights_upload (all[i], device);
+  }
+  for (gint64 t = 0; t < n_all; t++)
+    positions[t] = (gint32) t;
+
+  /* The CPU's layer, token by token. */
+  for (gint64 t = 0; t < n_all; t++)
+    {
+      float *xt = want + t * n_embd;
+      float xn[256], q[256], k[128], v[128], att[256], out[256], g[512], u[512], scores[16];
+
+      bendi_rms_norm (xn, xt, attn_norm, n_embd, 1e-5f);
+      reference_matvec (q, &wq, xn);
+      reference_matvec (k, &wk, xn);
+      reference_matvec (v, &wv, xn);
+      for (gint64 h = 0; h < shape.n_head; h++)
+        reference_rope (q + h * shape.head_dim, &config, NULL, t);
+      for (gint64 h = 0; h < shape.n_head_kv; h++)
+        reference_rope (k + h * shape.head_dim, &config, NULL, t);
+      for (gint64 i = 0; i < kv_dim; i++)
+        {
+          key_cache[t * kv_dim + i] = bendi_fp16_to_fp32 (bendi_fp32_to_fp16 (k[i]));
+          value_cache[t * kv_dim + i] = bendi_fp16_to_fp32 (bendi_fp32_to_fp16 (v[i]));
+        }
+      for (gint64 h = 0; h < shape.n_head; h++)
+        {
+          gint64 kv_head = h / (shape.n_head / shape.n_head_kv);
+
+          for (gint64 key = 0; key <= t; key++)
+            {
+              float dot = 0.0f;
+
+              for (gint64 i = 0; i < shape.head_dim; i++)
+                dot += q[h * shape.head_dim + i] * key_cache[key * kv_dim + kv_head * shape.head_dim + i];
+              scores[key] = dot * shape.scale;
+            }
+          bendi_softmax (scores, t + 1);
+          for (gint64 i = 0; i < shape.head_dim; i++)
+            {
+              float sum = 0.0f;
+
+              for (gint64 key = 0; key <= t; key++)
+                sum += scores[key] * value_cache[key * kv_dim + kv_head * shape.head_dim + i];
+              att[h * shape.head_dim + i] = sum;
+            }
+        }
+      reference_matvec (out, &wo, att);
+      bendi_add (xt, out, n_embd);
+      bendi_rms_norm (xn, xt, ffn_norm, n_embd, 1e-5f);
+      reference_matvec (g, &w_gate, xn);
+      reference_matvec (u, &w_up, xn);
+      bendi_swiglu (g, g, u, n_ff);
+      reference_matvec (out, &w_down, g);
+      bendi_add (xt, out, n_embd);
+    }
+
+  /* The GPU's: buffers for the largest batch, views of the QKV rows. */
+  x_buffer = bendi_test_vk_upload (device, x, (gsize) (n_embd * n_all) * 4);
+  xb = bendi_test_vk_poisoned (device, (gsize) (n_embd * n_prompt) * 4);
+  qkv = bendi_test_vk_poisoned (device, (gsize) (qkv_dim * n_prompt) * 4);
+  q_view = bendi_vk_buffer_new_view (qkv, 0, (gsize) (qkv_dim * n_prompt) * 4, &error);
+  g_assert_no_error (error);
+  k_view = bendi_vk_buffer_new_view (qkv, (gsize) q_dim * 4, (gsize) (qkv_dim * n_prompt - q_dim) * 4, &error);
+  g_assert_no_error (error);
+  v_view = bendi_vk_buffer_new_view (qkv, (gsize) (q_dim + kv_dim) * 4,
+                                     (gsize) (qkv_dim * n_prompt - q_dim - kv_dim) * 4, &error);
+  g_assert_no_error (error);
+  attn_out = bendi_test_vk_poisoned (device, (gsize) (q_dim * n_prompt) * 4);
+  gate = bendi_test_vk_poisoned (device, (gsize) (n_ff * n_prompt) * 4);
+  up = bendi_test_vk_poisoned (device, (gsize) (n_ff * n_prompt) * 4);
+  attn_norm_buffer = bendi_test_vk_upload (device, attn_norm, (gsize) n_embd * 4);
+  ffn_norm_buffer = bendi_test_vk_upload (device, ffn_norm, (gsize) n_embd * 4);
+  k_cache = bendi_vk_buffer_new (device, bendi_vk_kv_cache_bytes (&shape), BENDI_VK_MEMORY_DEVICE, &error);
+  g_assert_no_error (error);
+  v_cache = bendi_vk_buffer_new (device, bendi_vk_kv_cache_bytes (&shape), BENDI_VK_MEMORY_DEVICE, &error);
+  g_assert_no_error (error);
+  pos_buffer = bendi_vk_buffer_new (device, (gsize) n_prompt * 4, BENDI_VK_MEMORY_HOST, &error);
+  g_assert_no_error (error);
+  rope = bendi_vk_rope_new (device, &rope_parameters, &error);
+  g_assert_no_error (error);
+
+  /* The prompt, then the sixth token on its own: the same recording
+   * recipe, with the token's x row and position. */
+  for (gint64 batch = 0; batch < 2; batch++)
+    {
+      gint64 first = batch == 0 ? 0 : n_prompt;
+      gint64 n = batch == 0 ? n_prompt : 1;
+      g_autoptr (BendiVkBuffer) x_rows = NULL;
+      g_autoptr (BendiVkRecorder) rec = bendi_vk_recorder_new (device, &error);
+
+      g_assert_no_error (error);
+      g_assert_true ((gsize) (first * n_embd * 4) % alignment == 0);
+      x_rows = bendi_vk_buffer_new_view (x_buffer, (gsize) (first * n_embd) * 4, (gsize) (n * n_embd) * 4, &error);
+      g_assert_no_error (error);
+      memcpy (bendi_vk_buffer_get_mapped (pos_buffer), positions + first, (gsize) n * 4);
+
+      bendi_vk_recorder_begin (rec);
+      bendi_vk_op_rms_norm (rec, x_rows, n_embd, attn_norm_buffer, xb, n_embd, n_embd, 1, n, 1e-5f);
+      bendi_vk_op_matmul (rec, tensors[0], xb, n_embd, q_view, qkv_dim, n, FALSE);
+      bendi_vk_op_matmul (rec, tensors[1], xb, n_embd, k_view, qkv_dim, n, FALSE);
+      bendi_vk_op_matmul (rec, tensors[2], xb, n_embd, v_view, qkv_dim, n, FALSE);
+      bendi_vk_op_rope_kv_write (rec, rope, &shape, qkv, qkv_dim, 0, qkv, qkv_dim, q_dim, qkv, qkv_dim,
+                                 q_dim + kv_dim, k_cache, v_cache, pos_buffer, n);
+      bendi_vk_op_attention (rec, &shape, qkv, qkv_dim, k_cache, v_cache, pos_buffer, attn_out, q_dim, n, 1, NULL);
+      bendi_vk_op_matmul (rec, tensors[3], attn_out, q_dim, x_rows, n_embd, n, TRUE);
+      bendi_vk_op_rms_norm (rec, x_rows, n_embd, ffn_norm_buffer, xb, n_embd, n_embd, 1, n, 1e-5f);
+      bendi_vk_op_matmul (rec, tensors[4], xb, n_embd, gate, n_ff, n, FALSE);
+      bendi_vk_op_matmul (rec, tensors[5], xb, n_embd, up, n_ff, n, FALSE);
+      bendi_vk_op_swiglu (rec, gate, n_ff, up, n_ff, gate, n_ff, n_ff, n);
+      bendi_vk_op_matmul (rec, tensors[6], gate, n_ff, x_rows, n_embd, n, TRUE);
+      bendi_test_vk_run (rec);
+      if (batch == 1)
+        /* A generated token's layer: twelve dispatches. */
+        g_assert_cmpuint (bendi_vk_recorder_get_n_dispatches (rec), ==, 12);
+    }
+
+  got = bendi_test_vk_download (x_buffer);
+  for (gint64 i = 0; i < n_embd * n_all; i++)
+    if (!(fabsf (got[i] - want[i]) <= 2e-3f * (1.0f + fabsf (want[i]))))
+      g_error ("layer output %" G_GINT64_FORMAT " of token %" G_GINT64_FORMAT ": got %.6g, want %.6g",
+               i % n_embd, i / n_embd, got[i], want[i]);
+
+  for (gsize i = 0; i < 7; i++)
+    bendi_vk_tensor_free (tensors[i]);
+  weights_clear (&wq);
+  weights_clear (&wk);
+  weights_clear (&wv);
+  weights_clear (&wo);
+  weights_clear (&w_gate);
+  weights_clear (&w_up);
+  weights_clear (&w_down);
+}
+
+/* ------------------------------------------------------------------------ */
 /* Replay */
 
 /* One recording run at two positions: only the host-written positions and
@@ -1015,6 +1229,7 @@ static const Case cases[] = {
   { "rope", test_rope },
   { "rope-kv-write", test_rope_kv },
   { "attention", test_attention },
+  { "layer", test_layer },
   { "replay", test_replay },
   { "bad-arguments", test_bad_arguments },
   { "validation", test_validation },
