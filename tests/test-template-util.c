@@ -2,52 +2,19 @@
 /* Helpers for the template tests. */
 #include "test-template-util.h"
 
+#include "template/template-json-glib.h"
+
 /* 2024-07-26 00:00:00 UTC, the date the reference renderings were made with. */
 #define REFERENCE_NOW 1721952000
 
 BendiTemplateValue *
 template_test_value_from_node (JsonNode *node)
 {
-  switch (json_node_get_node_type (node))
-    {
-    case JSON_NODE_NULL:
-      return bendi_template_value_new_none ();
-    case JSON_NODE_VALUE:
-      switch (json_node_get_value_type (node))
-        {
-        case G_TYPE_BOOLEAN:
-          return bendi_template_value_new_boolean (json_node_get_boolean (node));
-        case G_TYPE_INT64:
-          return bendi_template_value_new_integer (json_node_get_int (node));
-        case G_TYPE_DOUBLE:
-          return bendi_template_value_new_float (json_node_get_double (node));
-        default:
-          return bendi_template_value_new_string (json_node_get_string (node), -1);
-        }
-    case JSON_NODE_ARRAY:
-      {
-        BendiTemplateValue *list = bendi_template_value_new_list ();
-        JsonArray *array = json_node_get_array (node);
+  g_autoptr (GError) error = NULL;
+  BendiTemplateValue *value = bendi_template_value_from_json_node (node, 64, &error);
 
-        for (guint i = 0; i < json_array_get_length (array); i++)
-          bendi_template_value_list_append (list, template_test_value_from_node (json_array_get_element (array, i)));
-        return list;
-      }
-    case JSON_NODE_OBJECT:
-      {
-        BendiTemplateValue *dict = bendi_template_value_new_dict ();
-        JsonObjectIter iter;
-        const char *name;
-        JsonNode *member;
-
-        json_object_iter_init_ordered (&iter, json_node_get_object (node));
-        while (json_object_iter_next_ordered (&iter, &name, &member))
-          bendi_template_value_dict_set (dict, name, template_test_value_from_node (member));
-        return dict;
-      }
-    default:
-      g_assert_not_reached ();
-    }
+  g_assert_no_error (error);
+  return value;
 }
 
 BendiTemplateValue *

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "engine-error.h"
+#include "template/template-json-glib.h"
 #include "template/template.h"
 #include "test-template-util.h"
 #include "test-util.h"
@@ -706,6 +707,45 @@ test_render_api (void)
   }
 }
 
+/* Caller values nested past the limit are refused as input, not crashed on. */
+static void
+test_deep_input (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (BendiTemplate) tmpl = bendi_template_new ("{{ x|length }}", -1, &error);
+  g_autoptr (BendiTemplateValue) variables = bendi_template_value_new_dict ();
+  g_autoptr (GString) json = g_string_new (NULL);
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  g_autofree char *out = NULL;
+  BendiTemplateValue *deep = bendi_template_value_new_list ();
+  BendiTemplateValue *converted;
+
+  g_assert_no_error (error);
+  for (int i = 0; i < 1000; i++)
+    {
+      BendiTemplateValue *outer = bendi_template_value_new_list ();
+
+      bendi_template_value_list_append (outer, deep);
+      deep = outer;
+    }
+  bendi_template_value_dict_set (variables, "x", deep);
+  out = bendi_template_render (tmpl, variables, NULL, NULL, &error);
+  g_assert_null (out);
+  g_assert_error (error, BENDI_ENGINE_ERROR, BENDI_ENGINE_ERROR_INVALID_INPUT);
+  g_assert_nonnull (strstr (error->message, "the variable “x”"));
+  g_clear_error (&error);
+
+  for (int i = 0; i < 100; i++)
+    g_string_append_c (json, '[');
+  for (int i = 0; i < 100; i++)
+    g_string_append_c (json, ']');
+  json_parser_load_from_data (parser, json->str, -1, &error);
+  g_assert_no_error (error);
+  converted = bendi_template_value_from_json_node (json_parser_get_root (parser), 50, &error);
+  g_assert_null (converted);
+  g_assert_error (error, BENDI_ENGINE_ERROR, BENDI_ENGINE_ERROR_INVALID_INPUT);
+}
+
 typedef struct {
   BendiTemplate      *tmpl;
   BendiTemplateValue *variables;
@@ -776,6 +816,7 @@ main (int   argc,
   g_test_add_func ("/engine/template/limits", test_limits);
   g_test_add_func ("/engine/template/values", test_values);
   g_test_add_func ("/engine/template/render-api", test_render_api);
+  g_test_add_func ("/engine/template/deep-input", test_deep_input);
   g_test_add_func ("/engine/template/threads", test_threads);
 
   return g_test_run ();

@@ -6,76 +6,10 @@
 
 #include "cli-commands.h"
 #include "template/chat-template.h"
+#include "template/template-json-glib.h"
 
 /* Deeper JSON than this is refused rather than converted recursively. */
 #define MAX_JSON_DEPTH 256
-
-static BendiTemplateValue *
-value_from_json (JsonNode  *node,
-                 guint      depth,
-                 GError   **error)
-{
-  if (depth > MAX_JSON_DEPTH)
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "the JSON is nested more than %d deep",
-                   MAX_JSON_DEPTH);
-      return NULL;
-    }
-  switch (json_node_get_node_type (node))
-    {
-    case JSON_NODE_NULL:
-      return bendi_template_value_new_none ();
-    case JSON_NODE_VALUE:
-      switch (json_node_get_value_type (node))
-        {
-        case G_TYPE_BOOLEAN:
-          return bendi_template_value_new_boolean (json_node_get_boolean (node));
-        case G_TYPE_INT64:
-          return bendi_template_value_new_integer (json_node_get_int (node));
-        case G_TYPE_DOUBLE:
-          return bendi_template_value_new_float (json_node_get_double (node));
-        default:
-          return bendi_template_value_new_string (json_node_get_string (node), -1);
-        }
-    case JSON_NODE_ARRAY:
-      {
-        g_autoptr (BendiTemplateValue) list = bendi_template_value_new_list ();
-        JsonArray *array = json_node_get_array (node);
-
-        for (guint i = 0; i < json_array_get_length (array); i++)
-          {
-            BendiTemplateValue *item = value_from_json (json_array_get_element (array, i), depth + 1, error);
-
-            if (item == NULL)
-              return NULL;
-            bendi_template_value_list_append (list, item);
-          }
-        return g_steal_pointer (&list);
-      }
-    case JSON_NODE_OBJECT:
-      {
-        g_autoptr (BendiTemplateValue) dict = bendi_template_value_new_dict ();
-        JsonObject *object = json_node_get_object (node);
-        JsonObjectIter iter;
-        const char *name;
-        JsonNode *member;
-
-        /* json-glib keeps members in file order, as Python's dicts do. */
-        json_object_iter_init_ordered (&iter, object);
-        while (json_object_iter_next_ordered (&iter, &name, &member))
-          {
-            BendiTemplateValue *item = value_from_json (member, depth + 1, error);
-
-            if (item == NULL)
-              return NULL;
-            bendi_template_value_dict_set (dict, name, item);
-          }
-        return g_steal_pointer (&dict);
-      }
-    default:
-      return bendi_template_value_new_none ();
-    }
-}
 
 /* The conversation file: a list of messages, or an object with "messages"
  * whose other members (tools, documents…) become template variables. */
@@ -93,7 +27,7 @@ load_conversation (const char          *path,
   root = json_parser_get_root (parser);
   if (root != NULL && JSON_NODE_HOLDS_ARRAY (root))
     {
-      *messages = value_from_json (root, 0, error);
+      *messages = bendi_template_value_from_json_node (root, MAX_JSON_DEPTH, error);
       return *messages != NULL;
     }
   if (root != NULL && JSON_NODE_HOLDS_OBJECT (root))
@@ -106,7 +40,7 @@ load_conversation (const char          *path,
       json_object_iter_init_ordered (&iter, object);
       while (json_object_iter_next_ordered (&iter, &name, &member))
         {
-          BendiTemplateValue *value = value_from_json (member, 1, error);
+          BendiTemplateValue *value = bendi_template_value_from_json_node (member, MAX_JSON_DEPTH, error);
 
           if (value == NULL)
             return FALSE;

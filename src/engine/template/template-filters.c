@@ -591,26 +591,6 @@ filter_format (TmplRun        *run,
   return result;
 }
 
-/* Python's str.splitlines() boundaries. */
-static gsize
-line_break_at (const char *p,
-               const char *end)
-{
-  switch ((guchar) *p)
-    {
-    case '\r':
-      return p + 1 < end && p[1] == '\n' ? 2 : 1;
-    case '\n': case 0x0b: case 0x0c: case 0x1c: case 0x1d: case 0x1e:
-      return 1;
-    case 0xc2:
-      return p + 1 < end && (guchar) p[1] == 0x85 ? 2 : 0;
-    case 0xe2:
-      return p + 2 < end && (guchar) p[1] == 0x80 && ((guchar) p[2] == 0xa8 || (guchar) p[2] == 0xa9) ? 3 : 0;
-    default:
-      return 0;
-    }
-}
-
 static const char *const indent_params[] = { "width", "first", "blank", NULL };
 
 /* Jinja's indent: appends a newline, splits the lines as str.splitlines()
@@ -650,7 +630,7 @@ filter_indent (TmplRun *run,
   end = p + s->string.len;
   while (TRUE)
     {
-      gsize brk = p < end ? line_break_at (p, end) : 0;
+      gsize brk = p < end ? tmpl_line_break_length (p, end) : 0;
 
       if (p < end && brk == 0)
         {

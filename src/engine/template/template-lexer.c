@@ -120,29 +120,31 @@ tmpl_source_position (const TmplSource *source,
   *column = (guint32) MIN (n_chars + 1, G_MAXUINT32);
 }
 
-/* ------------------------------------------------------------------------ */
-/* Helpers. */
-
-G_GNUC_PRINTF (3, 4)
-static void
-lexer_fail (Lexer      *lx,
-            gsize       offset,
-            const char *format,
-            ...)
+gpointer
+tmpl_source_fail (const TmplSource *source,
+                  GError          **error,
+                  gsize             offset,
+                  const char       *format,
+                  ...)
 {
   g_autofree char *message = NULL;
   guint32 line, column;
   va_list args;
 
-  if (lx->error != NULL)
-    return;
+  if (*error != NULL)
+    return NULL;
   va_start (args, format);
   message = g_strdup_vprintf (format, args);
   va_end (args);
-  tmpl_source_position (lx->source, offset, &line, &column);
-  lx->error = g_error_new (BENDI_ENGINE_ERROR, BENDI_ENGINE_ERROR_INVALID_FILE,
-                           "%u:%u: %s", line, column, message);
+  tmpl_source_position (source, offset, &line, &column);
+  *error = g_error_new (BENDI_ENGINE_ERROR, BENDI_ENGINE_ERROR_INVALID_FILE, "%u:%u: %s", line, column, message);
+  return NULL;
 }
+
+/* ------------------------------------------------------------------------ */
+/* Helpers. */
+
+#define lexer_fail(lx, offset, ...) tmpl_source_fail ((lx)->source, &(lx)->error, (offset), __VA_ARGS__)
 
 static gboolean
 starts_with (const Lexer *lx,

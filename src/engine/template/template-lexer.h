@@ -58,6 +58,14 @@ void     tmpl_source_position (const TmplSource *source,
                                guint32          *line,
                                guint32          *column);
 
+/* Records "LINE:COLUMN: MESSAGE" for @offset in *@error, unless an error
+ * is there already. Returns NULL, for `return tmpl_source_fail (…)`. */
+gpointer tmpl_source_fail (const TmplSource *source,
+                           GError          **error,
+                           gsize             offset,
+                           const char       *format,
+                           ...) G_GNUC_PRINTF (4, 5);
+
 /* Splits @source into tokens (appended to @tokens, ending with EOF). */
 gboolean tmpl_lex (BendiTemplate    *tmpl,
                    const TmplSource *source,

@@ -465,9 +465,9 @@ string_split (TmplRun     *run,
   return parts;
 }
 
-static gsize
-line_break_length (const char *p,
-                   const char *end)
+gsize
+tmpl_line_break_length (const char *p,
+                        const char *end)
 {
   switch ((guchar) *p)
     {
@@ -494,7 +494,7 @@ string_splitlines (TmplRun  *run,
 
   while (lines != NULL && p < end)
     {
-      gsize brk = line_break_length (p, end);
+      gsize brk = tmpl_line_break_length (p, end);
       Value *piece;
 
       if (brk == 0)

@@ -82,27 +82,7 @@ describe (const TmplToken *token,
     }
 }
 
-G_GNUC_PRINTF (3, 4)
-static gpointer
-fail_at (Parser     *p,
-         gsize       offset,
-         const char *format,
-         ...)
-{
-  g_autofree char *message = NULL;
-  guint32 line, column;
-  va_list args;
-
-  if (p->error != NULL)
-    return NULL;
-  va_start (args, format);
-  message = g_strdup_vprintf (format, args);
-  va_end (args);
-  tmpl_source_position (p->source, offset, &line, &column);
-  p->error = g_error_new (BENDI_ENGINE_ERROR, BENDI_ENGINE_ERROR_INVALID_FILE,
-                          "%u:%u: %s", line, column, message);
-  return NULL;
-}
+#define fail_at(p, offset, ...) tmpl_source_fail ((p)->source, &(p)->error, (offset), __VA_ARGS__)
 
 static gpointer
 fail_unexpected (Parser     *p,
@@ -1225,6 +1205,29 @@ parse_statements (Parser            *p,
   return ok;
 }
 
+/* The body of a block statement up to its end tag, which it consumes.
+ * Blocks that run apart from the loop around them (macros, call and
+ * filter blocks, block sets) do not let break or continue reach it. */
+static gboolean
+parse_block_body (Parser       *p,
+                  const char   *block,
+                  const char   *end_name,
+                  gboolean      outside_loops,
+                  TmplNodeList *body)
+{
+  const char *const end[] = { end_name, NULL };
+  guint saved_loop_depth = p->loop_depth;
+  gboolean ok;
+
+  if (outside_loops)
+    p->loop_depth = 0;
+  ok = parse_statements (p, block, end, body);
+  p->loop_depth = saved_loop_depth;
+  if (ok)
+    advance (p);   /* the end tag */
+  return ok;
+}
+
 static gboolean
 parse_signature (Parser   *p,
                  TmplNode *node)
@@ -1405,12 +1408,9 @@ parse_if (Parser *p)
 static TmplNode *
 parse_set (Parser *p)
 {
-  static const char *const end[] = { "endset", NULL };
   gsize offset = current (p)->offset;
   TmplNode *target;
   TmplNode *node;
-  guint saved_loop_depth = p->loop_depth;
-  gboolean ok;
 
   advance (p);
   target = parse_assign_target (p, FALSE, TRUE, NULL);
@@ -1431,23 +1431,16 @@ parse_set (Parser *p)
       if (node->c == NULL)
         return NULL;
     }
-  p->loop_depth = 0;
-  ok = parse_statements (p, "set", end, &node->body);
-  p->loop_depth = saved_loop_depth;
-  if (!ok)
+  if (!parse_block_body (p, "set", "endset", TRUE, &node->body))
     return NULL;
-  advance (p);   /* endset */
   return node_finish (p, node);
 }
 
 static TmplNode *
 parse_macro (Parser *p)
 {
-  static const char *const end[] = { "endmacro", NULL };
   TmplNode *node = node_new (p, TMPL_NODE_MACRO, current (p)->offset);
-  guint saved_loop_depth = p->loop_depth;
   TmplNode *name;
-  gboolean ok;
 
   advance (p);
   name = parse_assign_target (p, TRUE, FALSE, NULL);
@@ -1456,12 +1449,8 @@ parse_macro (Parser *p)
   node->name = name->name;
   if (!parse_signature (p, node))
     return NULL;
-  p->loop_depth = 0;
-  ok = parse_statements (p, "macro", end, &node->body);
-  p->loop_depth = saved_loop_depth;
-  if (!ok)
+  if (!parse_block_body (p, "macro", "endmacro", TRUE, &node->body))
     return NULL;
-  advance (p);   /* endmacro */
   node->flags = scan_body (p->tmpl, &node->body);
   return node_finish (p, node);
 }
@@ -1469,10 +1458,7 @@ parse_macro (Parser *p)
 static TmplNode *
 parse_call_block (Parser *p)
 {
-  static const char *const end[] = { "endcall", NULL };
   TmplNode *node = node_new (p, TMPL_NODE_CALL_BLOCK, current (p)->offset);
-  guint saved_loop_depth = p->loop_depth;
-  gboolean ok;
 
   advance (p);
   node->name = p->tmpl->name_caller;
@@ -1483,12 +1469,8 @@ parse_call_block (Parser *p)
     return NULL;
   if (node->a->kind != TMPL_NODE_CALL)
     return fail_at (p, current (p)->offset, "expected a call after {%% call %%}");
-  p->loop_depth = 0;
-  ok = parse_statements (p, "call", end, &node->body);
-  p->loop_depth = saved_loop_depth;
-  if (!ok)
+  if (!parse_block_body (p, "call", "endcall", TRUE, &node->body))
     return NULL;
-  advance (p);   /* endcall */
   node->flags = scan_body (p->tmpl, &node->body);
   return node_finish (p, node);
 }
@@ -1496,28 +1478,20 @@ parse_call_block (Parser *p)
 static TmplNode *
 parse_filter_block (Parser *p)
 {
-  static const char *const end[] = { "endfilter", NULL };
   TmplNode *node = node_new (p, TMPL_NODE_FILTER_BLOCK, current (p)->offset);
-  guint saved_loop_depth = p->loop_depth;
-  gboolean ok;
 
   advance (p);
   node->c = parse_filter (p, NULL, TRUE);
   if (node->c == NULL)
     return NULL;
-  p->loop_depth = 0;
-  ok = parse_statements (p, "filter", end, &node->body);
-  p->loop_depth = saved_loop_depth;
-  if (!ok)
+  if (!parse_block_body (p, "filter", "endfilter", TRUE, &node->body))
     return NULL;
-  advance (p);   /* endfilter */
   return node_finish (p, node);
 }
 
 static TmplNode *
 parse_with (Parser *p)
 {
-  static const char *const end[] = { "endwith", NULL };
   TmplNode *node = node_new (p, TMPL_NODE_WITH, current (p)->offset);
   GPtrArray *targets = g_ptr_array_new ();
   GPtrArray *values = g_ptr_array_new ();
@@ -1540,22 +1514,19 @@ parse_with (Parser *p)
     }
   node->params = list_from (p, targets);
   node->defaults = list_from (p, values);
-  if (p->error != NULL || !parse_statements (p, "with", end, &node->body))
+  if (p->error != NULL || !parse_block_body (p, "with", "endwith", FALSE, &node->body))
     return NULL;
-  advance (p);   /* endwith */
   return node_finish (p, node);
 }
 
 static TmplNode *
 parse_generation (Parser *p)
 {
-  static const char *const end[] = { "endgeneration", NULL };
   TmplNode *node = node_new (p, TMPL_NODE_SCOPE, current (p)->offset);
 
   advance (p);
-  if (!parse_statements (p, "generation", end, &node->body))
+  if (!parse_block_body (p, "generation", "endgeneration", FALSE, &node->body))
     return NULL;
-  advance (p);   /* endgeneration */
   return node_finish (p, node);
 }
 

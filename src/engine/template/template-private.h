@@ -528,6 +528,10 @@ Value *tmpl_str_replace    (TmplRun     *run,
                             Value       *old,
                             Value       *replacement,
                             gint64       count);
+/* The length of the line break at @p (str.splitlines()'s: \n, \r\n,
+ * \r, \v, \f, \x1c-\x1e, U+0085, U+2028, U+2029), or 0. */
+gsize  tmpl_line_break_length (const char *p,
+                               const char *end);
 /* Pads to @width characters with @fill; @align is '<', '>' or '^'. */
 Value *tmpl_str_pad        (TmplRun     *run,
                             Value       *s,
