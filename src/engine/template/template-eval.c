@@ -775,8 +775,7 @@ eval_call (TmplRun        *run,
 
       if (obj == NULL)
         return NULL;
-      method = callee_node->name[0] != '_' && obj->type != BENDI_TEMPLATE_VALUE_NAMESPACE &&
-               obj->type != TMPL_VALUE_LOOP ? tmpl_find_method (obj, callee_node->name) : -1;
+      method = callee_node->name[0] != '_' ? tmpl_find_method (obj, callee_node->name) : -1;
       if (method >= 0)
         {
           if (!args_eval (run, frame, node, run->tmpl->name_caller, caller, &ea, kw_names_buf,

@@ -348,9 +348,7 @@ Value   *tmpl_frame_lookup (Value      *frame,
 /* Forgets every variable of @frame, keeping its storage. */
 void     tmpl_frame_clear  (Value      *frame);
 
-gboolean tmpl_is_string (const Value *v);
 gboolean tmpl_is_sequence (const Value *v);   /* list or tuple */
-gboolean tmpl_is_mapping (const Value *v);    /* dict */
 gboolean tmpl_is_number (const Value *v);     /* bool, int, float */
 gboolean tmpl_is_integer (const Value *v);    /* bool or int */
 double   tmpl_to_double (const Value *v);     /* of a number */

@@ -829,21 +829,9 @@ tmpl_frame_lookup (Value      *frame,
 /* Python's type predicates, truth and comparisons. */
 
 gboolean
-tmpl_is_string (const Value *v)
-{
-  return v->type == BENDI_TEMPLATE_VALUE_STRING;
-}
-
-gboolean
 tmpl_is_sequence (const Value *v)
 {
   return v->type == BENDI_TEMPLATE_VALUE_LIST || v->type == BENDI_TEMPLATE_VALUE_TUPLE;
-}
-
-gboolean
-tmpl_is_mapping (const Value *v)
-{
-  return v->type == BENDI_TEMPLATE_VALUE_DICT;
 }
 
 gboolean
