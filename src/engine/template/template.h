@@ -27,7 +27,10 @@ G_BEGIN_DECLS
 
 #define BENDI_TEMPLATE_DEFAULT_MAX_OUTPUT  ((gsize) 1024 * 1024)
 #define BENDI_TEMPLATE_DEFAULT_MAX_MEMORY  ((gsize) 32 * 1024 * 1024)
-#define BENDI_TEMPLATE_DEFAULT_MAX_STEPS   ((guint64) 4 * 1000 * 1000)
+/* Real templates take 80 to 100 steps per message: the default leaves
+ * room for some 20,000 messages, while a hostile loop stops in about a
+ * quarter of a second. */
+#define BENDI_TEMPLATE_DEFAULT_MAX_STEPS   ((guint64) 2 * 1000 * 1000)
 #define BENDI_TEMPLATE_DEFAULT_MAX_RECURSION 256
 #define BENDI_TEMPLATE_DEFAULT_MAX_RANGE   100000
 
