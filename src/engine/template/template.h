@@ -111,7 +111,7 @@ typedef struct {
   guint    max_recursion;      /* macro calls in progress */
   gint64   max_range;          /* items a `range` may produce */
   /* What strftime_now() sees, in seconds since 1970 UTC; when FALSE, the
-   * local time at the start of the render. */
+   * local time of the call. */
   gboolean has_now;
   gint64   now_unix;
 } BendiTemplateOptions;
@@ -134,7 +134,10 @@ void           bendi_template_free (BendiTemplate *self);
 /* Renders with the string-keyed entries of @variables (a dict, or NULL)
  * as the template's variables. @options may be NULL for the defaults.
  * Returns the text, NUL-terminated; *@length (optional) gets its length,
- * which counts any NUL bytes the values brought in. */
+ * which counts any NUL bytes the values brought in. Fails with
+ * BENDI_ENGINE_ERROR_INVALID_INPUT when the template calls
+ * raise_exception () or a variable is nested too deeply, and with
+ * BENDI_ENGINE_ERROR_INVALID_FILE for every other error in the template. */
 char *bendi_template_render (BendiTemplate              *self,
                              BendiTemplateValue         *variables,
                              const BendiTemplateOptions *options,
