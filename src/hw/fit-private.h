@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: MIT */
+/* Shared between the fit estimator's files: the explanation text and gettext set-up. */
+#pragma once
+
+#include <glib.h>
+
+#include "fit-estimate.h"
+
+G_BEGIN_DECLS
+
+/* Why the placement is what it is, for the explanation. */
+typedef enum {
+  BENDI_FIT_WHY_AUTO,        /* as many layers on the GPU as fit */
+  BENDI_FIT_WHY_FORCED,      /* the number of GPU layers was asked for */
+  BENDI_FIT_WHY_NO_GPU,      /* no GPU the engine can use */
+} BendiFitWhy;
+
+/* The arithmetic of @result, in the user's language. */
+char *bendi_fit_explain (const BendiFitResult *result,
+                         const BendiFitModel  *model,
+                         const BendiHwInfo    *hw,
+                         BendiFitWhy           why) G_GNUC_WARN_UNUSED_RESULT;
+
+/* Binds the "bendi" text domain to its catalogues once (BENDI_LOCALEDIR in
+ * the environment, for uninstalled runs and tests, else the installed
+ * locale directory), with UTF-8 output. */
+void bendi_hw_ensure_i18n (void);
+
+/* "4.37 GB": decimal gigabytes, as drive and memory makers count. */
+char *bendi_hw_format_gb (guint64 bytes) G_GNUC_WARN_UNUSED_RESULT;
+
+G_END_DECLS

@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: MIT */
+/* A GPU's memory read bandwidth, measured the way generation reads weights: the Vulkan backend's own matrix × vector shader over a matrix far larger than the GPU's caches. */
+#define G_LOG_DOMAIN "bendi-hw"
+
+#include "hw-bandwidth-private.h"
+
+#include "vulkan/vk-ops.h"
+#include "vulkan/vk-recorder.h"
+
+#define MIB ((gsize) 1024 * 1024)
+/* Wide rows: one workgroup streams a long contiguous run. */
+#define N_COLS 8192
+/* Products per submission, so the submission's own cost hides. */
+#define PRODUCTS_PER_SUBMIT 4
+#define MIN_RUNS 3
+
+gsize
+bendi_hw_gpu_bandwidth_default_bytes (guint64 vram_free_bytes)
+{
+  /* Well past the largest caches (256 MiB on some AMD GPUs), within a
+   * quarter of the free memory. */
+  return (gsize) CLAMP (vram_free_bytes / 4, 64 * MIB, 1024 * MIB);
+}
+
+double
+bendi_hw_gpu_bandwidth_measure (guint    index,
+                                gsize    bytes,
+                                double   min_seconds,
+                                GError **error)
+{
+  g_autoptr (BendiVkDevice) device = NULL;
+  g_autoptr (BendiVkTensor) matrix = NULL;
+  g_autoptr (BendiVkBuffer) x = NULL;
+  g_autoptr (BendiVkBuffer) y = NULL;
+  g_autoptr (BendiVkRecorder) recorder = NULL;
+  BendiVkDeviceParams params;
+  gint64 n_rows;
+  gsize matrix_bytes;
+  double best = G_MAXDOUBLE;
+  gint64 start;
+
+  bendi_vk_device_params_init (&params);
+  device = bendi_vk_device_new (index, &params, error);
+  if (device == NULL)
+    return 0.0;
+
+  n_rows = MAX ((gint64) (bytes / (N_COLS * sizeof (guint16))), 1);
+  matrix = bendi_vk_tensor_new (device, BENDI_TENSOR_TYPE_F16, N_COLS, n_rows, error);
+  if (matrix == NULL)
+    return 0.0;
+  matrix_bytes = bendi_vk_tensor_get_row_bytes (matrix) * (gsize) n_rows;
+  /* Zeros: what the values are does not change how fast they are read,
+   * but they must be numbers. */
+  for (guint i = 0; i < bendi_vk_tensor_get_n_chunks (matrix); i++)
+    if (!bendi_vk_buffer_clear (bendi_vk_tensor_get_chunk (matrix, i)->buffer, error))
+      return 0.0;
+  x = bendi_vk_buffer_new (device, N_COLS * sizeof (float), BENDI_VK_MEMORY_DEVICE, error);
+  if (x == NULL || !bendi_vk_buffer_clear (x, error))
+    return 0.0;
+  y = bendi_vk_buffer_new (device, (gsize) n_rows * sizeof (float), BENDI_VK_MEMORY_DEVICE, error);
+  if (y == NULL)
+    return 0.0;
+
+  recorder = bendi_vk_recorder_new (device, error);
+  if (recorder == NULL)
+    return 0.0;
+  bendi_vk_recorder_begin (recorder);
+  for (int i = 0; i < PRODUCTS_PER_SUBMIT; i++)
+    bendi_vk_op_matmul (recorder, matrix, x, N_COLS, y, n_rows, 1, FALSE);
+  if (!bendi_vk_recorder_end (recorder, error) ||
+      !bendi_vk_recorder_submit_and_wait (recorder, error))   /* warm-up: pipelines, page tables */
+    return 0.0;
+
+  start = g_get_monotonic_time ();
+  for (int run = 0; ; run++)
+    {
+      gint64 t0 = g_get_monotonic_time ();
+      gint64 t1;
+
+      if (!bendi_vk_recorder_submit_and_wait (recorder, error))
+        return 0.0;
+      t1 = g_get_monotonic_time ();
+      best = MIN (best, (double) (t1 - t0) * 1e-6);
+      if (run + 1 >= MIN_RUNS && (double) (t1 - start) * 1e-6 >= min_seconds)
+        break;
+    }
+  return (double) matrix_bytes * PRODUCTS_PER_SUBMIT / MAX (best, 1e-9) / 1e9;
+}
