@@ -28,6 +28,9 @@ static const Command commands[] = {
   { "list",        bendi_cli_list,        "List the models on this computer" },
   { "rm",          bendi_cli_rm,          "Remove models from the library" },
   { "catalogue",   bendi_cli_catalogue,   "List the curated model catalogue" },
+  { "hw",          bendi_cli_hw,          "Describe this computer: processor, memory, disk, GPUs" },
+  { "fit",         bendi_cli_fit,         "Estimate whether a model fits here, where, and how fast" },
+  { "advise",      bendi_cli_advise,      "Pick the quantisation of a model for this computer" },
 };
 
 static void

@@ -3,7 +3,10 @@
 #pragma once
 
 #include <glib.h>
+#include <json-glib/json-glib.h>
 
+#include "fit-estimate.h"
+#include "hw-info.h"
 #include "model/model.h"
 
 G_BEGIN_DECLS
@@ -33,6 +36,9 @@ int bendi_cli_generate   (int argc, char **argv);
 int bendi_cli_perplexity (int argc, char **argv);
 int bendi_cli_make_model (int argc, char **argv);
 int bendi_cli_bench      (int argc, char **argv);
+int bendi_cli_hw         (int argc, char **argv);
+int bendi_cli_fit        (int argc, char **argv);
+int bendi_cli_advise     (int argc, char **argv);
 
 /* Parses @entries from argv; on failure prints the error and returns FALSE
  * (the caller exits with BENDI_CLI_EXIT_USAGE). */
@@ -50,6 +56,16 @@ gboolean bendi_cli_check_backend (const char *backend);
 BendiModel *bendi_cli_load_model (const char  *path,
                                   gboolean     repack,
                                   GError     **error);
+
+/* This computer, with the cached memory bandwidths; with
+ * @measure_missing, those not cached yet are measured (seconds) first. */
+BendiHwInfo *bendi_cli_probe_hw (gboolean measure_missing) G_GNUC_WARN_UNUSED_RESULT;
+
+/* A fit estimate's members (verdict, bytes, layers, speed, explanation)
+ * into the object @b is building. */
+void bendi_cli_add_fit_members (JsonBuilder          *b,
+                                const BendiFitResult *fit,
+                                const BendiHwInfo    *hw);
 
 /* Prints "bendi-cli: MESSAGE" on stderr. */
 void bendi_cli_print_error (const char *format,
