@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* The generation session: worker thread, callbacks, cancellation, stop strings, end reasons, cache reuse. */
+#include <math.h>
 #include <string.h>
 
 #include "engine-error.h"
@@ -404,6 +405,84 @@ test_end_of_generation (Fixture      *f,
   g_string_free (r.text, TRUE);
 }
 
+/* A token filter decides what may come next: only its token is drawn, even
+ * at a high temperature; it can end the output, and ruling out every token
+ * is an error, not a hang or a crash. */
+typedef struct {
+  BendiToken only;        /* the one token allowed; BENDI_TOKEN_NONE: none */
+  int        n_accepted;
+  int        complete_after;
+} OnlyFilter;
+
+static gboolean
+only_apply (gpointer  user_data,
+            float    *logits,
+            gint32    n_vocab)
+{
+  OnlyFilter *filter = user_data;
+
+  if (filter->complete_after > 0 && filter->n_accepted >= filter->complete_after)
+    return FALSE;
+  for (gint32 i = 0; i < n_vocab; i++)
+    if (i != filter->only)
+      logits[i] = -INFINITY;
+  return TRUE;
+}
+
+static void
+only_accept (gpointer   user_data,
+             BendiToken token)
+{
+  OnlyFilter *filter = user_data;
+
+  g_assert_cmpint (token, ==, filter->only);
+  filter->n_accepted++;
+}
+
+static void
+test_token_filter (Fixture      *f,
+                   gconstpointer data G_GNUC_UNUSED)
+{
+  static const BendiTokenFilter vtable = { only_apply, only_accept };
+  g_autoptr (BendiSession) session = session_new (f->model, 128);
+  const BendiTokenizer *tokenizer = bendi_model_get_tokenizer (f->model);
+  BendiGenerateParams params = greedy_params ("the sun", 6);
+  OnlyFilter filter = { 0 };
+  Result r;
+
+  filter.only = BENDI_TOKEN_NONE;
+  for (BendiToken t = 0; t < bendi_tokenizer_get_n_vocab (tokenizer); t++)
+    if (g_str_equal (bendi_tokenizer_get_text (tokenizer, t), "▁dog"))
+      filter.only = t;
+  g_assert_cmpint (filter.only, !=, BENDI_TOKEN_NONE);
+  params.token_filter = &vtable;
+  params.token_filter_data = &filter;
+  params.sampling.temperature = 2.0f;
+  params.sampling.top_k = 0;
+  params.sampling.min_p = 0.0f;
+  params.sampling.top_p = 1.0f;
+  params.sampling.seed = 5;
+  r = generate (session, &params);
+  g_assert_cmpint (r.reason, ==, BENDI_STOP_REASON_LENGTH);
+  g_assert_cmpint (filter.n_accepted, ==, 6);
+  g_assert_cmpstr (r.text->str, ==, " dog dog dog dog dog dog");
+  g_string_free (r.text, TRUE);
+
+  /* complete after two tokens: a normal stop */
+  filter = (OnlyFilter) { .only = filter.only, .complete_after = 2 };
+  r = generate (session, &params);
+  g_assert_cmpint (r.reason, ==, BENDI_STOP_REASON_STOP);
+  g_assert_cmpint (r.stats.n_generated_tokens, ==, 2);
+  g_assert_cmpstr (r.text->str, ==, " dog dog");
+  g_string_free (r.text, TRUE);
+
+  filter = (OnlyFilter) { .only = BENDI_TOKEN_NONE };
+  r = generate (session, &params);
+  g_assert_cmpint (r.reason, ==, BENDI_STOP_REASON_ERROR);
+  g_assert_cmpint (filter.n_accepted, ==, 0);
+  g_string_free (r.text, TRUE);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -420,6 +499,7 @@ main (int   argc,
   ADD ("main-context", test_main_context);
   ADD ("context-full", test_context_full);
   ADD ("end-of-generation", test_end_of_generation);
+  ADD ("token-filter", test_token_filter);
 #undef ADD
 
   return g_test_run ();

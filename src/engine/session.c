@@ -2,6 +2,7 @@
 /* The session: prompt evaluation with KV-cache reuse, then sampling in a worker thread. */
 #include "session.h"
 
+#include <math.h>
 #include <string.h>
 
 #include "engine-error.h"
@@ -199,6 +200,7 @@ generation_thread (gpointer data)
   g_autoptr (GString) text = g_string_new (NULL);
   g_autoptr (GError) error = NULL;
   g_autoptr (GTimer) timer = g_timer_new ();
+  g_autofree float *masked = gen->params.token_filter != NULL ? g_new (float, n_vocab) : NULL;
   BendiGenerationStats stats = { .n_prompt_tokens = (gint64) gen->prompt->len };
   BendiStopReason reason = BENDI_STOP_REASON_NONE;
   gboolean hit_stop_string = FALSE;
@@ -223,7 +225,33 @@ generation_thread (gpointer data)
           reason = BENDI_STOP_REASON_CANCELLED;
           break;
         }
-      token = bendi_sampler_sample (sampler, bendi_context_get_logits (self->context, -1));
+      if (masked != NULL)
+        {
+          /* The filter works on a copy: the context's logits stay as the
+           * model computed them. */
+          const BendiTokenFilter *filter = gen->params.token_filter;
+
+          memcpy (masked, bendi_context_get_logits (self->context, -1), sizeof (float) * (gsize) n_vocab);
+          if (!filter->apply (gen->params.token_filter_data, masked, n_vocab))
+            {
+              reason = BENDI_STOP_REASON_STOP;
+              break;
+            }
+          token = bendi_sampler_sample (sampler, masked);
+          /* A draw's rounding can land on a token of probability zero. */
+          if (!(masked[token] > -INFINITY))
+            token = bendi_argmax (masked, n_vocab);
+          if (!(masked[token] > -INFINITY))
+            {
+              g_set_error (&error, BENDI_ENGINE_ERROR, BENDI_ENGINE_ERROR_INVALID_INPUT,
+                           "The token filter ruled out every token");
+              reason = BENDI_STOP_REASON_ERROR;
+              break;
+            }
+          filter->accept (gen->params.token_filter_data, token);
+        }
+      else
+        token = bendi_sampler_sample (sampler, bendi_context_get_logits (self->context, -1));
       bendi_sampler_accept (sampler, token);
       if (!gen->params.ignore_eos && bendi_tokenizer_is_end_of_generation (tokenizer, token))
         {

@@ -28,6 +28,22 @@ typedef struct {
   double generate_seconds;    /* from the first sampled token to the end */
 } BendiGenerationStats;
 
+/* Constrained generation: a filter that says, before each token is drawn,
+ * which tokens may come next (a JSON grammar, say), and follows the tokens
+ * chosen. Both run on the worker thread. */
+typedef struct {
+  /* Sets the logits of the tokens that may not come next to -INFINITY in
+   * @logits (n_vocab values, a copy the sampler then draws from). Returns
+   * FALSE when the output is complete and nothing may follow: the
+   * generation then ends with BENDI_STOP_REASON_STOP. */
+  gboolean (*apply)  (gpointer    user_data,
+                      float      *logits,
+                      gint32      n_vocab);
+  /* The token drawn, always one that apply () left possible. */
+  void     (*accept) (gpointer    user_data,
+                      BendiToken  token);
+} BendiTokenFilter;
+
 typedef struct {
   /* The prompt, as text (tokenised with BOS as the model's metadata says)
    * or as tokens (used as given). */
@@ -39,6 +55,10 @@ typedef struct {
   BendiSamplerParams sampling;
   const char *const *stop;           /* NULL-terminated stop strings, or NULL */
   gboolean          ignore_eos;      /* keep going past end-of-generation tokens */
+  /* NULL: none. A filter that rules out every token ends the generation
+   * with an error. @token_filter_data must outlive the generation. */
+  const BendiTokenFilter *token_filter;
+  gpointer                token_filter_data;
 } BendiGenerateParams;
 
 void bendi_generate_params_init (BendiGenerateParams *params);
