@@ -17,6 +17,7 @@ static const Family families[] = {
   { "AVX2", { .avx2 = TRUE } },
   { "AVX2 VNNI", { .avx2 = TRUE, .avx_vnni = TRUE } },
   { "AVX-512 VNNI", { .avx2 = TRUE, .avx_vnni = TRUE, .avx512 = TRUE, .avx512_vnni = TRUE } },
+  { "AVX-512 VNNI AMX", { .avx2 = TRUE, .avx_vnni = TRUE, .avx512 = TRUE, .avx512_vnni = TRUE, .amx_int8 = TRUE } },
 };
 
 static gboolean
@@ -195,13 +196,13 @@ test_mad (void)
 static void
 test_features_disable (void)
 {
-  const BendiCpuFeatures all = { TRUE, TRUE, TRUE, TRUE, TRUE, FALSE };
+  const BendiCpuFeatures all = { TRUE, TRUE, TRUE, TRUE, TRUE, FALSE, TRUE };
   BendiCpuFeatures f;
 
   f = all;
   bendi_cpu_features_disable (&f, "avx512");
   g_assert_true (f.avx2 && f.avx_vnni);
-  g_assert_false (f.avx512 || f.avx512_vnni || f.avx512_bf16);
+  g_assert_false (f.avx512 || f.avx512_vnni || f.avx512_bf16 || f.amx_int8);
   g_assert_cmpstr (bendi_cpu_features_describe (&f), ==, "AVX2 VNNI");
 
   f = all;
@@ -221,6 +222,9 @@ test_features_disable (void)
   g_assert_true (memcmp (&f, &all, sizeof f) == 0);
   bendi_cpu_features_disable (&f, NULL);
   g_assert_true (memcmp (&f, &all, sizeof f) == 0);
+  g_assert_cmpstr (bendi_cpu_features_describe (&f), ==, "AVX-512 VNNI AMX");
+  bendi_cpu_features_disable (&f, "amx");
+  g_assert_false (f.amx_int8);
   g_assert_cmpstr (bendi_cpu_features_describe (&f), ==, "AVX-512 VNNI");
 }
 

@@ -23,6 +23,7 @@ static const Family families[] = {
   { "AVX2", { .avx2 = TRUE } },
   { "AVX2 VNNI", { .avx2 = TRUE, .avx_vnni = TRUE } },
   { "AVX-512 VNNI", { .avx2 = TRUE, .avx_vnni = TRUE, .avx512 = TRUE, .avx512_vnni = TRUE } },
+  { "AVX-512 VNNI AMX", { .avx2 = TRUE, .avx_vnni = TRUE, .avx512 = TRUE, .avx512_vnni = TRUE, .amx_int8 = TRUE } },
 };
 
 /* Selects @family; FALSE (and a message) when this CPU lacks it. */

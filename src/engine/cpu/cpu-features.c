@@ -10,6 +10,10 @@
 #include <cpuid.h>
 #define BENDI_X86 1
 #endif
+#if defined(__linux__) && defined(__x86_64__)
+#include <sys/syscall.h>
+#include <unistd.h>
+#endif
 
 static BendiCpuFeatures detected;
 static BendiCpuFeatures overridden;
@@ -25,6 +29,20 @@ read_xcr0 (void)
   /* XGETBV with ECX = 0 reads XCR0, the register states the OS saves. */
   __asm__ volatile ("xgetbv" : "=a" (eax), "=d" (edx) : "c" (0));
   return ((guint64) edx << 32) | eax;
+}
+
+/* Linux hands out the 8 KiB of AMX tile state only to processes that ask. */
+static gboolean
+request_amx_permission (void)
+{
+#if defined(__linux__) && defined(__x86_64__)
+  const long arch_req_xcomp_perm = 0x1023;
+  const long xfeature_xtiledata = 18;
+
+  return syscall (SYS_arch_prctl, arch_req_xcomp_perm, xfeature_xtiledata) == 0;
+#else
+  return FALSE;
+#endif
 }
 
 static void
@@ -56,6 +74,9 @@ detect_x86 (BendiCpuFeatures *features)
                      ((ebx >> 30) & 1) &&   /* BW */
                      ((ebx >> 31) & 1);     /* VL */
   features->avx512_vnni = features->avx512 && ((ecx >> 11) & 1);
+  /* AMX-TILE and AMX-INT8, with tile config and data state in XCR0. */
+  features->amx_int8 = features->avx512_vnni && ((edx >> 24) & 1) && ((edx >> 25) & 1) &&
+                       (xcr0 & 0x60000) == 0x60000 && request_amx_permission ();
 
   __cpuid_count (7, 1, eax, ebx, ecx, edx);
   features->avx_vnni = features->avx2 && ((eax >> 4) & 1);
@@ -92,13 +113,15 @@ bendi_cpu_features_disable (BendiCpuFeatures *features,
         memset (features, 0, sizeof *features);
       else if (g_ascii_strcasecmp (name, "avx2") == 0)
         features->avx2 = features->avx_vnni = features->avx512 =
-          features->avx512_vnni = features->avx512_bf16 = FALSE;
+          features->avx512_vnni = features->avx512_bf16 = features->amx_int8 = FALSE;
       else if (g_ascii_strcasecmp (name, "avx_vnni") == 0 || g_ascii_strcasecmp (name, "avxvnni") == 0)
         features->avx_vnni = FALSE;
       else if (g_ascii_strcasecmp (name, "avx512") == 0)
-        features->avx512 = features->avx512_vnni = features->avx512_bf16 = FALSE;
+        features->avx512 = features->avx512_vnni = features->avx512_bf16 = features->amx_int8 = FALSE;
       else if (g_ascii_strcasecmp (name, "avx512_vnni") == 0 || g_ascii_strcasecmp (name, "avx512vnni") == 0)
-        features->avx512_vnni = FALSE;
+        features->avx512_vnni = features->amx_int8 = FALSE;
+      else if (g_ascii_strcasecmp (name, "amx") == 0)
+        features->amx_int8 = FALSE;
       else if (g_ascii_strcasecmp (name, "avx512_bf16") == 0 || g_ascii_strcasecmp (name, "avx512bf16") == 0)
         features->avx512_bf16 = FALSE;
       else if (g_ascii_strcasecmp (name, "neon") == 0)
@@ -139,6 +162,7 @@ bendi_cpu_features_override (const BendiCpuFeatures *features)
   overridden.avx512_vnni = features->avx512_vnni && real->avx512_vnni;
   overridden.avx512_bf16 = features->avx512_bf16 && real->avx512_bf16;
   overridden.neon = features->neon && real->neon;
+  overridden.amx_int8 = features->amx_int8 && real->amx_int8;
   current = &overridden;
 }
 
@@ -152,6 +176,8 @@ const char *
 bendi_cpu_features_describe (const BendiCpuFeatures *features)
 {
   /* AVX-512 without VNNI runs the AVX2 kernels. */
+  if (features->avx512 && features->avx512_vnni && features->amx_int8)
+    return "AVX-512 VNNI AMX";
   if (features->avx512 && features->avx512_vnni)
     return "AVX-512 VNNI";
   if (features->avx2 && features->avx_vnni)

@@ -13,6 +13,7 @@ typedef struct {
   gboolean avx512_vnni;
   gboolean avx512_bf16;
   gboolean neon;
+  gboolean amx_int8;     /* AMX tiles with int8 products, permitted by the OS */
 } BendiCpuFeatures;
 
 /* The features of this processor that the OS has enabled, minus any that
@@ -21,7 +22,7 @@ typedef struct {
  * disables those built on it: "avx2" leaves only the portable kernels. */
 const BendiCpuFeatures *bendi_cpu_features_get (void);
 
-/* "AVX-512 VNNI", "AVX2", "generic"...: the best kernel family in use. */
+/* "AVX-512 VNNI AMX", "AVX2", "generic"...: the best kernel family in use. */
 const char *bendi_cpu_features_describe (const BendiCpuFeatures *features);
 
 /* For tests: makes bendi_cpu_features_get () return @features (which must

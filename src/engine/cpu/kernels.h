@@ -94,6 +94,7 @@ void bendi_kernels_init_generic      (BendiCpuKernels *table);
 void bendi_kernels_init_avx2         (BendiCpuKernels *table);
 void bendi_kernels_init_avx2_vnni    (BendiCpuKernels *table);
 void bendi_kernels_init_avx512_vnni  (BendiCpuKernels *table);
+void bendi_kernels_init_amx          (BendiCpuKernels *table);
 #endif
 
 /* Bumped by bendi_cpu_features_override () so the table is chosen again. */

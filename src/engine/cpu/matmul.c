@@ -20,9 +20,9 @@ struct _BendiMatmulContext {
 /* ------------------------------------------------------------------------ */
 /* Choosing the kernel family. */
 
-/* generic, AVX2, AVX2 with AVX-VNNI, AVX-512 with VNNI. AVX-512 without
- * VNNI (Skylake-X) runs the AVX2 kernels. */
-static BendiCpuKernels tables[4];
+/* generic, AVX2, AVX2 with AVX-VNNI, AVX-512 with VNNI, and with AMX for
+ * batches. AVX-512 without VNNI (Skylake-X) runs the AVX2 kernels. */
+static BendiCpuKernels tables[5];
 static const BendiCpuKernels *active;  /* atomic: any thread may choose it */
 static guint active_serial;             /* the features' serial it was chosen for */
 
@@ -34,6 +34,7 @@ init_tables (void)
   bendi_kernels_init_avx2 (&tables[1]);
   bendi_kernels_init_avx2_vnni (&tables[2]);
   bendi_kernels_init_avx512_vnni (&tables[3]);
+  bendi_kernels_init_amx (&tables[4]);
 #endif
 }
 
@@ -56,7 +57,7 @@ bendi_cpu_kernels (void)
   features = bendi_cpu_features_get ();
 #if defined(__x86_64__)
   if (features->avx512 && features->avx512_vnni)
-    family = 3;
+    family = features->amx_int8 ? 4 : 3;
   else if (features->avx2)
     family = features->avx_vnni ? 2 : 1;
 #else

@@ -1,0 +1,356 @@
+/* SPDX-License-Identifier: MIT */
+/* AMX kernels for batches of tokens: the tile unit multiplies 16 tokens ×
+ * 32 int8 activations by 32 × 16 int8 weights per instruction, one block
+ * of the interleaved layout (see interleave.c). Each block's int32 tile is
+ * scaled by the weights' and the activations' block scales in AVX-512, as
+ * the VNNI kernels do, so the results are the same sums.
+ *
+ * A group's weights are first unpacked to signed bytes in a panel (one
+ * 512-byte B tile per block: row p holds elements 4p..4p+3 of the 16 rows,
+ * which is the interleaved chunk layout), then every 16-token tile of the
+ * batch runs over it. Fewer than 16 tokens, and the last partial tile, go
+ * to the VNNI kernels. */
+#include "cpu/kernels-avx512.h"
+
+#include <stdalign.h>
+
+#define AMX_TOKENS 16
+
+/* Tile registers (numbers: the intrinsics paste them into the mnemonic):
+ * C for two blocks, A (activations) and B (weights) for each. */
+#define TILE_C0 0
+#define TILE_C1 1
+#define TILE_A0 2
+#define TILE_A1 3
+#define TILE_B0 4
+#define TILE_B1 5
+
+typedef struct {
+  guint8  palette;
+  guint8  start_row;
+  guint8  reserved[14];
+  guint16 colsb[16];
+  guint8  rows[16];
+} __attribute__ ((packed)) TileConfig;
+
+G_STATIC_ASSERT (sizeof (TileConfig) == 64);
+
+typedef enum {
+  AMX_Q4_0,
+  AMX_IQ4_NL,
+  AMX_Q8_0,
+  AMX_Q5_0,
+  AMX_Q4_1,
+  AMX_Q5_1,
+  AMX_N_KINDS,
+} AmxKind;
+
+/* The VNNI kernels, for small batches and the last tokens. */
+static BendiGemmFunc vnni_kernels[AMX_N_KINDS];
+
+static void
+tiles_configure (void)
+{
+  TileConfig config;
+
+  memset (&config, 0, sizeof config);
+  config.palette = 1;
+  config.rows[TILE_C0] = config.rows[TILE_C1] = AMX_TOKENS;
+  config.colsb[TILE_C0] = config.colsb[TILE_C1] = 64;        /* 16 rows' int32 */
+  config.rows[TILE_A0] = config.rows[TILE_A1] = AMX_TOKENS;
+  config.colsb[TILE_A0] = config.colsb[TILE_A1] = BENDI_QK;  /* a block's 32 bytes */
+  config.rows[TILE_B0] = config.rows[TILE_B1] = BENDI_QK / 4;
+  config.colsb[TILE_B0] = config.colsb[TILE_B1] = 64;        /* 4 bytes of 16 rows */
+  _tile_loadconfig (&config);
+}
+
+static gboolean
+amx_has_min (AmxKind kind)
+{
+  return kind == AMX_Q4_1 || kind == AMX_Q5_1;
+}
+
+/* Where a group's parts start (the layout of interleave.c). */
+typedef struct {
+  const guint8 *scales;
+  const guint8 *mins;
+  const guint8 *high_bits;
+  const guint8 *quants;
+  gsize         quant_bytes;
+} Parts;
+
+static Parts
+group_parts (AmxKind       kind,
+             const guint8 *group,
+             gint64        nb)
+{
+  Parts parts = { group, NULL, NULL, NULL, kind == AMX_Q8_0 ? 512 : 256 };
+  const guint8 *next = group + nb * 32;
+
+  if (amx_has_min (kind))
+    {
+      parts.mins = next;
+      next += nb * 32;
+    }
+  if (kind == AMX_Q5_0 || kind == AMX_Q5_1)
+    {
+      parts.high_bits = next;
+      next += nb * 64;
+    }
+  parts.quants = next;
+  return parts;
+}
+
+/* Bits first .. first + 3 of each row's word of fifth bits, as bit 4 of
+ * the lane's four bytes. */
+static inline __m512i
+fifth_bits (__m512i qh,
+            int     first)
+{
+  const __m512i low_byte = _mm512_broadcast_i32x4 (_mm_setr_epi8 (0, 0, 0, 0, 4, 4, 4, 4, 8, 8, 8, 8, 12, 12, 12, 12));
+  __m512i spread = _mm512_shuffle_epi8 (_mm512_srli_epi32 (qh, first), low_byte);
+  __mmask64 set = _mm512_test_epi8_mask (spread, _mm512_set1_epi32 (0x08040201));
+
+  return _mm512_maskz_mov_epi8 (set, _mm512_set1_epi8 (0x10));
+}
+
+/* The group's weights as B tiles: signed bytes (q - 8, q - 16, the IQ4_NL
+ * levels, Q8_0's q), or for Q4_1 and Q5_1 the unsigned quants. */
+static void
+panel_unpack (AmxKind       kind,
+              const Parts  *parts,
+              gint64        nb,
+              guint8       *panel)
+{
+  const __m512i low_mask = _mm512_set1_epi8 (0x0f);
+  const __m512i levels = _mm512_broadcast_i32x4 (_mm_setr_epi8 (-127, -104, -83, -65, -49, -35, -22, -10,
+                                                                1, 13, 25, 38, 53, 69, 89, 113));
+
+  for (gint64 b = 0; b < nb; b++)
+    {
+      const guint8 *chunks = parts->quants + b * parts->quant_bytes;
+      guint8 *tile = panel + b * 512;
+
+      if (kind == AMX_Q8_0)
+        {
+          for (int j = 0; j < 8; j++)
+            _mm512_store_si512 (tile + 64 * j, _mm512_xor_si512 (_mm512_loadu_si512 (chunks + 64 * j),
+                                                                 _mm512_set1_epi8 ((char) 0x80)));
+          continue;
+        }
+      for (int p = 0; p < 4; p++)
+        {
+          __m512i packed = _mm512_loadu_si512 (chunks + 64 * p);
+          __m512i lo = _mm512_and_si512 (packed, low_mask);
+          __m512i hi = _mm512_and_si512 (_mm512_srli_epi16 (packed, 4), low_mask);
+
+          if (parts->high_bits != NULL)
+            {
+              __m512i qh = _mm512_loadu_si512 (parts->high_bits + b * 64);
+
+              lo = _mm512_or_si512 (lo, fifth_bits (qh, 4 * p));
+              hi = _mm512_or_si512 (hi, fifth_bits (qh, 16 + 4 * p));
+            }
+          switch (kind)
+            {
+            case AMX_Q4_0:
+              lo = _mm512_sub_epi8 (lo, _mm512_set1_epi8 (8));
+              hi = _mm512_sub_epi8 (hi, _mm512_set1_epi8 (8));
+              break;
+            case AMX_Q5_0:
+              lo = _mm512_sub_epi8 (lo, _mm512_set1_epi8 (16));
+              hi = _mm512_sub_epi8 (hi, _mm512_set1_epi8 (16));
+              break;
+            case AMX_IQ4_NL:
+              lo = _mm512_shuffle_epi8 (levels, lo);
+              hi = _mm512_shuffle_epi8 (levels, hi);
+              break;
+            default:
+              break;
+            }
+          /* B row p: elements 4p..; row 4 + p: elements 16 + 4p.. */
+          _mm512_store_si512 (tile + 64 * p, lo);
+          _mm512_store_si512 (tile + 64 * (4 + p), hi);
+        }
+    }
+}
+
+/* acc[t] += C[t] · d_w · d_a[t] (+ m · s[t] for the types with a minimum). */
+static inline void
+scale_block (AmxKind          kind,
+             const gint32    *c,
+             const Parts     *parts,
+             const BendiActs *a,
+             gint64           t0,
+             gint64           b,
+             __m512          *acc)
+{
+  const gint64 nb = a->n_blocks;
+  __m512 dw = _mm512_cvtph_ps (_mm256_loadu_si256 ((const __m256i *) (parts->scales + b * 32)));
+  __m512 m = amx_has_min (kind) ? _mm512_cvtph_ps (_mm256_loadu_si256 ((const __m256i *) (parts->mins + b * 32)))
+                                : _mm512_setzero_ps ();
+
+  for (int t = 0; t < AMX_TOKENS; t++)
+    {
+      gint64 i = (t0 + t) * nb + b;
+
+      acc[t] = _mm512_fmadd_ps (_mm512_cvtepi32_ps (_mm512_load_si512 (c + 16 * t)),
+                                _mm512_mul_ps (dw, _mm512_set1_ps (a->d[i])), acc[t]);
+      if (amx_has_min (kind))
+        acc[t] = _mm512_fmadd_ps (m, _mm512_set1_ps (a->s[i]), acc[t]);
+    }
+}
+
+/* One 16-token tile against one group: two blocks in flight, so the tile
+ * unit works on one while the vector unit scales the other. */
+static inline void
+token_tile (AmxKind          kind,
+            const Parts     *parts,
+            const guint8    *panel,
+            const BendiActs *a,
+            gint64           t0,
+            float           *out,
+            gint64           ld_out)
+{
+  const gint64 nb = a->n_blocks;
+  const guint8 *y = (const guint8 *) a->values + t0 * a->stride;
+  alignas (64) gint32 c[2][AMX_TOKENS * 16];
+  __m512 acc[AMX_TOKENS];
+  gint64 b = 0;
+
+  for (int t = 0; t < AMX_TOKENS; t++)
+    acc[t] = _mm512_setzero_ps ();
+
+  for (; b + 2 <= nb; b += 2)
+    {
+      _tile_zero (TILE_C0);
+      _tile_zero (TILE_C1);
+      _tile_loadd (TILE_A0, y + b * BENDI_QK, (int) a->stride);
+      _tile_loadd (TILE_B0, panel + b * 512, 64);
+      _tile_loadd (TILE_A1, y + (b + 1) * BENDI_QK, (int) a->stride);
+      _tile_loadd (TILE_B1, panel + (b + 1) * 512, 64);
+      if (amx_has_min (kind))
+        {
+          _tile_dpbsud (TILE_C0, TILE_A0, TILE_B0);
+          _tile_dpbsud (TILE_C1, TILE_A1, TILE_B1);
+        }
+      else
+        {
+          _tile_dpbssd (TILE_C0, TILE_A0, TILE_B0);
+          _tile_dpbssd (TILE_C1, TILE_A1, TILE_B1);
+        }
+      _tile_stored (TILE_C0, c[0], 64);
+      _tile_stored (TILE_C1, c[1], 64);
+      scale_block (kind, c[0], parts, a, t0, b, acc);
+      scale_block (kind, c[1], parts, a, t0, b + 1, acc);
+    }
+  if (b < nb)
+    {
+      _tile_zero (TILE_C0);
+      _tile_loadd (TILE_A0, y + b * BENDI_QK, (int) a->stride);
+      _tile_loadd (TILE_B0, panel + b * 512, 64);
+      if (amx_has_min (kind))
+        _tile_dpbsud (TILE_C0, TILE_A0, TILE_B0);
+      else
+        _tile_dpbssd (TILE_C0, TILE_A0, TILE_B0);
+      _tile_stored (TILE_C0, c[0], 64);
+      scale_block (kind, c[0], parts, a, t0, b, acc);
+    }
+
+  for (int t = 0; t < AMX_TOKENS; t++)
+    _mm512_storeu_ps (out + (t0 + t) * ld_out, acc[t]);
+}
+
+static void
+gemm_amx (AmxKind            kind,
+          const BendiMatrix *w,
+          gint64             r0,
+          gint64             r1,
+          const BendiActs   *a,
+          float             *out,
+          gint64             ld_out)
+{
+  const gint64 nb = a->n_blocks;
+  gint64 n_full = a->n_tokens - a->n_tokens % AMX_TOKENS;
+  guint8 *panel;
+
+  if (n_full == 0)
+    {
+      vnni_kernels[kind] (w, r0, r1, a, out, ld_out);
+      return;
+    }
+
+  panel = g_aligned_alloc (nb, 512, 64);
+  tiles_configure ();
+  for (gint64 r = r0; r < r1; r += BENDI_INTERLEAVE)
+    {
+      Parts parts = group_parts (kind, (const guint8 *) w->data + r * w->row_bytes, nb);
+
+      panel_unpack (kind, &parts, nb, panel);
+      /* The tile loads are asm without a memory operand: keep the
+       * panel's stores before them. */
+      __asm__ volatile ("" ::: "memory");
+      for (gint64 t = 0; t < n_full; t += AMX_TOKENS)
+        token_tile (kind, &parts, panel, a, t, out + r, ld_out);
+    }
+  _tile_release ();
+  g_aligned_free (panel);
+
+  /* The last tokens: the same activations from token n_full on. */
+  if (n_full < a->n_tokens)
+    {
+      BendiActs rest = *a;
+      gint64 skip = n_full * nb;
+
+      rest.n_tokens = a->n_tokens - n_full;
+      rest.values = (const guint8 *) a->values + n_full * a->stride;
+      rest.d = a->d + skip;
+      rest.s = a->s + skip;
+      rest.sums = a->sums + skip;
+      vnni_kernels[kind] (w, r0, r1, &rest, out + n_full * ld_out, ld_out);
+    }
+}
+
+#define DEFINE_GEMM(name, kind)                                             \
+  static void                                                               \
+  gemm_amx_##name (const BendiMatrix *w,                                    \
+                   gint64             r0,                                   \
+                   gint64             r1,                                   \
+                   const BendiActs   *a,                                    \
+                   float             *out,                                  \
+                   gint64             ld_out)                               \
+  {                                                                         \
+    gemm_amx (kind, w, r0, r1, a, out, ld_out);                             \
+  }
+
+DEFINE_GEMM (q4_0, AMX_Q4_0)
+DEFINE_GEMM (iq4_nl, AMX_IQ4_NL)
+DEFINE_GEMM (q8_0, AMX_Q8_0)
+DEFINE_GEMM (q5_0, AMX_Q5_0)
+DEFINE_GEMM (q4_1, AMX_Q4_1)
+DEFINE_GEMM (q5_1, AMX_Q5_1)
+
+void
+bendi_kernels_init_amx (BendiCpuKernels *table)
+{
+  static const struct {
+    AmxKind         kind;
+    BendiTensorType type;
+    BendiGemmFunc   gemm;
+  } entries[] = {
+    { AMX_Q4_0, BENDI_TENSOR_TYPE_Q4_0, gemm_amx_q4_0 },
+    { AMX_IQ4_NL, BENDI_TENSOR_TYPE_IQ4_NL, gemm_amx_iq4_nl },
+    { AMX_Q8_0, BENDI_TENSOR_TYPE_Q8_0, gemm_amx_q8_0 },
+    { AMX_Q5_0, BENDI_TENSOR_TYPE_Q5_0, gemm_amx_q5_0 },
+    { AMX_Q4_1, BENDI_TENSOR_TYPE_Q4_1, gemm_amx_q4_1 },
+    { AMX_Q5_1, BENDI_TENSOR_TYPE_Q5_1, gemm_amx_q5_1 },
+  };
+
+  bendi_kernels_init_avx512_vnni (table);
+  table->name = "AVX-512 VNNI AMX";
+  for (gsize i = 0; i < G_N_ELEMENTS (entries); i++)
+    {
+      vnni_kernels[entries[i].kind] = table->gemm_interleaved[entries[i].type];
+      table->gemm_interleaved[entries[i].type] = entries[i].gemm;
+    }
+}
