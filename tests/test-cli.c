@@ -263,6 +263,31 @@ test_generate (Fixture      *f,
   g_assert_false (g_str_has_prefix (a.out, "the dog"));
 }
 
+/* A scripted conversation: two answers, a reset between them, commands
+ * understood, an unknown format refused. */
+static void
+test_chat (Fixture      *f,
+           gconstpointer data G_GNUC_UNUSED)
+{
+  g_auto (Run) r = { 0 };
+  g_auto (Run) bad = { 0 };
+  g_auto (GStrv) lines = NULL;
+
+  if (!run_cli (&r, (const char *const[]) { "chat", "-m", f->model, "-n", "4", "--temp", "0", "--format", "llama3",
+                                            "--system", "Be brief.", NULL },
+                "hello\n/reset\n/system Answer in one word.\nhi\n/exit\nnever read"))
+    return;
+  g_assert_cmpint (r.status, ==, 0);
+  /* two answers, each cut by the limit of 4 tokens */
+  lines = g_strsplit (r.out, " [length limit]\n", -1);
+  g_assert_cmpuint (g_strv_length (lines), ==, 3);
+  g_assert_cmpstr (lines[2], ==, "");
+
+  RUN (&bad, "chat", "-m", f->model, "--format", "no-such-format");
+  g_assert_cmpint (bad.status, ==, 1);
+  g_assert_nonnull (strstr (bad.err, "no-such-format"));
+}
+
 /* make-model, then bench on what it made. */
 static void
 test_make_model_and_bench (Fixture      *f,
@@ -359,6 +384,7 @@ main (int   argc,
   ADD ("corrupt", test_corrupt);
   ADD ("tokenize", test_tokenize);
   ADD ("generate", test_generate);
+  ADD ("chat", test_chat);
   ADD ("make-model-and-bench", test_make_model_and_bench);
 #undef ADD
   g_test_add_func ("/cli/stories", test_stories);

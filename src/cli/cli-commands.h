@@ -25,6 +25,7 @@ typedef int (*BendiCliCommandFunc) (int    argc,
 int bendi_cli_info       (int argc, char **argv);
 int bendi_cli_devices    (int argc, char **argv);
 int bendi_cli_template   (int argc, char **argv);
+int bendi_cli_chat       (int argc, char **argv);
 int bendi_cli_search     (int argc, char **argv);
 int bendi_cli_files      (int argc, char **argv);
 int bendi_cli_pull       (int argc, char **argv);
