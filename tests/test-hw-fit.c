@@ -2,6 +2,7 @@
 /* The fit estimator on described machines (no GPU, an 8 GB GPU, an integrated GPU, two GPUs, a cgroup limit) with models of real sizes. */
 #include <locale.h>
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "fit-estimate.h"
@@ -859,6 +860,56 @@ test_agrees_with_engine (Fixture       *f,
   g_assert_cmpuint (r->weights_bytes, ==, bendi_model_get_weights_bytes (model));
 }
 
+/* A remote file's header (what the hub peeks at) sizes it as well as the
+ * whole file does. */
+static void
+test_header_only (Fixture       *f,
+                  gconstpointer  data G_GNUC_UNUSED)
+{
+  g_autofree char *path = hw_test_write_model (f->dir, "model.gguf", &mixtral_q4k);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (BendiGguf) whole = bendi_gguf_open (path, BENDI_GGUF_OPEN_DEFAULT, &error);
+  g_autoptr (BendiGguf) header = NULL;
+  g_autoptr (BendiFitModel) from_whole = NULL;
+  g_autoptr (BendiFitModel) from_header = NULL;
+  g_autoptr (BendiHwInfo) hw = hw_test_machine (64 * GB, 60 * GB);
+  g_autoptr (BendiFitResult) a = NULL;
+  g_autoptr (BendiFitResult) b = NULL;
+  g_autoptr (GBytes) prefix = NULL;
+  g_autofree char *contents = NULL;
+  gsize prefix_len;
+
+  g_assert_no_error (error);
+  prefix_len = bendi_gguf_get_data_offset (whole);
+  /* Only the header: the data section is a hole anyway. */
+  contents = g_malloc (prefix_len);
+  {
+    FILE *file = fopen (path, "rb");
+
+    g_assert_nonnull (file);
+    g_assert_cmpuint (fread (contents, 1, prefix_len, file), ==, prefix_len);
+    fclose (file);
+  }
+  prefix = g_bytes_new (contents, prefix_len);
+  header = bendi_gguf_new_from_header (prefix, bendi_gguf_get_file_size (whole), NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (bendi_gguf_is_header_only (header));
+
+  from_whole = bendi_fit_model_new (whole, &error);
+  g_assert_no_error (error);
+  from_header = bendi_fit_model_new (header, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (bendi_fit_model_get_file_size (from_header), ==, bendi_fit_model_get_file_size (from_whole));
+  g_assert_cmpuint (bendi_fit_model_get_weights_bytes (from_header), ==, bendi_fit_model_get_weights_bytes (from_whole));
+  g_assert_cmpuint (bendi_fit_model_get_bytes_per_token (from_header), ==,
+                    bendi_fit_model_get_bytes_per_token (from_whole));
+  g_assert_cmpstr (bendi_fit_model_get_file_type (from_header), ==, "Q4_K_M");
+  a = bendi_fit_estimate (from_whole, hw, NULL);
+  b = bendi_fit_estimate (from_header, hw, NULL);
+  g_assert_cmpuint (a->total_bytes, ==, b->total_bytes);
+  g_assert_cmpstr (a->explanation, ==, b->explanation);
+}
+
 /* The same model in another quantisation, from its size alone. */
 static void
 test_scaled (Fixture       *f,
@@ -903,6 +954,7 @@ main (int   argc,
   ADD ("/hw/fit/chinese", test_chinese, NULL);
   ADD ("/hw/fit/agrees-with-engine", test_agrees_with_engine, GINT_TO_POINTER (FALSE));
   ADD ("/hw/fit/agrees-with-engine-tied", test_agrees_with_engine, GINT_TO_POINTER (TRUE));
+  ADD ("/hw/fit/header-only", test_header_only, NULL);
   ADD ("/hw/fit/scaled", test_scaled, NULL);
 #undef ADD
 

@@ -318,7 +318,10 @@ bendi_fit_estimate (const BendiFitModel  *model,
   s.last_bytes = last_bytes;
 
   r = g_new0 (BendiFitResult, 1);
-  r->n_ctx = params->n_ctx > 0 ? params->n_ctx : MIN (config->n_ctx_train, 4096);
+  /* The context the engine would pick, read back from its own accounting:
+   * two F16 values per layer, position and KV dimension. */
+  r->n_ctx = (gint64) (kv_cache_bytes / (4 * (gsize) MAX (s.n_layers, 1) *
+                                         (gsize) MAX (config->n_head_kv * config->head_dim, 1)));
   r->n_layers = s.n_layers;
   r->engine_supported = bendi_fit_model_get_engine_supported (model);
   r->weights_bytes = bendi_fit_model_get_weights_bytes (model);

@@ -127,10 +127,9 @@ fill_missing_layers (BendiFitModel   *self,
  * token reads: experts' tensors ("ffn_gate_exps") only for the experts in
  * use, the embedding table one row (and all of it again when it doubles
  * as the output matrix), everything else all of it. */
-static gboolean
+static void
 count_tensors (BendiFitModel   *self,
-               const BendiGguf *gguf,
-               GError         **error)
+               const BendiGguf *gguf)
 {
   gint64 n_layer = self->config.n_layer;
   gsize type_bytes[BENDI_TENSOR_TYPE_COUNT] = { 0 };
@@ -151,14 +150,9 @@ count_tensors (BendiFitModel   *self,
       if ((guint) t->type < BENDI_TENSOR_TYPE_COUNT)
         type_bytes[t->type] += t->n_bytes;
 
-      if (il >= n_layer)
-        {
-          g_set_error (error, BENDI_ENGINE_ERROR, BENDI_ENGINE_ERROR_INVALID_FILE,
-                       "Tensor '%s' names a layer past the %" G_GINT64_FORMAT " the metadata declares",
-                       t->name, n_layer);
-          return FALSE;
-        }
-      if (il >= 0)
+      /* Layers past block_count (some models' extra prediction heads)
+       * count with the shared tensors. */
+      if (il >= 0 && il < n_layer)
         {
           if (self->expert_count > 0 && strstr (rest, "_exps.") != NULL)
             per_token = (gsize) ((double) t->n_bytes * (double) self->expert_used_count /
@@ -181,7 +175,6 @@ count_tensors (BendiFitModel   *self,
         g_free (self->main_type);
         self->main_type = g_strdup (bendi_tensor_type_name (type));
       }
-  return TRUE;
 }
 
 BendiFitModel *
@@ -214,9 +207,9 @@ bendi_fit_model_new (const BendiGguf *gguf,
   bendi_gguf_get_string (gguf, "general.architecture", TRUE, &arch, NULL);
   self->arch = g_strdup (arch);
   if (!bendi_gguf_get_int (gguf, "general.file_type", FALSE, 0, G_MAXINT32, &file_type, error) ||
-      !read_expert_counts (self, gguf, error) ||
-      !count_tensors (self, gguf, error))
+      !read_expert_counts (self, gguf, error))
     return NULL;
+  count_tensors (self, gguf);
   self->file_type = g_strdup (file_type_name (file_type));
   self->file_size = bendi_gguf_get_file_size (gguf);
   return g_steal_pointer (&self);
