@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* AMX kernels for batches of tokens: the tile unit multiplies 16 tokens ×
  * 32 int8 activations by 32 × 16 int8 weights per instruction, one block
- * of the interleaved layout (see interleave.c). Each block's int32 tile is
+ * (or K-quant sub-block of 32) of the interleaved layout (see interleave.c). Each block's int32 tile is
  * scaled by the weights' and the activations' block scales in AVX-512, as
  * the VNNI kernels do, so the results are the same sums.
  *
@@ -330,6 +330,189 @@ DEFINE_GEMM (q5_0, AMX_Q5_0)
 DEFINE_GEMM (q4_1, AMX_Q4_1)
 DEFINE_GEMM (q5_1, AMX_Q5_1)
 
+/* ------------------------------------------------------------------------ */
+/* K-quants with sub-blocks of 32 (Q4_K, Q5_K, IQ4_XS): each sub-block is
+ * one B tile and its int32 tile is scaled by the rows' sub-block scales;
+ * Q4_K's and Q5_K's minimums meet the activations' sums of 16 once per
+ * super-block (VPDPWSSD on 16-bit pairs). */
+
+typedef struct {
+  __m512  scale[8];
+  __m512i min_pairs[8];
+  __m512  dmin;
+} KScales;
+
+static BendiGemmFunc vnni_kquant_kernels[KQUANT_IQ4_XS + 1];
+
+static void
+kpanel_unpack (KQuantKind    kind,
+               const guint8 *group,
+               gint64        n_super,
+               guint8       *panel,
+               KScales      *scales)
+{
+  for (gint64 sb = 0; sb < n_super; sb++)
+    {
+      KSuper k;
+
+      ksuper_init (kind, group, n_super, sb, &k);
+      for (int u = 0; u < 8; u++)
+        for (int p = 0; p < 8; p++)
+          {
+            __m512i w = kquant_unit_load (kind, &k, u, p);
+
+            /* IQ4_XS's levels come offset by 128: make them signed again. */
+            if (kind == KQUANT_IQ4_XS)
+              w = _mm512_xor_si512 (w, _mm512_set1_epi8 ((char) 0x80));
+            _mm512_store_si512 (panel + (sb * 8 + u) * 512 + 64 * p, w);
+          }
+      for (int j = 0; j < 8; j++)
+        scales[sb].scale[j] = k.scale[j];
+      if (kind != KQUANT_IQ4_XS)
+        {
+          for (int j = 0; j < 8; j++)
+            scales[sb].min_pairs[j] = k.min_pairs[j];
+          scales[sb].dmin = k.dmin;
+        }
+    }
+}
+
+static inline void
+kscale_unit (const gint32 *c,
+             __m512        scale,
+             const __m512 *dy,
+             __m512       *acc)
+{
+  for (int t = 0; t < AMX_TOKENS; t++)
+    acc[t] = _mm512_fmadd_ps (_mm512_cvtepi32_ps (_mm512_load_si512 (c + 16 * t)),
+                              _mm512_mul_ps (scale, dy[t]), acc[t]);
+}
+
+static inline void
+ktoken_tile (KQuantKind       kind,
+             const guint8    *panel,
+             const KScales   *scales,
+             const BendiActs *a,
+             gint64           t0,
+             float           *out,
+             gint64           ld_out)
+{
+  const gint64 nb = a->n_blocks;
+  const guint8 *y = (const guint8 *) a->values + t0 * a->stride;
+  const gboolean has_min = kind != KQUANT_IQ4_XS;
+  alignas (64) gint32 c[2][AMX_TOKENS * 16];
+  __m512 acc[AMX_TOKENS], dy[AMX_TOKENS];
+
+  for (int t = 0; t < AMX_TOKENS; t++)
+    acc[t] = _mm512_setzero_ps ();
+
+  for (gint64 sb = 0; sb < nb; sb++)
+    {
+      for (int t = 0; t < AMX_TOKENS; t++)
+        dy[t] = _mm512_set1_ps (a->d[(t0 + t) * nb + sb]);
+      for (int u = 0; u < 8; u += 2)
+        {
+          _tile_zero (TILE_C0);
+          _tile_zero (TILE_C1);
+          _tile_loadd (TILE_A0, y + sb * BENDI_QK_K + 32 * u, (int) a->stride);
+          _tile_loadd (TILE_B0, panel + (sb * 8 + u) * 512, 64);
+          _tile_loadd (TILE_A1, y + sb * BENDI_QK_K + 32 * (u + 1), (int) a->stride);
+          _tile_loadd (TILE_B1, panel + (sb * 8 + u + 1) * 512, 64);
+          if (has_min)
+            {
+              _tile_dpbsud (TILE_C0, TILE_A0, TILE_B0);
+              _tile_dpbsud (TILE_C1, TILE_A1, TILE_B1);
+            }
+          else
+            {
+              _tile_dpbssd (TILE_C0, TILE_A0, TILE_B0);
+              _tile_dpbssd (TILE_C1, TILE_A1, TILE_B1);
+            }
+          _tile_stored (TILE_C0, c[0], 64);
+          _tile_stored (TILE_C1, c[1], 64);
+          kscale_unit (c[0], scales[sb].scale[u], dy, acc);
+          kscale_unit (c[1], scales[sb].scale[u + 1], dy, acc);
+        }
+      if (has_min)
+        for (int t = 0; t < AMX_TOKENS; t++)
+          {
+            const gint16 *bsums = a->bsums + ((t0 + t) * nb + sb) * 16;
+            __m512i m = _mm512_setzero_si512 ();
+
+            for (int j = 0; j < 8; j++)
+              m = _mm512_dpwssd_epi32 (m, scales[sb].min_pairs[j], broadcast_u32 (bsums + 2 * j));
+            acc[t] = _mm512_fnmadd_ps (_mm512_cvtepi32_ps (m), _mm512_mul_ps (scales[sb].dmin, dy[t]), acc[t]);
+          }
+    }
+
+  for (int t = 0; t < AMX_TOKENS; t++)
+    _mm512_storeu_ps (out + (t0 + t) * ld_out, acc[t]);
+}
+
+static void
+gemm_amx_kquant (KQuantKind         kind,
+                 const BendiMatrix *w,
+                 gint64             r0,
+                 gint64             r1,
+                 const BendiActs   *a,
+                 float             *out,
+                 gint64             ld_out)
+{
+  const gint64 nb = a->n_blocks;
+  gint64 n_full = a->n_tokens - a->n_tokens % AMX_TOKENS;
+  guint8 *panel;
+  KScales *scales;
+
+  if (n_full == 0)
+    {
+      vnni_kquant_kernels[kind] (w, r0, r1, a, out, ld_out);
+      return;
+    }
+
+  panel = g_aligned_alloc (nb * 8, 512, 64);
+  scales = g_aligned_alloc (nb, sizeof (KScales), 64);
+  tiles_configure ();
+  for (gint64 r = r0; r < r1; r += BENDI_INTERLEAVE)
+    {
+      kpanel_unpack (kind, (const guint8 *) w->data + r * w->row_bytes, nb, panel, scales);
+      __asm__ volatile ("" ::: "memory");
+      for (gint64 t = 0; t < n_full; t += AMX_TOKENS)
+        ktoken_tile (kind, panel, scales, a, t, out + r, ld_out);
+    }
+  _tile_release ();
+  g_aligned_free (scales);
+  g_aligned_free (panel);
+
+  if (n_full < a->n_tokens)
+    {
+      BendiActs rest = *a;
+      gint64 skip = n_full * nb;
+
+      rest.n_tokens = a->n_tokens - n_full;
+      rest.values = (const guint8 *) a->values + n_full * a->stride;
+      rest.d = a->d + skip;
+      rest.sums = a->sums + skip * 16;
+      rest.bsums = a->bsums + skip * 16;
+      vnni_kquant_kernels[kind] (w, r0, r1, &rest, out + n_full * ld_out, ld_out);
+    }
+}
+
+#define DEFINE_KGEMM(name, kind)                                            \
+  static void                                                               \
+  gemm_amx_##name (const BendiMatrix *w,                                    \
+                   gint64             r0,                                   \
+                   gint64             r1,                                   \
+                   const BendiActs   *a,                                    \
+                   float             *out,                                  \
+                   gint64             ld_out)                               \
+  {                                                                         \
+    gemm_amx_kquant (kind, w, r0, r1, a, out, ld_out);                      \
+  }
+
+DEFINE_KGEMM (q4_k, KQUANT_Q4_K)
+DEFINE_KGEMM (q5_k, KQUANT_Q5_K)
+DEFINE_KGEMM (iq4_xs, KQUANT_IQ4_XS)
+
 void
 bendi_kernels_init_amx (BendiCpuKernels *table)
 {
@@ -348,9 +531,24 @@ bendi_kernels_init_amx (BendiCpuKernels *table)
 
   bendi_kernels_init_avx512_vnni (table);
   table->name = "AVX-512 VNNI AMX";
+  static const struct {
+    KQuantKind      kind;
+    BendiTensorType type;
+    BendiGemmFunc   gemm;
+  } k_entries[] = {
+    { KQUANT_Q4_K, BENDI_TENSOR_TYPE_Q4_K, gemm_amx_q4_k },
+    { KQUANT_Q5_K, BENDI_TENSOR_TYPE_Q5_K, gemm_amx_q5_k },
+    { KQUANT_IQ4_XS, BENDI_TENSOR_TYPE_IQ4_XS, gemm_amx_iq4_xs },
+  };
+
   for (gsize i = 0; i < G_N_ELEMENTS (entries); i++)
     {
       vnni_kernels[entries[i].kind] = table->gemm_interleaved[entries[i].type];
       table->gemm_interleaved[entries[i].type] = entries[i].gemm;
+    }
+  for (gsize i = 0; i < G_N_ELEMENTS (k_entries); i++)
+    {
+      vnni_kquant_kernels[k_entries[i].kind] = table->gemm_interleaved[k_entries[i].type];
+      table->gemm_interleaved[k_entries[i].type] = k_entries[i].gemm;
     }
 }
