@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /* AMX kernels for batches of tokens: the tile unit multiplies 16 tokens ×
  * 32 int8 activations by 32 × 16 int8 weights per instruction, one block
- * (or K-quant sub-block of 32) of the interleaved layout (see interleave.c). Each block's int32 tile is
- * scaled by the weights' and the activations' block scales in AVX-512, as
- * the VNNI kernels do, so the results are the same sums.
+ * (or K-quant sub-block of 32) of the interleaved layout (see
+ * interleave.c). Each block's int32 tile is scaled by the weights' and the
+ * activations' block scales in AVX-512, as the VNNI kernels do, so the
+ * results are the same sums.
  *
  * A group's weights are first unpacked to signed bytes in a panel (one
  * 512-byte B tile per block: row p holds elements 4p..4p+3 of the 16 rows,
@@ -35,18 +36,8 @@ typedef struct {
 
 G_STATIC_ASSERT (sizeof (TileConfig) == 64);
 
-typedef enum {
-  AMX_Q4_0,
-  AMX_IQ4_NL,
-  AMX_Q8_0,
-  AMX_Q5_0,
-  AMX_Q4_1,
-  AMX_Q5_1,
-  AMX_N_KINDS,
-} AmxKind;
-
 /* The VNNI kernels, for small batches and the last tokens. */
-static BendiGemmFunc vnni_kernels[AMX_N_KINDS];
+static BendiGemmFunc vnni_kernels[GROUP_Q5_1 + 1];
 
 static void
 tiles_configure (void)
@@ -64,63 +55,13 @@ tiles_configure (void)
   _tile_loadconfig (&config);
 }
 
-static gboolean
-amx_has_min (AmxKind kind)
-{
-  return kind == AMX_Q4_1 || kind == AMX_Q5_1;
-}
-
-/* Where a group's parts start (the layout of interleave.c). */
-typedef struct {
-  const guint8 *scales;
-  const guint8 *mins;
-  const guint8 *high_bits;
-  const guint8 *quants;
-  gsize         quant_bytes;
-} Parts;
-
-static Parts
-group_parts (AmxKind       kind,
-             const guint8 *group,
-             gint64        nb)
-{
-  Parts parts = { group, NULL, NULL, NULL, kind == AMX_Q8_0 ? 512 : 256 };
-  const guint8 *next = group + nb * 32;
-
-  if (amx_has_min (kind))
-    {
-      parts.mins = next;
-      next += nb * 32;
-    }
-  if (kind == AMX_Q5_0 || kind == AMX_Q5_1)
-    {
-      parts.high_bits = next;
-      next += nb * 64;
-    }
-  parts.quants = next;
-  return parts;
-}
-
-/* Bits first .. first + 3 of each row's word of fifth bits, as bit 4 of
- * the lane's four bytes. */
-static inline __m512i
-fifth_bits (__m512i qh,
-            int     first)
-{
-  const __m512i low_byte = _mm512_broadcast_i32x4 (_mm_setr_epi8 (0, 0, 0, 0, 4, 4, 4, 4, 8, 8, 8, 8, 12, 12, 12, 12));
-  __m512i spread = _mm512_shuffle_epi8 (_mm512_srli_epi32 (qh, first), low_byte);
-  __mmask64 set = _mm512_test_epi8_mask (spread, _mm512_set1_epi32 (0x08040201));
-
-  return _mm512_maskz_mov_epi8 (set, _mm512_set1_epi8 (0x10));
-}
-
 /* The group's weights as B tiles: signed bytes (q - 8, q - 16, the IQ4_NL
  * levels, Q8_0's q), or for Q4_1 and Q5_1 the unsigned quants. */
 static void
-panel_unpack (AmxKind       kind,
-              const Parts  *parts,
-              gint64        nb,
-              guint8       *panel)
+panel_unpack (GroupKind         kind,
+              const GroupParts *parts,
+              gint64            nb,
+              guint8           *panel)
 {
   const __m512i low_mask = _mm512_set1_epi8 (0x0f);
   const __m512i levels = _mm512_broadcast_i32x4 (_mm_setr_epi8 (-127, -104, -83, -65, -49, -35, -22, -10,
@@ -131,7 +72,7 @@ panel_unpack (AmxKind       kind,
       const guint8 *chunks = parts->quants + b * parts->quant_bytes;
       guint8 *tile = panel + b * 512;
 
-      if (kind == AMX_Q8_0)
+      if (kind == GROUP_Q8_0)
         {
           for (int j = 0; j < 8; j++)
             _mm512_store_si512 (tile + 64 * j, _mm512_xor_si512 (_mm512_loadu_si512 (chunks + 64 * j),
@@ -153,15 +94,15 @@ panel_unpack (AmxKind       kind,
             }
           switch (kind)
             {
-            case AMX_Q4_0:
+            case GROUP_Q4_0:
               lo = _mm512_sub_epi8 (lo, _mm512_set1_epi8 (8));
               hi = _mm512_sub_epi8 (hi, _mm512_set1_epi8 (8));
               break;
-            case AMX_Q5_0:
+            case GROUP_Q5_0:
               lo = _mm512_sub_epi8 (lo, _mm512_set1_epi8 (16));
               hi = _mm512_sub_epi8 (hi, _mm512_set1_epi8 (16));
               break;
-            case AMX_IQ4_NL:
+            case GROUP_IQ4_NL:
               lo = _mm512_shuffle_epi8 (levels, lo);
               hi = _mm512_shuffle_epi8 (levels, hi);
               break;
@@ -177,17 +118,17 @@ panel_unpack (AmxKind       kind,
 
 /* acc[t] += C[t] · d_w · d_a[t] (+ m · s[t] for the types with a minimum). */
 static inline void
-scale_block (AmxKind          kind,
-             const gint32    *c,
-             const Parts     *parts,
-             const BendiActs *a,
-             gint64           t0,
-             gint64           b,
-             __m512          *acc)
+scale_block (GroupKind         kind,
+             const gint32     *c,
+             const GroupParts *parts,
+             const BendiActs  *a,
+             gint64            t0,
+             gint64            b,
+             __m512           *acc)
 {
   const gint64 nb = a->n_blocks;
   __m512 dw = _mm512_cvtph_ps (_mm256_loadu_si256 ((const __m256i *) (parts->scales + b * 32)));
-  __m512 m = amx_has_min (kind) ? _mm512_cvtph_ps (_mm256_loadu_si256 ((const __m256i *) (parts->mins + b * 32)))
+  __m512 m = group_has_min (kind) ? _mm512_cvtph_ps (_mm256_loadu_si256 ((const __m256i *) (parts->mins + b * 32)))
                                 : _mm512_setzero_ps ();
 
   for (int t = 0; t < AMX_TOKENS; t++)
@@ -196,7 +137,7 @@ scale_block (AmxKind          kind,
 
       acc[t] = _mm512_fmadd_ps (_mm512_cvtepi32_ps (_mm512_load_si512 (c + 16 * t)),
                                 _mm512_mul_ps (dw, _mm512_set1_ps (a->d[i])), acc[t]);
-      if (amx_has_min (kind))
+      if (group_has_min (kind))
         acc[t] = _mm512_fmadd_ps (m, _mm512_set1_ps (a->s[i]), acc[t]);
     }
 }
@@ -204,13 +145,13 @@ scale_block (AmxKind          kind,
 /* One 16-token tile against one group: two blocks in flight, so the tile
  * unit works on one while the vector unit scales the other. */
 static inline void
-token_tile (AmxKind          kind,
-            const Parts     *parts,
-            const guint8    *panel,
-            const BendiActs *a,
-            gint64           t0,
-            float           *out,
-            gint64           ld_out)
+token_tile (GroupKind         kind,
+            const GroupParts *parts,
+            const guint8     *panel,
+            const BendiActs  *a,
+            gint64            t0,
+            float            *out,
+            gint64            ld_out)
 {
   const gint64 nb = a->n_blocks;
   const guint8 *y = (const guint8 *) a->values + t0 * a->stride;
@@ -229,7 +170,7 @@ token_tile (AmxKind          kind,
       _tile_loadd (TILE_B0, panel + b * 512, 64);
       _tile_loadd (TILE_A1, y + (b + 1) * BENDI_QK, (int) a->stride);
       _tile_loadd (TILE_B1, panel + (b + 1) * 512, 64);
-      if (amx_has_min (kind))
+      if (group_has_min (kind))
         {
           _tile_dpbsud (TILE_C0, TILE_A0, TILE_B0);
           _tile_dpbsud (TILE_C1, TILE_A1, TILE_B1);
@@ -249,7 +190,7 @@ token_tile (AmxKind          kind,
       _tile_zero (TILE_C0);
       _tile_loadd (TILE_A0, y + b * BENDI_QK, (int) a->stride);
       _tile_loadd (TILE_B0, panel + b * 512, 64);
-      if (amx_has_min (kind))
+      if (group_has_min (kind))
         _tile_dpbsud (TILE_C0, TILE_A0, TILE_B0);
       else
         _tile_dpbssd (TILE_C0, TILE_A0, TILE_B0);
@@ -262,7 +203,7 @@ token_tile (AmxKind          kind,
 }
 
 static void
-gemm_amx (AmxKind            kind,
+gemm_amx (GroupKind          kind,
           const BendiMatrix *w,
           gint64             r0,
           gint64             r1,
@@ -284,7 +225,7 @@ gemm_amx (AmxKind            kind,
   tiles_configure ();
   for (gint64 r = r0; r < r1; r += BENDI_INTERLEAVE)
     {
-      Parts parts = group_parts (kind, (const guint8 *) w->data + r * w->row_bytes, nb);
+      GroupParts parts = group_parts (kind, (const guint8 *) w->data + r * w->row_bytes, nb);
 
       panel_unpack (kind, &parts, nb, panel);
       /* The tile loads are asm without a memory operand: keep the
@@ -323,12 +264,12 @@ gemm_amx (AmxKind            kind,
     gemm_amx (kind, w, r0, r1, a, out, ld_out);                             \
   }
 
-DEFINE_GEMM (q4_0, AMX_Q4_0)
-DEFINE_GEMM (iq4_nl, AMX_IQ4_NL)
-DEFINE_GEMM (q8_0, AMX_Q8_0)
-DEFINE_GEMM (q5_0, AMX_Q5_0)
-DEFINE_GEMM (q4_1, AMX_Q4_1)
-DEFINE_GEMM (q5_1, AMX_Q5_1)
+DEFINE_GEMM (q4_0, GROUP_Q4_0)
+DEFINE_GEMM (iq4_nl, GROUP_IQ4_NL)
+DEFINE_GEMM (q8_0, GROUP_Q8_0)
+DEFINE_GEMM (q5_0, GROUP_Q5_0)
+DEFINE_GEMM (q4_1, GROUP_Q4_1)
+DEFINE_GEMM (q5_1, GROUP_Q5_1)
 
 /* ------------------------------------------------------------------------ */
 /* K-quants with sub-blocks of 32 (Q4_K, Q5_K, IQ4_XS): each sub-block is
@@ -517,16 +458,16 @@ void
 bendi_kernels_init_amx (BendiCpuKernels *table)
 {
   static const struct {
-    AmxKind         kind;
+    GroupKind         kind;
     BendiTensorType type;
     BendiGemmFunc   gemm;
   } entries[] = {
-    { AMX_Q4_0, BENDI_TENSOR_TYPE_Q4_0, gemm_amx_q4_0 },
-    { AMX_IQ4_NL, BENDI_TENSOR_TYPE_IQ4_NL, gemm_amx_iq4_nl },
-    { AMX_Q8_0, BENDI_TENSOR_TYPE_Q8_0, gemm_amx_q8_0 },
-    { AMX_Q5_0, BENDI_TENSOR_TYPE_Q5_0, gemm_amx_q5_0 },
-    { AMX_Q4_1, BENDI_TENSOR_TYPE_Q4_1, gemm_amx_q4_1 },
-    { AMX_Q5_1, BENDI_TENSOR_TYPE_Q5_1, gemm_amx_q5_1 },
+    { GROUP_Q4_0, BENDI_TENSOR_TYPE_Q4_0, gemm_amx_q4_0 },
+    { GROUP_IQ4_NL, BENDI_TENSOR_TYPE_IQ4_NL, gemm_amx_iq4_nl },
+    { GROUP_Q8_0, BENDI_TENSOR_TYPE_Q8_0, gemm_amx_q8_0 },
+    { GROUP_Q5_0, BENDI_TENSOR_TYPE_Q5_0, gemm_amx_q5_0 },
+    { GROUP_Q4_1, BENDI_TENSOR_TYPE_Q4_1, gemm_amx_q4_1 },
+    { GROUP_Q5_1, BENDI_TENSOR_TYPE_Q5_1, gemm_amx_q5_1 },
   };
 
   bendi_kernels_init_avx512_vnni (table);

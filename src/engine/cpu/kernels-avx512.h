@@ -65,6 +65,70 @@ copysign_ps (__m512 magnitude,
 }
 
 /* ------------------------------------------------------------------------ */
+/* The parts of a legacy-type group (Q4_0, Q8_0... see interleave.c), shared
+ * with the AMX kernels. */
+
+typedef enum {
+  GROUP_Q4_0,
+  GROUP_IQ4_NL,
+  GROUP_Q8_0,
+  GROUP_Q4_1,
+  GROUP_Q5_0,
+  GROUP_Q5_1,
+} GroupKind;
+
+/* Where a group's parts start: the scales first, then the minimums (Q4_1,
+ * Q5_1), the fifth bits (Q5_0, Q5_1, a 32-bit word per row) and the quants. */
+typedef struct {
+  const guint8 *scales;    /* + b · 32 */
+  const guint8 *mins;      /* + b · 32 */
+  const guint8 *high_bits; /* + b · 64 */
+  const guint8 *quants;    /* + b · quant_bytes */
+  gsize         quant_bytes;
+} GroupParts;
+
+static ALWAYS_INLINE gboolean
+group_has_min (GroupKind kind)
+{
+  return kind == GROUP_Q4_1 || kind == GROUP_Q5_1;
+}
+
+static ALWAYS_INLINE GroupParts
+group_parts (GroupKind     kind,
+             const guint8 *group,
+             gint64        nb)
+{
+  GroupParts parts = { group, NULL, NULL, NULL, kind == GROUP_Q8_0 ? 512 : 256 };
+  const guint8 *next = group + nb * 32;
+
+  if (group_has_min (kind))
+    {
+      parts.mins = next;
+      next += nb * 32;
+    }
+  if (kind == GROUP_Q5_0 || kind == GROUP_Q5_1)
+    {
+      parts.high_bits = next;
+      next += nb * 64;
+    }
+  parts.quants = next;
+  return parts;
+}
+
+/* Bits first .. first + 3 of each row's 32-bit word of fifth bits, as bit 4
+ * of the lane's four bytes: byte i of each lane is tested against bit i. */
+static ALWAYS_INLINE __m512i
+fifth_bits (__m512i qh,
+            int     first)
+{
+  const __m512i low_byte = _mm512_broadcast_i32x4 (_mm_setr_epi8 (0, 0, 0, 0, 4, 4, 4, 4, 8, 8, 8, 8, 12, 12, 12, 12));
+  __m512i spread = _mm512_shuffle_epi8 (_mm512_srli_epi32 (qh, first), low_byte);
+  __mmask64 set = _mm512_test_epi8_mask (spread, _mm512_set1_epi32 (0x08040201));
+
+  return _mm512_maskz_mov_epi8 (set, _mm512_set1_epi8 (0x10));
+}
+
+/* ------------------------------------------------------------------------ */
 /* Decoding K-quant groups (see kernels-avx512-kquant.c for the formats),
  * shared with the AMX kernels. */
 
