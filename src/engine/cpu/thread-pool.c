@@ -13,9 +13,12 @@
 #endif
 
 /* How long a waiting thread spins before it sleeps. Workers wait between
- * loops, which a forward pass issues microseconds apart; the caller waits
- * for the other shares of its own loop, which end almost together. */
-#define WORKER_SPIN_US 200
+ * loops, which a forward pass issues microseconds to a few hundred apart
+ * (attention runs between them); waking a sleeping thread costs tens to
+ * hundreds of microseconds, far more in a virtual machine whose idle vCPU
+ * the host has descheduled. The caller waits for the other shares of its
+ * own loop, which end almost together. */
+#define WORKER_SPIN_US 1000
 #define CALLER_SPIN_US 2000
 
 typedef struct {
