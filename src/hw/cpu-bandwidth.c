@@ -67,6 +67,7 @@ read_avx512 (const guint8 *p,
              gsize         n)
 {
   __m512i s0 = _mm512_setzero_si512 (), s1 = s0, s2 = s0, s3 = s0;
+  guint64 lanes[8], sum = 0;
 
   for (gsize i = 0; i < n; i += 256)
     {
@@ -75,8 +76,12 @@ read_avx512 (const guint8 *p,
       s2 = _mm512_add_epi64 (s2, _mm512_load_si512 (p + i + 128));
       s3 = _mm512_add_epi64 (s3, _mm512_load_si512 (p + i + 192));
     }
-  return (guint64) _mm512_reduce_add_epi64 (_mm512_add_epi64 (_mm512_add_epi64 (s0, s1),
-                                                             _mm512_add_epi64 (s2, s3)));
+  /* Summed as unsigned: _mm512_reduce_add_epi64 adds signed lanes, and
+   * these sums wrap (undefined behaviour that UBSan stops on). */
+  _mm512_storeu_si512 (lanes, _mm512_add_epi64 (_mm512_add_epi64 (s0, s1), _mm512_add_epi64 (s2, s3)));
+  for (int i = 0; i < 8; i++)
+    sum += lanes[i];
+  return sum;
 }
 #endif
 
