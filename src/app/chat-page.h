@@ -1,0 +1,12 @@
+/* SPDX-License-Identifier: MIT */
+/* The Chat page: conversations with a local model. */
+#pragma once
+
+#include "page.h"
+
+G_BEGIN_DECLS
+
+#define BENDI_TYPE_CHAT_PAGE (bendi_chat_page_get_type ())
+G_DECLARE_FINAL_TYPE (BendiChatPage, bendi_chat_page, BENDI, CHAT_PAGE, BendiPage)
+
+G_END_DECLS
