@@ -137,6 +137,30 @@ permute (BendiTensorType type,
             /* With only_row set, @rows holds that one row. */
             block = rows + (only_row >= 0 ? 0 : (gsize) r * n_blocks * layout.block_bytes) +
                     (gsize) b * layout.block_bytes + seg->offset;
+            if (seg->unit == 4)
+              {
+                /* Most bytes are quants moved 4 at a time: one word each. */
+                guint32 flip = seg->flip * 0x01010101u;
+
+                for (int i = 0; i < seg->length / 4; i++)
+                  {
+                    guint32 v;
+
+                    if (to_group)
+                      {
+                        memcpy (&v, block + 4 * i, 4);
+                        v ^= flip;
+                        memcpy (slots + i * unit_stride, &v, 4);
+                      }
+                    else
+                      {
+                        memcpy (&v, slots + i * unit_stride, 4);
+                        v ^= flip;
+                        memcpy (block + 4 * i, &v, 4);
+                      }
+                  }
+                continue;
+              }
             for (int i = 0; i < seg->length / seg->unit; i++)
               for (int k = 0; k < seg->unit; k++)
                 {
