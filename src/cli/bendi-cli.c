@@ -18,6 +18,7 @@ static const Command commands[] = {
   { "devices",     bendi_cli_devices,     "List the Vulkan devices" },
   { "tokenize",    bendi_cli_tokenize,    "Print the token ids of a text" },
   { "generate",    bendi_cli_generate,    "Continue a prompt with a model" },
+  { "serve",       bendi_cli_serve,       "Serve a model over an OpenAI-compatible HTTP API" },
   { "perplexity",  bendi_cli_perplexity,  "Measure a model's perplexity on a text" },
   { "make-model",  bendi_cli_make_model,  "Write a model with random weights" },
   { "bench",       bendi_cli_bench,       "Measure prompt and generation speed" },

@@ -37,6 +37,7 @@ int bendi_cli_generate   (int argc, char **argv);
 int bendi_cli_perplexity (int argc, char **argv);
 int bendi_cli_make_model (int argc, char **argv);
 int bendi_cli_bench      (int argc, char **argv);
+int bendi_cli_serve      (int argc, char **argv);
 int bendi_cli_hw         (int argc, char **argv);
 int bendi_cli_fit        (int argc, char **argv);
 int bendi_cli_advise     (int argc, char **argv);
