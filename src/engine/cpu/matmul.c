@@ -168,29 +168,50 @@ bendi_matrix_can_repack (const BendiMatrix *matrix)
 
 void
 bendi_matrix_repack (BendiMatrix *matrix,
-                     void        *data)
+                     void        *dest)
 {
+  const guint8 *src;
   gsize group_bytes;
+  gint64 n_grouped;
   g_autofree guint8 *rows = NULL;
 
   g_return_if_fail (matrix != NULL);
-  g_return_if_fail (data == matrix->data);
+  g_return_if_fail (dest != NULL);
 
   if (matrix->layout != BENDI_MATRIX_LAYOUT_ROWS ||
       matrix->n_rows < BENDI_INTERLEAVE ||
       !bendi_interleave_supported (matrix->type))
-    return;
-
-  /* One group at a time through a small copy, so memory never doubles. */
-  group_bytes = matrix->row_bytes * BENDI_INTERLEAVE;
-  rows = g_malloc (group_bytes);
-  for (gint64 r = 0; r + BENDI_INTERLEAVE <= matrix->n_rows; r += BENDI_INTERLEAVE)
     {
-      guint8 *group = (guint8 *) data + r * matrix->row_bytes;
-
-      memcpy (rows, group, group_bytes);
-      bendi_interleave_group (matrix->type, matrix->n_cols, rows, group);
+      if (dest != matrix->data)
+        {
+          memcpy (dest, matrix->data, matrix->row_bytes * (gsize) matrix->n_rows);
+          matrix->data = dest;
+        }
+      return;
     }
+
+  /* In place, one group at a time goes through a small copy, so memory
+   * never doubles. */
+  src = matrix->data;
+  group_bytes = matrix->row_bytes * BENDI_INTERLEAVE;
+  if (dest == matrix->data)
+    rows = g_malloc (group_bytes);
+  n_grouped = matrix->n_rows - matrix->n_rows % BENDI_INTERLEAVE;
+  for (gint64 r = 0; r < n_grouped; r += BENDI_INTERLEAVE)
+    {
+      const guint8 *group = src + r * matrix->row_bytes;
+
+      if (rows != NULL)
+        {
+          memcpy (rows, group, group_bytes);
+          group = rows;
+        }
+      bendi_interleave_group (matrix->type, matrix->n_cols, group, (guint8 *) dest + r * matrix->row_bytes);
+    }
+  if (dest != matrix->data)
+    memcpy ((guint8 *) dest + n_grouped * matrix->row_bytes, src + n_grouped * matrix->row_bytes,
+            (gsize) (matrix->n_rows - n_grouped) * matrix->row_bytes);
+  matrix->data = dest;
   matrix->layout = BENDI_MATRIX_LAYOUT_INTERLEAVED;
 }
 

@@ -44,15 +44,16 @@ void bendi_matrix_init (BendiMatrix     *matrix,
  * interleaved layout in the kernel family in use. */
 gboolean bendi_matrix_can_repack (const BendiMatrix *matrix);
 
-/* Rewrites the matrix's bytes in place (@data is the same memory as
- * matrix->data, writable: a copy-on-write mapping of the GGUF) into the
- * layout the fastest kernels read: every 16 rows become one group, 16 rows'
- * quants side by side (see interleave.c); rows after the last whole group
- * keep ggml's layout. The size does not change and every byte is kept;
- * the layout becomes INTERLEAVED. Works for every quantised type (F32, F16
- * and BF16 stay as they are); any kernel family can read the result. */
+/* Rewrites the matrix into the layout the fastest kernels read: every 16
+ * rows become one group, 16 rows' quants side by side (see interleave.c);
+ * rows after the last whole group keep ggml's layout. The size does not
+ * change and every byte is kept; the layout becomes INTERLEAVED and
+ * matrix->data becomes @dest. @dest is either matrix->data itself (writable
+ * memory, rewritten in place) or row_bytes × n_rows bytes elsewhere (the
+ * source is then only read). Works for every quantised type (F32, F16 and
+ * BF16 are only copied); any kernel family can read the result. */
 void bendi_matrix_repack (BendiMatrix *matrix,
-                          void        *data);
+                          void        *dest);
 
 /* out[t * n_rows + r] = Σ_c W[r, c] · in[t * n_cols + c]  for t < n_tokens.
  * Activations are rounded as llama.cpp rounds them for each weight type

@@ -5,6 +5,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "cpu/weight-arena.h"
 #include "engine-error.h"
 #include "tensor/quant.h"
 
@@ -16,6 +17,7 @@ struct _BendiModel {
   BendiModelConfig   config;
   BendiModelWeights  weights;
   GPtrArray         *owned;          /* float copies of vectors not stored as F32 */
+  BendiWeightArena  *repacked;       /* matrices rewritten for the SIMD kernels */
   gsize              weights_bytes;
   gsize              bytes_per_token;
   gint64             n_params;
@@ -468,11 +470,14 @@ typedef struct {
   gboolean          repack;
   gsize             done_bytes;
   gsize             total_bytes;
+  gsize             repack_bytes;
   gboolean          cancelled;
 } LoadProgress;
 
 /* Brings a matrix into memory (faulting in its pages now rather than during
- * the first token) and rewrites it for the fast kernels when asked. */
+ * the first token) and, when asked, copies it into the arena in the layout
+ * of the fast kernels. The file's pages it was read from are then let go,
+ * so the weights stay in memory once. */
 static void
 prepare_matrix (BendiModel  *self,
                 BendiMatrix *m,
@@ -481,16 +486,19 @@ prepare_matrix (BendiModel  *self,
 {
   LoadProgress *p = data;
   gsize n_bytes = m->row_bytes * (gsize) m->n_rows;
+  void *dest = NULL;
 
   if (p->cancelled)
     return;
-  if (p->repack && in_matmul && bendi_matrix_can_repack (m))
+  if (self->repacked != NULL && in_matmul && bendi_matrix_can_repack (m))
+    dest = bendi_weight_arena_alloc (self->repacked, n_bytes);
+  if (dest != NULL)
     {
-      /* The GGUF was mapped copy-on-write, so this memory is ours to rewrite. */
-      void *mutable_data = (void *) m->data;
+      const void *source = m->data;
       gboolean tied = m == &self->weights.token_embd;
 
-      bendi_matrix_repack (m, mutable_data);
+      bendi_matrix_repack (m, dest);
+      bendi_release_mapped_pages (source, n_bytes);
       if (tied)
         self->weights.output = *m;
     }
@@ -511,12 +519,15 @@ prepare_matrix (BendiModel  *self,
 static void
 add_matrix_bytes (BendiModel  *self G_GNUC_UNUSED,
                   BendiMatrix *m,
-                  gboolean     in_matmul G_GNUC_UNUSED,
+                  gboolean     in_matmul,
                   gpointer     data)
 {
   LoadProgress *p = data;
+  gsize n_bytes = m->row_bytes * (gsize) m->n_rows;
 
-  p->total_bytes += m->row_bytes * (gsize) m->n_rows;
+  p->total_bytes += n_bytes;
+  if (p->repack && in_matmul && bendi_matrix_can_repack (m))
+    p->repack_bytes += bendi_weight_arena_size_for (n_bytes);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -533,6 +544,7 @@ model_free (BendiModel *self)
 {
   g_free (self->weights.layers);
   g_clear_pointer (&self->owned, g_ptr_array_unref);
+  g_clear_pointer (&self->repacked, bendi_weight_arena_free);
   g_clear_pointer (&self->tokenizer, bendi_tokenizer_free);
   g_clear_pointer (&self->gguf, bendi_gguf_free);
   g_free (self->arch_name);
@@ -563,8 +575,7 @@ bendi_model_load (const char             *path,
   self = g_new0 (BendiModel, 1);
   g_atomic_ref_count_init (&self->ref_count);
   self->owned = g_ptr_array_new_with_free_func (g_free);
-  self->gguf = bendi_gguf_open (path, params->repack ? BENDI_GGUF_OPEN_WRITABLE_COPY : BENDI_GGUF_OPEN_DEFAULT,
-                                error);
+  self->gguf = bendi_gguf_open (path, BENDI_GGUF_OPEN_DEFAULT, error);
   if (self->gguf == NULL || !read_config (self, error))
     goto fail;
   self->tokenizer = bendi_tokenizer_new_from_gguf (self->gguf, error);
@@ -576,6 +587,16 @@ bendi_model_load (const char             *path,
   count_bytes (self);
 
   foreach_matrix (self, add_matrix_bytes, &load_progress);
+  if (load_progress.repack_bytes > 0)
+    {
+      g_autoptr (GError) arena_error = NULL;
+
+      /* Without the memory, the kernels read the file's layout: slower,
+       * never wrong. */
+      self->repacked = bendi_weight_arena_new (load_progress.repack_bytes, &arena_error);
+      if (self->repacked == NULL)
+        g_debug ("%s: weights kept in the file's layout: %s", path, arena_error->message);
+    }
   foreach_matrix (self, prepare_matrix, &load_progress);
   if (load_progress.cancelled)
     {

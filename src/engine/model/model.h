@@ -101,8 +101,9 @@ typedef gboolean (*BendiProgressFunc) (double   fraction,
                                        gpointer user_data);
 
 typedef struct {
-  /* Rewrite weights in place (in a copy-on-write mapping) into the layout
-   * the fastest kernels read. TRUE by default. */
+  /* Copy the weights, at load time, into the layout the fastest kernels
+   * read, in memory backed by huge pages (the file's own pages are let go,
+   * so memory does not double). TRUE by default. */
   gboolean repack;
 } BendiModelParams;
 
