@@ -17,11 +17,24 @@
 
 #include "hub-error.h"
 #include "hub-fs.h"
+#include "hub-hasher.h"
 #include "hub-names.h"
 #include "hub-private.h"
 #include "hub-sha256.h"
 
+/* The body is read a MiB at a time; the hasher may lag behind by the
+ * other buffers before the reader waits for it (a busy machine deschedules
+ * either thread for milliseconds). */
 #define BUFFER_BYTES       ((gsize) 1024 * 1024)
+#define N_BUFFERS          8
+/* Whole buffers go to the disk with O_DIRECT, which needs offsets, lengths
+ * and addresses aligned to the device's blocks (4096 covers them all). The
+ * page cache copy is what costs most on a loaded machine, and the fsync
+ * before the rename has to write everything anyway. */
+#define DIRECT_ALIGN       ((gsize) 4096)
+/* Without O_DIRECT, written data is handed to the disk every so many bytes,
+ * so that the fsync before the rename finds little left to write. */
+#define WRITEBACK_BYTES    ((guint64) 32 * 1024 * 1024)
 #define MAX_ATTEMPTS       6
 #define PROGRESS_INTERVAL  (G_USEC_PER_SEC / 10)
 #define LOCK_POLL_MS       100
@@ -162,9 +175,16 @@ typedef struct {
   char             *base_name;
   char             *part_name;
 
-  /* The part's first `offset` bytes are on disk and hashed into `sha`. */
+  /* The part's first `offset` bytes are on disk and hashed, or (while an
+   * attempt receives) queued on `hasher` to be; another `received` bytes
+   * are in the buffer being filled. The hasher's thread writes, and hands
+   * the bytes before `flushed` to the disk. */
   guint64           offset;
-  BendiSha256       sha;
+  guint64           flushed;
+  gsize             received;
+  HubHasher        *hasher;
+  gboolean          direct_ok;     /* the part may be written with O_DIRECT */
+  gboolean          direct_on;     /* O_DIRECT is set on part_fd now */
   char             *etag;
   gboolean          no_range;      /* the server's ranges cannot be trusted */
 
@@ -183,6 +203,7 @@ job_free (Job *job)
     close (job->dir_fd);
   g_clear_object (&job->self);
   g_clear_pointer (&job->http, hub_http_free);
+  g_clear_pointer (&job->hasher, hub_hasher_free);
   g_free (job->url);
   g_free (job->repo_id);
   g_free (job->path);
@@ -210,25 +231,26 @@ job_report (Job                   *job,
             gboolean               force)
 {
   gint64 now = g_get_monotonic_time ();
+  guint64 done = job->offset + job->received;
 
   if (!force && now - job->last_report < PROGRESS_INTERVAL)
     return;
   job->last_report = now;
   /* Speed over windows of at least half a second, smoothed. */
-  if (job->speed_time == 0 || job->offset < job->speed_bytes)
+  if (job->speed_time == 0 || done < job->speed_bytes)
     {
       job->speed_time = now;
-      job->speed_bytes = job->offset;
+      job->speed_bytes = done;
     }
   else if (now - job->speed_time >= G_USEC_PER_SEC / 2)
     {
-      double sample = (double) (job->offset - job->speed_bytes) * G_USEC_PER_SEC / (double) (now - job->speed_time);
+      double sample = (double) (done - job->speed_bytes) * G_USEC_PER_SEC / (double) (now - job->speed_time);
 
       job->speed = job->speed == 0 ? sample : 0.7 * job->speed + 0.3 * sample;
       job->speed_time = now;
-      job->speed_bytes = job->offset;
+      job->speed_bytes = done;
     }
-  report_progress (job->self, state, job->offset, job->size, state == BENDI_HUB_DOWNLOAD_RUNNING ? job->speed : 0);
+  report_progress (job->self, state, done, job->size, state == BENDI_HUB_DOWNLOAD_RUNNING ? job->speed : 0);
 }
 
 /* Empties the part: what it held is not a prefix of the file we want. */
@@ -236,13 +258,15 @@ static gboolean
 job_restart (Job     *job,
              GError **error)
 {
+  /* Whatever the hasher still writes goes before the truncation. */
+  hub_hasher_reset (job->hasher);
   if (ftruncate (job->part_fd, 0) != 0)
     {
       hub_fs_set_errno_error (error, errno, "Cannot truncate “%s”", job->part_name);
       return FALSE;
     }
   job->offset = 0;
-  bendi_sha256_init (&job->sha);
+  job->flushed = 0;
   g_clear_pointer (&job->etag, g_free);
   fremovexattr (job->part_fd, XATTR_ETAG);
   return TRUE;
@@ -268,13 +292,13 @@ job_hash_part (Job           *job,
                GCancellable  *cancellable,
                GError       **error)
 {
-  g_autofree guint8 *buffer = g_malloc (BUFFER_BYTES);
-
   while (job->offset < end)
     {
+      guint8 *buffer = hub_hasher_take_buffer (job->hasher);
       gsize want = (gsize) MIN ((guint64) BUFFER_BYTES, end - job->offset);
       ssize_t n = pread (job->part_fd, buffer, want, (off_t) job->offset);
 
+      hub_hasher_push (job->hasher, buffer, n > 0 ? (gsize) n : 0, FALSE);
       if (n < 0 && errno == EINTR)
         continue;
       if (n < 0)
@@ -284,7 +308,6 @@ job_hash_part (Job           *job,
         }
       if (n == 0)
         break;
-      bendi_sha256_update (&job->sha, buffer, (gsize) n);
       job->offset += (guint64) n;
       if (g_cancellable_set_error_if_cancelled (cancellable, error))
         return FALSE;
@@ -293,42 +316,98 @@ job_hash_part (Job           *job,
   return TRUE;
 }
 
-/* Writes all of @n bytes at the end of the part, or none of them. */
-static gboolean
-job_write (Job         *job,
-           const void  *data,
-           gsize        n,
-           GError     **error)
+/* Sets or clears O_DIRECT on the part for a write of @n bytes from @data
+ * at @offset: on when all three are aligned, off otherwise. */
+static void
+job_choose_direct (Job           *job,
+                   const guint8  *data,
+                   gsize          n,
+                   guint64        offset)
 {
+  gboolean want = job->direct_ok && offset % DIRECT_ALIGN == 0 && n % DIRECT_ALIGN == 0 &&
+                  (guintptr) data % DIRECT_ALIGN == 0;
+  int flags;
+
+  if (want == job->direct_on)
+    return;
+  flags = fcntl (job->part_fd, F_GETFL);
+  if (flags < 0 || fcntl (job->part_fd, F_SETFL, want ? flags | O_DIRECT : flags & ~O_DIRECT) != 0)
+    {
+      /* A file system without O_DIRECT (tmpfs before Linux 6.6, FUSE…)
+       * refuses it here: write through the page cache from now on. */
+      if (want)
+        job->direct_ok = FALSE;
+      else
+        g_debug ("Cannot clear O_DIRECT on “%s”: %s", job->part_name, g_strerror (errno));
+      return;
+    }
+  job->direct_on = want;
+}
+
+/* The hasher's write function, on its thread: writes all of @n bytes at
+ * @offset, the end of the part, or none of them. */
+static gboolean
+job_write_cb (const guint8  *data,
+              gsize          n,
+              guint64        offset,
+              gpointer       user_data,
+              GError       **error)
+{
+  Job *job = user_data;
   gsize done = 0;
 
   while (done < n)
     {
-      gssize written = job->write_func (job->part_fd, (const guint8 *) data + done, n - done,
-                                        (off_t) (job->offset + done), job->write_data);
+      gssize written;
 
+      job_choose_direct (job, data + done, n - done, offset + done);
+      written = job->write_func (job->part_fd, data + done, n - done, (off_t) (offset + done), job->write_data);
       if (written < 0 && errno == EINTR)
         continue;
+      /* Some file systems accept the flag and refuse the write. */
+      if (written < 0 && errno == EINVAL && job->direct_on)
+        {
+          job->direct_ok = FALSE;
+          continue;
+        }
       if (written <= 0)
         {
           int saved_errno = written < 0 ? errno : ENOSPC;
 
           /* A torn write must not stay: the part is a verified-as-hashed prefix. */
-          if (ftruncate (job->part_fd, (off_t) job->offset) != 0)
+          if (ftruncate (job->part_fd, (off_t) offset) != 0)
             g_debug ("Cannot cut back a torn write: %s", g_strerror (errno));
           if (saved_errno == ENOSPC || saved_errno == EDQUOT)
             g_set_error (error, BENDI_HUB_ERROR, BENDI_HUB_ERROR_NO_SPACE,
                          "The disk is full after %" G_GUINT64_FORMAT " bytes of “%s”; the partial download "
-                         "is kept and resumes when there is room", job->offset, job->path);
+                         "is kept and resumes when there is room", offset, job->path);
           else
             hub_fs_set_errno_error (error, saved_errno, "Cannot write “%s”", job->part_name);
           return FALSE;
         }
       done += (gsize) written;
     }
-  bendi_sha256_update (&job->sha, data, n);
-  job->offset += n;
+  /* What went through the page cache starts on its way to the disk without
+   * waiting for it: a hint, so failure is no error (the fsync at the end is
+   * what counts). */
+  if (job->direct_on)
+    job->flushed = offset + n;
+  else if (offset + n - job->flushed >= WRITEBACK_BYTES)
+    {
+      sync_file_range (job->part_fd, (off_t) job->flushed, (off_t) (offset + n - job->flushed),
+                       SYNC_FILE_RANGE_WRITE);
+      job->flushed = offset + n;
+    }
   return TRUE;
+}
+
+/* Waits until everything received is written and hashed; after a failed
+ * write, the part ends where the writes did. */
+static gboolean
+job_sync_writes (Job     *job,
+                 GError **error)
+{
+  return hub_hasher_wait (job->hasher, &job->offset, error);
 }
 
 static gboolean
@@ -379,7 +458,6 @@ job_attempt (Job           *job,
   g_autoptr (GInputStream) stream = NULL;
   g_autoptr (GError) local_error = NULL;
   g_autofree char *range = NULL;
-  g_autofree guint8 *buffer = NULL;
   SoupMessageHeaders *headers;
   guint64 expected_end;
   guint status;
@@ -475,13 +553,53 @@ job_attempt (Job           *job,
   if (!job_check_free_space (job, error))
     return ATTEMPT_FAILED;
 
-  buffer = g_malloc (BUFFER_BYTES);
-  for (;;)
+  /* Here `offset` counts the bytes received and queued for the hasher to
+   * write; job_sync_writes () brings it back to what is on disk. */
+  while (!hub_hasher_has_failed (job->hasher))
     {
-      gssize n = g_input_stream_read (stream, buffer, BUFFER_BYTES, cancellable, &local_error);
+      guint8 *buffer = hub_hasher_take_buffer (job->hasher);
+      /* Fill the buffer up to the next multiple of its size in the file, so
+       * that (after the first) whole aligned buffers are written. */
+      gsize want = BUFFER_BYTES - (gsize) (job->offset % BUFFER_BYTES);
+      gboolean at_end = FALSE;
+      gssize r = 0;
 
-      if (n < 0)
+      job->received = 0;
+      while (job->received < want)
         {
+          r = g_input_stream_read (stream, buffer + job->received, want - job->received, cancellable,
+                                   &local_error);
+          if (r <= 0)
+            {
+              at_end = TRUE;
+              break;
+            }
+          job->received += (gsize) r;
+          job_report (job, BENDI_HUB_DOWNLOAD_RUNNING, FALSE);
+        }
+
+      if (expected_end != 0 && job->received > expected_end - job->offset)
+        {
+          job->received = 0;
+          hub_hasher_push (job->hasher, buffer, 0, FALSE);
+          g_set_error (error, BENDI_HUB_ERROR, BENDI_HUB_ERROR_INVALID_RESPONSE,
+                       "The server sends more than the %" G_GUINT64_FORMAT " bytes of “%s”", expected_end, job->path);
+          job_restart (job, NULL);
+          return ATTEMPT_FAILED;
+        }
+      /* What arrived before an error is good: keep it for the next attempt. */
+      hub_hasher_push (job->hasher, buffer, job->received, TRUE);
+      if (job->received > 0)
+        {
+          job->offset += job->received;
+          job->received = 0;
+          *made_progress = TRUE;
+          job_report (job, BENDI_HUB_DOWNLOAD_RUNNING, FALSE);
+        }
+      if (r < 0)
+        {
+          if (!job_sync_writes (job, error))
+            return ATTEMPT_FAILED;
           if (g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
             {
               g_propagate_error (error, g_steal_pointer (&local_error));
@@ -492,20 +610,11 @@ job_attempt (Job           *job,
                        job->offset, job->path, local_error->message);
           return ATTEMPT_RETRY;
         }
-      if (n == 0)
+      if (at_end)
         break;
-      if (expected_end != 0 && (guint64) n > expected_end - job->offset)
-        {
-          g_set_error (error, BENDI_HUB_ERROR, BENDI_HUB_ERROR_INVALID_RESPONSE,
-                       "The server sends more than the %" G_GUINT64_FORMAT " bytes of “%s”", expected_end, job->path);
-          job_restart (job, NULL);
-          return ATTEMPT_FAILED;
-        }
-      if (!job_write (job, buffer, (gsize) n, error))
-        return ATTEMPT_FAILED;
-      *made_progress = TRUE;
-      job_report (job, BENDI_HUB_DOWNLOAD_RUNNING, FALSE);
     }
+  if (!job_sync_writes (job, error))
+    return ATTEMPT_FAILED;
   if (expected_end != 0 && job->offset < expected_end)
     {
       g_set_error (error, BENDI_HUB_ERROR, BENDI_HUB_ERROR_NETWORK,
@@ -542,7 +651,7 @@ job_verify_and_commit (Job     *job,
   char digest[BENDI_SHA256_HEX_LENGTH + 1];
 
   job_report (job, BENDI_HUB_DOWNLOAD_VERIFYING, TRUE);
-  bendi_sha256_finish_hex (&job->sha, digest);
+  hub_hasher_finish_hex (job->hasher, digest);
   if (g_ascii_strcasecmp (digest, job->sha256) != 0)
     {
       unlinkat (job->dir_fd, job->part_name, 0);
@@ -573,8 +682,6 @@ job_final_file_is_valid (Job          *job,
                          GCancellable *cancellable)
 {
   struct stat st;
-  g_autofree guint8 *buffer = NULL;
-  BendiSha256 sha;
   char digest[BENDI_SHA256_HEX_LENGTH + 1];
   int fd;
   gboolean ok = TRUE;
@@ -585,12 +692,13 @@ job_final_file_is_valid (Job          *job,
   fd = openat (job->dir_fd, job->base_name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
   if (fd < 0)
     return FALSE;
-  buffer = g_malloc (BUFFER_BYTES);
-  bendi_sha256_init (&sha);
+  hub_hasher_reset (job->hasher);
   for (;;)
     {
+      guint8 *buffer = hub_hasher_take_buffer (job->hasher);
       ssize_t n = read (fd, buffer, BUFFER_BYTES);
 
+      hub_hasher_push (job->hasher, buffer, n > 0 ? (gsize) n : 0, FALSE);
       if (n < 0 && errno == EINTR)
         continue;
       if (n <= 0 || g_cancellable_is_cancelled (cancellable))
@@ -598,13 +706,11 @@ job_final_file_is_valid (Job          *job,
           ok = n == 0;
           break;
         }
-      bendi_sha256_update (&sha, buffer, (gsize) n);
     }
   close (fd);
-  if (!ok)
-    return FALSE;
-  bendi_sha256_finish_hex (&sha, digest);
-  return g_ascii_strcasecmp (digest, job->sha256) == 0;
+  hub_hasher_finish_hex (job->hasher, digest);
+  hub_hasher_reset (job->hasher);
+  return ok && g_ascii_strcasecmp (digest, job->sha256) == 0;
 }
 
 /* Opens and locks the part. Another download of the same file, in this
@@ -711,6 +817,7 @@ job_run (Job           *job,
   else
     relative_dir = g_strdup (job->repo_id);
 
+  job->hasher = hub_hasher_new (N_BUFFERS, BUFFER_BYTES, DIRECT_ALIGN, job_write_cb, job);
   root_fd = hub_fs_open_root (job->models_dir, TRUE, error);
   if (root_fd < 0)
     return NULL;
@@ -723,6 +830,7 @@ job_run (Job           *job,
     return NULL;
   if (already_done)
     goto done;
+  job->direct_ok = TRUE;
 
   /* A part begun for another version of the file is of no use. */
   part_sha = get_xattr (job->part_fd, XATTR_SHA256);
@@ -731,8 +839,9 @@ job_run (Job           *job,
       hub_fs_set_errno_error (error, errno, "Cannot read “%s”", job->part_name);
       return NULL;
     }
-  bendi_sha256_init (&job->sha);
+  hub_hasher_reset (job->hasher);
   job->offset = 0;
+  job->flushed = 0;
   if ((part_sha != NULL && g_ascii_strcasecmp (part_sha, job->sha256) != 0) ||
       (job->size != 0 && (guint64) st.st_size > job->size))
     {
@@ -744,6 +853,7 @@ job_run (Job           *job,
       job->etag = get_xattr (job->part_fd, XATTR_ETAG);
       if (!job_hash_part (job, (guint64) st.st_size, cancellable, error))
         return NULL;
+      job->flushed = job->offset;
     }
   fsetxattr (job->part_fd, XATTR_SHA256, job->sha256, strlen (job->sha256), 0);
 
@@ -811,6 +921,8 @@ download_thread (GTask        *task,
   if (path == NULL && g_atomic_int_get (&job->self->stop_reason) == STOP_CANCEL && job->dir_fd >= 0 && job->part_name != NULL &&
       job->part_fd >= 0)
     unlinkat (job->dir_fd, job->part_name, 0);
+  /* The hasher may still be writing to the part. */
+  g_clear_pointer (&job->hasher, hub_hasher_free);
   /* The lock goes before the result: whoever acts on it may open the part. */
   if (job->part_fd >= 0)
     close (job->part_fd);
