@@ -477,9 +477,15 @@ read_response_format (BendiServer   *self,
 /* ------------------------------------------------------------------------ */
 /* Jobs */
 
+typedef enum {
+  RELEASE_ANSWERED,     /* the reply is set: send it */
+  RELEASE_CLIENT_LEFT,  /* nobody reads: end the exchange so libsoup closes it */
+  RELEASE_FINISHED,     /* libsoup is done with the message already */
+} ReleaseMode;
+
 static void
-job_release_message (Job      *job,
-                     gboolean  finish)
+job_release_message (Job         *job,
+                     ReleaseMode  mode)
 {
   if (job->msg == NULL)
     return;
@@ -489,23 +495,22 @@ job_release_message (Job      *job,
       g_source_destroy (job->watch);
       g_clear_pointer (&job->watch, g_source_unref);
     }
-  if (finish)
+  if (mode == RELEASE_CLIENT_LEFT)
     {
-      /* Let libsoup write what it can and close the connection. */
       if (!job->stream_started && soup_server_message_get_status (job->msg) == 0)
         soup_server_message_set_status (job->msg, STATUS_CLIENT_CLOSED, "Client Closed Request");
       else if (job->stream_started)
         soup_message_body_complete (soup_server_message_get_response_body (job->msg));
     }
-  /* Whatever was answered goes out now. */
-  soup_server_message_unpause (job->msg);
+  if (mode != RELEASE_FINISHED)
+    soup_server_message_unpause (job->msg);
   g_clear_object (&job->msg);
 }
 
 static void
 job_free (Job *job)
 {
-  job_release_message (job, TRUE);
+  job_release_message (job, RELEASE_CLIENT_LEFT);
   g_free (job->id);
   g_free (job->model_id);
   g_clear_pointer (&job->prompt, g_array_unref);
@@ -522,12 +527,12 @@ job_free (Job *job)
 
 /* The client left: its generation stops at once and its slot frees. */
 static void
-job_client_gone (Job      *job,
-                 gboolean  finish_message)
+job_client_gone (Job         *job,
+                 ReleaseMode  mode)
 {
   BendiServer *self = job->server;
 
-  job_release_message (job, finish_message);
+  job_release_message (job, mode);
   if (job->slot != NULL)
     bendi_session_cancel (job->slot->session);
   else
@@ -542,7 +547,7 @@ static void
 message_finished_cb (SoupServerMessage *msg G_GNUC_UNUSED,
                      gpointer           user_data)
 {
-  job_client_gone (user_data, FALSE);
+  job_client_gone (user_data, RELEASE_FINISHED);
 }
 
 /* A paused message is not read from, so libsoup learns of a closed
@@ -569,7 +574,7 @@ socket_watch_cb (GSocket      *socket,
         }
     }
   g_clear_pointer (&job->watch, g_source_unref);
-  job_client_gone (job, TRUE);
+  job_client_gone (job, RELEASE_CLIENT_LEFT);
   return G_SOURCE_REMOVE;
 }
 
@@ -1039,7 +1044,7 @@ on_done (BendiStopReason             reason,
   if (job->msg != NULL)
     {
       finish_job (job, reason, error, stats);
-      job_release_message (job, FALSE);
+      job_release_message (job, RELEASE_ANSWERED);
     }
   server_count (self, reason == BENDI_STOP_REASON_CANCELLED ? &self->stats.n_cancelled : &self->stats.n_completions);
   if (self->verbose)
@@ -1102,7 +1107,7 @@ server_job_start (Job  *job,
     {
       server_reply_error (job->msg, SOUP_STATUS_INTERNAL_SERVER_ERROR, "server_error", NULL, NULL, "%s",
                           error->message);
-      job_release_message (job, FALSE);
+      job_release_message (job, RELEASE_ANSWERED);
       job_free (job);
       return FALSE;
     }
@@ -1120,7 +1125,7 @@ server_job_abandon (Job *job)
     {
       server_reply_error (job->msg, SOUP_STATUS_SERVICE_UNAVAILABLE, "unavailable_error", NULL, NULL,
                           "The server is stopping or changing models");
-      job_release_message (job, FALSE);
+      job_release_message (job, RELEASE_ANSWERED);
     }
   job_free (job);
 }
@@ -1326,8 +1331,7 @@ server_handle_completion (BendiServer       *self,
     {
       server_reply_error (msg, SERVER_STATUS_TOO_MANY_REQUESTS, "rate_limit_error", "queue_full", NULL,
                           "Every slot is busy and the queue is full; try again shortly");
-      job_release_message (job, FALSE);
-      soup_server_message_unpause (msg);
+      job_release_message (job, RELEASE_ANSWERED);
       job_free (job);
     }
 }
