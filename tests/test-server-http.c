@@ -4,6 +4,8 @@
 #include <json-glib/json-glib.h>
 #include <string.h>
 
+#include "gguf/gguf-writer.h"
+#include "test-model-util.h"
 #include "test-server-util.h"
 #include "test-util.h"
 
@@ -856,6 +858,170 @@ test_disconnect_frees_slot (void)
   }
 }
 
+/* ------------------------------------------------------------------------ */
+/* Models with chat templates of their own: the tiny random model. */
+
+static BendiServer *
+start_with_template (const char *dir,
+                     const char *chat_template)
+{
+  g_autoptr (BendiGguf) tiny = bendi_test_tiny_vocab ();
+  g_autoptr (BendiGgufWriter) writer = bendi_gguf_writer_new ();
+  g_autoptr (BendiGguf) vocab = NULL;
+  g_autoptr (GBytes) bytes = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (BendiModel) model = NULL;
+  g_autofree char *path = NULL;
+  BendiServerOptions options;
+  BendiServer *server;
+
+  for (gsize i = 0; i < bendi_gguf_get_n_kv (tiny); i++)
+    bendi_gguf_writer_add_value (writer, bendi_gguf_get_key (tiny, i), bendi_gguf_get_value (tiny, i));
+  bendi_gguf_writer_add_string (writer, "tokenizer.chat_template", chat_template);
+  bytes = bendi_gguf_writer_write_bytes (writer, NULL, NULL, &error);
+  g_assert_no_error (error);
+  vocab = bendi_gguf_new_from_bytes (bytes, &error);
+  g_assert_no_error (error);
+  path = bendi_test_make_model_with_vocab (dir, "chat.gguf", NULL, vocab);
+  model = bendi_model_load (path, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+
+  bendi_server_options_init (&options);
+  options.port = 0;
+  options.n_threads = 1;
+  options.model_id = "tiny";
+  server = bendi_server_new (&options, &error);
+  g_assert_no_error (error);
+  g_assert_true (bendi_server_start (server, &error));
+  bendi_server_set_model (server, model);
+  for (int i = 0; i < 1000; i++)
+    {
+      g_autoptr (TestResponse) health = test_http (bendi_server_get_port (server), "GET", "/health", NULL, NULL);
+
+      if (health->status == 200)
+        break;
+      g_usleep (5000);
+    }
+  return server;
+}
+
+/* A template whose generation prompt opens a thinking block (as
+ * DeepSeek-R1's and Qwen3's do): what the model writes is reasoning. */
+static void
+test_reasoning (void)
+{
+  g_autofree char *dir = bendi_test_make_temp_dir ();
+  g_autoptr (BendiServer) server = start_with_template (
+    dir, "{% for m in messages %}<|{{ m.role }}|>{{ m.content }}\n{% endfor %}"
+         "{% if add_generation_prompt %}<|assistant|><think>\n{% endif %}");
+  static const char body[] = "{\"messages\":[{\"role\":\"user\",\"content\":\"the dog\"}],\"max_tokens\":12,"
+                             "\"temperature\":0,\"ignore_eos\":true,\"stream\":%s}";
+  g_autofree char *plain_body = g_strdup_printf (body, "false");
+  g_autofree char *stream_body = g_strdup_printf (body, "true");
+  g_autoptr (TestResponse) plain = test_http (bendi_server_get_port (server), "POST", "/v1/chat/completions",
+                                              plain_body, NULL);
+  g_autoptr (TestResponse) streamed = test_http (bendi_server_get_port (server), "POST", "/v1/chat/completions",
+                                                 stream_body, NULL);
+  g_autoptr (JsonNode) root = NULL;
+  g_autoptr (GPtrArray) events = NULL;
+  g_autoptr (GString) reasoning = g_string_new (NULL);
+  JsonObject *message;
+
+  g_assert_cmpuint (plain->status, ==, 200);
+  root = test_parse_json (plain->body->str);
+  message = json_object_get_object_member (json_array_get_object_element (
+    json_object_get_array_member (json_node_get_object (root), "choices"), 0), "message");
+  g_assert_cmpstr (json_object_get_string_member (message, "content"), ==, "");
+  g_assert_cmpuint (strlen (json_object_get_string_member (message, "reasoning_content")), >, 0);
+
+  g_assert_cmpuint (streamed->status, ==, 200);
+  events = test_sse_events (streamed->body);
+  for (guint i = 0; i + 1 < events->len; i++)
+    {
+      g_autoptr (JsonNode) chunk = test_parse_json (g_ptr_array_index (events, i));
+      JsonObject *delta = json_object_get_object_member (json_array_get_object_element (
+        json_object_get_array_member (json_node_get_object (chunk), "choices"), 0), "delta");
+
+      if (json_object_has_member (delta, "reasoning_content"))
+        g_string_append (reasoning, json_object_get_string_member (delta, "reasoning_content"));
+      if (i > 0)
+        g_assert_false (json_object_has_member (delta, "content"));
+    }
+  /* the whole reply trims its reasoning; the stream sends it as it comes */
+  {
+    g_autofree char *trimmed = g_strstrip (g_strdup (reasoning->str));
+
+    g_assert_cmpstr (trimmed, ==, json_object_get_string_member (message, "reasoning_content"));
+  }
+  g_clear_object (&server);
+  bendi_test_remove_dir (dir);
+}
+
+/* "tools" reach the template; tool_choice "none" keeps them out. */
+static void
+test_tools_reach_template (void)
+{
+  g_autofree char *dir = bendi_test_make_temp_dir ();
+  g_autoptr (BendiServer) server = start_with_template (
+    dir, "{% if tools %}the dog ran to the park and the sun was happy {{ tools | length }}\n{% endif %}"
+         "{% for m in messages %}{{ m.content }}\n{% endfor %}");
+  static const char body[] = "{\"messages\":[{\"role\":\"user\",\"content\":\"the dog\"}],\"max_tokens\":2%s}";
+  static const char tools[] = ",\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"f\",\"parameters\":{}}}]";
+  g_autofree char *without = g_strdup_printf (body, "");
+  g_autofree char *with = g_strdup_printf (body, tools);
+  g_autofree char *none = g_strdup_printf (body, ",\"tool_choice\":\"none\",\"tools\":[{\"type\":\"function\","
+                                           "\"function\":{\"name\":\"f\"}}]");
+  gint64 prompt_tokens[3];
+  const char *bodies[] = { without, with, none };
+
+  for (int i = 0; i < 3; i++)
+    {
+      g_autoptr (TestResponse) r = test_http (bendi_server_get_port (server), "POST", "/v1/chat/completions",
+                                              bodies[i], NULL);
+      g_autoptr (JsonNode) root = NULL;
+
+      g_assert_cmpuint (r->status, ==, 200);
+      root = test_parse_json (r->body->str);
+      prompt_tokens[i] = json_object_get_int_member (json_object_get_object_member (json_node_get_object (root),
+                                                                                    "usage"), "prompt_tokens");
+    }
+  g_assert_cmpint (prompt_tokens[1], >, prompt_tokens[0] + 5);
+  g_assert_cmpint (prompt_tokens[2], ==, prompt_tokens[0]);
+  g_clear_object (&server);
+  bendi_test_remove_dir (dir);
+}
+
+/* Stopping while the model loads: the load gives up or is dropped, and
+ * nothing is left behind (the object finalizes). */
+static void
+test_stop_while_loading (void)
+{
+  g_autofree char *model = bendi_test_data_path ("models/stories260K.gguf");
+  g_autoptr (GError) error = NULL;
+  BendiServerOptions options;
+
+  if (model == NULL)
+    return;
+  bendi_server_options_init (&options);
+  options.port = 0;
+  for (int i = 0; i < 3; i++)
+    {
+      BendiServer *server = bendi_server_new (&options, &error);
+
+      g_assert_no_error (error);
+      g_assert_true (bendi_server_start (server, &error));
+      bendi_server_load_model (server, model, NULL, NULL);
+      if (i > 0)
+        g_usleep (i * 2000);
+      bendi_server_stop (server);
+      /* and it can start again */
+      g_assert_true (bendi_server_start (server, &error));
+      g_assert_no_error (error);
+      bendi_server_stop (server);
+      g_assert_finalize_object (server);
+    }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -864,6 +1030,7 @@ main (int   argc,
 
   g_test_add_func ("/server/http/models", test_models);
   g_test_add_func ("/server/http/no-model", test_no_model);
+  g_test_add_func ("/server/http/stop-while-loading", test_stop_while_loading);
   g_test_add_func ("/server/http/chat-plain", test_chat_plain);
   g_test_add_func ("/server/http/chat-stream", test_chat_stream);
   g_test_add_func ("/server/http/greedy-matches-cli", test_greedy_matches_cli);
@@ -878,6 +1045,8 @@ main (int   argc,
   g_test_add_func ("/server/http/tool-calls", test_tool_calls);
   g_test_add_func ("/server/http/concurrent-clients", test_concurrent_clients);
   g_test_add_func ("/server/http/disconnect-frees-slot", test_disconnect_frees_slot);
+  g_test_add_func ("/server/http/reasoning", test_reasoning);
+  g_test_add_func ("/server/http/tools-reach-template", test_tools_reach_template);
 
   return g_test_run ();
 }

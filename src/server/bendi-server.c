@@ -16,7 +16,10 @@ G_DEFINE_FINAL_TYPE (BendiServer, bendi_server, G_TYPE_OBJECT)
 
 G_DEFINE_QUARK (bendi-server-error-quark, bendi_server_error)
 
-/* The loader thread of bendi_server_load_model (). */
+/* The loader thread of bendi_server_load_model (). It holds no reference
+ * on the server: stop waits for the thread and runs what it left in the
+ * context, so the last reference is never dropped on the server's own
+ * thread (whose dispose would then join itself). */
 typedef struct {
   BendiServer          *server;
   char                 *path;
@@ -202,6 +205,8 @@ install_model (BendiServer *self,
                BendiModel  *model,
                const char  *path)
 {
+  gboolean was_stopping = self->stopping;
+
   /* A new model: what runs on the old one ends first. */
   self->stopping = TRUE;
   cancel_all (self);
@@ -209,7 +214,7 @@ install_model (BendiServer *self,
     ;
   while (self->queue.length > 0)
     server_job_abandon (g_queue_pop_head (&self->queue));
-  self->stopping = FALSE;
+  self->stopping = was_stopping;
   for (guint i = 0; i < self->n_parallel; i++)
     {
       g_clear_pointer (&self->slots[i].session, bendi_session_free);
@@ -905,6 +910,8 @@ bendi_server_start (BendiServer  *self,
       return FALSE;
     }
   self->start_done = FALSE;
+  self->stopping = FALSE;
+  g_atomic_int_set (&self->cancel_loads, 0);
   g_clear_error (&self->start_error);
   self->thread = g_thread_new ("bendi-server", server_thread, self);
   g_mutex_lock (&self->lock);
@@ -925,14 +932,25 @@ void
 bendi_server_stop (BendiServer *self)
 {
   g_return_if_fail (BENDI_IS_SERVER (self));
+  /* The thread cannot join itself. */
+  g_return_if_fail (self->thread == NULL || self->thread != g_thread_self ());
 
-  if (self->thread == NULL)
-    return;
-  g_main_context_invoke (self->context, stop_cb, self);
-  g_thread_join (g_steal_pointer (&self->thread));
+  if (self->thread != NULL)
+    {
+      g_main_context_invoke (self->context, stop_cb, self);
+      g_thread_join (g_steal_pointer (&self->thread));
+    }
+
+  /* Loads in flight give up, and report to the context drained below. */
+  g_atomic_int_set (&self->cancel_loads, 1);
+  g_mutex_lock (&self->lock);
+  while (self->n_loaders > 0)
+    g_cond_wait (&self->cond, &self->lock);
+  g_mutex_unlock (&self->lock);
 
   /* The loop is over: what is left runs here, with the context ours. */
   g_main_context_push_thread_default (self->context);
+  self->stopping = TRUE;
   install_model (self, NULL, NULL);
   while (g_main_context_iteration (self->context, FALSE))
     ;
@@ -979,7 +997,6 @@ install_data_free (gpointer data)
 
   g_clear_pointer (&install->model, bendi_model_unref);
   g_free (install->path);
-  g_object_unref (install->server);
   g_free (install);
 }
 
@@ -989,7 +1006,8 @@ bendi_server_set_model (BendiServer *self,
 {
   InstallData *install = g_new0 (InstallData, 1);
 
-  install->server = g_object_ref (self);
+  /* No reference on the server, as for LoadData: stop runs or drops it. */
+  install->server = self;
   install->model = bendi_model_ref (model);
   g_main_context_invoke_full (self->context, G_PRIORITY_DEFAULT, install_cb, install, install_data_free);
 }
@@ -1001,8 +1019,11 @@ loaded_cb (gpointer data)
   BendiServer *self = load->server;
 
   self->loading = FALSE;
-  if (load->model != NULL && !self->stopping)
+  if (load->model != NULL && !self->stopping && !g_atomic_int_get (&self->cancel_loads))
     install_model (self, load->model, load->path);
+  else if (load->error == NULL)
+    g_set_error (&load->error, BENDI_ENGINE_ERROR, BENDI_ENGINE_ERROR_CANCELLED,
+                 "The server stopped before the model was served");
   if (load->callback != NULL)
     load->callback (self, load->error, load->user_data);
   return G_SOURCE_REMOVE;
@@ -1016,8 +1037,16 @@ load_data_free (gpointer data)
   g_clear_pointer (&load->model, bendi_model_unref);
   g_clear_error (&load->error);
   g_free (load->path);
-  g_object_unref (load->server);
   g_free (load);
+}
+
+static gboolean
+load_progress (double   fraction G_GNUC_UNUSED,
+               gpointer user_data)
+{
+  BendiServer *self = user_data;
+
+  return !g_atomic_int_get (&self->cancel_loads);
 }
 
 static gpointer
@@ -1026,8 +1055,12 @@ load_thread (gpointer data)
   LoadData *load = data;
   BendiServer *self = load->server;
 
-  load->model = bendi_model_load (load->path, NULL, NULL, NULL, &load->error);
+  load->model = bendi_model_load (load->path, NULL, load_progress, self, &load->error);
   g_main_context_invoke_full (self->context, G_PRIORITY_DEFAULT, loaded_cb, load, load_data_free);
+  g_mutex_lock (&self->lock);
+  self->n_loaders--;
+  g_cond_broadcast (&self->cond);
+  g_mutex_unlock (&self->lock);
   return NULL;
 }
 
@@ -1048,11 +1081,14 @@ bendi_server_load_model (BendiServer          *self,
 {
   LoadData *load = g_new0 (LoadData, 1);
 
-  load->server = g_object_ref (self);
+  load->server = self;
   load->path = g_strdup (path);
   load->callback = callback;
   load->user_data = user_data;
-  g_main_context_invoke_full (self->context, G_PRIORITY_HIGH, loading_cb, g_object_ref (self), g_object_unref);
+  g_main_context_invoke_full (self->context, G_PRIORITY_HIGH, loading_cb, self, NULL);
+  g_mutex_lock (&self->lock);
+  self->n_loaders++;
+  g_mutex_unlock (&self->lock);
   g_thread_unref (g_thread_new ("bendi-server-load", load_thread, load));
 }
 

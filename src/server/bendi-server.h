@@ -76,8 +76,9 @@ BendiServer *bendi_server_new (const BendiServerOptions *options,
 /* Listens and starts answering, from the server's own thread. */
 gboolean bendi_server_start (BendiServer  *self,
                              GError      **error);
-/* Cancels every generation, closes the connections and joins the thread.
- * Safe to call twice; finalize calls it. */
+/* Cancels every generation and model load, closes the connections and
+ * joins the thread. Safe to call twice; dispose calls it. Never from the
+ * server's thread (a load callback). */
 void     bendi_server_stop  (BendiServer  *self);
 
 /* The port listened on, once started. */
@@ -89,7 +90,10 @@ void     bendi_server_set_model  (BendiServer *self,
                                   BendiModel  *model);
 /* Loads @path in a worker thread and serves it when loaded; until then
  * /health answers 503. @callback, if not NULL, is called on the server's
- * thread when the load ends, with the error if it failed. */
+ * thread when the load ends, with the error if it failed; when the server
+ * stops first, the load gives up and @callback is called from
+ * bendi_server_stop () with BENDI_ENGINE_ERROR_CANCELLED. The callback must
+ * not drop the last reference to the server. */
 typedef void (*BendiServerLoadedFunc) (BendiServer  *server,
                                        const GError *error,
                                        gpointer      user_data);

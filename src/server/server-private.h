@@ -70,6 +70,8 @@ struct _BendiServer {
   gboolean       start_done;
   guint16        bound_port;
   BendiServerStats stats;
+  guint          n_loaders;       /* model loads in flight; stop waits for them */
+  gint           cancel_loads;    /* atomic */
 
   /* Only touched on the server thread */
   SoupServer    *soup;
