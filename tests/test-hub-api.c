@@ -158,6 +158,8 @@ test_catalogue (void)
       const BendiHubCatalogueEntry *e = g_ptr_array_index (entries, i);
 
       g_assert_true (g_str_has_prefix (e->license_url, "https://"));
+      /* Every fact has a place it was checked. */
+      g_assert_nonnull (strstr (e->source, "https://huggingface.co/"));
       g_assert_true (g_utf8_validate (e->description_zh, -1, NULL));
       g_assert_cmpint (e->supported, ==, bendi_hub_architecture_is_supported (e->architecture));
       small |= e->params_total <= G_GINT64_CONSTANT (1000000000);

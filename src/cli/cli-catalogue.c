@@ -56,6 +56,8 @@ bendi_cli_catalogue (int    argc,
           json_builder_add_string_value (b, e->license_id);
           json_builder_set_member_name (b, "license_url");
           json_builder_add_string_value (b, e->license_url);
+          json_builder_set_member_name (b, "source");
+          json_builder_add_string_value (b, e->source);
           json_builder_set_member_name (b, "description_en");
           json_builder_add_string_value (b, e->description_en);
           json_builder_set_member_name (b, "description_zh");

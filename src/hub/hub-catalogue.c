@@ -30,6 +30,7 @@ bendi_hub_catalogue_entry_copy (const BendiHubCatalogueEntry *self)
   copy->description_en = g_strdup (self->description_en);
   copy->description_zh = g_strdup (self->description_zh);
   copy->recommended_file = g_strdup (self->recommended_file);
+  copy->source = g_strdup (self->source);
   return copy;
 }
 
@@ -49,6 +50,7 @@ bendi_hub_catalogue_entry_free (BendiHubCatalogueEntry *self)
   g_free (self->description_en);
   g_free (self->description_zh);
   g_free (self->recommended_file);
+  g_free (self->source);
   g_free (self);
 }
 
@@ -160,6 +162,7 @@ entry_from_json (JsonObject  *object,
   REQUIRE (license_url, license, "url");
   REQUIRE (description_en, description, "en");
   REQUIRE (description_zh, description, "zh");
+  REQUIRE (source, object, "source");
 #undef REQUIRE
   entry->recommended_file = g_strdup (json_object_get_string_member_with_default (object, "recommended_file", NULL));
   entry->params_total = json_object_get_int_member_with_default (params, "total", 0);

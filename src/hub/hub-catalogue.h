@@ -23,6 +23,7 @@ typedef struct {
   char    *description_zh;
   char    *recommended_file; /* a good first file to download, or NULL */
   gboolean supported;        /* the engine runs its architecture */
+  char    *source;           /* where the facts above were checked */
 } BendiHubCatalogueEntry;
 
 #define BENDI_HUB_TYPE_CATALOGUE_ENTRY (bendi_hub_catalogue_entry_get_type ())
