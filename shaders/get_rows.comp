@@ -18,6 +18,7 @@ layout (push_constant) uniform Params {
   uint out_stride;
 } p;
 
+#define WQ(i) wq[i]
 #include "types.glsl"
 
 void

@@ -3,7 +3,9 @@
 // Y = W · X for a prompt's many tokens: tiles of TILE_ROWS weight rows and
 // TILE_TOKENS tokens, TILE_K elements deep, staged in shared memory (the
 // weights dequantised once per tile), each invocation computing a 4 × 4
-// block of outputs. Edges of any size are handled by bounds checks.
+// block of outputs. Edges of any size are handled by bounds checks. The
+// epilogue knows ACCUMULATE, GLU and BIAS as matvec.comp does; prompts
+// norm their input in a dispatch of its own.
 #include "common.glsl"
 
 #define TILE_ROWS 64u
@@ -14,6 +16,11 @@
 layout (binding = 0) readonly buffer Weights { uint wq[]; };
 layout (binding = 1) readonly buffer X { float x[]; };
 layout (binding = 2) buffer Y { float y[]; };
+layout (binding = 6) readonly buffer Bias { float bias[]; };
+
+#define FLAG_ACCUMULATE 1u
+#define FLAG_GLU 2u
+#define FLAG_BIAS 8u
 
 layout (push_constant) uniform Params {
   uint n_cols;
@@ -23,10 +30,16 @@ layout (push_constant) uniform Params {
   uint n_tokens;
   uint x_stride;
   uint y_stride;
-  uint accumulate;
+  uint flags;
   uint first_token;  // unused: one dispatch takes all tokens
+  uint n_partials;   // unused: see matvec.comp
+  uint partial_stride;
+  uint partial_base;
+  float eps;
+  uint x_first_token;   // unused: 0
 } p;
 
+#define WQ(i) wq[i]
 #include "types.glsl"
 
 // +1 keeps the column reads of the inner loop off one memory bank.
@@ -93,6 +106,8 @@ main ()
       barrier ();
     }
 
+  // Each micro-tile starts on an even row: GLU's (gate, up) pairs stay
+  // together.
   [[unroll]] for (uint j = 0; j < MICRO; j++)
     {
       uint t = token0 + micro_token + j;
@@ -100,11 +115,28 @@ main ()
       [[unroll]] for (uint i = 0; i < MICRO; i++)
         {
           uint r = row0 + micro_row + i;
+          uint out_row = p.first_row + r;
+          float value = acc[i][j];
 
-          if (t < p.n_tokens && r < p.n_rows)
+          if (t >= p.n_tokens || r >= p.n_rows)
+            continue;
+          if ((p.flags & FLAG_BIAS) != 0u)
+            value += bias[out_row];
+          if ((p.flags & FLAG_GLU) != 0u)
             {
-              uint out_index = t * p.y_stride + p.first_row + r;
-              y[out_index] = p.accumulate != 0u ? y[out_index] + acc[i][j] : acc[i][j];
+              if (i % 2u == 0u)
+                {
+                  float gate = value;
+                  float up = acc[i + 1u][j] + ((p.flags & FLAG_BIAS) != 0u ? bias[out_row + 1u] : 0.0);
+
+                  y[t * p.y_stride + out_row / 2u] = gate / (1.0 + exp (-gate)) * up;
+                }
+            }
+          else
+            {
+              uint out_index = t * p.y_stride + out_row;
+
+              y[out_index] = (p.flags & FLAG_ACCUMULATE) != 0u ? y[out_index] + value : value;
             }
         }
     }

@@ -5,36 +5,75 @@
 // matrix products. W may be one chunk of a matrix split across bindings:
 // first_row places the chunk's rows in y.
 //
+// The epilogue does what would otherwise take dispatches of its own
+// (flags as in vk-push-constants.h):
+//   ACCUMULATE  y += W · x: the residual adds after attention and the FFN
+//   GLU         rows come in (gate, up) pairs, and y = silu (gate) · up
+//   NORM        x is RMS-normed and multiplied by a weight on its way in;
+//               its sum of squares comes as partial sums that the product
+//               which last wrote x left behind (PARTIALS)
+//   BIAS        y = W · x + bias (Qwen2's Q, K and V)
+//   PARTIALS    partial sums of the new y², for the next NORM
+//
 // On GPUs a workgroup takes ROWS_PER_WORKGROUP rows; its invocations
 // stride along a row 16 elements at a time, so neighbours read
 // neighbouring blocks, then the partial sums meet in a workgroup reduction.
 // Built with ROW_PER_INVOCATION, for CPU devices (lavapipe), each
-// invocation computes whole rows alone: the activations it reads are the
-// same for every lane, which a SIMD compiler loads once, and there is no
-// reduction at all.
+// invocation computes ROWS_PER_LANE whole rows alone: the activations it
+// loads (the same for every lane) serve all of them, there is no reduction
+// at all, and the weights come through a texel buffer, which lavapipe
+// gathers for the whole SIMD vector at once where a storage buffer read
+// costs a branch per lane.
 #include "common.glsl"
 
 #define MATVEC_MAX_TOKENS 8
+#define ROWS_PER_LANE 8u
+
+#define FLAG_ACCUMULATE 1u
+#define FLAG_GLU 2u
+#define FLAG_NORM 4u
+#define FLAG_BIAS 8u
+#define FLAG_PARTIALS 16u
 
 layout (constant_id = 1) const uint ROWS_PER_WORKGROUP = 1;
 // Tokens per dispatch, at most MATVEC_MAX_TOKENS, as a constant: a loop
 // over a push-constant count costs CPU devices all eight bodies, masked.
 layout (constant_id = 2) const uint N_TOKENS = 1;
+// x rows start on 16-byte boundaries and hold whole groups of 16: read
+// them four floats at a time.
+layout (constant_id = 3) const bool X_VEC4 = false;
 
+#ifdef ROW_PER_INVOCATION
+layout (binding = 0) uniform usamplerBuffer weight_words;
+#define WQ(i) texelFetch (weight_words, int (i)).x
+#else
 layout (binding = 0) readonly buffer Weights { uint wq[]; };
+#define WQ(i) wq[i]
+#endif
 layout (binding = 1) readonly buffer X { float x[]; };
+layout (binding = 1) readonly buffer X4 { vec4 x4[]; };
 layout (binding = 2) buffer Y { float y[]; };
+layout (binding = 3) readonly buffer NormWeight { float norm_weight[]; };
+layout (binding = 3) readonly buffer NormWeight4 { vec4 norm_weight4[]; };
+layout (binding = 4) readonly buffer PartialsIn { float partials_in[]; };
+layout (binding = 5) writeonly buffer PartialsOut { float partials_out[]; };
+layout (binding = 6) readonly buffer Bias { float bias[]; };
 
 layout (push_constant) uniform Params {
   uint n_cols;
-  uint n_rows;      // rows of this chunk
+  uint n_rows;          // rows of this chunk
   uint row_bytes;
-  uint first_row;   // of this chunk, in the whole matrix
-  uint n_tokens;    // N_TOKENS, which the shader uses
-  uint x_stride;    // floats from one token's x to the next
+  uint first_row;       // of this chunk, within a token's y row
+  uint n_tokens;        // N_TOKENS, which the shader uses
+  uint x_stride;        // floats from one token's x to the next
   uint y_stride;
-  uint accumulate;  // y += W · x (a fused residual add)
-  uint first_token; // of this pass: tokens past MATVEC_MAX_TOKENS take several
+  uint flags;
+  uint first_token;     // of this pass: tokens past MATVEC_MAX_TOKENS take several
+  uint n_partials;
+  uint partial_stride;
+  uint partial_base;
+  float eps;
+  uint x_first_token;   // x's (and partials_in's) token of y's token 0
 } p;
 
 #include "types.glsl"
@@ -42,45 +81,162 @@ layout (push_constant) uniform Params {
 #include "reduce.glsl"
 #endif
 
+bool
+has_flag (uint flag)
+{
+  return (p.flags & flag) != 0u;
+}
+
+// The RMS norm's 1 / sqrt (mean (x²) + eps) of token t, from the partial
+// sums; this invocation's share of them when @stride is the workgroup's.
+float
+partial_squares (uint t,
+                 uint first,
+                 uint stride)
+{
+  float sum = 0.0;
+
+  for (uint i = first; i < p.n_partials; i += stride)
+    sum += partials_in[(p.x_first_token + p.first_token + t) * p.partial_stride + i];
+  return sum;
+}
+
+float
+norm_scale (float sum_of_squares)
+{
+  return 1.0 / sqrt (sum_of_squares / float (p.n_cols) + p.eps);
+}
+
+// Four activations of token t from element c (a multiple of 4), normed
+// weights applied.
+vec4
+load_x4 (uint t,
+         uint c)
+{
+  uint index = (p.x_first_token + p.first_token + t) * p.x_stride + c;
+  vec4 v;
+
+  if (X_VEC4)
+    {
+      v = x4[index / 4u];
+      if (has_flag (FLAG_NORM))
+        v *= norm_weight4[c / 4u];
+    }
+  else
+    [[unroll]] for (uint i = 0; i < 4u; i++)
+      {
+        v[i] = c + i < p.n_cols ? x[index + i] : 0.0;
+        if (has_flag (FLAG_NORM) && c + i < p.n_cols)
+          v[i] *= norm_weight[c + i];
+      }
+  return v;
+}
+
+float
+dot16 (float w[16],
+       vec4  xv[4])
+{
+  return dot (vec4 (w[0], w[1], w[2], w[3]), xv[0]) + dot (vec4 (w[4], w[5], w[6], w[7]), xv[1]) +
+         dot (vec4 (w[8], w[9], w[10], w[11]), xv[2]) + dot (vec4 (w[12], w[13], w[14], w[15]), xv[3]);
+}
+
+float
+silu (float v)
+{
+  return v / (1.0 + exp (-v));
+}
+
+// Stores the product of row @row (of this chunk) for token t, or with GLU
+// the pair that starts there; returns what y now holds, for PARTIALS.
+float
+store (uint  t,
+       uint  row,
+       float value,
+       float up)
+{
+  uint out_row = p.first_row + row;
+  uint base = (p.first_token + t) * p.y_stride;
+
+  if (has_flag (FLAG_BIAS))
+    {
+      value += bias[out_row];
+      if (has_flag (FLAG_GLU))
+        up += bias[out_row + 1u];
+    }
+  if (has_flag (FLAG_GLU))
+    {
+      y[base + out_row / 2u] = silu (value) * up;
+      return 0.0;
+    }
+  if (has_flag (FLAG_ACCUMULATE))
+    value += y[base + out_row];
+  y[base + out_row] = value;
+  return value;
+}
+
 #ifdef ROW_PER_INVOCATION
 
 void
 main ()
 {
-  uint row = flat_workgroup_id () * WG_SIZE + TID;
+  uint lane = flat_workgroup_id () * WG_SIZE + TID;
+  uint row0 = lane * ROWS_PER_LANE;
   uint n_groups = (p.n_cols + 15u) / 16u;
-  float sums[N_TOKENS];
+  float scale[N_TOKENS];
+  float sums[ROWS_PER_LANE][N_TOKENS];
 
-  if (row >= p.n_rows)
+  if (row0 >= p.n_rows)
     return;
   [[unroll]] for (uint t = 0; t < N_TOKENS; t++)
-    sums[t] = 0.0;
+    {
+      scale[t] = has_flag (FLAG_NORM) ? norm_scale (partial_squares (t, 0u, 1u)) : 1.0;
+      [[unroll]] for (uint r = 0; r < ROWS_PER_LANE; r++)
+        sums[r][t] = 0.0;
+    }
+
   for (uint g = 0; g < n_groups; g++)
     {
-      float w[16];
+      vec4 xv[N_TOKENS][4];
 
-      dequant16 (row * p.row_bytes, g, p.n_cols, w);
-      // Only the float types have rows that end inside a group.
-      bool whole = 16u * g + 16u <= p.n_cols;
       [[unroll]] for (uint t = 0; t < N_TOKENS; t++)
-          {
-            uint xbase = (p.first_token + t) * p.x_stride + 16u * g;
-            float acc = 0.0;
+        [[unroll]] for (uint k = 0; k < 4u; k++)
+          xv[t][k] = load_x4 (t, 16u * g + 4u * k);
+      [[unroll]] for (uint r = 0; r < ROWS_PER_LANE; r++)
+        {
+          float w[16];
 
-            if (whole)
-              [[unroll]] for (uint i = 0; i < 16u; i++)
-                acc += w[i] * x[xbase + i];
-            else
-              [[unroll]] for (uint i = 0; i < 16u; i++)
-                acc += 16u * g + i < p.n_cols ? w[i] * x[xbase + i] : 0.0;
-            sums[t] += acc;
-          }
+          // Past the last row, repeat it: cheaper than a branch per lane.
+          dequant16 (min (row0 + r, p.n_rows - 1u) * p.row_bytes, g, p.n_cols, w);
+          [[unroll]] for (uint t = 0; t < N_TOKENS; t++)
+            sums[r][t] += dot16 (w, xv[t]);
+        }
     }
+
   [[unroll]] for (uint t = 0; t < N_TOKENS; t++)
-      {
-        uint out_index = (p.first_token + t) * p.y_stride + p.first_row + row;
-        y[out_index] = p.accumulate != 0u ? y[out_index] + sums[t] : sums[t];
-      }
+    {
+      float squares = 0.0;
+
+      [[unroll]] for (uint r = 0; r < ROWS_PER_LANE; r += 2u)
+        if (row0 + r < p.n_rows)
+          {
+            if (has_flag (FLAG_GLU))
+              store (t, row0 + r, sums[r][t] * scale[t], sums[r + 1u][t] * scale[t]);
+            else
+              {
+                float v0 = store (t, row0 + r, sums[r][t] * scale[t], 0.0);
+
+                squares += v0 * v0;
+                if (row0 + r + 1u < p.n_rows)
+                  {
+                    float v1 = store (t, row0 + r + 1u, sums[r + 1u][t] * scale[t], 0.0);
+
+                    squares += v1 * v1;
+                  }
+              }
+          }
+      if (has_flag (FLAG_PARTIALS))
+        partials_out[(p.first_token + t) * p.partial_stride + p.partial_base + lane] = squares;
+    }
 }
 
 #else
@@ -88,19 +244,27 @@ main ()
 void
 main ()
 {
+  uint group_id = flat_workgroup_id ();
+  uint row0 = group_id * ROWS_PER_WORKGROUP;
   uint n_groups = (p.n_cols + 15u) / 16u;
+  float scale[N_TOKENS];
+  float totals[ROWS_PER_WORKGROUP][N_TOKENS];
+
+  // Uniform per workgroup: every invocation leaves together.
+  if (row0 >= p.n_rows)
+    return;
+  [[unroll]] for (uint t = 0; t < N_TOKENS; t++)
+    scale[t] = has_flag (FLAG_NORM) ? norm_scale (wg_sum (partial_squares (t, TID, WG_SIZE))) : 1.0;
 
   for (uint r = 0; r < ROWS_PER_WORKGROUP; r++)
     {
-      uint row = flat_workgroup_id () * ROWS_PER_WORKGROUP + r;
+      // Rows past the end repeat the last, so every invocation takes part
+      // in the reductions; their results are not stored.
+      uint row = min (row0 + r, p.n_rows - 1u);
       float sums[N_TOKENS];
 
-      // Uniform per workgroup: every invocation leaves together.
-      if (row >= p.n_rows)
-        return;
       [[unroll]] for (uint t = 0; t < N_TOKENS; t++)
         sums[t] = 0.0;
-
       for (uint g = TID; g < n_groups; g += WG_SIZE)
         {
           float w[16];
@@ -108,25 +272,37 @@ main ()
           dequant16 (row * p.row_bytes, g, p.n_cols, w);
           [[unroll]] for (uint t = 0; t < N_TOKENS; t++)
             {
-              uint xbase = (p.first_token + t) * p.x_stride + 16u * g;
-              float acc = 0.0;
+              vec4 xv[4];
 
-              [[unroll]] for (uint i = 0; i < 16u; i++)
-                acc += w[i] * (16u * g + i < p.n_cols ? x[xbase + i] : 0.0);
-              sums[t] += acc;
+              [[unroll]] for (uint k = 0; k < 4u; k++)
+                xv[k] = load_x4 (t, 16u * g + 4u * k);
+              sums[t] += dot16 (w, xv);
             }
         }
-
       [[unroll]] for (uint t = 0; t < N_TOKENS; t++)
-        {
-          float total = wg_sum (sums[t]);
+        totals[r][t] = wg_sum (sums[t]) * scale[t];
+    }
 
-          if (TID == 0u)
-            {
-              uint out_index = (p.first_token + t) * p.y_stride + p.first_row + row;
-              y[out_index] = p.accumulate != 0u ? y[out_index] + total : total;
-            }
-        }
+  if (TID != 0u)
+    return;
+  [[unroll]] for (uint t = 0; t < N_TOKENS; t++)
+    {
+      float squares = 0.0;
+
+      for (uint r = 0; r < ROWS_PER_WORKGROUP && row0 + r < p.n_rows; r++)
+        if (has_flag (FLAG_GLU))
+          {
+            store (t, row0 + r, totals[r][t], totals[r + 1u][t]);
+            r++;
+          }
+        else
+          {
+            float v = store (t, row0 + r, totals[r][t], 0.0);
+
+            squares += v * v;
+          }
+      if (has_flag (FLAG_PARTIALS))
+        partials_out[(p.first_token + t) * p.partial_stride + p.partial_base + group_id] = squares;
     }
 }
 

@@ -14,25 +14,25 @@
 uint
 load_u8 (uint offset)
 {
-  return (wq[offset >> 2] >> ((offset & 3u) * 8u)) & 0xffu;
+  return (WQ (offset >> 2) >> ((offset & 3u) * 8u)) & 0xffu;
 }
 
 // @offset is even.
 uint
 load_u16 (uint offset)
 {
-  return (wq[offset >> 2] >> ((offset & 2u) * 8u)) & 0xffffu;
+  return (WQ (offset >> 2) >> ((offset & 2u) * 8u)) & 0xffffu;
 }
 
 uint
 load_u32 (uint offset)
 {
   uint shift = (offset & 3u) * 8u;
-  uint low = wq[offset >> 2];
+  uint low = WQ (offset >> 2);
 
   if (shift == 0u)
     return low;
-  return (low >> shift) | (wq[(offset >> 2) + 1u] << (32u - shift));
+  return (low >> shift) | (WQ ((offset >> 2) + 1u) << (32u - shift));
 }
 
 float
@@ -77,7 +77,7 @@ dequant16 (uint      row_offset,
   [[unroll]] for (uint i = 0; i < 16u; i++)
     {
       uint c = 16u * g + i;
-      v[i] = c < n_cols ? uintBitsToFloat (wq[(row_offset >> 2) + c]) : 0.0;
+      v[i] = c < n_cols ? uintBitsToFloat (WQ ((row_offset >> 2) + c)) : 0.0;
     }
 }
 

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "engine-error.h"
+#include "vulkan/vk-memory.h"
 
 void
 bendi_vk_device_params_init (BendiVkDeviceParams *params)
@@ -145,7 +146,10 @@ bendi_vk_device_new (guint                      index,
     self->max_binding_bytes = MIN (self->max_binding_bytes, params->max_binding_bytes);
   self->force_staging = params->force_staging;
   self->use_subgroups = self->info.subgroup_arithmetic && !params->portable_only;
-  self->use_cpu_kernels = self->info.type == BENDI_VK_DEVICE_TYPE_CPU && !params->gpu_kernels;
+  /* CPU devices read weights through texel buffers: their chunks must not
+   * hold more words than one may. */
+  self->use_cpu_kernels = self->info.type == BENDI_VK_DEVICE_TYPE_CPU && !params->gpu_kernels &&
+                          self->info.max_texel_buffer_elements >= (1u << 20);
 
   if (!find_compute_queue (self, &self->queue_family))
     {
@@ -158,6 +162,9 @@ bendi_vk_device_new (guint                      index,
 
   self->allocator = bendi_vk_allocator_new (self);
   self->pipelines = bendi_vk_pipeline_set_new (self, params->cache_dir);
+  self->placeholder = bendi_vk_buffer_new (self, 16, BENDI_VK_MEMORY_DEVICE, error);
+  if (self->placeholder == NULL)
+    return NULL;
   return g_steal_pointer (&self);
 }
 
@@ -169,6 +176,7 @@ bendi_vk_device_free (BendiVkDevice *self)
   if (self->device != VK_NULL_HANDLE)
     {
       self->fn.vkDeviceWaitIdle (self->device);
+      g_clear_pointer (&self->placeholder, bendi_vk_buffer_free);
       g_clear_pointer (&self->pipelines, bendi_vk_pipeline_set_free);
       g_clear_pointer (&self->allocator, bendi_vk_allocator_free);
       self->fn.vkDestroyDevice (self->device, NULL);

@@ -63,6 +63,8 @@ G_BEGIN_DECLS
   X (vkUnmapMemory) \
   X (vkCreateBuffer) \
   X (vkDestroyBuffer) \
+  X (vkCreateBufferView) \
+  X (vkDestroyBufferView) \
   X (vkGetBufferMemoryRequirements) \
   X (vkBindBufferMemory) \
   X (vkCreateShaderModule) \

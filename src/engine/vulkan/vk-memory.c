@@ -29,6 +29,10 @@ struct _BendiVkAllocator {
   /* Bytes allocated from each heap: drivers that overcommit (lavapipe
    * does) would otherwise say yes far past the heap's size. */
   guint64        heap_used[VK_MAX_MEMORY_HEAPS];
+  /* Tests of running out of memory: BENDI_VULKAN_TEST_MEMORY_LIMIT bytes
+   * per heap, in blocks of a sixteenth of that (0: the heaps' sizes). */
+  guint64        test_limit;
+  gsize          block_bytes;
 };
 
 struct _BendiVkBuffer {
@@ -39,6 +43,7 @@ struct _BendiVkBuffer {
   gboolean       is_view;
   MemoryBlock   *block;      /* NULL for views */
   guint8        *mapped;     /* host address of byte 0, or NULL */
+  VkBufferView   texel_view; /* as R32_UINT texels, made on first use */
 };
 
 struct _BendiVkTensor {
@@ -61,6 +66,9 @@ bendi_vk_allocator_new (BendiVkDevice *device)
   self->device = device;
   g_mutex_init (&self->lock);
   self->blocks = g_ptr_array_new ();
+  self->test_limit = g_ascii_strtoull (g_getenv ("BENDI_VULKAN_TEST_MEMORY_LIMIT") != NULL
+                                       ? g_getenv ("BENDI_VULKAN_TEST_MEMORY_LIMIT") : "0", NULL, 10);
+  self->block_bytes = self->test_limit > 0 ? (gsize) MIN (self->test_limit / 16, BLOCK_BYTES) : BLOCK_BYTES;
   return self;
 }
 
@@ -119,7 +127,8 @@ block_new (BendiVkAllocator  *self,
 {
   BendiVkDevice *device = self->device;
   const VkMemoryType *type = &device->memory_properties.memoryTypes[type_index];
-  guint64 heap_size = device->memory_properties.memoryHeaps[type->heapIndex].size;
+  guint64 heap_size = self->test_limit > 0 ? MIN (self->test_limit, device->memory_properties.memoryHeaps[type->heapIndex].size)
+                                           : device->memory_properties.memoryHeaps[type->heapIndex].size;
   g_autofree MemoryBlock *block = g_new0 (MemoryBlock, 1);
   VkMemoryAllocateInfo info = {
     .sType = VK_STRUCTURE_TYPE_MEMORY_ALLOCATE_INFO,
@@ -180,7 +189,7 @@ allocator_place (BendiVkAllocator  *self,
                  GError           **error)
 {
   BendiVkDevice *device = self->device;
-  gsize block_bytes = MIN (BLOCK_BYTES, device->info.max_memory_allocation_size);
+  gsize block_bytes = MIN (self->block_bytes, device->info.max_memory_allocation_size);
   MemoryBlock *block = NULL;
   G_GNUC_UNUSED g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&self->lock);
 
@@ -246,8 +255,8 @@ bendi_vk_buffer_new (BendiVkDevice      *device,
     .sType = VK_STRUCTURE_TYPE_BUFFER_CREATE_INFO,
     /* Storage buffers sizes are whole words: the shaders read uints. */
     .size = MAX ((size + 3) / 4 * 4, 4),
-    .usage = VK_BUFFER_USAGE_STORAGE_BUFFER_BIT | VK_BUFFER_USAGE_TRANSFER_SRC_BIT |
-             VK_BUFFER_USAGE_TRANSFER_DST_BIT,
+    .usage = VK_BUFFER_USAGE_STORAGE_BUFFER_BIT | VK_BUFFER_USAGE_UNIFORM_TEXEL_BUFFER_BIT |
+             VK_BUFFER_USAGE_TRANSFER_SRC_BIT | VK_BUFFER_USAGE_TRANSFER_DST_BIT,
     .sharingMode = VK_SHARING_MODE_EXCLUSIVE,
   };
   VkMemoryPropertyFlags required, preferred;
@@ -363,6 +372,8 @@ bendi_vk_buffer_free (BendiVkBuffer *self)
 {
   if (self == NULL)
     return;
+  if (self->texel_view != VK_NULL_HANDLE)
+    self->device->fn.vkDestroyBufferView (self->device->device, self->texel_view, NULL);
   if (!self->is_view)
     {
       self->device->fn.vkDestroyBuffer (self->device->device, self->handle, NULL);
@@ -395,6 +406,39 @@ BendiVkDevice *
 bendi_vk_buffer_get_device (const BendiVkBuffer *self)
 {
   return self->device;
+}
+
+VkBufferView
+bendi_vk_buffer_get_texel_view (BendiVkBuffer  *self,
+                                GError        **error)
+{
+  BendiVkDevice *device = self->device;
+  guint64 n_words = (self->size + 3) / 4;
+  VkBufferViewCreateInfo info = {
+    .sType = VK_STRUCTURE_TYPE_BUFFER_VIEW_CREATE_INFO,
+    .buffer = self->handle,
+    .format = VK_FORMAT_R32_UINT,
+    .offset = self->offset,
+    .range = n_words * 4,
+  };
+  VkResult result;
+
+  if (self->texel_view != VK_NULL_HANDLE)
+    return self->texel_view;
+  if (n_words > device->info.max_texel_buffer_elements)
+    {
+      g_set_error (error, BENDI_ENGINE_ERROR, BENDI_ENGINE_ERROR_UNSUPPORTED,
+                   "A texel view of %" G_GUINT64_FORMAT " words is over the device's limit of %" G_GUINT64_FORMAT,
+                   n_words, device->info.max_texel_buffer_elements);
+      return VK_NULL_HANDLE;
+    }
+  result = device->fn.vkCreateBufferView (device->device, &info, NULL, &self->texel_view);
+  if (result != VK_SUCCESS)
+    {
+      bendi_vk_set_error (error, result, "Creating a texel view");
+      self->texel_view = VK_NULL_HANDLE;
+    }
+  return self->texel_view;
 }
 
 /* A one-shot command buffer for copies, with its pool and fence. */
@@ -669,22 +713,42 @@ bendi_vk_tensor_new (BendiVkDevice    *device,
                      gint64            n_rows,
                      GError          **error)
 {
+  return bendi_vk_tensor_new_full (device, type, n_cols, n_rows, 1, error);
+}
+
+BendiVkTensor *
+bendi_vk_tensor_new_full (BendiVkDevice    *device,
+                          BendiTensorType   type,
+                          gint64            n_cols,
+                          gint64            n_rows,
+                          gint64            row_multiple,
+                          GError          **error)
+{
   g_autoptr (BendiVkTensor) self = NULL;
   gsize row_bytes;
+  guint64 chunk_bytes;
   gint64 rows_per_chunk;
 
-  if (n_rows <= 0 || !bendi_tensor_type_row_bytes (type, n_cols, &row_bytes) || row_bytes == 0)
+  if (n_rows <= 0 || row_multiple <= 0 || n_rows % row_multiple != 0 ||
+      !bendi_tensor_type_row_bytes (type, n_cols, &row_bytes) || row_bytes == 0)
     {
       g_set_error (error, BENDI_ENGINE_ERROR, BENDI_ENGINE_ERROR_INVALID_ARGUMENT,
                    "A %s tensor of %" G_GINT64_FORMAT " × %" G_GINT64_FORMAT " elements is not valid",
                    bendi_tensor_type_name (type), n_rows, n_cols);
       return NULL;
     }
-  if (row_bytes > device->max_binding_bytes)
+  /* Whole rows per chunk (and a multiple of @row_multiple of them); a
+   * chunk's size is also capped by the allocation limit, by what a texel
+   * view may hold where the shaders read weights as texels, and its buffer
+   * is padded to a word. */
+  chunk_bytes = MIN (device->max_binding_bytes - 3, device->info.max_memory_allocation_size);
+  if (device->use_cpu_kernels)
+    chunk_bytes = MIN (chunk_bytes, device->info.max_texel_buffer_elements * 4 - 3);
+  if (row_bytes * (guint64) row_multiple > chunk_bytes)
     {
       g_set_error (error, BENDI_ENGINE_ERROR, BENDI_ENGINE_ERROR_UNSUPPORTED,
-                   "One row of %" G_GSIZE_FORMAT " bytes is more than a GPU binding can see (%"
-                   G_GUINT64_FORMAT " bytes)", row_bytes, device->max_binding_bytes);
+                   "%" G_GINT64_FORMAT " rows of %" G_GSIZE_FORMAT " bytes are more than a GPU binding can see (%"
+                   G_GUINT64_FORMAT " bytes)", row_multiple, row_bytes, chunk_bytes);
       return NULL;
     }
 
@@ -696,9 +760,7 @@ bendi_vk_tensor_new (BendiVkDevice    *device,
   self->row_bytes = row_bytes;
   self->chunks = g_array_new (FALSE, TRUE, sizeof (BendiVkTensorChunk));
 
-  /* Whole rows per chunk; a chunk's size is also capped by the allocation
-   * limit, and its buffer is padded to a word. */
-  rows_per_chunk = (gint64) (MIN (device->max_binding_bytes - 3, device->info.max_memory_allocation_size) / row_bytes);
+  rows_per_chunk = (gint64) (chunk_bytes / row_bytes) / row_multiple * row_multiple;
   for (gint64 first = 0; first < n_rows; first += rows_per_chunk)
     {
       BendiVkTensorChunk chunk = {
@@ -764,6 +826,52 @@ bendi_vk_tensor_upload (BendiVkTensor        *self,
                           bytes, tensor_piece_done, &p, error))
         return FALSE;
       p.before += bytes;
+    }
+  return TRUE;
+}
+
+gboolean
+bendi_vk_tensor_upload_rows (BendiVkTensor        *self,
+                             BendiVkRowsFunc       rows_func,
+                             gpointer              rows_data,
+                             BendiVkProgressFunc   progress,
+                             gpointer              user_data,
+                             GError              **error)
+{
+  gint64 rows_per_piece = MAX (1, (gint64) (STAGING_BYTES / self->row_bytes));
+  gsize total = (gsize) self->n_rows * self->row_bytes;
+  g_autofree guint8 *staging = NULL;
+  gsize done = 0;
+
+  for (guint i = 0; i < self->chunks->len; i++)
+    {
+      const BendiVkTensorChunk *chunk = &g_array_index (self->chunks, BendiVkTensorChunk, i);
+      guint8 *mapped = bendi_vk_buffer_get_mapped (chunk->buffer);
+
+      for (gint64 first = 0; first < chunk->n_rows; first += rows_per_piece)
+        {
+          gint64 n = MIN (rows_per_piece, chunk->n_rows - first);
+          gsize bytes = (gsize) n * self->row_bytes;
+          gsize offset = (gsize) first * self->row_bytes;
+
+          /* Mapped memory is written in place; otherwise through a copy. */
+          if (mapped != NULL)
+            rows_func (chunk->first_row + first, n, mapped + offset, rows_data);
+          else
+            {
+              if (staging == NULL)
+                staging = g_malloc ((gsize) MIN (rows_per_piece, self->n_rows) * self->row_bytes);
+              rows_func (chunk->first_row + first, n, staging, rows_data);
+              if (!upload_pieces (chunk->buffer, offset, staging, bytes, NULL, NULL, error))
+                return FALSE;
+            }
+          done += bytes;
+          if (progress != NULL && !progress ((double) done / (double) total, user_data))
+            {
+              g_set_error_literal (error, BENDI_ENGINE_ERROR, BENDI_ENGINE_ERROR_CANCELLED, "Upload cancelled");
+              return FALSE;
+            }
+        }
     }
   return TRUE;
 }

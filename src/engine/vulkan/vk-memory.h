@@ -71,6 +71,14 @@ BendiVkTensor *bendi_vk_tensor_new    (BendiVkDevice        *device,
                                        gint64                n_cols,
                                        gint64                n_rows,
                                        GError              **error) G_GNUC_WARN_UNUSED_RESULT;
+/* The same, with every chunk a multiple of @row_multiple rows (which must
+ * divide @n_rows): GLU's (gate, up) row pairs stay in one binding. */
+BendiVkTensor *bendi_vk_tensor_new_full (BendiVkDevice      *device,
+                                         BendiTensorType     type,
+                                         gint64              n_cols,
+                                         gint64              n_rows,
+                                         gint64              row_multiple,
+                                         GError            **error) G_GNUC_WARN_UNUSED_RESULT;
 void           bendi_vk_tensor_free   (BendiVkTensor        *self);
 /* Uploads all n_rows · row_bytes bytes of @data, reporting progress after
  * each piece; a FALSE from @progress stops with CANCELLED. */
@@ -79,6 +87,22 @@ gboolean       bendi_vk_tensor_upload (BendiVkTensor        *self,
                                        BendiVkProgressFunc   progress,
                                        gpointer              user_data,
                                        GError              **error);
+
+/* Writes @n_rows rows from @first_row, as the file stores them, to @out. */
+typedef void (*BendiVkRowsFunc) (gint64    first_row,
+                                 gint64    n_rows,
+                                 guint8   *out,
+                                 gpointer  user_data);
+
+/* Uploads every row, asking @rows_func for them a piece at a time (rows
+ * that come from elsewhere than one array: reordered, or rewritten from
+ * another layout), with progress and cancellation as above. */
+gboolean       bendi_vk_tensor_upload_rows (BendiVkTensor        *self,
+                                            BendiVkRowsFunc       rows_func,
+                                            gpointer              rows_data,
+                                            BendiVkProgressFunc   progress,
+                                            gpointer              user_data,
+                                            GError              **error);
 
 BendiTensorType           bendi_vk_tensor_get_type      (const BendiVkTensor *self);
 gint64                    bendi_vk_tensor_get_n_cols    (const BendiVkTensor *self);

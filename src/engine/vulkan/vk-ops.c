@@ -69,14 +69,15 @@ static const BendiVkPipeline *
 get_pipeline_for_tokens (BendiVkRecorder *rec,
                          BendiVkOp        op,
                          BendiTensorType  type,
-                         guint32          n_tokens)
+                         guint32          n_tokens,
+                         gboolean         x_vec4)
 {
   GError *error = NULL;
   const BendiVkPipeline *pipeline;
 
   if (bendi_vk_recorder_failed (rec))
     return NULL;
-  pipeline = bendi_vk_pipeline_get (bendi_vk_recorder_get_device (rec), op, type, n_tokens, &error);
+  pipeline = bendi_vk_pipeline_get (bendi_vk_recorder_get_device (rec), op, type, n_tokens, x_vec4, &error);
   if (pipeline == NULL)
     bendi_vk_recorder_fail (rec, error);
   return pipeline;
@@ -87,7 +88,7 @@ get_pipeline (BendiVkRecorder *rec,
               BendiVkOp        op,
               BendiTensorType  type)
 {
-  return get_pipeline_for_tokens (rec, op, type, 0);
+  return get_pipeline_for_tokens (rec, op, type, 0, FALSE);
 }
 
 static guint32
@@ -112,6 +113,42 @@ record_flat (BendiVkRecorder       *rec,
 /* ------------------------------------------------------------------------ */
 /* Matrix products and embeddings */
 
+/* CPU devices read the weights once per MATVEC_MAX_TOKENS tokens, which
+ * costs them less than the tiled kernel's barriers. */
+static gboolean
+uses_matvec (BendiVkRecorder *rec,
+             gint64           n_tokens)
+{
+  return n_tokens <= BENDI_VK_MATVEC_MAX_TOKENS || bendi_vk_recorder_get_device (rec)->use_cpu_kernels;
+}
+
+gboolean
+bendi_vk_matmul_can_norm (BendiVkRecorder *rec,
+                          gint64           n_tokens)
+{
+  return uses_matvec (rec, n_tokens);
+}
+
+/* Rows of one partial sum of squares: a workgroup's, or on CPU devices an
+ * invocation's. */
+static gint64
+rows_per_partial (BendiVkRecorder *rec)
+{
+  return bendi_vk_recorder_get_device (rec)->use_cpu_kernels ? BENDI_VK_ROWS_PER_LANE : 2;
+}
+
+gint64
+bendi_vk_matmul_n_partials (BendiVkRecorder     *rec,
+                            const BendiVkTensor *weights)
+{
+  gint64 per = rows_per_partial (rec);
+  gint64 n = 0;
+
+  for (guint i = 0; i < bendi_vk_tensor_get_n_chunks (weights); i++)
+    n += (bendi_vk_tensor_get_chunk (weights, i)->n_rows + per - 1) / per;
+  return n;
+}
+
 gboolean
 bendi_vk_op_matmul (BendiVkRecorder     *rec,
                     const BendiVkTensor *weights,
@@ -122,34 +159,85 @@ bendi_vk_op_matmul (BendiVkRecorder     *rec,
                     gint64               n_tokens,
                     gboolean             accumulate)
 {
+  BendiVkMatmulOptions options = { .accumulate = accumulate };
+
+  return bendi_vk_op_matmul_ex (rec, weights, x, x_stride, y, y_stride, n_tokens, &options);
+}
+
+gboolean
+bendi_vk_op_matmul_ex (BendiVkRecorder            *rec,
+                       const BendiVkTensor        *weights,
+                       BendiVkBuffer              *x,
+                       gint64                      x_stride,
+                       BendiVkBuffer              *y,
+                       gint64                      y_stride,
+                       gint64                      n_tokens,
+                       const BendiVkMatmulOptions *options)
+{
   BendiTensorType type = bendi_vk_tensor_get_type (weights);
   gint64 n_cols = bendi_vk_tensor_get_n_cols (weights);
   gint64 n_rows = bendi_vk_tensor_get_n_rows (weights);
-  /* CPU devices read the weights once per MATVEC_MAX_TOKENS tokens, which
-   * costs them less than the tiled kernel's barriers. */
-  gboolean use_matvec = n_tokens <= BENDI_VK_MATVEC_MAX_TOKENS ||
-                        bendi_vk_recorder_get_device (rec)->use_cpu_kernels;
+  gint64 n_out = options->glu ? n_rows / 2 : n_rows;
+  gboolean use_matvec = uses_matvec (rec, n_tokens);
+  gboolean norm = options->norm_weight != NULL;
+  gboolean partials = options->partials_out != NULL;
+  /* Four activations at a time where every token's row starts on a
+   * 16-byte boundary and holds whole groups of 16. */
+  gboolean x_vec4 = x_stride % 4 == 0 && n_cols % 16 == 0;
+  guint32 flags = (options->accumulate ? BENDI_VK_MATMUL_ACCUMULATE : 0) |
+                  (options->glu ? BENDI_VK_MATMUL_GLU : 0) |
+                  (norm ? BENDI_VK_MATMUL_NORM : 0) |
+                  (options->bias != NULL ? BENDI_VK_MATMUL_BIAS : 0) |
+                  (partials ? BENDI_VK_MATMUL_PARTIALS : 0);
+  gint64 partial_base = 0;
   const BendiVkPipeline *pipeline;
 
-  if (!check_rows (rec, x, x_stride, n_cols, n_tokens, "matmul input") ||
-      !check_rows (rec, y, y_stride, n_rows, n_tokens, "matmul output") ||
+  if (!check (rec, options->x_first_token >= 0 && (options->x_first_token == 0 || use_matvec),
+             "matmul: only the matrix × vector shaders start at a later token of x") ||
+      !check_rows (rec, x, x_stride, n_cols, options->x_first_token + n_tokens, "matmul input") ||
+      !check (rec, options->y_offset >= 0 && options->y_offset <= y_stride - n_out,
+              "matmul: %" G_GINT64_FORMAT " outputs at %" G_GINT64_FORMAT " do not fit rows of %" G_GINT64_FORMAT,
+              n_out, options->y_offset, y_stride) ||
+      !check_rows (rec, y, y_stride, options->y_offset + n_out, n_tokens, "matmul output") ||
       !check (rec, bendi_vk_type_is_supported (type), "The Vulkan backend has no shaders for %s weights",
-              bendi_tensor_type_name (type)))
+              bendi_tensor_type_name (type)) ||
+      !check (rec, !options->glu || (n_rows % 2 == 0 && options->y_offset == 0 && !options->accumulate &&
+                                     !partials),
+              "matmul: GLU takes (gate, up) row pairs and stores, without accumulating") ||
+      !check (rec, (!norm && !partials) || use_matvec,
+              "matmul: only the matrix × vector shaders norm their input or write partial sums") ||
+      !check (rec, !partials || options->accumulate, "matmul: partial sums are of accumulated rows") ||
+      (options->bias != NULL && !check_rows (rec, options->bias, options->y_offset + n_rows, options->y_offset + n_rows,
+                                             1, "matmul bias")) ||
+      (norm && (!check_rows (rec, options->norm_weight, n_cols, n_cols, 1, "matmul norm weight") ||
+                !check (rec, options->n_partials > 0 && options->partial_stride >= options->n_partials,
+                        "matmul: a norm needs its partial sums") ||
+                !check_rows (rec, options->norm_partials, options->partial_stride, options->n_partials,
+                             options->x_first_token + n_tokens, "matmul norm partials"))) ||
+      (partials && !check_rows (rec, options->partials_out, options->partial_stride,
+                                bendi_vk_matmul_n_partials (rec, weights), n_tokens, "matmul partial sums")))
     return FALSE;
 
   /* One dispatch per chunk of rows; each writes its own rows of y. */
   for (guint i = 0; i < bendi_vk_tensor_get_n_chunks (weights); i++)
     {
       const BendiVkTensorChunk *chunk = bendi_vk_tensor_get_chunk (weights, i);
-      BendiVkBuffer *bindings[] = { chunk->buffer, x, y };
+      BendiVkBuffer *bindings[] = {
+        chunk->buffer, x, y, options->norm_weight, options->norm_partials, options->partials_out, options->bias,
+      };
       BendiVkMatmulConstants constants = {
         .n_cols = (guint32) n_cols,
         .n_rows = (guint32) chunk->n_rows,
         .row_bytes = (guint32) bendi_vk_tensor_get_row_bytes (weights),
-        .first_row = (guint32) chunk->first_row,
+        .first_row = (guint32) (chunk->first_row + options->y_offset),
         .x_stride = (guint32) x_stride,
         .y_stride = (guint32) y_stride,
-        .accumulate = accumulate ? 1 : 0,
+        .flags = flags,
+        .n_partials = (guint32) options->n_partials,
+        .partial_stride = (guint32) options->partial_stride,
+        .partial_base = (guint32) partial_base,
+        .eps = options->eps,
+        .x_first_token = (guint32) options->x_first_token,
       };
       gboolean ok = TRUE;
 
@@ -158,7 +246,7 @@ bendi_vk_op_matmul (BendiVkRecorder     *rec,
           {
             constants.first_token = (guint32) first;
             constants.n_tokens = (guint32) MIN (BENDI_VK_MATVEC_MAX_TOKENS, n_tokens - first);
-            pipeline = get_pipeline_for_tokens (rec, BENDI_VK_OP_MATVEC, type, constants.n_tokens);
+            pipeline = get_pipeline_for_tokens (rec, BENDI_VK_OP_MATVEC, type, constants.n_tokens, x_vec4);
             ok = pipeline != NULL &&
                  record_flat (rec, pipeline, bindings, &constants,
                               div_up ((guint64) chunk->n_rows, pipeline->rows_per_workgroup));
@@ -173,6 +261,7 @@ bendi_vk_op_matmul (BendiVkRecorder     *rec,
         }
       if (!ok)
         return FALSE;
+      partial_base += (chunk->n_rows + rows_per_partial (rec) - 1) / rows_per_partial (rec);
     }
   return TRUE;
 }
@@ -605,6 +694,54 @@ bendi_vk_op_rope_kv_write (BendiVkRecorder             *rec,
                                    div_up ((guint64) (shape->n_head * rope->n_rot / 2 + kv_dim),
                                            pipeline->workgroup_size),
                                    (guint32) n_tokens, 1);
+}
+
+gboolean
+bendi_vk_op_qkv_prep (BendiVkRecorder             *rec,
+                      const BendiVkAttentionShape *shape,
+                      const BendiVkQkvPrepParams  *params,
+                      BendiVkBuffer               *qkv,
+                      gint64                       qkv_stride,
+                      BendiVkBuffer               *rope_table,
+                      BendiVkBuffer               *k_cache,
+                      BendiVkBuffer               *v_cache,
+                      BendiVkBuffer               *positions,
+                      gint64                       n_tokens)
+{
+  gint64 q_dim = shape->n_head * shape->head_dim;
+  gint64 kv_dim = shape->n_head_kv * shape->head_dim;
+  const BendiVkPipeline *pipeline;
+  BendiVkQkvPrepConstants constants = {
+    .n_head = (guint32) shape->n_head,
+    .n_head_kv = (guint32) shape->n_head_kv,
+    .head_dim = (guint32) shape->head_dim,
+    .n_rot = (guint32) params->n_rot,
+    .neox = params->neox ? 1 : 0,
+    .qkv_stride = (guint32) qkv_stride,
+    .n_ctx = (guint32) shape->n_ctx,
+    .has_q_norm = params->q_norm != NULL,
+    .has_k_norm = params->k_norm != NULL,
+    .eps = params->eps,
+  };
+  BendiVkBuffer *bindings[] = { qkv, k_cache, v_cache, positions, rope_table, params->q_norm, params->k_norm };
+
+  if (!check_shape (rec, shape) ||
+      !check (rec, params->n_rot > 0 && params->n_rot % 2 == 0 && params->n_rot <= shape->head_dim &&
+              n_tokens <= MAX_GROUPS_X,
+              "qkv_prep: n_rot %" G_GINT64_FORMAT " for heads of %" G_GINT64_FORMAT, params->n_rot, shape->head_dim) ||
+      !check_rows (rec, qkv, qkv_stride, q_dim + 2 * kv_dim, n_tokens, "qkv_prep Q|K|V") ||
+      !check_rows (rec, rope_table, params->n_rot, params->n_rot, n_tokens, "qkv_prep RoPE table") ||
+      !check_ints (rec, positions, n_tokens, "qkv_prep positions") ||
+      (params->q_norm != NULL && !check_rows (rec, params->q_norm, shape->head_dim, shape->head_dim, 1, "q norm")) ||
+      (params->k_norm != NULL && !check_rows (rec, params->k_norm, shape->head_dim, shape->head_dim, 1, "k norm")) ||
+      !check (rec, bendi_vk_buffer_get_size (k_cache) >= bendi_vk_kv_cache_bytes (shape) &&
+              bendi_vk_buffer_get_size (v_cache) >= bendi_vk_kv_cache_bytes (shape),
+              "qkv_prep: the caches are smaller than n_ctx rows"))
+    return FALSE;
+  pipeline = get_pipeline (rec, BENDI_VK_OP_QKV_PREP, BENDI_TENSOR_TYPE_F32);
+  return pipeline != NULL &&
+         bendi_vk_recorder_record (rec, pipeline, bindings, &constants,
+                                   (guint32) (shape->n_head + 2 * shape->n_head_kv), (guint32) n_tokens, 1);
 }
 
 gsize

@@ -33,6 +33,50 @@ gboolean bendi_vk_op_matmul (BendiVkRecorder     *rec,
                              gint64               n_tokens,
                              gboolean             accumulate);
 
+/* What a matrix product does besides y = W · x, each step a dispatch
+ * saved (all zero: nothing). */
+typedef struct {
+  gboolean       accumulate;      /* y += W · x */
+  /* The weight rows are (gate, up) pairs: y gets n_rows / 2 values per
+   * token, silu (gate) · up. Not with accumulate, y_offset or partials. */
+  gboolean       glu;
+  gint64         y_offset;        /* floats into each token's y row where the outputs go */
+  /* y's token t is x's token x_first_token + t (the norm's too): the last
+   * token of a prompt alone. Only with the matrix × vector shaders. */
+  gint64         x_first_token;
+  BendiVkBuffer *bias;            /* y += bias[y_offset + row]: NULL for none */
+  /* x · norm_weight / sqrt (mean (x²) + eps) is multiplied instead of x,
+   * the sum of x² being the n_partials values per token (partial_stride
+   * apart) in norm_partials that an earlier product wrote: only where
+   * bendi_vk_matmul_can_norm (). */
+  BendiVkBuffer *norm_weight;
+  BendiVkBuffer *norm_partials;
+  gint64         n_partials;
+  float          eps;
+  /* Partial sums of the new y² (accumulate only) for a later norm, from
+   * slot 0 on, bendi_vk_matmul_n_partials () of them per token. */
+  BendiVkBuffer *partials_out;
+  gint64         partial_stride;  /* floats between tokens, in and out */
+} BendiVkMatmulOptions;
+
+gboolean bendi_vk_op_matmul_ex (BendiVkRecorder            *rec,
+                                const BendiVkTensor        *weights,
+                                BendiVkBuffer              *x,
+                                gint64                      x_stride,
+                                BendiVkBuffer              *y,
+                                gint64                      y_stride,
+                                gint64                      n_tokens,
+                                const BendiVkMatmulOptions *options);
+
+/* Whether a product of @n_tokens tokens runs the matrix × vector shaders,
+ * which norm their input and write partial sums; the tiled kernel (prompts
+ * on GPUs) does neither, and the input is normed by a dispatch of its own. */
+gboolean bendi_vk_matmul_can_norm   (BendiVkRecorder     *rec,
+                                     gint64               n_tokens);
+/* The partial sums per token a product with partials_out writes. */
+gint64   bendi_vk_matmul_n_partials (BendiVkRecorder     *rec,
+                                     const BendiVkTensor *weights);
+
 /* out[t] = row tokens[t] of @weights, as floats: the embedding lookup. */
 gboolean bendi_vk_op_get_rows (BendiVkRecorder     *rec,
                                const BendiVkTensor *weights,
@@ -172,6 +216,31 @@ gboolean bendi_vk_op_rope_kv_write (BendiVkRecorder             *rec,
                                     BendiVkBuffer               *v_cache,
                                     BendiVkBuffer               *positions,
                                     gint64                       n_tokens);
+
+/* What happens to Q and K between their projection and attention. */
+typedef struct {
+  gint64         n_rot;
+  gboolean       neox;
+  BendiVkBuffer *q_norm;   /* Qwen3: head_dim weights of a per-head RMS norm, or NULL */
+  BendiVkBuffer *k_norm;
+  float          eps;
+} BendiVkQkvPrepParams;
+
+/* For each token's Q|K|V row of @qkv (n_head query heads, then n_head_kv
+ * key and n_head_kv value heads): per-head norms of queries and keys,
+ * RoPE with the (cos, sin) pairs of @rope_table (n_rot / 2 per token, as
+ * bendi_rope_table () computes them), queries rotated in place, keys and
+ * values stored in the F16 caches at the token's position. */
+gboolean bendi_vk_op_qkv_prep (BendiVkRecorder             *rec,
+                               const BendiVkAttentionShape *shape,
+                               const BendiVkQkvPrepParams  *params,
+                               BendiVkBuffer               *qkv,
+                               gint64                       qkv_stride,
+                               BendiVkBuffer               *rope_table,
+                               BendiVkBuffer               *k_cache,
+                               BendiVkBuffer               *v_cache,
+                               BendiVkBuffer               *positions,
+                               gint64                       n_tokens);
 
 /* Bytes of the scratch buffer split attention needs. */
 gsize bendi_vk_attention_scratch_bytes (const BendiVkAttentionShape *shape,

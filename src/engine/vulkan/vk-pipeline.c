@@ -21,7 +21,7 @@ typedef struct {
   gboolean    typed;
   gboolean    has_subgroup_variant;
   gboolean    has_rows_variant;    /* "_rows": a row per invocation, for CPU devices */
-  gboolean    has_token_constant;  /* specialisation constant 2: tokens per dispatch */
+  gboolean    has_token_constant;  /* specialisation constants 2 and 3: tokens per dispatch, vec4 loads */
   guint       n_bindings;
   guint32     written;
   guint32     push_size;
@@ -30,8 +30,8 @@ typedef struct {
 } PipelineSpec;
 
 static const PipelineSpec pipeline_specs[BENDI_VK_N_OPS] = {
-  { BENDI_VK_OP_MATVEC, "matvec", TRUE, TRUE, TRUE, TRUE, 3, 1u << 2, sizeof (BendiVkMatmulConstants), 64, 2 },
-  { BENDI_VK_OP_MATMUL, "matmul", TRUE, FALSE, FALSE, FALSE, 3, 1u << 2, sizeof (BendiVkMatmulConstants), 256, 0 },
+  { BENDI_VK_OP_MATVEC, "matvec", TRUE, TRUE, TRUE, TRUE, 7, (1u << 2) | (1u << 5), sizeof (BendiVkMatmulConstants), 64, 2 },
+  { BENDI_VK_OP_MATMUL, "matmul", TRUE, FALSE, FALSE, FALSE, 7, 1u << 2, sizeof (BendiVkMatmulConstants), 256, 0 },
   { BENDI_VK_OP_GET_ROWS, "get_rows", TRUE, FALSE, FALSE, FALSE, 3, 1u << 2, sizeof (BendiVkGetRowsConstants), 64, 0 },
   { BENDI_VK_OP_RMS_NORM, "rms_norm", FALSE, TRUE, FALSE, FALSE, 3, 1u << 2, sizeof (BendiVkRmsNormConstants), 256, 0 },
   { BENDI_VK_OP_ROPE, "rope", FALSE, FALSE, FALSE, FALSE, 3, 1u << 0, sizeof (BendiVkRopeConstants), 64, 0 },
@@ -44,6 +44,7 @@ static const PipelineSpec pipeline_specs[BENDI_VK_N_OPS] = {
   { BENDI_VK_OP_ATTENTION_COMBINE, "attention_combine", FALSE, FALSE, FALSE, FALSE, 2, 1u << 1, sizeof (BendiVkCombineConstants), 64, 0 },
   { BENDI_VK_OP_SOFTMAX, "softmax", FALSE, TRUE, FALSE, FALSE, 1, 1u << 0, sizeof (BendiVkRowConstants), 256, 0 },
   { BENDI_VK_OP_ARGMAX, "argmax", FALSE, FALSE, FALSE, FALSE, 2, 1u << 1, sizeof (BendiVkRowConstants), 256, 0 },
+  { BENDI_VK_OP_QKV_PREP, "qkv_prep", FALSE, TRUE, FALSE, FALSE, 7, (1u << 0) | (1u << 1) | (1u << 2), sizeof (BendiVkQkvPrepConstants), 64, 0 },
 };
 
 /* The weight types with shaders, as types.glsl spells them. */
@@ -231,6 +232,7 @@ pipeline_create (BendiVkDevice       *device,
                  const char          *name,
                  guint32              workgroup_size,
                  guint32              n_tokens,
+                 gboolean             x_vec4,
                  GError             **error)
 {
   g_autofree char *shader = g_strndup (name, strcspn (name, "@"));
@@ -238,14 +240,17 @@ pipeline_create (BendiVkDevice       *device,
   BendiVkPipeline *pipeline;
   VkDescriptorSetLayoutBinding bindings[8];
   VkShaderModule module = VK_NULL_HANDLE;
-  guint32 constants[3] = { workgroup_size, MAX (spec->rows_per_workgroup, 1), n_tokens };
-  VkSpecializationMapEntry entries[3] = {
+  gboolean rows_variant = spec->has_rows_variant && g_str_has_suffix (shader, "_rows");
+  /* A bool specialisation constant is a 32-bit VkBool32. */
+  guint32 constants[4] = { workgroup_size, MAX (spec->rows_per_workgroup, 1), n_tokens, x_vec4 ? VK_TRUE : VK_FALSE };
+  VkSpecializationMapEntry entries[4] = {
     { .constantID = 0, .offset = 0, .size = sizeof (guint32) },
     { .constantID = 1, .offset = sizeof (guint32), .size = sizeof (guint32) },
     { .constantID = 2, .offset = 2 * sizeof (guint32), .size = sizeof (guint32) },
+    { .constantID = 3, .offset = 3 * sizeof (guint32), .size = sizeof (guint32) },
   };
   VkSpecializationInfo specialization = {
-    .mapEntryCount = spec->has_token_constant ? 3 : spec->rows_per_workgroup > 0 ? 2 : 1,
+    .mapEntryCount = spec->has_token_constant ? 4 : spec->rows_per_workgroup > 0 ? 2 : 1,
     .pMapEntries = entries,
     .dataSize = sizeof constants,
     .pData = constants,
@@ -268,14 +273,18 @@ pipeline_create (BendiVkDevice       *device,
   pipeline->name = g_strdup (name);
   pipeline->n_bindings = spec->n_bindings;
   pipeline->written_bindings = spec->written;
+  /* The rows variant reads its weights (binding 0) as texels. */
+  pipeline->texel_bindings = rows_variant ? 1u : 0u;
   pipeline->push_size = spec->push_size;
   pipeline->workgroup_size = workgroup_size;
-  pipeline->rows_per_workgroup = g_str_has_suffix (name, "_rows") ? workgroup_size : MAX (spec->rows_per_workgroup, 1);
+  pipeline->rows_per_workgroup = rows_variant ? workgroup_size * BENDI_VK_ROWS_PER_LANE
+                                              : MAX (spec->rows_per_workgroup, 1);
 
   for (guint i = 0; i < spec->n_bindings; i++)
     bindings[i] = (VkDescriptorSetLayoutBinding) {
       .binding = i,
-      .descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER,
+      .descriptorType = (pipeline->texel_bindings & (1u << i)) ? VK_DESCRIPTOR_TYPE_UNIFORM_TEXEL_BUFFER
+                                                                : VK_DESCRIPTOR_TYPE_STORAGE_BUFFER,
       .descriptorCount = 1,
       .stageFlags = VK_SHADER_STAGE_COMPUTE_BIT,
     };
@@ -340,6 +349,7 @@ bendi_vk_pipeline_get (BendiVkDevice    *device,
                        BendiVkOp         op,
                        BendiTensorType   type,
                        guint32           n_tokens,
+                       gboolean          x_vec4,
                        GError          **error)
 {
   BendiVkPipelineSet *self = device->pipelines;
@@ -386,14 +396,16 @@ bendi_vk_pipeline_get (BendiVkDevice    *device,
   if (spec->has_token_constant)
     {
       g_return_val_if_fail (n_tokens >= 1 && n_tokens <= 8, NULL);
-      g_string_append_printf (name, "@%u", n_tokens);
+      g_string_append_printf (name, "@%u%s", n_tokens, x_vec4 ? "v" : "");
     }
+  else
+    x_vec4 = FALSE;
 
   locker = g_mutex_locker_new (&self->lock);
   pipeline = g_hash_table_lookup (self->pipelines, name->str);
   if (pipeline == NULL)
     {
-      pipeline = pipeline_create (device, self->cache, spec, name->str, workgroup_size, n_tokens, error);
+      pipeline = pipeline_create (device, self->cache, spec, name->str, workgroup_size, n_tokens, x_vec4, error);
       if (pipeline == NULL)
         return NULL;
       g_hash_table_insert (self->pipelines, (char *) pipeline->name, pipeline);

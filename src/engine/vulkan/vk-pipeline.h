@@ -25,8 +25,13 @@ typedef enum {
   BENDI_VK_OP_ATTENTION_COMBINE,
   BENDI_VK_OP_SOFTMAX,
   BENDI_VK_OP_ARGMAX,
+  BENDI_VK_OP_QKV_PREP,
   BENDI_VK_N_OPS,
 } BendiVkOp;
+
+/* Rows each invocation of the CPU devices' matrix × vector shader computes
+ * (ROWS_PER_LANE in matvec.comp). */
+#define BENDI_VK_ROWS_PER_LANE 8
 
 typedef struct {
   const char            *name;              /* the shader variant, "matvec_q4_0_subgroup" */
@@ -35,6 +40,7 @@ typedef struct {
   VkDescriptorSetLayout  set_layout;
   guint                  n_bindings;
   guint32                written_bindings;  /* bit i: the shader writes binding i */
+  guint32                texel_bindings;    /* bit i: binding i is a uniform texel buffer of words */
   guint32                push_size;
   guint32                workgroup_size;
   guint32                rows_per_workgroup;
@@ -42,11 +48,14 @@ typedef struct {
 
 /* The pipeline of @op for weights of @type (ignored by untyped ops), the
  * variant the device uses, for @n_tokens tokens per dispatch (matvec: 1 to
- * 8, a specialisation constant; other ops ignore it). Owned by the device. */
+ * 8, a specialisation constant; other ops ignore it), reading activations
+ * four at a time when @x_vec4 (matvec: rows 16-byte aligned, whole groups
+ * of 16). Owned by the device. */
 const BendiVkPipeline *bendi_vk_pipeline_get (BendiVkDevice    *device,
                                               BendiVkOp         op,
                                               BendiTensorType   type,
                                               guint32           n_tokens,
+                                              gboolean          x_vec4,
                                               GError          **error);
 
 /* Whether the typed ops have shaders for @type. */

@@ -34,6 +34,7 @@ gboolean         bendi_vk_has_extension (const VkExtensionProperties *extensions
                                          const char                  *name);
 
 typedef struct _BendiVkAllocator BendiVkAllocator;
+typedef struct _BendiVkBuffer BendiVkBuffer;
 typedef struct _BendiVkPipelineSet BendiVkPipelineSet;
 
 struct _BendiVkDevice {
@@ -52,6 +53,9 @@ struct _BendiVkDevice {
   gboolean                          use_cpu_kernels;  /* CPU device: shaders shaped for SIMD lanes */
   BendiVkAllocator                 *allocator;
   BendiVkPipelineSet               *pipelines;
+  /* Bound where a dispatch leaves a binding unused: a valid buffer the
+   * shader never reads or writes. */
+  BendiVkBuffer                    *placeholder;
 };
 
 /* Sets @error from a failed Vulkan call: "WHAT failed: VK_ERROR_…". Out of
@@ -86,5 +90,9 @@ typedef struct _BendiVkBuffer BendiVkBuffer;
 VkBuffer       bendi_vk_buffer_get_handle (const BendiVkBuffer *self,
                                            VkDeviceSize        *out_offset);
 BendiVkDevice *bendi_vk_buffer_get_device (const BendiVkBuffer *self);
+/* The buffer as 32-bit words of a uniform texel buffer, made on first use
+ * and owned by the buffer. */
+VkBufferView   bendi_vk_buffer_get_texel_view (BendiVkBuffer  *self,
+                                               GError        **error);
 
 G_END_DECLS

@@ -6,17 +6,28 @@
 
 G_BEGIN_DECLS
 
-/* matvec.comp, matmul.comp */
+/* matvec.comp, matmul.comp: what the epilogue does, in flags */
+#define BENDI_VK_MATMUL_ACCUMULATE  (1u << 0)  /* y += W · x */
+#define BENDI_VK_MATMUL_GLU         (1u << 1)  /* rows are (gate, up) pairs: y = silu (gate) · up */
+#define BENDI_VK_MATMUL_NORM        (1u << 2)  /* x is RMS-normed (times a weight) on the way in */
+#define BENDI_VK_MATMUL_BIAS        (1u << 3)  /* y = W · x + bias */
+#define BENDI_VK_MATMUL_PARTIALS    (1u << 4)  /* write partial sums of y² for the next NORM */
+
 typedef struct {
   guint32 n_cols;
-  guint32 n_rows;
+  guint32 n_rows;          /* of this chunk */
   guint32 row_bytes;
-  guint32 first_row;
+  guint32 first_row;       /* the chunk's first output row within a token's y row */
   guint32 n_tokens;
   guint32 x_stride;
   guint32 y_stride;
-  guint32 accumulate;
+  guint32 flags;
   guint32 first_token;
+  guint32 n_partials;      /* NORM: partial sums of x² per token */
+  guint32 partial_stride;  /* floats from one token's partial sums to the next */
+  guint32 partial_base;    /* PARTIALS: this dispatch's first slot */
+  float   eps;             /* NORM */
+  guint32 x_first_token;   /* x's (and the norm's) token of y's token 0 */
 } BendiVkMatmulConstants;
 
 /* get_rows.comp */
@@ -91,6 +102,20 @@ typedef struct {
   guint32 n_ctx;
 } BendiVkKvWriteConstants;
 
+/* qkv_prep.comp */
+typedef struct {
+  guint32 n_head;
+  guint32 n_head_kv;
+  guint32 head_dim;
+  guint32 n_rot;
+  guint32 neox;
+  guint32 qkv_stride;      /* floats from one token's q|k|v row to the next */
+  guint32 n_ctx;
+  guint32 has_q_norm;
+  guint32 has_k_norm;
+  float   eps;
+} BendiVkQkvPrepConstants;
+
 /* attention.comp, with and without SPLIT */
 typedef struct {
   guint32 n_head;
@@ -127,6 +152,7 @@ _Static_assert (sizeof (BendiVkRopeKvConstants) <= 128, "rope_kv push constants"
 _Static_assert (sizeof (BendiVkSwigluConstants) <= 128, "swiglu push constants");
 _Static_assert (sizeof (BendiVkAddConstants) <= 128, "add push constants");
 _Static_assert (sizeof (BendiVkKvWriteConstants) <= 128, "kv_write push constants");
+_Static_assert (sizeof (BendiVkQkvPrepConstants) <= 128, "qkv_prep push constants");
 _Static_assert (sizeof (BendiVkAttentionConstants) <= 128, "attention push constants");
 _Static_assert (sizeof (BendiVkCombineConstants) <= 128, "attention_combine push constants");
 _Static_assert (sizeof (BendiVkRowConstants) <= 128, "softmax/argmax push constants");

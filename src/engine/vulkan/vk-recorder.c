@@ -176,15 +176,15 @@ allocate_set (BendiVkRecorder       *self,
     }
   if (result == VK_ERROR_OUT_OF_POOL_MEMORY || result == VK_ERROR_FRAGMENTED_POOL)
     {
-      VkDescriptorPoolSize size = {
-        .type = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER,
-        .descriptorCount = SETS_PER_POOL * MAX_BINDINGS,
+      VkDescriptorPoolSize sizes[] = {
+        { .type = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, .descriptorCount = SETS_PER_POOL * MAX_BINDINGS },
+        { .type = VK_DESCRIPTOR_TYPE_UNIFORM_TEXEL_BUFFER, .descriptorCount = SETS_PER_POOL },
       };
       VkDescriptorPoolCreateInfo pool_info = {
         .sType = VK_STRUCTURE_TYPE_DESCRIPTOR_POOL_CREATE_INFO,
         .maxSets = SETS_PER_POOL,
-        .poolSizeCount = 1,
-        .pPoolSizes = &size,
+        .poolSizeCount = G_N_ELEMENTS (sizes),
+        .pPoolSizes = sizes,
       };
       VkDescriptorPool pool;
 
@@ -253,8 +253,10 @@ bendi_vk_recorder_record (BendiVkRecorder        *self,
 {
   BendiVkDevice *device = self->device;
   VkDescriptorBufferInfo buffer_infos[MAX_BINDINGS];
+  VkBufferView texel_views[MAX_BINDINGS];
   VkWriteDescriptorSet writes[MAX_BINDINGS];
   Range ranges[MAX_BINDINGS];
+  gboolean tracked[MAX_BINDINGS];
   gboolean need_barrier = FALSE;
   VkDescriptorSet set;
 
@@ -272,9 +274,12 @@ bendi_vk_recorder_record (BendiVkRecorder        *self,
 
   for (guint i = 0; i < pipeline->n_bindings; i++)
     {
+      /* A binding the dispatch does not use gets the device's placeholder,
+       * which no hazard is tracked on. */
+      BendiVkBuffer *buffer = bindings[i] != NULL ? bindings[i] : device->placeholder;
       VkDeviceSize offset;
-      VkBuffer handle = bendi_vk_buffer_get_handle (bindings[i], &offset);
-      gsize size = (bendi_vk_buffer_get_size (bindings[i]) + 3) / 4 * 4;
+      VkBuffer handle = bendi_vk_buffer_get_handle (buffer, &offset);
+      gsize size = (bendi_vk_buffer_get_size (buffer) + 3) / 4 * 4;
 
       if (size > device->info.max_storage_buffer_range)
         {
@@ -285,7 +290,7 @@ bendi_vk_recorder_record (BendiVkRecorder        *self,
                                                      device->info.max_storage_buffer_range));
           return FALSE;
         }
-      if (bendi_vk_buffer_get_device (bindings[i]) != device)
+      if (bendi_vk_buffer_get_device (buffer) != device)
         {
           bendi_vk_recorder_fail (self, g_error_new (BENDI_ENGINE_ERROR, BENDI_ENGINE_ERROR_INVALID_ARGUMENT,
                                                      "Binding %u of %s belongs to another device",
@@ -293,7 +298,22 @@ bendi_vk_recorder_record (BendiVkRecorder        *self,
           return FALSE;
         }
       buffer_infos[i] = (VkDescriptorBufferInfo) { .buffer = handle, .offset = offset, .range = size };
+      texel_views[i] = VK_NULL_HANDLE;
+      if (pipeline->texel_bindings & (1u << i))
+        {
+          GError *error = NULL;
+
+          texel_views[i] = bendi_vk_buffer_get_texel_view (buffer, &error);
+          if (texel_views[i] == VK_NULL_HANDLE)
+            {
+              bendi_vk_recorder_fail (self, error);
+              return FALSE;
+            }
+        }
       ranges[i] = (Range) { .buffer = handle, .begin = offset, .end = offset + size };
+      tracked[i] = bindings[i] != NULL;
+      if (!tracked[i])
+        continue;
       if (pipeline->written_bindings & (1u << i))
         need_barrier |= overlaps_any (self->writes, &ranges[i]) || overlaps_any (self->reads, &ranges[i]);
       else
@@ -302,7 +322,8 @@ bendi_vk_recorder_record (BendiVkRecorder        *self,
   if (need_barrier)
     record_barrier (self);
   for (guint i = 0; i < pipeline->n_bindings; i++)
-    g_array_append_val ((pipeline->written_bindings & (1u << i)) ? self->writes : self->reads, ranges[i]);
+    if (tracked[i])
+      g_array_append_val ((pipeline->written_bindings & (1u << i)) ? self->writes : self->reads, ranges[i]);
 
   set = allocate_set (self, pipeline);
   if (set == VK_NULL_HANDLE)
@@ -313,8 +334,10 @@ bendi_vk_recorder_record (BendiVkRecorder        *self,
       .dstSet = set,
       .dstBinding = i,
       .descriptorCount = 1,
-      .descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER,
-      .pBufferInfo = &buffer_infos[i],
+      .descriptorType = (pipeline->texel_bindings & (1u << i)) ? VK_DESCRIPTOR_TYPE_UNIFORM_TEXEL_BUFFER
+                                                                : VK_DESCRIPTOR_TYPE_STORAGE_BUFFER,
+      .pBufferInfo = (pipeline->texel_bindings & (1u << i)) ? NULL : &buffer_infos[i],
+      .pTexelBufferView = (pipeline->texel_bindings & (1u << i)) ? &texel_views[i] : NULL,
     };
   device->fn.vkUpdateDescriptorSets (device->device, pipeline->n_bindings, writes, 0, NULL);
 
@@ -325,6 +348,55 @@ bendi_vk_recorder_record (BendiVkRecorder        *self,
                                  pipeline->push_size, constants);
   device->fn.vkCmdDispatch (self->commands, groups_x, groups_y, groups_z);
   self->n_dispatches++;
+  return TRUE;
+}
+
+gboolean
+bendi_vk_recorder_copy (BendiVkRecorder *self,
+                        BendiVkBuffer   *src,
+                        BendiVkBuffer   *dst,
+                        gsize            size)
+{
+  BendiVkDevice *device = self->device;
+  /* Everything before is done with both buffers; everything after, the
+   * host included, sees the copy. */
+  VkMemoryBarrier before = {
+    .sType = VK_STRUCTURE_TYPE_MEMORY_BARRIER,
+    .srcAccessMask = VK_ACCESS_SHADER_WRITE_BIT | VK_ACCESS_TRANSFER_WRITE_BIT,
+    .dstAccessMask = VK_ACCESS_TRANSFER_READ_BIT | VK_ACCESS_TRANSFER_WRITE_BIT,
+  };
+  VkMemoryBarrier after = {
+    .sType = VK_STRUCTURE_TYPE_MEMORY_BARRIER,
+    .srcAccessMask = VK_ACCESS_TRANSFER_WRITE_BIT,
+    .dstAccessMask = VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT | VK_ACCESS_HOST_READ_BIT |
+                     VK_ACCESS_TRANSFER_READ_BIT | VK_ACCESS_TRANSFER_WRITE_BIT,
+  };
+  VkDeviceSize src_offset, dst_offset;
+  VkBuffer src_handle = bendi_vk_buffer_get_handle (src, &src_offset);
+  VkBuffer dst_handle = bendi_vk_buffer_get_handle (dst, &dst_offset);
+  VkBufferCopy region = { .srcOffset = src_offset, .dstOffset = dst_offset, .size = size };
+
+  if (self->error != NULL)
+    return FALSE;
+  if (!self->recording || size > bendi_vk_buffer_get_size (src) || size > bendi_vk_buffer_get_size (dst) ||
+      bendi_vk_buffer_get_device (src) != device || bendi_vk_buffer_get_device (dst) != device)
+    {
+      bendi_vk_recorder_fail (self, g_error_new_literal (BENDI_ENGINE_ERROR, BENDI_ENGINE_ERROR_INVALID_ARGUMENT,
+                                                         "A copy outside a recording or past a buffer's end"));
+      return FALSE;
+    }
+  if (size == 0)
+    return TRUE;
+  device->fn.vkCmdPipelineBarrier (self->commands, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT | VK_PIPELINE_STAGE_TRANSFER_BIT,
+                                   VK_PIPELINE_STAGE_TRANSFER_BIT, 0, 1, &before, 0, NULL, 0, NULL);
+  device->fn.vkCmdCopyBuffer (self->commands, src_handle, dst_handle, 1, &region);
+  device->fn.vkCmdPipelineBarrier (self->commands, VK_PIPELINE_STAGE_TRANSFER_BIT,
+                                   VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT | VK_PIPELINE_STAGE_TRANSFER_BIT |
+                                   VK_PIPELINE_STAGE_HOST_BIT,
+                                   0, 1, &after, 0, NULL, 0, NULL);
+  self->n_barriers += 2;
+  g_array_set_size (self->reads, 0);
+  g_array_set_size (self->writes, 0);
   return TRUE;
 }
 

@@ -20,8 +20,8 @@ void             bendi_vk_recorder_free (BendiVkRecorder  *self);
 void     bendi_vk_recorder_begin  (BendiVkRecorder        *self);
 
 /* Records one dispatch of @pipeline with its bindings (pipeline->n_bindings
- * buffers, in binding order) and push constants (pipeline->push_size
- * bytes). A memory barrier goes before it only when it reads or writes what
+ * buffers, in binding order; NULL for one the dispatch does not touch) and
+ * push constants (pipeline->push_size bytes). A memory barrier goes before it only when it reads or writes what
  * an earlier dispatch since the last barrier wrote (or writes what one
  * read). Errors are kept: the first one is reported by end (), and once
  * failed, recording does nothing. Returns FALSE once failed. */
@@ -32,6 +32,14 @@ gboolean bendi_vk_recorder_record (BendiVkRecorder        *self,
                                    guint32                 groups_x,
                                    guint32                 groups_y,
                                    guint32                 groups_z);
+
+/* Records a copy of the first @size bytes of @src to @dst, with the
+ * barriers that order it after every earlier dispatch and before every
+ * later one (and the host's reads after the submission). */
+gboolean bendi_vk_recorder_copy   (BendiVkRecorder        *self,
+                                   BendiVkBuffer          *src,
+                                   BendiVkBuffer          *dst,
+                                   gsize                   size);
 
 /* Keeps @error (taking it) as the recording's failure, unless one is
  * already kept. For ops that find their arguments wrong. */
