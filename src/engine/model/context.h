@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* An inference context: the KV cache, scratch memory and threads for running a model on the CPU. */
+/* An inference context: the KV cache, scratch memory and threads for running a model, on the CPU or with its first layers on Vulkan GPUs. */
 #pragma once
 
 #include <glib.h>
@@ -10,10 +10,53 @@ G_BEGIN_DECLS
 
 typedef struct _BendiContext BendiContext;
 
+typedef enum {
+  BENDI_BACKEND_CPU,     /* every layer on the CPU */
+  BENDI_BACKEND_VULKAN,  /* Vulkan devices (lavapipe when it is the only one); failing to start one is an error */
+  BENDI_BACKEND_AUTO,    /* a real GPU that passes the self-check, else the CPU; never a CPU device like lavapipe */
+} BendiBackend;
+
+/* "cpu", "vulkan", "auto"; and back (FALSE for another name). */
+const char *bendi_backend_name       (BendiBackend  backend);
+gboolean    bendi_backend_from_name  (const char   *name,
+                                      BendiBackend *out);
+
+/* n_gpu_layers: every layer (and the output) on the GPUs, or as many as
+ * the devices' memory budget holds, fewer again if allocating them fails. */
+#define BENDI_GPU_LAYERS_ALL   (-1)
+#define BENDI_GPU_LAYERS_AUTO  (-2)
+#define BENDI_MAX_GPUS 8
+
+typedef enum {
+  BENDI_CONTEXT_DEFAULT           = 0,
+  /* Vulkan under the Khronos validation layer (also BENDI_VULKAN_VALIDATION=1). */
+  BENDI_CONTEXT_VULKAN_VALIDATION = 1 << 0,
+  /* Skip the load-time comparison of the GPU's logits with the CPU's. */
+  BENDI_CONTEXT_NO_SELF_CHECK     = 1 << 1,
+  /* Only the portable shaders: no subgroup or CPU-device fast paths. */
+  BENDI_CONTEXT_PORTABLE_SHADERS  = 1 << 2,
+  /* Tests: the shaders shaped for GPUs even on a CPU device (lavapipe). */
+  BENDI_CONTEXT_GPU_SHADERS       = 1 << 3,
+} BendiContextFlags;
+
 typedef struct {
-  gint64 n_ctx;      /* positions the KV cache holds; 0: the model's, at most 4096 */
-  gint64 n_batch;    /* tokens per forward pass of a long prompt; 0: 512 */
-  int    n_threads;  /* 0: one per processor */
+  gint64            n_ctx;       /* positions the KV cache holds; 0: the model's, at most 4096 */
+  gint64            n_batch;     /* tokens per forward pass of a long prompt; 0: 512 */
+  int               n_threads;   /* 0: one per processor */
+  BendiBackend      backend;     /* BENDI_BACKEND_CPU by default */
+  /* The first n_gpu_layers layers' weights and KV cache go to the GPUs,
+   * the rest run on the CPU (one transfer of the activations between); a
+   * count, BENDI_GPU_LAYERS_ALL (the default) or BENDI_GPU_LAYERS_AUTO.
+   * Callers with the hardware probe resolve "auto" with its fit estimator
+   * and pass the count. */
+  gint64            n_gpu_layers;
+  /* Indices of bendi_vk_list_devices () to split the layers across, in
+   * proportion to split[] (all zero: evenly); the same index twice opens
+   * the device twice. 0 devices: the best one. */
+  guint             n_devices;
+  guint             devices[BENDI_MAX_GPUS];
+  double            split[BENDI_MAX_GPUS];
+  BendiContextFlags flags;
 } BendiContextParams;
 
 void bendi_context_params_init (BendiContextParams *params);
@@ -31,6 +74,12 @@ void bendi_context_estimate_memory (const BendiModelConfig   *config,
 /* Polled between layers: return TRUE to abandon the current decode. */
 typedef gboolean (*BendiAbortFunc) (gpointer user_data);
 
+/* A context on the backend @params asks for. Vulkan errors (no loader, no
+ * device, out of GPU memory, a driver failing the self-check) are errors
+ * under BENDI_BACKEND_VULKAN, with the device named, and under AUTO a
+ * fallback to the CPU that bendi_context_get_backend_note () explains. A
+ * GPU whose logits disagree with the CPU's is retried with the portable
+ * shaders, then left for the CPU, under either. */
 BendiContext *bendi_context_new  (BendiModel               *model,
                                   const BendiContextParams *params,
                                   GError                  **error) G_GNUC_WARN_UNUSED_RESULT;
@@ -44,8 +93,25 @@ gint64      bendi_context_get_n_past    (const BendiContext *self);
 /* Forgets every position from @n_keep on (to reuse a common prefix). */
 void        bendi_context_truncate      (BendiContext *self,
                                          gint64        n_keep);
-/* Bytes of the KV cache. */
+/* Bytes of the KV cache, on the CPU and the GPUs. */
 gsize       bendi_context_get_kv_bytes  (const BendiContext *self);
+
+/* The backend in use: CPU or VULKAN (never AUTO). */
+BendiBackend bendi_context_get_backend      (const BendiContext *self);
+/* Layers on the GPUs (all of them: the output head too). */
+gint64       bendi_context_get_n_gpu_layers (const BendiContext *self);
+/* What runs where, a line per device: "CPU, 2 threads" or the devices
+ * with their layers; under the auto backend without a GPU, a line on why. */
+const char  *bendi_context_get_backend_description (const BendiContext *self);
+/* Why the backend is not the one asked for, or what it gave up (a self-check
+ * that failed, a GPU that was lost, fewer layers than asked); NULL when
+ * nothing happened. */
+const char  *bendi_context_get_backend_note (const BendiContext *self);
+/* Dispatches one generated token replays on the GPUs; 0 on the CPU. */
+guint        bendi_context_get_dispatches_per_token (const BendiContext *self);
+/* Tests and diagnostics: errors the Khronos validation layer reported on
+ * the GPUs; -1 when they do not run under it. */
+gint         bendi_context_get_validation_errors    (const BendiContext *self);
 
 void        bendi_context_set_abort_func (BendiContext   *self,
                                           BendiAbortFunc  func,
@@ -65,6 +131,10 @@ gboolean bendi_context_decode (BendiContext      *self,
 /* The n_vocab logits of token @index of the last decode (-1: the last). */
 const float *bendi_context_get_logits (const BendiContext *self,
                                        gint64              index);
+/* The token with the largest logit after the last decode (the first on
+ * ties), found on the GPU when the output runs there: greedy decoding
+ * without reading the logits. */
+BendiToken   bendi_context_get_argmax (const BendiContext *self);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (BendiContext, bendi_context_free)
 

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* The fast CPU forward pass: batched matrix products on the mapped weights, F16 KV cache, threads. */
+/* The forward pass: the first layers on the GPUs when asked, the rest as batched matrix products on the mapped weights, F16 KV cache, threads. */
 #include "model/context.h"
 
 #include <math.h>
@@ -9,7 +9,10 @@
 #include "cpu/thread-pool.h"
 #include "cpu/vec-ops.h"
 #include "engine-error.h"
+#include "model/backend.h"
+#include "model/forward-vulkan.h"
 #include "model/ops.h"
+#include "sampler.h"
 
 struct _BendiContext {
   BendiModel              *model;
@@ -26,8 +29,20 @@ struct _BendiContext {
   gint64      q_dim;         /* n_head · head_dim */
   gint64      kv_dim;        /* n_head_kv · head_dim */
 
-  BendiFp16  *key_cache;     /* (n_layer, n_ctx, kv_dim) */
-  BendiFp16  *value_cache;   /* (n_layer, n_ctx, kv_dim) */
+  /* Layers before first_cpu_layer (and with every layer, the output) run
+   * on the GPUs; NULL: all on the CPU. */
+  BendiVkForward *gpu;
+  gint64      first_cpu_layer;
+  BendiContextParams params;
+  char       *backend_description;
+  BendiBackendNotes notes;
+  /* While a GPU runs, the tokens in its KV cache: should it be lost, the
+   * CPU redoes them. */
+  GArray     *history;
+  gboolean    logits_on_gpu;
+
+  BendiFp16  *key_cache;     /* (n_layer - first_cpu_layer, n_ctx, kv_dim) */
+  BendiFp16  *value_cache;   /* (n_layer - first_cpu_layer, n_ctx, kv_dim) */
 
   /* Scratch for one batch of up to n_batch tokens, grown on demand. */
   gint64      n_scratch;
@@ -57,7 +72,8 @@ struct _BendiContext {
 typedef struct {
   BendiContext            *ctx;
   const BendiLayerWeights *layer;
-  gint64                   il;
+  gint64                   il;         /* the layer's place in the CPU's KV cache */
+  gboolean                 residual;   /* the norm step adds the last block's output first */
   gint64                   n_tokens;
   gint64                   pos;        /* position of the batch's first token */
   const float             *norm;       /* for the norm step */
@@ -92,7 +108,7 @@ step_residual_norm (gpointer data,
     {
       float *x = ctx->x + t * n_embd;
 
-      if (a->il >= 0)
+      if (a->residual)
         bendi_add (x, ctx->out + t * n_embd, n_embd);
       if (a->norm != NULL)
         bendi_rms_norm (ctx->xb + t * n_embd, x, a->norm, n_embd, ctx->config->norm_eps);
@@ -264,6 +280,18 @@ ensure_logits (BendiContext *ctx,
     }
 }
 
+static gboolean
+aborted (BendiContext  *ctx,
+         GError       **error)
+{
+  if (ctx->abort_func != NULL && ctx->abort_func (ctx->abort_data))
+    {
+      g_set_error (error, BENDI_ENGINE_ERROR, BENDI_ENGINE_ERROR_CANCELLED, "Cancelled");
+      return TRUE;
+    }
+  return FALSE;
+}
+
 /* One batch of at most n_batch tokens through every layer. */
 static gboolean
 forward_batch (BendiContext      *ctx,
@@ -287,22 +315,36 @@ forward_batch (BendiContext      *ctx,
                         ctx->n_past + t);
     }
 
-  for (gint64 il = 0; il < c->n_layer; il++)
+  /* the first layers on the GPUs: their residual stream comes back for
+   * the CPU's layers, or, with every layer there, the logits stay there */
+  ctx->logits_on_gpu = FALSE;
+  if (ctx->gpu != NULL)
+    {
+      if (aborted (ctx, error) ||
+          !bendi_vk_forward_run (ctx->gpu, ctx->x, n_tokens, ctx->n_past, all_logits, error))
+        return FALSE;
+      if (bendi_vk_forward_has_output (ctx->gpu))
+        {
+          ctx->logits_on_gpu = TRUE;
+          ctx->n_logits = all_logits ? n_tokens : 1;
+          ctx->n_past += n_tokens;
+          return TRUE;
+        }
+    }
+
+  for (gint64 il = ctx->first_cpu_layer; il < c->n_layer; il++)
     {
       const BendiLayerWeights *l = &w->layers[il];
 
-      if (ctx->abort_func != NULL && ctx->abort_func (ctx->abort_data))
-        {
-          g_set_error (error, BENDI_ENGINE_ERROR, BENDI_ENGINE_ERROR_CANCELLED, "Cancelled");
-          return FALSE;
-        }
+      if (aborted (ctx, error))
+        return FALSE;
       args.layer = l;
+      args.il = il - ctx->first_cpu_layer;
 
       /* residual from the previous layer's feed-forward, attention rmsnorm */
-      args.il = il == 0 ? -1 : il;
+      args.residual = il > ctx->first_cpu_layer;
       args.norm = l->attn_norm;
       run_step (ctx, step_residual_norm, &args, n_tokens);
-      args.il = il;
 
       /* q, k, v projections; biases, norms, RoPE; keys and values cached */
       bendi_matmul (ctx->matmul, &l->wq, ctx->xb, n_tokens, ctx->q);
@@ -315,6 +357,7 @@ forward_batch (BendiContext      *ctx,
       bendi_matmul (ctx->matmul, &l->wo, ctx->att_out, n_tokens, ctx->out);
 
       /* residual, feed-forward rmsnorm */
+      args.residual = TRUE;
       args.norm = l->ffn_norm;
       run_step (ctx, step_residual_norm, &args, n_tokens);
 
@@ -326,7 +369,7 @@ forward_batch (BendiContext      *ctx,
     }
 
   /* last residual, final rmsnorm, classifier: only the rows asked for */
-  args.il = c->n_layer;
+  args.residual = TRUE;
   args.norm = w->output_norm;
   run_step (ctx, step_residual_norm, &args, n_tokens);
   if (all_logits)
@@ -351,6 +394,8 @@ void
 bendi_context_params_init (BendiContextParams *params)
 {
   memset (params, 0, sizeof *params);
+  params->backend = BENDI_BACKEND_CPU;
+  params->n_gpu_layers = BENDI_GPU_LAYERS_ALL;
 }
 
 static gint64
@@ -382,41 +427,18 @@ bendi_context_estimate_memory (const BendiModelConfig   *c,
                    + sizeof (float) * (gsize) n * (gsize) widest;
 }
 
-BendiContext *
-bendi_context_new (BendiModel               *model,
-                   const BendiContextParams *params,
-                   GError                  **error)
+/* The KV cache of the layers the CPU runs. */
+static gboolean
+alloc_cpu_cache (BendiContext  *ctx,
+                 GError       **error)
 {
-  BendiContextParams defaults;
-  BendiContext *ctx;
-  const BendiModelConfig *c = bendi_model_get_config (model);
-  gint64 n_ctx;
-  gsize cache_elements;
+  gsize cache_elements = (gsize) (ctx->config->n_layer - ctx->first_cpu_layer) * (gsize) ctx->n_ctx *
+                         (gsize) ctx->kv_dim;
 
-  if (params == NULL)
-    {
-      bendi_context_params_init (&defaults);
-      params = &defaults;
-    }
-  n_ctx = params->n_ctx > 0 ? params->n_ctx : default_n_ctx (c);
-  if (n_ctx > (1 << 24) || params->n_batch < 0 || params->n_threads < 0 || params->n_threads > 1024)
-    {
-      g_set_error (error, BENDI_ENGINE_ERROR, BENDI_ENGINE_ERROR_INVALID_ARGUMENT,
-                   "Invalid context parameters (context %" G_GINT64_FORMAT ", batch %" G_GINT64_FORMAT
-                   ", threads %d)", params->n_ctx, params->n_batch, params->n_threads);
-      return NULL;
-    }
-
-  ctx = g_new0 (BendiContext, 1);
-  ctx->model = bendi_model_ref (model);
-  ctx->config = c;
-  ctx->weights = bendi_model_get_weights (model);
-  ctx->n_ctx = n_ctx;
-  ctx->n_batch = params->n_batch > 0 ? params->n_batch : 512;
-  ctx->q_dim = c->n_head * c->head_dim;
-  ctx->kv_dim = c->n_head_kv * c->head_dim;
-
-  cache_elements = (gsize) c->n_layer * (gsize) n_ctx * (gsize) ctx->kv_dim;
+  g_clear_pointer (&ctx->key_cache, g_free);
+  g_clear_pointer (&ctx->value_cache, g_free);
+  if (cache_elements == 0)
+    return TRUE;
   ctx->key_cache = g_try_new0 (BendiFp16, cache_elements);
   ctx->value_cache = g_try_new0 (BendiFp16, cache_elements);
   if (ctx->key_cache == NULL || ctx->value_cache == NULL)
@@ -425,14 +447,141 @@ bendi_context_new (BendiModel               *model,
 
       g_set_error (error, BENDI_ENGINE_ERROR, BENDI_ENGINE_ERROR_NO_MEMORY,
                    "Not enough memory for a KV cache of %" G_GINT64_FORMAT " tokens (%s); try a smaller context",
-                   n_ctx, size);
-      bendi_context_free (ctx);
+                   ctx->n_ctx, size);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static void
+describe_backend (BendiContext *ctx)
+{
+  g_free (ctx->backend_description);
+  if (ctx->gpu == NULL && ctx->notes.no_gpu->len > 0)
+    ctx->backend_description = g_strdup_printf ("CPU, %d threads\n%.*s", bendi_thread_pool_get_n_threads (ctx->pool),
+                                                (int) ctx->notes.no_gpu->len - 1, ctx->notes.no_gpu->str);
+  else if (ctx->gpu == NULL)
+    ctx->backend_description = g_strdup_printf ("CPU, %d threads", bendi_thread_pool_get_n_threads (ctx->pool));
+  else
+    {
+      g_autofree char *devices = bendi_vk_forward_describe (ctx->gpu);
+
+      ctx->backend_description = ctx->first_cpu_layer < ctx->config->n_layer
+        ? g_strdup_printf ("%s\nCPU, %d threads: layers %" G_GINT64_FORMAT "–%" G_GINT64_FORMAT ", output", devices,
+                           bendi_thread_pool_get_n_threads (ctx->pool), ctx->first_cpu_layer,
+                           ctx->config->n_layer - 1)
+        : g_steal_pointer (&devices);
+    }
+}
+
+/* Hands every layer to the CPU, a KV cache for all of them included. */
+static gboolean
+drop_gpu (BendiContext  *ctx,
+          GError       **error)
+{
+  g_clear_pointer (&ctx->gpu, bendi_vk_forward_free);
+  g_clear_pointer (&ctx->history, g_array_unref);
+  ctx->first_cpu_layer = 0;
+  ctx->logits_on_gpu = FALSE;
+  ctx->n_logits = 0;
+  describe_backend (ctx);
+  return alloc_cpu_cache (ctx, error);
+}
+
+/* Starts the GPU part, then checks its logits against the CPU's: a
+ * mismatch gets the portable shaders, and another the CPU. */
+static gboolean
+start_gpu (BendiContext  *ctx,
+           GError       **error)
+{
+  gboolean portable = (ctx->params.flags & BENDI_CONTEXT_PORTABLE_SHADERS) != 0;
+
+  for (;;)
+    {
+      BendiBackendCheck check;
+
+      if (!bendi_backend_start_gpu (ctx->model, &ctx->params, ctx->n_ctx, ctx->n_batch, portable,
+                                    &ctx->notes, &ctx->gpu, error))
+        return FALSE;
+      if (ctx->gpu == NULL)
+        {
+          describe_backend (ctx);
+          return alloc_cpu_cache (ctx, error);
+        }
+      ctx->first_cpu_layer = bendi_vk_forward_get_n_layers (ctx->gpu);
+      ctx->history = g_array_new (FALSE, FALSE, sizeof (BendiToken));
+      describe_backend (ctx);
+      if (!alloc_cpu_cache (ctx, error))
+        return FALSE;
+      if (ctx->params.flags & BENDI_CONTEXT_NO_SELF_CHECK)
+        return TRUE;
+      if (!bendi_backend_self_check (ctx, &check, error))
+        return FALSE;
+      if (check.passed)
+        return TRUE;
+
+      g_string_append_printf (ctx->notes.warnings, "The GPU's logits differ from the CPU's by %.1f%% on a fixed input "
+                              "(%s shaders): %s.\n", 100.0 * check.difference,
+                              portable ? "portable" : "fast",
+                              portable ? "the CPU runs this model" : "trying the portable shaders");
+      if (!drop_gpu (ctx, error))
+        return FALSE;
+      if (portable)
+        return TRUE;
+      portable = TRUE;
+    }
+}
+
+BendiContext *
+bendi_context_new (BendiModel               *model,
+                   const BendiContextParams *params,
+                   GError                  **error)
+{
+  BendiContextParams defaults;
+  g_autoptr (BendiContext) ctx = NULL;
+  const BendiModelConfig *c = bendi_model_get_config (model);
+  gint64 n_ctx;
+
+  if (params == NULL)
+    {
+      bendi_context_params_init (&defaults);
+      params = &defaults;
+    }
+  n_ctx = params->n_ctx > 0 ? params->n_ctx : default_n_ctx (c);
+  if (n_ctx > (1 << 24) || params->n_batch < 0 || params->n_threads < 0 || params->n_threads > 1024 ||
+      params->n_devices > BENDI_MAX_GPUS || params->n_gpu_layers < BENDI_GPU_LAYERS_AUTO)
+    {
+      g_set_error (error, BENDI_ENGINE_ERROR, BENDI_ENGINE_ERROR_INVALID_ARGUMENT,
+                   "Invalid context parameters (context %" G_GINT64_FORMAT ", batch %" G_GINT64_FORMAT
+                   ", threads %d, %u devices, %" G_GINT64_FORMAT " GPU layers)", params->n_ctx, params->n_batch,
+                   params->n_threads, params->n_devices, params->n_gpu_layers);
       return NULL;
     }
+
+  ctx = g_new0 (BendiContext, 1);
+  ctx->model = bendi_model_ref (model);
+  ctx->config = c;
+  ctx->weights = bendi_model_get_weights (model);
+  ctx->params = *params;
+  ctx->n_ctx = n_ctx;
+  ctx->n_batch = params->n_batch > 0 ? params->n_batch : 512;
+  ctx->q_dim = c->n_head * c->head_dim;
+  ctx->kv_dim = c->n_head_kv * c->head_dim;
+  ctx->notes.warnings = g_string_new (NULL);
+  ctx->notes.no_gpu = g_string_new (NULL);
   ctx->pool = bendi_thread_pool_new (params->n_threads);
   ctx->matmul = bendi_matmul_context_new (ctx->pool);
   ctx->scores = g_new (float, (gsize) bendi_thread_pool_get_n_threads (ctx->pool) * (gsize) n_ctx);
-  return ctx;
+  describe_backend (ctx);
+
+  if (params->backend != BENDI_BACKEND_CPU)
+    {
+      if (!start_gpu (ctx, error))
+        return NULL;
+    }
+  else if (!alloc_cpu_cache (ctx, error))
+    return NULL;
+  return g_steal_pointer (&ctx);
 }
 
 void
@@ -440,11 +589,18 @@ bendi_context_free (BendiContext *self)
 {
   if (self == NULL)
     return;
+  g_clear_pointer (&self->gpu, bendi_vk_forward_free);
+  g_clear_pointer (&self->history, g_array_unref);
   free_scratch (self);
   g_free (self->scores);
   g_free (self->logits);
   g_free (self->key_cache);
   g_free (self->value_cache);
+  g_free (self->backend_description);
+  if (self->notes.warnings != NULL)
+    g_string_free (self->notes.warnings, TRUE);
+  if (self->notes.no_gpu != NULL)
+    g_string_free (self->notes.no_gpu, TRUE);
   g_clear_pointer (&self->matmul, bendi_matmul_context_free);
   g_clear_pointer (&self->pool, bendi_thread_pool_free);
   bendi_model_unref (self->model);
@@ -480,12 +636,53 @@ bendi_context_truncate (BendiContext *self,
                         gint64        n_keep)
 {
   self->n_past = CLAMP (n_keep, 0, self->n_past);
+  if (self->history != NULL)
+    g_array_set_size (self->history, (guint) self->n_past);
 }
 
 gsize
 bendi_context_get_kv_bytes (const BendiContext *self)
 {
-  return 2 * (gsize) self->config->n_layer * (gsize) self->n_ctx * (gsize) self->kv_dim * sizeof (BendiFp16);
+  gsize cpu = 2 * (gsize) (self->config->n_layer - self->first_cpu_layer) * (gsize) self->n_ctx *
+              (gsize) self->kv_dim * sizeof (BendiFp16);
+
+  return cpu + (self->gpu != NULL ? bendi_vk_forward_get_kv_bytes (self->gpu) : 0);
+}
+
+BendiBackend
+bendi_context_get_backend (const BendiContext *self)
+{
+  return self->gpu != NULL ? BENDI_BACKEND_VULKAN : BENDI_BACKEND_CPU;
+}
+
+gint64
+bendi_context_get_n_gpu_layers (const BendiContext *self)
+{
+  return self->first_cpu_layer;
+}
+
+const char *
+bendi_context_get_backend_description (const BendiContext *self)
+{
+  return self->backend_description;
+}
+
+const char *
+bendi_context_get_backend_note (const BendiContext *self)
+{
+  return self->notes.warnings->len > 0 ? self->notes.warnings->str : NULL;
+}
+
+gint
+bendi_context_get_validation_errors (const BendiContext *self)
+{
+  return self->gpu != NULL ? bendi_vk_forward_get_validation_errors (self->gpu) : -1;
+}
+
+guint
+bendi_context_get_dispatches_per_token (const BendiContext *self)
+{
+  return self->gpu != NULL ? bendi_vk_forward_get_dispatches_per_token (self->gpu) : 0;
 }
 
 void
@@ -497,6 +694,58 @@ bendi_context_set_abort_func (BendiContext   *self,
   self->abort_data = user_data;
 }
 
+/* Runs @n_tokens tokens in batches, gathering every batch's logits when
+ * all are wanted. */
+static gboolean
+decode_batches (BendiContext      *self,
+                const BendiToken  *tokens,
+                gint64             n_tokens,
+                gboolean           all_logits,
+                GError           **error)
+{
+  g_autofree float *all = NULL;
+  gsize n_vocab = (gsize) self->config->n_vocab;
+
+  if (all_logits && n_tokens > self->n_batch)
+    all = g_new (float, (gsize) n_tokens * n_vocab);
+  for (gint64 done = 0; done < n_tokens; )
+    {
+      gint64 n = MIN (self->n_batch, n_tokens - done);
+
+      if (!forward_batch (self, tokens + done, n, all_logits, error))
+        return FALSE;
+      if (all != NULL)
+        memcpy (all + (gsize) done * n_vocab, bendi_context_get_logits (self, 0), (gsize) n * n_vocab * sizeof (float));
+      done += n;
+    }
+  if (all != NULL)
+    {
+      g_free (self->logits);
+      self->logits = g_steal_pointer (&all);
+      self->logits_capacity = (gsize) n_tokens * n_vocab;
+      self->n_logits = n_tokens;
+      self->logits_on_gpu = FALSE;
+    }
+  return TRUE;
+}
+
+/* A GPU that fails mid-run (a lost device) under the auto backend hands
+ * over to the CPU, which redoes the tokens the GPU's cache held. */
+static gboolean
+fall_back_to_cpu (BendiContext  *self,
+                  GError        *gpu_error,
+                  GError       **error)
+{
+  g_autoptr (GArray) history = g_steal_pointer (&self->history);
+
+  g_string_append_printf (self->notes.warnings, "The GPU failed (%s): the CPU takes over.\n", gpu_error->message);
+  if (!drop_gpu (self, error))
+    return FALSE;
+  self->n_past = 0;
+  return history->len == 0 ||
+         decode_batches (self, &g_array_index (history, BendiToken, 0), history->len, FALSE, error);
+}
+
 gboolean
 bendi_context_decode (BendiContext      *self,
                       const BendiToken  *tokens,
@@ -505,7 +754,7 @@ bendi_context_decode (BendiContext      *self,
                       GError           **error)
 {
   gint64 n_past_before = self->n_past;
-  g_autofree float *all = NULL;
+  g_autoptr (GError) local_error = NULL;
 
   g_return_val_if_fail (n_tokens > 0, FALSE);
 
@@ -524,31 +773,25 @@ bendi_context_decode (BendiContext      *self,
         return FALSE;
       }
 
-  /* Long inputs go through in batches; with all logits wanted, each
-   * batch's are gathered. */
-  if (all_logits && n_tokens > self->n_batch)
-    all = g_new (float, (gsize) n_tokens * (gsize) self->config->n_vocab);
-  for (gint64 done = 0; done < n_tokens; )
+  if (!decode_batches (self, tokens, n_tokens, all_logits, &local_error))
     {
-      gint64 n = MIN (self->n_batch, n_tokens - done);
-
-      if (!forward_batch (self, tokens + done, n, all_logits, error))
+      self->n_past = n_past_before;
+      if (self->gpu == NULL || self->params.backend != BENDI_BACKEND_AUTO ||
+          g_error_matches (local_error, BENDI_ENGINE_ERROR, BENDI_ENGINE_ERROR_CANCELLED))
         {
-          self->n_past = n_past_before;
+          g_propagate_error (error, g_steal_pointer (&local_error));
           return FALSE;
         }
-      if (all != NULL)
-        memcpy (all + (gsize) done * (gsize) self->config->n_vocab, self->logits,
-                (gsize) n * (gsize) self->config->n_vocab * sizeof (float));
-      done += n;
+      g_array_set_size (self->history, (guint) n_past_before);
+      if (!fall_back_to_cpu (self, local_error, error) ||
+          !decode_batches (self, tokens, n_tokens, all_logits, error))
+        {
+          self->n_past = MIN (self->n_past, n_past_before);
+          return FALSE;
+        }
     }
-  if (all != NULL)
-    {
-      g_free (self->logits);
-      self->logits = g_steal_pointer (&all);
-      self->logits_capacity = (gsize) n_tokens * (gsize) self->config->n_vocab;
-      self->n_logits = n_tokens;
-    }
+  if (self->history != NULL)
+    g_array_append_vals (self->history, tokens, (guint) n_tokens);
   return TRUE;
 }
 
@@ -559,5 +802,47 @@ bendi_context_get_logits (const BendiContext *self,
   if (index < 0)
     index = self->n_logits - 1;
   g_return_val_if_fail (index >= 0 && index < self->n_logits, NULL);
+  if (self->logits_on_gpu)
+    return bendi_vk_forward_get_logits (self->gpu, index);
   return self->logits + (gsize) index * (gsize) self->config->n_vocab;
+}
+
+BendiToken
+bendi_context_get_argmax (const BendiContext *self)
+{
+  gint32 token = self->logits_on_gpu ? bendi_vk_forward_get_argmax (self->gpu) : -1;
+
+  if (token >= 0 && token < self->config->n_vocab)
+    return token;
+  return bendi_argmax (bendi_context_get_logits (self, -1), (gint32) self->config->n_vocab);
+}
+
+const char *
+bendi_backend_name (BendiBackend backend)
+{
+  switch (backend)
+    {
+    case BENDI_BACKEND_VULKAN:
+      return "vulkan";
+    case BENDI_BACKEND_AUTO:
+      return "auto";
+    case BENDI_BACKEND_CPU:
+    default:
+      return "cpu";
+    }
+}
+
+gboolean
+bendi_backend_from_name (const char   *name,
+                         BendiBackend *out)
+{
+  static const BendiBackend all[] = { BENDI_BACKEND_CPU, BENDI_BACKEND_VULKAN, BENDI_BACKEND_AUTO };
+
+  for (gsize i = 0; name != NULL && i < G_N_ELEMENTS (all); i++)
+    if (g_str_equal (name, bendi_backend_name (all[i])))
+      {
+        *out = all[i];
+        return TRUE;
+      }
+  return FALSE;
 }
