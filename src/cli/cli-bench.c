@@ -3,6 +3,8 @@
 #include <json-glib/json-glib.h>
 #include <math.h>
 #include <stdio.h>
+#include <string.h>
+#include <time.h>
 
 #include "cli-commands.h"
 #include "cpu/cpu-features.h"
@@ -68,21 +70,78 @@ run_prompt (BendiContext     *context,
   return TRUE;
 }
 
-/* n_gen tokens one at a time from an empty cache, as llama-bench's tg test. */
+static double
+thread_cpu_seconds (void)
+{
+  struct timespec now;
+
+  clock_gettime (CLOCK_THREAD_CPUTIME_ID, &now);
+  return (double) now.tv_sec + (double) now.tv_nsec * 1e-9;
+}
+
+/* n_gen tokens one at a time from an empty cache, as llama-bench's tg test;
+ * also the CPU time this thread spends per token (on a GPU, what recording
+ * and submitting cost: the wait for the device is not CPU time). */
 static gboolean
 run_generation (BendiContext     *context,
                 const BendiToken *tokens,
                 gint64            n_gen,
                 double           *seconds,
+                double           *cpu_seconds,
                 GError          **error)
 {
   g_autoptr (GTimer) timer = g_timer_new ();
+  double cpu_start = thread_cpu_seconds ();
 
   bendi_context_truncate (context, 0);
   for (gint64 i = 0; i < n_gen; i++)
     if (!bendi_context_decode (context, &tokens[i], 1, FALSE, error))
       return FALSE;
   *seconds = g_timer_elapsed (timer, NULL);
+  *cpu_seconds = thread_cpu_seconds () - cpu_start;
+  return TRUE;
+}
+
+typedef struct {
+  Rate   pp;
+  Rate   tg;
+  double cpu_ms_per_token;
+  guint  dispatches_per_token;
+} Measurement;
+
+/* A warm-up run of each test, then the measured ones. */
+static gboolean
+measure (BendiContext     *context,
+         const BendiToken *tokens,
+         gint64            n_prompt,
+         gint64            n_gen,
+         int               n_runs,
+         Measurement      *m,
+         GError          **error)
+{
+  g_autofree double *pp_seconds = g_new0 (double, n_runs);
+  g_autofree double *tg_seconds = g_new0 (double, n_runs);
+  double cpu_seconds = 0.0, best_cpu = G_MAXDOUBLE;
+
+  memset (m, 0, sizeof *m);
+  if ((n_prompt > 0 && !run_prompt (context, tokens, MIN (n_prompt, 32), &pp_seconds[0], error)) ||
+      (n_gen > 0 && !run_generation (context, tokens, MIN (n_gen, 4), &tg_seconds[0], &cpu_seconds, error)))
+    return FALSE;
+  for (int r = 0; r < n_runs; r++)
+    {
+      if ((n_prompt > 0 && !run_prompt (context, tokens, n_prompt, &pp_seconds[r], error)) ||
+          (n_gen > 0 && !run_generation (context, tokens, n_gen, &tg_seconds[r], &cpu_seconds, error)))
+        return FALSE;
+      best_cpu = MIN (best_cpu, cpu_seconds);
+    }
+  if (n_prompt > 0)
+    m->pp = rate_of (n_prompt, pp_seconds, n_runs);
+  if (n_gen > 0)
+    {
+      m->tg = rate_of (n_gen, tg_seconds, n_runs);
+      m->cpu_ms_per_token = 1e3 * best_cpu / (double) n_gen;
+    }
+  m->dispatches_per_token = bendi_context_get_dispatches_per_token (context);
   return TRUE;
 }
 
@@ -91,10 +150,10 @@ bendi_cli_bench (int    argc,
                  char **argv)
 {
   g_autofree char *model_path = NULL;
-  g_autofree char *backend = NULL;
+  g_auto (BendiCliBackendOptions) backend = { 0 };
   gint64 n_prompt = 512, n_gen = 128;
   gint n_threads = 0, n_runs = 3;
-  gboolean json = FALSE, no_repack = FALSE;
+  gboolean json = FALSE, no_repack = FALSE, compare_cpu = FALSE;
   GOptionEntry entries[] = {
     { "model", 'm', 0, G_OPTION_ARG_FILENAME, &model_path, "Model GGUF file", "FILE" },
     { "prompt", 'p', 0, G_OPTION_ARG_INT64, &n_prompt, "Prompt tokens (default 512; 0 to skip)", "P" },
@@ -102,7 +161,8 @@ bendi_cli_bench (int    argc,
     { "threads", 't', 0, G_OPTION_ARG_INT, &n_threads, "Threads (default: one per core)", "N" },
     { "repetitions", 'r', 0, G_OPTION_ARG_INT, &n_runs, "Runs of each test (default 3)", "R" },
     { "no-repack", 0, 0, G_OPTION_ARG_NONE, &no_repack, "Keep weights in the file's layout", NULL },
-    { "backend", 0, 0, G_OPTION_ARG_STRING, &backend, "Compute backend: cpu", "NAME" },
+    BENDI_CLI_BACKEND_OPTION_ENTRIES (&backend),
+    { "compare-cpu", 0, 0, G_OPTION_ARG_NONE, &compare_cpu, "Measure the CPU backend too, in the same run", NULL },
     { "json", 0, 0, G_OPTION_ARG_NONE, &json, "Print JSON", NULL },
     { NULL }
   };
@@ -110,10 +170,9 @@ bendi_cli_bench (int    argc,
   g_autoptr (BendiModel) model = NULL;
   g_autoptr (BendiContext) context = NULL;
   g_autofree BendiToken *tokens = NULL;
-  g_autofree double *pp_seconds = NULL;
-  g_autofree double *tg_seconds = NULL;
   BendiContextParams context_params;
-  Rate pp = { 0 }, tg = { 0 };
+  Measurement m, cpu = { 0 };
+  gboolean on_gpu;
   double bandwidth, gen_bandwidth;
   guint64 rss, peak_rss;
   gint64 n_tokens;
@@ -127,7 +186,8 @@ bendi_cli_bench (int    argc,
       bendi_cli_print_error ("bench needs -m FILE and positive -p/-n/-r");
       return BENDI_CLI_EXIT_USAGE;
     }
-  if (!bendi_cli_check_backend (backend))
+  bendi_context_params_init (&context_params);
+  if (!bendi_cli_backend_options_parse (&backend, &context_params))
     return BENDI_CLI_EXIT_USAGE;
 
   model = bendi_cli_load_model (model_path, !no_repack, &error);
@@ -136,16 +196,16 @@ bendi_cli_bench (int    argc,
       bendi_cli_print_error ("%s", error->message);
       return BENDI_CLI_EXIT_ERROR;
     }
-  bendi_context_params_init (&context_params);
   context_params.n_ctx = MAX (n_prompt, n_gen) + 1;
   context_params.n_threads = n_threads;
-  context = bendi_context_new (model, &context_params, &error);
+  context = bendi_cli_context_new (model, &context_params, FALSE, &error);
   if (context == NULL)
     {
       bendi_cli_print_error ("%s", error->message);
       return BENDI_CLI_EXIT_ERROR;
     }
   n_threads = bendi_context_get_n_threads (context);
+  on_gpu = bendi_context_get_backend (context) == BENDI_BACKEND_VULKAN;
 
   /* Random tokens: speed does not depend on what they say. */
   n_tokens = MAX (n_prompt, n_gen);
@@ -155,31 +215,32 @@ bendi_cli_bench (int    argc,
     tokens[i] = (BendiToken) g_rand_int_range (rand, 0, (gint32) bendi_model_get_config (model)->n_vocab);
   g_rand_free (rand);
 
-  /* A warm-up run of each, then the measured ones. */
-  pp_seconds = g_new0 (double, n_runs);
-  tg_seconds = g_new0 (double, n_runs);
-  if ((n_prompt > 0 && !run_prompt (context, tokens, MIN (n_prompt, 32), &pp_seconds[0], &error)) ||
-      (n_gen > 0 && !run_generation (context, tokens, MIN (n_gen, 4), &tg_seconds[0], &error)))
+  if (!measure (context, tokens, n_prompt, n_gen, n_runs, &m, &error))
     {
       bendi_cli_print_error ("%s", error->message);
       return BENDI_CLI_EXIT_ERROR;
     }
-  for (int r = 0; r < n_runs; r++)
-    if ((n_prompt > 0 && !run_prompt (context, tokens, n_prompt, &pp_seconds[r], &error)) ||
-        (n_gen > 0 && !run_generation (context, tokens, n_gen, &tg_seconds[r], &error)))
-      {
-        bendi_cli_print_error ("%s", error->message);
-        return BENDI_CLI_EXIT_ERROR;
-      }
-  if (n_prompt > 0)
-    pp = rate_of (n_prompt, pp_seconds, n_runs);
-  if (n_gen > 0)
-    tg = rate_of (n_gen, tg_seconds, n_runs);
+  /* The CPU path beside it, for a ratio that a busy machine does not skew. */
+  if (compare_cpu)
+    {
+      g_autoptr (BendiContext) cpu_context = NULL;
+
+      context_params.backend = BENDI_BACKEND_CPU;
+      context_params.n_devices = 0;
+      context_params.n_gpu_layers = BENDI_GPU_LAYERS_ALL;
+      cpu_context = bendi_context_new (model, &context_params, &error);
+      if (cpu_context == NULL || !measure (cpu_context, tokens, n_prompt, n_gen, n_runs, &cpu, &error))
+        {
+          bendi_cli_print_error ("%s", error->message);
+          return BENDI_CLI_EXIT_ERROR;
+        }
+    }
   read_rss (&rss, &peak_rss);
 
-  /* The ceiling for generation: how fast these threads can read memory. */
+  /* The ceiling for generation on the CPU: how fast these threads can
+   * read memory. */
   bandwidth = bendi_cpu_read_bandwidth_measure (n_threads, 0, 1.0);
-  gen_bandwidth = tg.mean * (double) bendi_model_get_bytes_per_token (model) / 1e9;
+  gen_bandwidth = m.tg.mean * (double) bendi_model_get_bytes_per_token (model) / 1e9;
 
   if (json)
     {
@@ -191,10 +252,11 @@ bendi_cli_bench (int    argc,
       json_builder_begin_object (b);
 #define MEMBER_DOUBLE(name, value) (json_builder_set_member_name (b, name), json_builder_add_double_value (b, value))
 #define MEMBER_INT(name, value) (json_builder_set_member_name (b, name), json_builder_add_int_value (b, value))
-      MEMBER_DOUBLE ("prompt_tokens_per_s", pp.mean);
-      MEMBER_DOUBLE ("prompt_tokens_per_s_stddev", pp.stddev);
-      MEMBER_DOUBLE ("gen_tokens_per_s", tg.mean);
-      MEMBER_DOUBLE ("gen_tokens_per_s_stddev", tg.stddev);
+#define MEMBER_STRING(name, value) (json_builder_set_member_name (b, name), json_builder_add_string_value (b, value))
+      MEMBER_DOUBLE ("prompt_tokens_per_s", m.pp.mean);
+      MEMBER_DOUBLE ("prompt_tokens_per_s_stddev", m.pp.stddev);
+      MEMBER_DOUBLE ("gen_tokens_per_s", m.tg.mean);
+      MEMBER_DOUBLE ("gen_tokens_per_s_stddev", m.tg.stddev);
       MEMBER_DOUBLE ("gen_bandwidth_gbps", gen_bandwidth);
       MEMBER_DOUBLE ("memory_bandwidth_gbps", bandwidth);
       MEMBER_DOUBLE ("gen_bandwidth_fraction", bandwidth > 0 ? gen_bandwidth / bandwidth : 0.0);
@@ -208,10 +270,21 @@ bendi_cli_bench (int    argc,
       MEMBER_INT ("kv_cache_bytes", (gint64) bendi_context_get_kv_bytes (context));
       MEMBER_INT ("rss_bytes", (gint64) rss);
       MEMBER_INT ("peak_rss_bytes", (gint64) peak_rss);
+      MEMBER_STRING ("backend", bendi_backend_name (bendi_context_get_backend (context)));
+      MEMBER_STRING ("backend_description", bendi_context_get_backend_description (context));
+      MEMBER_INT ("gpu_layers", bendi_context_get_n_gpu_layers (context));
+      MEMBER_INT ("dispatches_per_token", m.dispatches_per_token);
+      MEMBER_DOUBLE ("cpu_ms_per_token", m.cpu_ms_per_token);
+      if (compare_cpu)
+        {
+          MEMBER_DOUBLE ("cpu_backend_prompt_tokens_per_s", cpu.pp.mean);
+          MEMBER_DOUBLE ("cpu_backend_gen_tokens_per_s", cpu.tg.mean);
+          MEMBER_DOUBLE ("gen_speed_vs_cpu_backend", cpu.tg.mean > 0 ? m.tg.mean / cpu.tg.mean : 0.0);
+          MEMBER_DOUBLE ("prompt_speed_vs_cpu_backend", cpu.pp.mean > 0 ? m.pp.mean / cpu.pp.mean : 0.0);
+        }
 #undef MEMBER_DOUBLE
 #undef MEMBER_INT
-      json_builder_set_member_name (b, "backend");
-      json_builder_add_string_value (b, "cpu");
+#undef MEMBER_STRING
       json_builder_set_member_name (b, "kernels");
       json_builder_add_string_value (b, bendi_cpu_features_describe (bendi_cpu_features_get ()));
       json_builder_set_member_name (b, "repacked");
@@ -229,15 +302,25 @@ bendi_cli_bench (int    argc,
       g_autofree char *rss_text = g_format_size (rss);
 
       printf ("model:       %s (%s, %.2fB parameters)\n", model_path, size, bendi_model_get_n_params (model) / 1e9);
-      printf ("backend:     cpu, %d threads, %s kernels%s\n", n_threads,
-              bendi_cpu_features_describe (bendi_cpu_features_get ()), no_repack ? ", weights not repacked" : "");
+      if (on_gpu)
+        printf ("backend:     %s\n", bendi_context_get_backend_description (context));
+      else
+        printf ("backend:     cpu, %d threads, %s kernels%s\n", n_threads,
+                bendi_cpu_features_describe (bendi_cpu_features_get ()), no_repack ? ", weights not repacked" : "");
       if (n_prompt > 0)
-        printf ("prompt:      %8.2f ± %.2f tokens/s  (%" G_GINT64_FORMAT " tokens)\n", pp.mean, pp.stddev, n_prompt);
-      if (n_gen > 0)
+        printf ("prompt:      %8.2f ± %.2f tokens/s  (%" G_GINT64_FORMAT " tokens)\n", m.pp.mean, m.pp.stddev, n_prompt);
+      if (n_gen > 0 && on_gpu)
+        printf ("generation:  %8.2f ± %.2f tokens/s  (%" G_GINT64_FORMAT " tokens), %u dispatches and %.3f ms of "
+                "CPU time per token\n", m.tg.mean, m.tg.stddev, n_gen, m.dispatches_per_token, m.cpu_ms_per_token);
+      else if (n_gen > 0)
         printf ("generation:  %8.2f ± %.2f tokens/s  (%" G_GINT64_FORMAT " tokens) = %.1f GB/s of weights, "
                 "%.0f%% of the %.1f GB/s this machine reads\n",
-                tg.mean, tg.stddev, n_gen, gen_bandwidth, bandwidth > 0 ? 100.0 * gen_bandwidth / bandwidth : 0.0,
+                m.tg.mean, m.tg.stddev, n_gen, gen_bandwidth, bandwidth > 0 ? 100.0 * gen_bandwidth / bandwidth : 0.0,
                 bandwidth);
+      if (compare_cpu)
+        printf ("cpu backend: %8.2f tokens/s prompt, %.2f tokens/s generation: %.2f× and %.2f× of it\n",
+                cpu.pp.mean, cpu.tg.mean, cpu.pp.mean > 0 ? m.pp.mean / cpu.pp.mean : 0.0,
+                cpu.tg.mean > 0 ? m.tg.mean / cpu.tg.mean : 0.0);
       printf ("memory:      %s resident\n", rss_text);
     }
   return BENDI_CLI_EXIT_OK;

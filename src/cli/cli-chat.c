@@ -158,8 +158,9 @@ bendi_cli_chat (int    argc,
   g_autofree char *model_path = NULL;
   g_autofree char *format = NULL;
   g_autofree char *system = NULL;
-  g_autofree char *backend = NULL;
+  g_auto (BendiCliBackendOptions) backend = { 0 };
   gint n_predict = -1, top_k = 40, n_threads = 0;
+  gboolean verbose = FALSE;
   gint64 seed = -1, n_ctx = 0;
   double temperature = 0.8, top_p = 0.95, min_p = 0.05, repeat_penalty = 1.0;
   GOptionEntry entries[] = {
@@ -175,7 +176,8 @@ bendi_cli_chat (int    argc,
     { "seed", 's', 0, G_OPTION_ARG_INT64, &seed, "Random seed (default: random)", "S" },
     { "ctx", 'c', 0, G_OPTION_ARG_INT64, &n_ctx, "Context size (default: the model's, at most 4096)", "N" },
     { "threads", 't', 0, G_OPTION_ARG_INT, &n_threads, "Threads (default: one per core)", "N" },
-    { "backend", 0, 0, G_OPTION_ARG_STRING, &backend, "Compute backend: cpu", "NAME" },
+    BENDI_CLI_BACKEND_OPTION_ENTRIES (&backend),
+    { "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, "Print where the model runs on stderr", NULL },
     { NULL }
   };
   g_autoptr (GError) error = NULL;
@@ -198,7 +200,8 @@ bendi_cli_chat (int    argc,
       bendi_cli_print_error ("chat needs -m FILE");
       return BENDI_CLI_EXIT_USAGE;
     }
-  if (!bendi_cli_check_backend (backend))
+  bendi_context_params_init (&context_params);
+  if (!bendi_cli_backend_options_parse (&backend, &context_params))
     return BENDI_CLI_EXIT_USAGE;
   if (n_ctx < 0 || n_threads < 0 || top_k < 0 || temperature < 0 || top_p <= 0 || min_p < 0 || min_p > 1 ||
       repeat_penalty <= 0)
@@ -215,15 +218,16 @@ bendi_cli_chat (int    argc,
       bendi_cli_print_error ("%s", error->message);
       return BENDI_CLI_EXIT_ERROR;
     }
-  bendi_context_params_init (&context_params);
   context_params.n_ctx = n_ctx;
   context_params.n_threads = n_threads;
+  bendi_cli_backend_resolve (model, &context_params, verbose);
   session = bendi_session_new (model, &context_params, &error);
   if (session == NULL)
     {
       bendi_cli_print_error ("%s", error->message);
       return BENDI_CLI_EXIT_ERROR;
     }
+  bendi_cli_backend_report (bendi_session_get_context (session), verbose);
 
   bendi_generate_params_init (&params);
   params.max_tokens = n_predict;

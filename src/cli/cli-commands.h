@@ -7,6 +7,7 @@
 
 #include "fit-estimate.h"
 #include "hw-info.h"
+#include "model/context.h"
 #include "model/model.h"
 
 G_BEGIN_DECLS
@@ -50,9 +51,49 @@ gboolean bendi_cli_parse_options (int           *argc,
                                   const char    *summary,
                                   GOptionEntry  *entries);
 
-/* Checks a --backend value; only "cpu" exists until the Vulkan backend lands.
- * Prints the error and returns FALSE otherwise (exit with USAGE). */
+/* Checks a --backend value for a command that runs on the CPU alone:
+ * "cpu" (or none). Prints the error and returns FALSE otherwise (exit with
+ * USAGE). */
 gboolean bendi_cli_check_backend (const char *backend);
+
+/* Where a model runs: the options of the commands that run one. */
+typedef struct {
+  char *backend;
+  char *gpu_layers;
+  char *devices;
+  char *split;
+} BendiCliBackendOptions;
+
+#define BENDI_CLI_BACKEND_OPTION_ENTRIES(o) \
+  { "backend", 0, 0, G_OPTION_ARG_STRING, &(o)->backend, \
+    "Compute backend: cpu, vulkan or auto (default: a GPU that passes the self-check, else the CPU)", "NAME" }, \
+  { "gpu-layers", 0, 0, G_OPTION_ARG_STRING, &(o)->gpu_layers, \
+    "Layers on the GPU: a number, auto (as many as fit) or all (default)", "N" }, \
+  { "devices", 0, 0, G_OPTION_ARG_STRING, &(o)->devices, \
+    "Vulkan devices to share the layers, as `bendi-cli devices` numbers them: 0,1", "LIST" }, \
+  { "split", 0, 0, G_OPTION_ARG_STRING, &(o)->split, "The devices' shares of the layers: 3,1", "LIST" }
+
+void     bendi_cli_backend_options_clear (BendiCliBackendOptions       *options);
+/* Fills @params' backend, GPU layers, devices and split; prints the error
+ * and returns FALSE on a bad value (exit with USAGE). */
+gboolean bendi_cli_backend_options_parse (const BendiCliBackendOptions *options,
+                                          BendiContextParams           *params);
+/* Resolves --gpu-layers auto with the fit estimator, which may pick the
+ * device too. */
+void     bendi_cli_backend_resolve       (BendiModel                   *model,
+                                          BendiContextParams           *params,
+                                          gboolean                      verbose);
+/* Prints what the backend gave up or fell back from on stderr, and with
+ * @verbose where the model runs. */
+void     bendi_cli_backend_report        (BendiContext                 *context,
+                                          gboolean                      verbose);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (BendiCliBackendOptions, bendi_cli_backend_options_clear)
+
+/* A context as @params ask (auto layers resolved), reported. */
+BendiContext *bendi_cli_context_new (BendiModel               *model,
+                                     const BendiContextParams *params,
+                                     gboolean                  verbose,
+                                     GError                  **error) G_GNUC_WARN_UNUSED_RESULT;
 
 /* Loads a model for the CPU, with progress on stderr when it is a terminal. */
 BendiModel *bendi_cli_load_model (const char  *path,

@@ -41,7 +41,7 @@ bendi_cli_generate (int    argc,
 {
   g_autofree char *model_path = NULL;
   g_autofree char *prompt = NULL;
-  g_autofree char *backend = NULL;
+  g_auto (BendiCliBackendOptions) backend = { 0 };
   g_auto (GStrv) stop = NULL;
   gint n_predict = 128, top_k = 40, n_threads = 0, repeat_last_n = 64;
   gint64 seed = -1, n_ctx = 0;
@@ -63,8 +63,8 @@ bendi_cli_generate (int    argc,
     { "stop", 0, 0, G_OPTION_ARG_STRING_ARRAY, &stop, "Stop when this text is generated (repeatable)", "TEXT" },
     { "special", 0, 0, G_OPTION_ARG_NONE, &special, "Match special tokens written in the prompt (\"<|im_start|>\")", NULL },
     { "ignore-eos", 0, 0, G_OPTION_ARG_NONE, &ignore_eos, "Keep generating past end-of-text tokens", NULL },
-    { "backend", 0, 0, G_OPTION_ARG_STRING, &backend, "Compute backend: cpu", "NAME" },
-    { "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, "Print timings on stderr", NULL },
+    BENDI_CLI_BACKEND_OPTION_ENTRIES (&backend),
+    { "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, "Print timings and where the model runs on stderr", NULL },
     { NULL }
   };
   g_autoptr (GError) error = NULL;
@@ -81,7 +81,8 @@ bendi_cli_generate (int    argc,
       bendi_cli_print_error ("generate needs -m FILE and -p TEXT");
       return BENDI_CLI_EXIT_USAGE;
     }
-  if (!bendi_cli_check_backend (backend))
+  bendi_context_params_init (&context_params);
+  if (!bendi_cli_backend_options_parse (&backend, &context_params))
     return BENDI_CLI_EXIT_USAGE;
   if (n_ctx < 0 || n_threads < 0 || top_k < 0 || temperature < 0 || top_p <= 0 || min_p < 0 || min_p > 1 ||
       repeat_penalty <= 0)
@@ -96,15 +97,16 @@ bendi_cli_generate (int    argc,
       bendi_cli_print_error ("%s", error->message);
       return BENDI_CLI_EXIT_ERROR;
     }
-  bendi_context_params_init (&context_params);
   context_params.n_ctx = n_ctx;
   context_params.n_threads = n_threads;
+  bendi_cli_backend_resolve (model, &context_params, verbose);
   session = bendi_session_new (model, &context_params, &error);
   if (session == NULL)
     {
       bendi_cli_print_error ("%s", error->message);
       return BENDI_CLI_EXIT_ERROR;
     }
+  bendi_cli_backend_report (bendi_session_get_context (session), verbose);
 
   bendi_generate_params_init (&params);
   params.prompt = prompt;

@@ -24,15 +24,17 @@ bendi_cli_perplexity (int    argc,
 {
   g_autofree char *model_path = NULL;
   g_autofree char *text_path = NULL;
-  g_autofree char *backend = NULL;
+  g_auto (BendiCliBackendOptions) backend = { 0 };
   gint64 n_ctx = 512;
+  gboolean verbose = FALSE;
   gint n_threads = 0;
   GOptionEntry entries[] = {
     { "model", 'm', 0, G_OPTION_ARG_FILENAME, &model_path, "Model GGUF file", "FILE" },
     { "file", 'f', 0, G_OPTION_ARG_FILENAME, &text_path, "Text file to score", "TEXT" },
     { "ctx", 'c', 0, G_OPTION_ARG_INT64, &n_ctx, "Chunk (context) size (default 512)", "N" },
     { "threads", 't', 0, G_OPTION_ARG_INT, &n_threads, "Threads (default: one per core)", "N" },
-    { "backend", 0, 0, G_OPTION_ARG_STRING, &backend, "Compute backend: cpu", "NAME" },
+    BENDI_CLI_BACKEND_OPTION_ENTRIES (&backend),
+    { "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, "Print where the model runs on stderr", NULL },
     { NULL }
   };
   g_autoptr (GError) error = NULL;
@@ -51,7 +53,8 @@ bendi_cli_perplexity (int    argc,
       bendi_cli_print_error ("perplexity needs -m FILE, -f TEXT and a --ctx of at least 4");
       return BENDI_CLI_EXIT_USAGE;
     }
-  if (!bendi_cli_check_backend (backend))
+  bendi_context_params_init (&context_params);
+  if (!bendi_cli_backend_options_parse (&backend, &context_params))
     return BENDI_CLI_EXIT_USAGE;
 
   if (!g_file_get_contents (text_path, &text, &text_len, &error))
@@ -75,11 +78,10 @@ bendi_cli_perplexity (int    argc,
   fprintf (stderr, "%u tokens, %" G_GINT64_FORMAT " chunks of %" G_GINT64_FORMAT "\n",
            tokens->len, (gint64) tokens->len / n_ctx, n_ctx);
 
-  bendi_context_params_init (&context_params);
   context_params.n_ctx = n_ctx;
   context_params.n_batch = n_ctx;
   context_params.n_threads = n_threads;
-  context = bendi_context_new (model, &context_params, &error);
+  context = bendi_cli_context_new (model, &context_params, verbose, &error);
   if (context == NULL ||
       !bendi_perplexity (context, &g_array_index (tokens, BendiToken, 0), tokens->len, n_ctx,
                          print_chunk, NULL, &perplexity, &error))
