@@ -5,6 +5,7 @@
 
 #include "bendi-server.h"
 #include "cli-commands.h"
+#include "engine-error.h"
 
 typedef struct {
   GMainLoop *loop;
@@ -28,6 +29,9 @@ on_loaded (BendiServer  *server G_GNUC_UNUSED,
 {
   ServeState *state = user_data;
 
+  /* Ctrl-C while loading: the load gave up, which is no failure. */
+  if (g_error_matches (error, BENDI_ENGINE_ERROR, BENDI_ENGINE_ERROR_CANCELLED))
+    return;
   if (error != NULL)
     {
       bendi_cli_print_error ("%s", error->message);
