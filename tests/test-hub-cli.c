@@ -11,6 +11,7 @@
 #include <json-glib/json-glib.h>
 
 #include "hub-test-server.h"
+#include "model/model-maker.h"
 #include "test-util.h"
 
 #define REPO "test-org/Tiny-GGUF"
@@ -62,6 +63,9 @@ fixture_setup (Fixture       *f,
   f->env = g_environ_setenv (f->env, "HF_ENDPOINT", hub_test_server_get_endpoint (f->server), TRUE);
   f->env = g_environ_setenv (f->env, "BENDI_MODELS_DIR", f->models, TRUE);
   f->env = g_environ_setenv (f->env, "HOME", home, TRUE);
+  f->env = g_environ_unsetenv (f->env, "XDG_CACHE_HOME");
+  f->env = g_environ_unsetenv (f->env, "XDG_DATA_HOME");
+  f->env = g_environ_unsetenv (f->env, "XDG_CONFIG_HOME");
   f->env = g_environ_setenv (f->env, "LC_ALL", "C.UTF-8", TRUE);
   f->env = g_environ_unsetenv (f->env, "LANGUAGE");
   f->env = g_environ_unsetenv (f->env, "HF_TOKEN");
@@ -345,6 +349,115 @@ test_pull_errors (Fixture       *f,
   g_assert_false (g_file_test (final, G_FILE_TEST_EXISTS));
 }
 
+/* files REPO: each complete model with a fit verdict, judged from one
+ * header read with Range requests and the others' listed sizes; --no-fit
+ * reads no header. */
+static void
+test_files_fit (Fixture       *f,
+                gconstpointer  data G_GNUC_UNUSED)
+{
+  g_autofree char *vocab_path = bendi_test_data_path ("vocab/ggml-vocab-llama-spm.gguf");
+  g_autofree char *model_path = NULL;
+  g_autoptr (BendiGguf) vocab = NULL;
+  g_autoptr (GMappedFile) mapped = NULL;
+  g_autoptr (GBytes) model = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  BendiModelMakerParams params;
+  JsonArray *groups;
+  gboolean saw_tiny = FALSE, saw_huge = FALSE, saw_split = FALSE;
+
+  if (f->cli == NULL || vocab_path == NULL)
+    return;
+  vocab = bendi_gguf_open (vocab_path, BENDI_GGUF_OPEN_DEFAULT, &error);
+  g_assert_no_error (error);
+  bendi_model_maker_params_init (&params);
+  params.arch = BENDI_ARCH_LLAMA;
+  params.n_embd = 64;
+  params.n_layer = 2;
+  params.n_head = 4;
+  params.n_head_kv = 4;
+  params.n_ff = 128;
+  params.type = BENDI_TENSOR_TYPE_Q8_0;
+  model_path = g_build_filename (f->dir, "tiny.gguf", NULL);
+  g_assert_true (bendi_model_maker_write (&params, vocab, model_path, &error));
+  g_assert_no_error (error);
+  mapped = g_mapped_file_new (model_path, FALSE, &error);
+  g_assert_no_error (error);
+  model = g_mapped_file_get_bytes (mapped);
+
+  /* A real small file; the same model listed at 10 TB, which no computer
+   * running this test holds in memory; half of a split model. */
+  hub_test_server_add_file (f->server, "test/Fit-GGUF", "Fit-Q8_0.gguf", model, NULL);
+  hub_test_server_add_listing (f->server, "test/Fit-GGUF", "Fit-F32.gguf", G_GUINT64_CONSTANT (10000000000000));
+  hub_test_server_add_listing (f->server, "test/Fit-GGUF", "Fit-Q4_0-00001-of-00002.gguf", 1000000);
+  {
+    g_auto (Run) r = { 0 };
+
+    RUN (f, &r, "files", "test/Fit-GGUF", "--json");
+    g_assert_cmpint (r.status, ==, 0);
+    json_parser_load_from_data (parser, r.out, -1, &error);
+    g_assert_no_error (error);
+  }
+  groups = json_node_get_array (json_parser_get_root (parser));
+  for (guint i = 0; i < json_array_get_length (groups); i++)
+    {
+      JsonObject *group = json_array_get_object_element (groups, i);
+      const char *name = json_object_get_string_member (group, "name");
+      JsonObject *fit = NULL;
+
+      if (json_object_has_member (group, "fit"))
+        fit = json_object_get_object_member (group, "fit");
+      if (g_str_equal (name, "Fit-Q8_0.gguf"))
+        {
+          saw_tiny = TRUE;
+          g_assert_nonnull (fit);
+          g_assert_cmpstr (json_object_get_string_member (fit, "verdict"), !=, "no");
+          /* Weights as the header's tensors add up: less than the file, which has the vocabulary too. */
+          g_assert_cmpint (json_object_get_int_member (fit, "weights_bytes"), >, 0);
+          g_assert_cmpint (json_object_get_int_member (fit, "weights_bytes"), <, (gint64) g_bytes_get_size (model));
+          g_assert_cmpint (json_object_get_int_member (fit, "total_bytes"), >,
+                           json_object_get_int_member (fit, "weights_bytes"));
+        }
+      else if (g_str_equal (name, "Fit-F32.gguf"))
+        {
+          saw_huge = TRUE;
+          g_assert_nonnull (fit);
+          g_assert_cmpstr (json_object_get_string_member (fit, "verdict"), ==, "no");
+          g_assert_cmpint (json_object_get_int_member (fit, "missing_ram_bytes"), >, 0);
+        }
+      else
+        {
+          /* Incomplete: nothing to judge. */
+          saw_split = TRUE;
+          g_assert_false (json_object_get_boolean_member (group, "complete"));
+          g_assert_false (json_object_has_member (group, "fit"));
+        }
+    }
+  g_assert_true (saw_tiny && saw_huge && saw_split);
+  /* The header came from the real file, with a Range request. */
+  {
+    g_autoptr (GPtrArray) requests = hub_test_server_get_requests (f->server);
+    HubTestRequest *peek = last_cdn_request (requests);
+
+    g_assert_nonnull (peek);
+    g_assert_nonnull (strstr (peek->path, "Fit-Q8_0.gguf"));
+    g_assert_nonnull (peek->range);
+  }
+
+  /* --no-fit: the list alone, no header read. */
+  hub_test_server_clear_requests (f->server);
+  {
+    g_auto (Run) r = { 0 };
+
+    RUN (f, &r, "files", "test/Fit-GGUF", "--no-fit");
+    g_assert_cmpint (r.status, ==, 0);
+    g_assert_nonnull (strstr (r.out, "Fit-F32.gguf"));
+    g_assert_null (strstr (r.out, " no "));
+    g_assert_cmpuint (hub_test_server_count_cdn_requests (f->server), ==, 0);
+  }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -356,6 +469,7 @@ main (int   argc,
   ADD ("pull-killed", test_pull_killed);
   ADD ("pull-split", test_pull_split);
   ADD ("pull-errors", test_pull_errors);
+  ADD ("files-fit", test_files_fit);
 #undef ADD
 
   return g_test_run ();
