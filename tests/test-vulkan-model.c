@@ -1,0 +1,1003 @@
+/* SPDX-License-Identifier: MIT */
+/* The model graph on Vulkan against the f32 reference and the CPU path, for every architecture and weight type; partial offload, two devices, replay, greedy decoding on the device, the self-check and the fallbacks. */
+#include <json-glib/json-glib.h>
+#include <math.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include "engine-error.h"
+#include "model/context.h"
+#include "model/forward-reference.h"
+#include "model/forward-vulkan.h"
+#include "perplexity.h"
+#include "sampler.h"
+#include "session.h"
+#include "test-model-util.h"
+#include "test-util.h"
+#include "vulkan/vk-device.h"
+
+static const BendiToken sequence[] = { 1, 270, 290, 12, 280, 291, 66, 285, 270, 99 };
+#define N_SEQUENCE ((gint64) G_N_ELEMENTS (sequence))
+/* The first N_PROMPT tokens go in as one batch, the rest one at a time:
+ * both kinds of recording. */
+#define N_PROMPT 6
+
+/* Whether there is a Vulkan device to test on; the test is skipped, with
+ * the reason, when not. */
+static gboolean
+have_vulkan (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) devices = bendi_vk_list_devices (&error);
+
+  if (devices == NULL)
+    {
+      g_autofree char *message = g_strdup_printf ("no Vulkan: %s", error->message);
+
+      g_test_skip (message);
+      return FALSE;
+    }
+  for (guint i = 0; i < devices->len; i++)
+    if (((BendiVkDeviceInfo *) g_ptr_array_index (devices, i))->usable)
+      return TRUE;
+  g_test_skip ("no usable Vulkan device");
+  return FALSE;
+}
+
+static BendiModel *
+load (const char *path,
+      gboolean    repack)
+{
+  g_autoptr (GError) error = NULL;
+  BendiModelParams params;
+  BendiModel *model;
+
+  bendi_model_params_init (&params);
+  params.repack = repack;
+  model = bendi_model_load (path, &params, NULL, NULL, &error);
+  g_assert_no_error (error);
+  return model;
+}
+
+static void
+params_init (BendiContextParams *params,
+             BendiBackend        backend)
+{
+  bendi_context_params_init (params);
+  params->n_ctx = 32;
+  params->n_threads = 2;
+  params->backend = backend;
+  /* The self-check runs in its own tests; here it would only double the
+   * time. */
+  params->flags = BENDI_CONTEXT_NO_SELF_CHECK;
+}
+
+static BendiContext *
+context_new (BendiModel               *model,
+             const BendiContextParams *params)
+{
+  g_autoptr (GError) error = NULL;
+  BendiContext *context = bendi_context_new (model, params, &error);
+
+  g_assert_no_error (error);
+  return context;
+}
+
+/* RMS of (a - b) relative to the RMS of b. */
+static double
+relative_rms_error (const float *a,
+                    const float *b,
+                    gint64       n)
+{
+  double diff = 0.0, ref = 0.0;
+
+  for (gint64 i = 0; i < n; i++)
+    {
+      diff += ((double) a[i] - b[i]) * ((double) a[i] - b[i]);
+      ref += (double) b[i] * b[i];
+    }
+  return sqrt (diff / MAX (ref, 1e-30));
+}
+
+/* Runs the sequence through @context (a prompt, then single tokens) and
+ * returns every position's logits. */
+static float *
+run_sequence (BendiContext *context,
+              gint64        n_vocab)
+{
+  g_autoptr (GError) error = NULL;
+  float *logits = g_new (float, N_SEQUENCE * n_vocab);
+
+  g_assert_true (bendi_context_decode (context, sequence, N_PROMPT, TRUE, &error));
+  g_assert_no_error (error);
+  memcpy (logits, bendi_context_get_logits (context, 0), sizeof (float) * (gsize) (N_PROMPT * n_vocab));
+  for (gint64 t = N_PROMPT; t < N_SEQUENCE; t++)
+    {
+      g_assert_true (bendi_context_decode (context, &sequence[t], 1, FALSE, &error));
+      g_assert_no_error (error);
+      memcpy (logits + t * n_vocab, bendi_context_get_logits (context, -1), sizeof (float) * (gsize) n_vocab);
+    }
+  return logits;
+}
+
+static char *
+make_model (const char      *dir,
+            BendiArch        arch,
+            BendiTensorType  type,
+            gint64           n_embd,
+            gint64           n_layer)
+{
+  BendiModelMakerParams params;
+
+  bendi_model_maker_params_init (&params);
+  params.arch = arch;
+  params.type = type;
+  params.n_embd = n_embd;
+  params.n_ff = 2 * n_embd;
+  params.n_head = n_embd / 32;
+  params.n_head_kv = MAX (1, params.n_head / 2);
+  params.n_layer = n_layer;
+  params.seed = 11;
+  return bendi_test_make_model (dir, "model.gguf", &params);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Whole-model logits */
+
+typedef struct {
+  const char     *name;
+  BendiArch       arch;
+  BendiTensorType type;
+  /* RMS error of the logits relative to the f32 reference: the GPU keeps
+   * activations in floats, so only the F16 KV cache and summation order
+   * stand between them. */
+  double          reference_tolerance;
+} LogitsCase;
+
+/* The CPU rounds activations to 8 bits for quantised weights (as llama.cpp
+ * does), which these random, untrained models amplify to a few per cent of
+ * the logits (see test-model.c): the GPU and the CPU agree to that, and
+ * both to the reference. A wrong shader, layout or fusion gives errors near
+ * 100%. */
+#define CPU_TOLERANCE 0.08
+
+static const LogitsCase logits_cases[] = {
+  { "llama-f32", BENDI_ARCH_LLAMA, BENDI_TENSOR_TYPE_F32, 0.003 },
+  { "llama-f16", BENDI_ARCH_LLAMA, BENDI_TENSOR_TYPE_F16, 0.003 },
+  { "llama-bf16", BENDI_ARCH_LLAMA, BENDI_TENSOR_TYPE_BF16, 0.003 },
+  { "llama-q4_0", BENDI_ARCH_LLAMA, BENDI_TENSOR_TYPE_Q4_0, 0.003 },
+  { "llama-q4_1", BENDI_ARCH_LLAMA, BENDI_TENSOR_TYPE_Q4_1, 0.003 },
+  { "llama-q5_0", BENDI_ARCH_LLAMA, BENDI_TENSOR_TYPE_Q5_0, 0.003 },
+  { "llama-q5_1", BENDI_ARCH_LLAMA, BENDI_TENSOR_TYPE_Q5_1, 0.003 },
+  { "llama-q8_0", BENDI_ARCH_LLAMA, BENDI_TENSOR_TYPE_Q8_0, 0.003 },
+  { "llama-q2_k", BENDI_ARCH_LLAMA, BENDI_TENSOR_TYPE_Q2_K, 0.003 },
+  { "llama-q3_k", BENDI_ARCH_LLAMA, BENDI_TENSOR_TYPE_Q3_K, 0.003 },
+  { "llama-q4_k", BENDI_ARCH_LLAMA, BENDI_TENSOR_TYPE_Q4_K, 0.003 },
+  { "llama-q5_k", BENDI_ARCH_LLAMA, BENDI_TENSOR_TYPE_Q5_K, 0.003 },
+  { "llama-q6_k", BENDI_ARCH_LLAMA, BENDI_TENSOR_TYPE_Q6_K, 0.003 },
+  { "llama-iq4_nl", BENDI_ARCH_LLAMA, BENDI_TENSOR_TYPE_IQ4_NL, 0.003 },
+  { "llama-iq4_xs", BENDI_ARCH_LLAMA, BENDI_TENSOR_TYPE_IQ4_XS, 0.003 },
+  { "qwen2-f32", BENDI_ARCH_QWEN2, BENDI_TENSOR_TYPE_F32, 0.003 },
+  { "qwen2-q4_0", BENDI_ARCH_QWEN2, BENDI_TENSOR_TYPE_Q4_0, 0.003 },
+  { "qwen2-q5_k", BENDI_ARCH_QWEN2, BENDI_TENSOR_TYPE_Q5_K, 0.003 },
+  { "qwen3-f32", BENDI_ARCH_QWEN3, BENDI_TENSOR_TYPE_F32, 0.003 },
+  { "qwen3-q8_0", BENDI_ARCH_QWEN3, BENDI_TENSOR_TYPE_Q8_0, 0.003 },
+  { "qwen3-q6_k", BENDI_ARCH_QWEN3, BENDI_TENSOR_TYPE_Q6_K, 0.003 },
+};
+
+static void
+check_logits (const LogitsCase *lc,
+              BendiContextFlags flags)
+{
+  g_autofree char *dir = bendi_test_make_temp_dir ();
+  g_autofree char *path = NULL;
+  g_autoptr (BendiModel) reference_model = NULL;
+  g_autoptr (BendiModel) model = NULL;
+  g_autoptr (BendiReferenceState) reference = NULL;
+  g_autoptr (BendiContext) cpu = NULL;
+  g_autoptr (BendiContext) gpu = NULL;
+  g_autofree float *cpu_logits = NULL;
+  g_autofree float *gpu_logits = NULL;
+  g_autoptr (GError) error = NULL;
+  BendiContextParams params;
+  gint64 n_vocab;
+  double worst_reference = 0.0, worst_cpu = 0.0;
+  /* K-quants and IQ4_XS come in blocks of 256. */
+  gboolean big_blocks = lc->type >= BENDI_TENSOR_TYPE_Q2_K && lc->type != BENDI_TENSOR_TYPE_IQ4_NL;
+
+  if (!have_vulkan ())
+    return;
+  path = make_model (dir, lc->arch, lc->type, big_blocks ? 256 : 64, 2);
+  reference_model = load (path, FALSE);
+  /* The CPU rewrites its weights into its own layout; the GPU gets them
+   * back in the file's. */
+  model = load (path, TRUE);
+  n_vocab = bendi_model_get_config (model)->n_vocab;
+  reference = bendi_reference_state_new (reference_model, 32, &error);
+  g_assert_no_error (error);
+
+  params_init (&params, BENDI_BACKEND_CPU);
+  cpu = context_new (model, &params);
+  params.backend = BENDI_BACKEND_VULKAN;
+  params.flags |= flags;
+  gpu = context_new (model, &params);
+  g_assert_cmpint (bendi_context_get_backend (gpu), ==, BENDI_BACKEND_VULKAN);
+  g_assert_cmpint (bendi_context_get_n_gpu_layers (gpu), ==, 2);
+
+  cpu_logits = run_sequence (cpu, n_vocab);
+  gpu_logits = run_sequence (gpu, n_vocab);
+  for (gint64 t = 0; t < N_SEQUENCE; t++)
+    {
+      const float *expected = bendi_reference_forward (reference, sequence[t], t);
+      double to_reference = relative_rms_error (gpu_logits + t * n_vocab, expected, n_vocab);
+      double to_cpu = relative_rms_error (gpu_logits + t * n_vocab, cpu_logits + t * n_vocab, n_vocab);
+
+      worst_reference = MAX (worst_reference, to_reference);
+      worst_cpu = MAX (worst_cpu, to_cpu);
+      if (to_reference > lc->reference_tolerance || to_cpu > CPU_TOLERANCE)
+        g_error ("%s: position %" G_GINT64_FORMAT ": relative error %.5f to the reference (limit %.5f), %.5f to the "
+                 "CPU (limit %.5f)", lc->name, t, to_reference, lc->reference_tolerance, to_cpu, CPU_TOLERANCE);
+    }
+  g_test_message ("%s: worst relative error %.5f to the reference, %.5f to the CPU", lc->name, worst_reference,
+                  worst_cpu);
+  bendi_test_remove_dir (dir);
+}
+
+static void
+test_logits (gconstpointer data)
+{
+  check_logits (data, BENDI_CONTEXT_DEFAULT);
+}
+
+/* The shaders shaped for GPUs, portable and with subgroups, run on lavapipe
+ * too: the graph is the same whichever variant computes it. */
+static void
+test_logits_gpu_shaders (gconstpointer data)
+{
+  check_logits (data, BENDI_CONTEXT_GPU_SHADERS);
+}
+
+static void
+test_logits_portable (gconstpointer data)
+{
+  check_logits (data, BENDI_CONTEXT_GPU_SHADERS | BENDI_CONTEXT_PORTABLE_SHADERS);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Where the layers run */
+
+/* Logits of the sequence with @params on a fresh model of @type. */
+static float *
+logits_with (const char               *path,
+             const BendiContextParams *params,
+             gint64                    expect_gpu_layers)
+{
+  g_autoptr (BendiModel) model = load (path, TRUE);
+  g_autoptr (BendiContext) context = context_new (model, params);
+
+  g_assert_cmpint (bendi_context_get_n_gpu_layers (context), ==, expect_gpu_layers);
+  return run_sequence (context, bendi_model_get_config (model)->n_vocab);
+}
+
+static void
+assert_logits_close (const float *got,
+                     const float *want,
+                     gint64       n_vocab,
+                     double       tolerance,
+                     const char  *what)
+{
+  for (gint64 t = 0; t < N_SEQUENCE; t++)
+    {
+      double error = relative_rms_error (got + t * n_vocab, want + t * n_vocab, n_vocab);
+
+      if (error > tolerance)
+        g_error ("%s: position %" G_GINT64_FORMAT ": relative error %.3g > %.3g", what, t, error, tolerance);
+    }
+}
+
+/* The first N layers on the GPU and the rest on the CPU give the all-GPU
+ * logits: with F32 weights the two backends differ by summation order
+ * only. */
+static void
+test_partial_offload (void)
+{
+  g_autofree char *dir = bendi_test_make_temp_dir ();
+  g_autofree char *path = NULL;
+  g_autofree float *all_gpu = NULL;
+  BendiContextParams params;
+  gint64 n_vocab;
+
+  if (!have_vulkan ())
+    return;
+  path = make_model (dir, BENDI_ARCH_QWEN2, BENDI_TENSOR_TYPE_F32, 64, 3);
+  {
+    g_autoptr (BendiModel) model = load (path, TRUE);
+
+    n_vocab = bendi_model_get_config (model)->n_vocab;
+  }
+  params_init (&params, BENDI_BACKEND_VULKAN);
+  all_gpu = logits_with (path, &params, 3);
+  for (gint64 n = 0; n < 3; n++)
+    {
+      g_autofree float *partial = NULL;
+      g_autofree char *what = g_strdup_printf ("%" G_GINT64_FORMAT " GPU layers", n);
+
+      params.n_gpu_layers = n;
+      partial = logits_with (path, &params, n);
+      assert_logits_close (partial, all_gpu, n_vocab, 1e-4, what);
+    }
+  bendi_test_remove_dir (dir);
+}
+
+/* Lavapipe opened twice is two devices: the layers split 2 : 1 between them
+ * (and 1 : 1 with the last layer on the CPU) give the one-device logits. */
+static void
+test_two_devices (void)
+{
+  g_autofree char *dir = bendi_test_make_temp_dir ();
+  g_autofree char *path = NULL;
+  g_autofree float *one = NULL;
+  g_autofree float *two = NULL;
+  g_autofree float *two_partial = NULL;
+  BendiContextParams params;
+  gint64 n_vocab;
+
+  if (!have_vulkan ())
+    return;
+  path = make_model (dir, BENDI_ARCH_LLAMA, BENDI_TENSOR_TYPE_Q8_0, 64, 3);
+  {
+    g_autoptr (BendiModel) model = load (path, TRUE);
+
+    n_vocab = bendi_model_get_config (model)->n_vocab;
+  }
+  params_init (&params, BENDI_BACKEND_VULKAN);
+  params.n_devices = 1;
+  one = logits_with (path, &params, 3);
+
+  params.n_devices = 2;
+  params.split[0] = 2.0;
+  params.split[1] = 1.0;
+  {
+    g_autoptr (BendiModel) model = load (path, TRUE);
+    g_autoptr (BendiContext) context = context_new (model, &params);
+    const char *description = bendi_context_get_backend_description (context);
+
+    /* A line per device, each with its layers. */
+    g_assert_nonnull (strstr (description, "layers 0–1"));
+    g_assert_nonnull (strstr (description, "\n"));
+    g_assert_nonnull (strstr (description, "layers 2–2, output"));
+    two = run_sequence (context, n_vocab);
+  }
+  /* The same device and shaders on both sides: the hand-over copies x
+   * exactly, so nothing changes at all. */
+  assert_logits_close (two, one, n_vocab, 1e-6, "two devices");
+
+  params.n_gpu_layers = 2;
+  params.split[1] = 2.0;
+  two_partial = logits_with (path, &params, 2);
+  /* The CPU's layer rounds its activations to 8 bits. */
+  assert_logits_close (two_partial, one, n_vocab, CPU_TOLERANCE, "two devices and the CPU");
+  bendi_test_remove_dir (dir);
+}
+
+/* A generated token replays one recording: the same dispatches every time,
+ * at most 150 of them for a 22-layer model, and the greedy token comes from
+ * the device's argmax. */
+static void
+test_replay_and_argmax (void)
+{
+  g_autofree char *dir = bendi_test_make_temp_dir ();
+  g_autofree char *path = NULL;
+  g_autoptr (BendiModel) model = NULL;
+  g_autoptr (BendiContext) context = NULL;
+  g_autoptr (GError) error = NULL;
+  BendiModelMakerParams maker;
+  BendiContextParams params;
+  guint dispatches = 0;
+  gint64 n_vocab;
+
+  if (!have_vulkan ())
+    return;
+  bendi_model_maker_params_init (&maker);
+  maker.n_layer = 22;
+  maker.type = BENDI_TENSOR_TYPE_Q4_0;
+  maker.seed = 5;
+  path = bendi_test_make_model (dir, "model.gguf", &maker);
+  model = load (path, TRUE);
+  n_vocab = bendi_model_get_config (model)->n_vocab;
+  params_init (&params, BENDI_BACKEND_VULKAN);
+  context = context_new (model, &params);
+
+  g_assert_true (bendi_context_decode (context, sequence, N_PROMPT, FALSE, &error));
+  g_assert_no_error (error);
+  for (gint64 t = N_PROMPT; t < N_SEQUENCE; t++)
+    {
+      BendiToken greedy = bendi_context_get_argmax (context);
+
+      g_assert_cmpint (greedy, ==, bendi_argmax (bendi_context_get_logits (context, -1), (gint32) n_vocab));
+      g_assert_true (bendi_context_decode (context, &greedy, 1, FALSE, &error));
+      g_assert_no_error (error);
+      if (t > N_PROMPT)
+        g_assert_cmpuint (bendi_context_get_dispatches_per_token (context), ==, dispatches);
+      dispatches = bendi_context_get_dispatches_per_token (context);
+    }
+  g_test_message ("22 layers: %u dispatches per token", dispatches);
+  g_assert_cmpuint (dispatches, >, 22);
+  g_assert_cmpuint (dispatches, <=, 150);
+  bendi_test_remove_dir (dir);
+}
+
+/* ------------------------------------------------------------------------ */
+/* A backend that defends itself */
+
+/* Whether a GPU other than a CPU device is here, which the auto backend
+ * would take. */
+static gboolean
+have_real_gpu (void)
+{
+  g_autoptr (GPtrArray) devices = bendi_vk_list_devices (NULL);
+
+  for (guint i = 0; devices != NULL && i < devices->len; i++)
+    {
+      const BendiVkDeviceInfo *info = g_ptr_array_index (devices, i);
+
+      if (info->usable && info->type != BENDI_VK_DEVICE_TYPE_CPU)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+/* A driver whose fast shaders compute garbage is caught by the load-time
+ * check and gets the portable ones; one where those fail too leaves the
+ * model to the CPU. Either way the logits are right, and a note says why. */
+static void
+test_self_check (void)
+{
+  g_autofree char *dir = bendi_test_make_temp_dir ();
+  g_autofree char *path = NULL;
+  g_autoptr (BendiModel) model = NULL;
+  g_autofree float *cpu_logits = NULL;
+  BendiContextParams params;
+  gint64 n_vocab;
+
+  if (!have_vulkan ())
+    return;
+  path = make_model (dir, BENDI_ARCH_LLAMA, BENDI_TENSOR_TYPE_F32, 64, 2);
+  model = load (path, TRUE);
+  n_vocab = bendi_model_get_config (model)->n_vocab;
+  params_init (&params, BENDI_BACKEND_CPU);
+  {
+    g_autoptr (BendiContext) cpu = context_new (model, &params);
+
+    cpu_logits = run_sequence (cpu, n_vocab);
+  }
+  params.backend = BENDI_BACKEND_VULKAN;
+  params.flags = BENDI_CONTEXT_DEFAULT;
+
+  /* A sound driver passes, quietly. */
+  {
+    g_autoptr (BendiContext) context = context_new (model, &params);
+    g_autofree float *logits = NULL;
+
+    g_assert_cmpint (bendi_context_get_backend (context), ==, BENDI_BACKEND_VULKAN);
+    g_assert_null (bendi_context_get_backend_note (context));
+    logits = run_sequence (context, n_vocab);
+    assert_logits_close (logits, cpu_logits, n_vocab, 1e-4, "checked GPU");
+  }
+
+  g_setenv ("BENDI_VULKAN_TEST_FAULT", "fast", TRUE);
+  {
+    g_autoptr (BendiContext) context = context_new (model, &params);
+    g_autofree float *logits = NULL;
+
+    g_assert_cmpint (bendi_context_get_backend (context), ==, BENDI_BACKEND_VULKAN);
+    g_assert_nonnull (strstr (bendi_context_get_backend_note (context), "trying the portable shaders"));
+    g_assert_nonnull (strstr (bendi_context_get_backend_description (context), "portable shaders"));
+    logits = run_sequence (context, n_vocab);
+    assert_logits_close (logits, cpu_logits, n_vocab, 1e-4, "portable fallback");
+  }
+
+  g_setenv ("BENDI_VULKAN_TEST_FAULT", "all", TRUE);
+  {
+    g_autoptr (BendiContext) context = context_new (model, &params);
+    g_autofree float *logits = NULL;
+
+    g_assert_cmpint (bendi_context_get_backend (context), ==, BENDI_BACKEND_CPU);
+    g_assert_nonnull (strstr (bendi_context_get_backend_note (context), "the CPU runs this model"));
+    logits = run_sequence (context, n_vocab);
+    assert_logits_close (logits, cpu_logits, n_vocab, 1e-6, "CPU fallback");
+  }
+  g_unsetenv ("BENDI_VULKAN_TEST_FAULT");
+  bendi_test_remove_dir (dir);
+}
+
+/* The auto backend takes a real GPU and never lavapipe, which is slower
+ * than the CPU path; with no GPU to try there is nothing to warn about. */
+static void
+test_auto (void)
+{
+  g_autofree char *dir = bendi_test_make_temp_dir ();
+  g_autofree char *path = bendi_test_make_model (dir, "model.gguf", NULL);
+  g_autoptr (BendiModel) model = load (path, TRUE);
+  g_autoptr (BendiContext) context = NULL;
+  BendiContextParams params;
+
+  params_init (&params, BENDI_BACKEND_AUTO);
+  context = context_new (model, &params);
+  if (have_real_gpu ())
+    g_assert_cmpint (bendi_context_get_backend (context), ==, BENDI_BACKEND_VULKAN);
+  else
+    {
+      g_assert_cmpint (bendi_context_get_backend (context), ==, BENDI_BACKEND_CPU);
+      g_assert_null (bendi_context_get_backend_note (context));
+      g_assert_true (g_str_has_prefix (bendi_context_get_backend_description (context), "CPU"));
+    }
+  bendi_test_remove_dir (dir);
+}
+
+/* Failures are errors that name the problem under the vulkan backend, and
+ * fallbacks under auto. */
+static void
+test_failures (void)
+{
+  g_autofree char *dir = bendi_test_make_temp_dir ();
+  g_autofree char *path = bendi_test_make_model (dir, "model.gguf", NULL);
+  g_autoptr (BendiModel) model = load (path, TRUE);
+  g_autoptr (BendiContext) context = NULL;
+  g_autoptr (GError) error = NULL;
+  BendiContextParams params;
+
+  params_init (&params, BENDI_BACKEND_VULKAN);
+  params.n_devices = 1;
+  params.devices[0] = 99;
+  context = bendi_context_new (model, &params, &error);
+  g_assert_null (context);
+  g_assert_nonnull (error);
+  g_assert_nonnull (strstr (error->message, "no Vulkan device 99"));
+  g_clear_error (&error);
+
+  params.backend = BENDI_BACKEND_AUTO;
+  context = context_new (model, &params);
+  g_assert_cmpint (bendi_context_get_backend (context), ==, BENDI_BACKEND_CPU);
+  g_assert_nonnull (strstr (bendi_context_get_backend_note (context), "no Vulkan device 99"));
+  bendi_test_remove_dir (dir);
+}
+
+/* A GPU lost in the middle of a conversation under the auto backend hands
+ * over to the CPU, which redoes the tokens in the cache: the logits go on
+ * as if nothing happened. */
+static void
+test_lost_device (void)
+{
+  g_autofree char *dir = bendi_test_make_temp_dir ();
+  g_autofree char *path = NULL;
+  g_autoptr (BendiModel) model = NULL;
+  g_autoptr (BendiContext) context = NULL;
+  g_autofree float *cpu_logits = NULL;
+  g_autofree float *logits = NULL;
+  BendiContextParams params;
+  gint64 n_vocab;
+
+  if (!have_vulkan ())
+    return;
+  path = make_model (dir, BENDI_ARCH_QWEN3, BENDI_TENSOR_TYPE_F32, 64, 2);
+  model = load (path, TRUE);
+  n_vocab = bendi_model_get_config (model)->n_vocab;
+  params_init (&params, BENDI_BACKEND_CPU);
+  {
+    g_autoptr (BendiContext) cpu = context_new (model, &params);
+
+    cpu_logits = run_sequence (cpu, n_vocab);
+  }
+  /* Lavapipe, named, under auto. */
+  params.backend = BENDI_BACKEND_AUTO;
+  params.n_devices = 1;
+  g_setenv ("BENDI_VULKAN_TEST_FAULT", "lost", TRUE);
+  context = context_new (model, &params);
+  g_unsetenv ("BENDI_VULKAN_TEST_FAULT");
+  g_assert_cmpint (bendi_context_get_backend (context), ==, BENDI_BACKEND_VULKAN);
+  logits = run_sequence (context, n_vocab);
+  g_assert_cmpint (bendi_context_get_backend (context), ==, BENDI_BACKEND_CPU);
+  g_assert_nonnull (strstr (bendi_context_get_backend_note (context), "VK_ERROR_DEVICE_LOST"));
+  assert_logits_close (logits, cpu_logits, n_vocab, 1e-4, "after the GPU was lost");
+  bendi_test_remove_dir (dir);
+}
+
+/* "auto" layers that do not fit after all: fewer are tried until they do,
+ * the rest run on the CPU. */
+static void
+test_out_of_memory (void)
+{
+  g_autofree char *dir = bendi_test_make_temp_dir ();
+  g_autofree char *path = NULL;
+  g_autoptr (BendiModel) model = NULL;
+  g_autoptr (BendiContext) context = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree float *cpu_logits = NULL;
+  g_autofree float *logits = NULL;
+  BendiModelMakerParams maker;
+  BendiContextParams params;
+  gint64 n_vocab, n_layers;
+
+  if (!have_vulkan ())
+    return;
+  /* About 2.5 MB of weights a layer. */
+  bendi_model_maker_params_init (&maker);
+  maker.n_embd = 256;
+  maker.n_ff = 512;
+  maker.n_head = 8;
+  maker.n_head_kv = 4;
+  maker.n_layer = 6;
+  path = bendi_test_make_model (dir, "model.gguf", &maker);
+  model = load (path, TRUE);
+  n_vocab = bendi_model_get_config (model)->n_vocab;
+  params_init (&params, BENDI_BACKEND_CPU);
+  {
+    g_autoptr (BendiContext) cpu = context_new (model, &params);
+
+    cpu_logits = run_sequence (cpu, n_vocab);
+  }
+
+  /* A 12 MB device: the engine's estimate (from the real heap) is all six
+   * layers, and allocating them fails. */
+  g_setenv ("BENDI_VULKAN_TEST_MEMORY_LIMIT", "12000000", TRUE);
+  params.backend = BENDI_BACKEND_VULKAN;
+  params.n_gpu_layers = BENDI_GPU_LAYERS_AUTO;
+  context = context_new (model, &params);
+  n_layers = bendi_context_get_n_gpu_layers (context);
+  g_test_message ("%" G_GINT64_FORMAT " of 6 layers fit", n_layers);
+  g_assert_cmpint (n_layers, >, 0);
+  g_assert_cmpint (n_layers, <, 6);
+  g_assert_nonnull (strstr (bendi_context_get_backend_note (context), "did not fit"));
+  logits = run_sequence (context, n_vocab);
+  assert_logits_close (logits, cpu_logits, n_vocab, 1e-4, "fewer layers");
+  g_clear_pointer (&context, bendi_context_free);
+
+  /* Asked for every layer, it is an error that says so. */
+  params.n_gpu_layers = BENDI_GPU_LAYERS_ALL;
+  context = bendi_context_new (model, &params, &error);
+  g_assert_null (context);
+  g_assert_error (error, BENDI_ENGINE_ERROR, BENDI_ENGINE_ERROR_NO_MEMORY);
+  g_assert_nonnull (strstr (error->message, "Out of GPU memory"));
+  g_unsetenv ("BENDI_VULKAN_TEST_MEMORY_LIMIT");
+  bendi_test_remove_dir (dir);
+}
+
+/* A whole model, prompt and generated tokens, under the Khronos validation
+ * layer: no errors. */
+static void
+test_validation (void)
+{
+  g_autofree char *dir = bendi_test_make_temp_dir ();
+  g_autofree char *path = NULL;
+  g_autoptr (BendiModel) model = NULL;
+  g_autoptr (BendiContext) context = NULL;
+  g_autofree float *logits = NULL;
+  BendiContextParams params;
+
+  if (!have_vulkan ())
+    return;
+  path = make_model (dir, BENDI_ARCH_QWEN2, BENDI_TENSOR_TYPE_Q4_K, 256, 3);
+  model = load (path, TRUE);
+  params_init (&params, BENDI_BACKEND_VULKAN);
+  params.flags |= BENDI_CONTEXT_VULKAN_VALIDATION;
+  /* Two devices and the CPU: every kind of hand-over. */
+  params.n_devices = 2;
+  params.n_gpu_layers = 2;
+  context = context_new (model, &params);
+  if (bendi_context_get_validation_errors (context) < 0)
+    {
+      g_test_skip ("the Khronos validation layer is not installed");
+      bendi_test_remove_dir (dir);
+      return;
+    }
+  logits = run_sequence (context, bendi_model_get_config (model)->n_vocab);
+  g_assert_cmpint (bendi_context_get_validation_errors (context), ==, 0);
+  bendi_test_remove_dir (dir);
+}
+
+/* ------------------------------------------------------------------------ */
+/* llama.cpp's results (../shared/golden) and stories260K */
+
+static gboolean
+append_text (const char *text,
+             gsize       len,
+             gpointer    user_data)
+{
+  g_string_append_len (user_data, text, (gssize) len);
+  return TRUE;
+}
+
+/* A JSON string, decoded. */
+static char *
+parse_json_string (const char *json)
+{
+  g_autoptr (JsonParser) parser = json_parser_new ();
+
+  g_assert_true (json_parser_load_from_data (parser, json, -1, NULL));
+  return g_strdup (json_node_get_string (json_parser_get_root (parser)));
+}
+
+/* Greedy continuations of stories260K on the GPU: llama.cpp's, which the
+ * CPU path gives too (test-golden). */
+static void
+test_greedy_golden (void)
+{
+  g_autofree char *table_path = bendi_test_data_path ("golden/greedy.tsv");
+  g_autofree char *model_path = bendi_test_data_path ("models/stories260K.gguf");
+  g_autofree char *table = NULL;
+  g_auto (GStrv) lines = NULL;
+  g_autoptr (BendiModel) model = NULL;
+  g_autoptr (BendiSession) session = NULL;
+  g_autoptr (GError) error = NULL;
+  BendiContextParams params;
+  guint n_cases = 0;
+
+  if (table_path == NULL || model_path == NULL || !have_vulkan ())
+    return;
+  g_assert_true (g_file_get_contents (table_path, &table, NULL, NULL));
+  model = load (model_path, TRUE);
+  bendi_context_params_init (&params);
+  params.backend = BENDI_BACKEND_VULKAN;
+  params.n_threads = 2;
+  params.n_ctx = 128;
+  session = bendi_session_new (model, &params, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (bendi_context_get_backend (bendi_session_get_context (session)), ==, BENDI_BACKEND_VULKAN);
+
+  lines = g_strsplit (table, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      g_auto (GStrv) fields = g_strsplit (lines[i], "\t", -1);
+      g_autofree char *prompt = NULL;
+      g_autofree char *expected = NULL;
+      g_autoptr (GString) output = g_string_new (NULL);
+      BendiGenerateParams generate;
+
+      if (g_strv_length (fields) != 3 || !g_str_equal (fields[0], "stories260K.gguf"))
+        continue;
+      prompt = parse_json_string (fields[1]);
+      expected = parse_json_string (fields[2]);
+      bendi_generate_params_init (&generate);
+      generate.prompt = prompt;
+      generate.max_tokens = 48;
+      generate.sampling.temperature = 0.0f;
+      g_assert_true (bendi_session_generate (session, &generate, append_text, NULL, output, NULL, &error));
+      g_assert_no_error (error);
+      g_assert_cmpint (bendi_session_wait (session), ==, BENDI_STOP_REASON_LENGTH);
+      g_assert_cmpstr (output->str, ==, expected);
+      n_cases++;
+    }
+  g_assert_cmpuint (n_cases, >, 0);
+}
+
+static double
+perplexity_with (BendiModel   *model,
+                 BendiBackend  backend,
+                 GArray       *tokens,
+                 gint64        n_ctx)
+{
+  g_autoptr (BendiContext) context = NULL;
+  g_autoptr (GError) error = NULL;
+  BendiContextParams params;
+  double ppl = 0.0;
+
+  params_init (&params, backend);
+  params.n_ctx = n_ctx;
+  params.n_batch = n_ctx;
+  context = context_new (model, &params);
+  g_assert_cmpint (bendi_context_get_backend (context), ==, backend);
+  g_assert_true (bendi_perplexity (context, &g_array_index (tokens, BendiToken, 0), tokens->len, n_ctx,
+                                   NULL, NULL, &ppl, &error));
+  g_assert_no_error (error);
+  return ppl;
+}
+
+/* The golden models the perplexity test runs: stories260K and one
+ * quantised model per architecture, on the English text with the shorter
+ * context (every model and text would take a minute on lavapipe; the
+ * logits tests cover the other types). */
+static const char *const perplexity_models[] = {
+  "stories260K.gguf", "visible-llama-Q4_0.gguf", "visible-qwen2-Q8_0.gguf", "visible-qwen3-Q4_K_M.gguf",
+};
+
+/* Perplexities on the GPU within 1% of the CPU path's and of llama.cpp's. */
+static void
+test_perplexity_golden (void)
+{
+  g_autofree char *table_path = bendi_test_data_path ("golden/perplexity.txt");
+  g_autofree char *table = NULL;
+  g_auto (GStrv) lines = NULL;
+  guint n_cases = 0;
+
+  if (table_path == NULL || !have_vulkan ())
+    return;
+  g_assert_true (g_file_get_contents (table_path, &table, NULL, NULL));
+  lines = g_strsplit (table, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      g_auto (GStrv) fields = g_strsplit_set (g_strstrip (lines[i]), " \t", -1);
+      g_autofree char *model_name = NULL;
+      g_autofree char *text_name = NULL;
+      g_autofree char *model_path = NULL;
+      g_autofree char *text_path = NULL;
+      g_autofree char *text = NULL;
+      g_autoptr (BendiModel) model = NULL;
+      g_autoptr (GArray) tokens = NULL;
+      g_autoptr (GError) error = NULL;
+      gsize text_len;
+      double expected, cpu, gpu;
+
+      if (g_strv_length (fields) != 4 || !g_str_equal (fields[1], "english.txt") || !g_str_equal (fields[2], "64") ||
+          !g_strv_contains (perplexity_models, fields[0]))
+        continue;
+      model_name = g_strdup_printf ("%s%s", g_str_has_prefix (fields[0], "stories") ? "models/" : "golden/",
+                                    fields[0]);
+      text_name = g_build_filename ("golden", fields[1], NULL);
+      model_path = bendi_test_data_path (model_name);
+      text_path = bendi_test_data_path (text_name);
+      if (model_path == NULL || text_path == NULL)
+        return;
+      expected = g_ascii_strtod (fields[3], NULL);
+      g_assert_true (g_file_get_contents (text_path, &text, &text_len, NULL));
+      model = load (model_path, TRUE);
+      tokens = bendi_tokenizer_encode (bendi_model_get_tokenizer (model), text, text_len,
+                                       BENDI_TOKENIZE_ADD_SPECIAL, &error);
+      g_assert_no_error (error);
+      cpu = perplexity_with (model, BENDI_BACKEND_CPU, tokens, 64);
+      gpu = perplexity_with (model, BENDI_BACKEND_VULKAN, tokens, 64);
+      g_test_message ("%s %s: GPU %.4f, CPU %.4f (%+.3f%%), llama.cpp %.4f (%+.3f%%)", fields[0], fields[1], gpu, cpu,
+                      100.0 * (gpu - cpu) / cpu, expected, 100.0 * (gpu - expected) / expected);
+      g_assert_cmpfloat (fabs (gpu - cpu) / cpu, <=, 0.01);
+      g_assert_cmpfloat (fabs (gpu - expected) / expected, <=, 0.01);
+      n_cases++;
+    }
+  g_assert_cmpuint (n_cases, ==, G_N_ELEMENTS (perplexity_models));
+}
+
+/* ------------------------------------------------------------------------ */
+/* bendi-cli */
+
+typedef struct {
+  int   status;
+  char *out;
+  char *err;
+} Run;
+
+static void
+run_clear (Run *r)
+{
+  g_free (r->out);
+  g_free (r->err);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Run, run_clear)
+
+static gboolean
+run_cli (Run               *r,
+         const char *const *args)
+{
+  const char *cli = bendi_test_cli_path ();
+  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr (GError) error = NULL;
+  int wait_status;
+
+  memset (r, 0, sizeof *r);
+  if (cli == NULL)
+    return FALSE;
+  g_ptr_array_add (argv, (gpointer) cli);
+  for (gsize i = 0; args[i] != NULL; i++)
+    g_ptr_array_add (argv, (gpointer) args[i]);
+  g_ptr_array_add (argv, NULL);
+  g_assert_true (g_spawn_sync (NULL, (char **) argv->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL,
+                               &r->out, &r->err, &wait_status, &error));
+  g_assert_no_error (error);
+  r->status = WIFEXITED (wait_status) ? WEXITSTATUS (wait_status) : 128 + WTERMSIG (wait_status);
+  return TRUE;
+}
+
+#define RUN(r, ...) run_cli ((r), (const char *const[]) { __VA_ARGS__, NULL })
+
+/* generate on the GPU, on two devices and partly on the CPU: the CPU's
+ * greedy text; bad options are usage errors. */
+static void
+test_cli_generate (void)
+{
+  g_autofree char *model = bendi_test_data_path ("models/stories260K.gguf");
+  g_auto (Run) cpu = { 0 };
+  g_auto (Run) gpu = { 0 };
+  g_auto (Run) split = { 0 };
+  g_auto (Run) bad = { 0 };
+
+  if (model == NULL || !have_vulkan () ||
+      !RUN (&cpu, "generate", "-m", model, "-p", "Once upon a time", "-n", "24", "--temp", "0", "--backend", "cpu"))
+    return;
+  g_assert_cmpint (cpu.status, ==, 0);
+  RUN (&gpu, "generate", "-m", model, "-p", "Once upon a time", "-n", "24", "--temp", "0", "--backend", "vulkan",
+       "-v");
+  g_assert_cmpint (gpu.status, ==, 0);
+  g_assert_cmpstr (gpu.out, ==, cpu.out);
+  g_assert_nonnull (strstr (gpu.err, "backend: "));
+  RUN (&split, "generate", "-m", model, "-p", "Once upon a time", "-n", "24", "--temp", "0", "--backend", "vulkan",
+       "--devices", "0,0", "--split", "3,1", "--gpu-layers", "4");
+  g_assert_cmpint (split.status, ==, 0);
+  g_assert_cmpstr (split.out, ==, cpu.out);
+
+  RUN (&bad, "generate", "-m", model, "-p", "x", "--backend", "vulkan", "--split", "3,1");
+  g_assert_cmpint (bad.status, ==, 2);
+  g_assert_nonnull (strstr (bad.err, "--split"));
+  run_clear (&bad);
+  RUN (&bad, "generate", "-m", model, "-p", "x", "--gpu-layers", "some");
+  g_assert_cmpint (bad.status, ==, 2);
+  run_clear (&bad);
+  RUN (&bad, "generate", "-m", model, "-p", "x", "--backend", "metal");
+  g_assert_cmpint (bad.status, ==, 2);
+  run_clear (&bad);
+  RUN (&bad, "generate", "-m", model, "-p", "x", "--backend", "vulkan", "--devices", "7");
+  g_assert_cmpint (bad.status, ==, 1);
+  g_assert_nonnull (strstr (bad.err, "no Vulkan device 7"));
+}
+
+/* bench --json tells where it ran, the dispatches per token and the CPU
+ * time per token, and with --compare-cpu the CPU backend's speed. */
+static void
+test_cli_bench (void)
+{
+  g_autofree char *dir = bendi_test_make_temp_dir ();
+  g_autofree char *model = bendi_test_make_model (dir, "model.gguf", NULL);
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  g_autoptr (GError) error = NULL;
+  g_auto (Run) run = { 0 };
+  JsonObject *result;
+
+  if (!have_vulkan () ||
+      !RUN (&run, "bench", "-m", model, "-p", "8", "-n", "4", "-r", "1", "--backend", "vulkan", "--compare-cpu",
+            "--json"))
+    return;
+  g_assert_cmpint (run.status, ==, 0);
+  g_assert_true (json_parser_load_from_data (parser, run.out, -1, &error));
+  g_assert_no_error (error);
+  result = json_node_get_object (json_parser_get_root (parser));
+  g_assert_cmpstr (json_object_get_string_member (result, "backend"), ==, "vulkan");
+  g_assert_cmpint (json_object_get_int_member (result, "gpu_layers"), ==, 2);
+  g_assert_cmpint (json_object_get_int_member (result, "dispatches_per_token"), >, 2);
+  g_assert_cmpfloat (json_object_get_double_member (result, "cpu_ms_per_token"), >=, 0.0);
+  g_assert_cmpfloat (json_object_get_double_member (result, "gen_tokens_per_s"), >, 0.0);
+  g_assert_cmpfloat (json_object_get_double_member (result, "cpu_backend_gen_tokens_per_s"), >, 0.0);
+  g_assert_true (json_object_has_member (result, "gen_speed_vs_cpu_backend"));
+  bendi_test_remove_dir (dir);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+  for (gsize i = 0; i < G_N_ELEMENTS (logits_cases); i++)
+    {
+      g_autofree char *path = g_strdup_printf ("/engine/vulkan-model/logits/%s", logits_cases[i].name);
+
+      g_test_add_data_func (path, &logits_cases[i], test_logits);
+    }
+  g_test_add_data_func ("/engine/vulkan-model/logits-gpu-shaders/llama-q4_k", &logits_cases[10],
+                        test_logits_gpu_shaders);
+  g_test_add_data_func ("/engine/vulkan-model/logits-gpu-shaders/qwen2-q4_0", &logits_cases[16],
+                        test_logits_gpu_shaders);
+  g_test_add_data_func ("/engine/vulkan-model/logits-portable/qwen3-q8_0", &logits_cases[19],
+                        test_logits_portable);
+  g_test_add_func ("/engine/vulkan-model/partial-offload", test_partial_offload);
+  g_test_add_func ("/engine/vulkan-model/two-devices", test_two_devices);
+  g_test_add_func ("/engine/vulkan-model/replay-argmax", test_replay_and_argmax);
+  g_test_add_func ("/engine/vulkan-model/self-check", test_self_check);
+  g_test_add_func ("/engine/vulkan-model/auto", test_auto);
+  g_test_add_func ("/engine/vulkan-model/failures", test_failures);
+  g_test_add_func ("/engine/vulkan-model/lost-device", test_lost_device);
+  g_test_add_func ("/engine/vulkan-model/out-of-memory", test_out_of_memory);
+  g_test_add_func ("/engine/vulkan-model/validation", test_validation);
+  g_test_add_func ("/engine/vulkan-model/greedy-golden", test_greedy_golden);
+  g_test_add_func ("/engine/vulkan-model/perplexity-golden", test_perplexity_golden);
+  g_test_add_func ("/engine/vulkan-model/cli-generate", test_cli_generate);
+  g_test_add_func ("/engine/vulkan-model/cli-bench", test_cli_bench);
+  return g_test_run ();
+}
