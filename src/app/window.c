@@ -6,6 +6,7 @@
 
 #include <glib/gi18n.h>
 
+#include "app-state.h"
 #include "application.h"
 #include "page.h"
 #include "pages.h"
@@ -120,6 +121,21 @@ new_chat_activated_cb (GtkWidget  *widget,
 }
 
 static void
+chat_with_model_activated_cb (GtkWidget  *widget,
+                              const char *action_name G_GNUC_UNUSED,
+                              GVariant   *parameter)
+{
+  BendiWindow *self = BENDI_WINDOW (widget);
+  const char *path = g_variant_get_string (parameter, NULL);
+  BendiPage *page = bendi_window_show_page (self, "chat");
+
+  /* Without the Chat page's own action, the model is the one it loads
+   * next. */
+  if (page == NULL || !gtk_widget_activate_action (GTK_WIDGET (page), "chat.load-model", "s", path))
+    g_settings_set_string (self->settings, "chat-model", path);
+}
+
+static void
 save_window_state (BendiWindow *self)
 {
   int width = 0, height = 0;
@@ -177,6 +193,7 @@ bendi_window_class_init (BendiWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.show-page", "s", show_page_activated_cb);
   gtk_widget_class_install_action (widget_class, "win.navigate-back", NULL, navigate_back_activated_cb);
   gtk_widget_class_install_action (widget_class, "win.new-chat", NULL, new_chat_activated_cb);
+  gtk_widget_class_install_action (widget_class, "win.chat-with-model", "s", chat_with_model_activated_cb);
 }
 
 static void
@@ -198,6 +215,10 @@ bendi_window_init (BendiWindow *self)
                                g_settings_get_int (self->settings, "window-height"));
   if (g_settings_get_boolean (self->settings, "window-maximized"))
     gtk_window_maximize (GTK_WINDOW (self));
+
+  /* The models' shared state starts with the window: it runs the local API
+   * server when that is switched on. */
+  bendi_app_state_get_default ();
 
   last_page = g_settings_get_string (self->settings, "last-page");
   if (bendi_pages_lookup (last_page) == NULL)
