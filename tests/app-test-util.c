@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <fcntl.h>
+#include <locale.h>
 #include <glib-unix.h>
 #include <glib/gstdio.h>
 
@@ -255,15 +256,51 @@ activate_after_cb (GApplication *app,
   g_action_group_activate_action (G_ACTION_GROUP (app), "quit", NULL);
 }
 
+static gboolean first_run;
+
+gboolean
+bendi_app_test_trap_in_locale (const char *locale)
+{
+  if (locale != NULL)
+    {
+      if (setlocale (LC_ALL, locale) == NULL)
+        {
+          g_autofree char *message = g_strdup_printf ("the %s locale is not installed (locale-gen it)", locale);
+
+          g_test_skip (message);
+          return FALSE;
+        }
+      setlocale (LC_ALL, "C");
+      g_setenv ("LC_ALL", locale, TRUE);
+      g_setenv ("LANGUAGE", "", TRUE);
+    }
+  g_test_trap_subprocess (NULL, 120 * G_USEC_PER_SEC,
+                          G_TEST_SUBPROCESS_INHERIT_STDOUT | G_TEST_SUBPROCESS_INHERIT_STDERR);
+  if (locale != NULL)
+    g_unsetenv ("LC_ALL");
+  g_test_trap_assert_passed ();
+  return TRUE;
+}
+
+void
+bendi_app_test_set_first_run (gboolean is_first_run)
+{
+  first_run = is_first_run;
+}
+
 void
 bendi_app_test_run (BendiAppTestFunc func,
                     gpointer         user_data)
 {
   g_autoptr (BendiApplication) app = NULL;
+  g_autoptr (GSettings) settings = g_settings_new (BENDI_APP_ID);
   RunData data = { func, user_data, FALSE };
   char *argv[] = { (char *) "bendi", NULL };
   int status;
 
+  /* The memory backend is shared by the whole process, so this is what the
+   * window reads. */
+  g_settings_set_boolean (settings, "show-welcome", first_run);
   bendi_application_init_i18n ();
   app = bendi_application_new ();
   g_application_set_flags (G_APPLICATION (app), G_APPLICATION_NON_UNIQUE);
@@ -296,6 +333,34 @@ bendi_app_test_find (GtkWidget        *root,
   return NULL;
 }
 
+static void
+find_all (GtkWidget        *root,
+          GType             type,
+          BendiAppTestMatch match,
+          gpointer          user_data,
+          GPtrArray        *found)
+{
+  if (g_type_is_a (G_OBJECT_TYPE (root), type) && (match == NULL || match (root, user_data)))
+    g_ptr_array_add (found, root);
+  for (GtkWidget *child = gtk_widget_get_first_child (root);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    find_all (child, type, match, user_data, found);
+}
+
+GPtrArray *
+bendi_app_test_find_all (GtkWidget        *root,
+                         GType             type,
+                         BendiAppTestMatch match,
+                         gpointer          user_data)
+{
+  GPtrArray *found = g_ptr_array_new ();
+
+  if (root != NULL)
+    find_all (root, type, match, user_data, found);
+  return found;
+}
+
 static gboolean
 label_has_text (GtkWidget *widget,
                 gpointer   user_data)
@@ -314,6 +379,25 @@ bendi_app_test_find_label (GtkWidget  *root,
   if (found == NULL)
     found = bendi_app_test_find (root, ADW_TYPE_WINDOW_TITLE, label_has_text, (gpointer) text);
   return found;
+}
+
+void
+bendi_app_test_screenshot (GtkWidget  *widget,
+                           const char *path)
+{
+  g_autoptr (GdkPaintable) paintable = gtk_widget_paintable_new (widget);
+  g_autoptr (GtkSnapshot) snapshot = gtk_snapshot_new ();
+  g_autoptr (GskRenderNode) node = NULL;
+  g_autoptr (GdkTexture) texture = NULL;
+  int width = gtk_widget_get_width (widget);
+  int height = gtk_widget_get_height (widget);
+  GskRenderer *renderer = gtk_native_get_renderer (gtk_widget_get_native (widget));
+
+  gdk_paintable_snapshot (paintable, GDK_SNAPSHOT (snapshot), width, height);
+  node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
+  g_assert_nonnull (node);
+  texture = gsk_renderer_render_texture (renderer, node, &GRAPHENE_RECT_INIT (0, 0, width, height));
+  g_assert_true (gdk_texture_save_to_png (texture, path));
 }
 
 struct _BendiStallMeter

@@ -31,6 +31,14 @@ typedef void (*BendiAppTestFunc) (BendiApplication *app,
  * through app.quit and checks the window is gone. */
 void     bendi_app_test_run          (BendiAppTestFunc func,
                                       gpointer         user_data);
+/* The app runs once per process: runs the current test path again in a
+ * child (which sees g_test_subprocess ()) with @locale (NULL: this
+ * process's) and asserts it passed. FALSE, and the test skipped, when the
+ * system lacks the locale. */
+gboolean bendi_app_test_trap_in_locale (const char *locale);
+/* Whether the next bendi_app_test_run () starts as the very first start
+ * does, on the welcome page; by default it starts as later ones do. */
+void     bendi_app_test_set_first_run (gboolean is_first_run);
 
 /* Iterates the main context until @condition holds; the test fails with
  * @what after @timeout_s seconds. */
@@ -65,9 +73,19 @@ GtkWidget *bendi_app_test_find       (GtkWidget        *root,
                                       GType             type,
                                       BendiAppTestMatch match,
                                       gpointer          user_data);
+/* Every such descendant, in tree order (the array is new, the widgets are
+ * not referenced). */
+GPtrArray *bendi_app_test_find_all   (GtkWidget        *root,
+                                      GType             type,
+                                      BendiAppTestMatch match,
+                                      gpointer          user_data) G_GNUC_WARN_UNUSED_RESULT;
 /* The first GtkLabel (or AdwWindowTitle title) below @root whose text is @text. */
 GtkWidget *bendi_app_test_find_label (GtkWidget  *root,
                                       const char *text);
+
+/* Draws @widget as it is on screen into a PNG at @path. */
+void       bendi_app_test_screenshot (GtkWidget  *widget,
+                                      const char *path);
 
 /* Main-loop stalls: a 5 ms timer records how late the main loop runs it,
  * which is how long the loop was busy with something else. */

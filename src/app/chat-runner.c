@@ -1,0 +1,771 @@
+/* SPDX-License-Identifier: MIT */
+/* Loading a model in a GTask thread (after a fit check), and streaming replies from the engine's worker thread to the main loop. */
+#define G_LOG_DOMAIN "bendi-app"
+
+#include "chat-runner.h"
+
+#include <glib/gi18n.h>
+
+#include "chat-prompt.h"
+#include "engine-error.h"
+#include "fit-estimate.h"
+#include "fit-model.h"
+#include "hw-info.h"
+
+G_DEFINE_QUARK (bendi-chat-error-quark, bendi_chat_error)
+
+/* Progress goes to the main loop at most every this much of the load. */
+#define PROGRESS_STEP 0.01
+
+/* What a reply in flight needs on the main thread. It outlives the runner
+ * when the engine's last callbacks are still queued: they find runner
+ * NULL and do nothing. */
+typedef struct
+{
+  gatomicrefcount         ref_count;
+  BendiChatRunner        *runner;      /* NULL once the runner is gone */
+  BendiReasoningSplitter *splitter;
+  GString                *reasoning;
+  GString                *content;
+  gboolean                stopped;     /* Stop pressed: later pieces are dropped */
+} Reply;
+
+struct _BendiChatRunner
+{
+  GObject parent_instance;
+
+  BendiChatRunnerState state;
+  char                *model_path;
+  char                *model_name;
+  double               load_fraction;
+  GCancellable        *load_cancellable;
+
+  BendiModel          *model;
+  BendiChatPrompt     *prompt;
+  BendiSession        *session;
+  Reply               *reply;          /* the reply in flight, or NULL */
+};
+
+enum {
+  PROP_0,
+  PROP_STATE,
+  PROP_MODEL_PATH,
+  PROP_LOAD_FRACTION,
+  N_PROPS
+};
+
+enum {
+  TEXT,
+  DONE,
+  N_SIGNALS
+};
+
+static GParamSpec *properties[N_PROPS];
+static guint signals[N_SIGNALS];
+
+G_DEFINE_FINAL_TYPE (BendiChatRunner, bendi_chat_runner, G_TYPE_OBJECT)
+
+static void
+set_state (BendiChatRunner     *self,
+           BendiChatRunnerState state)
+{
+  if (self->state == state)
+    return;
+  self->state = state;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE]);
+}
+
+static void
+set_model_path (BendiChatRunner *self,
+                const char      *path)
+{
+  if (g_strcmp0 (self->model_path, path) == 0)
+    return;
+  g_free (self->model_path);
+  g_free (self->model_name);
+  self->model_path = g_strdup (path);
+  self->model_name = path != NULL ? g_path_get_basename (path) : NULL;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MODEL_PATH]);
+}
+
+static void
+set_load_fraction (BendiChatRunner *self,
+                   double           fraction)
+{
+  if (self->load_fraction == fraction)
+    return;
+  self->load_fraction = fraction;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LOAD_FRACTION]);
+}
+
+static Reply *
+reply_ref (Reply *reply)
+{
+  g_atomic_ref_count_inc (&reply->ref_count);
+  return reply;
+}
+
+static void
+reply_unref (Reply *reply)
+{
+  if (!g_atomic_ref_count_dec (&reply->ref_count))
+    return;
+  g_clear_pointer (&reply->splitter, bendi_reasoning_splitter_free);
+  g_string_free (reply->reasoning, TRUE);
+  g_string_free (reply->content, TRUE);
+  g_free (reply);
+}
+
+/* Stops the reply in flight, if any, and forgets it. */
+static void
+abandon_reply (BendiChatRunner *self)
+{
+  if (self->reply == NULL)
+    return;
+  if (self->session != NULL)
+    {
+      bendi_session_cancel (self->session);
+      bendi_session_wait (self->session);
+    }
+  self->reply->runner = NULL;
+  g_clear_pointer (&self->reply, reply_unref);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Loading */
+
+typedef struct
+{
+  char   *path;
+  gint64  n_ctx;
+  int     n_threads;
+  double  last_fraction;
+
+  BendiModel      *model;
+  BendiChatPrompt *prompt;
+  BendiSession    *session;
+} LoadData;
+
+static void
+load_data_free (LoadData *data)
+{
+  g_free (data->path);
+  g_clear_pointer (&data->session, bendi_session_free);
+  g_clear_pointer (&data->prompt, bendi_chat_prompt_free);
+  g_clear_pointer (&data->model, bendi_model_unref);
+  g_free (data);
+}
+
+typedef struct
+{
+  BendiChatRunner *runner;
+  GCancellable    *cancellable;
+  double           fraction;
+} ProgressCall;
+
+static gboolean
+progress_invoke_cb (gpointer data)
+{
+  ProgressCall *call = data;
+
+  /* A load cancelled and replaced must not move the new one's bar. */
+  if (call->runner->load_cancellable == call->cancellable)
+    set_load_fraction (call->runner, call->fraction);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+progress_call_free (gpointer data)
+{
+  ProgressCall *call = data;
+
+  g_object_unref (call->runner);
+  g_object_unref (call->cancellable);
+  g_free (call);
+}
+
+static gboolean
+load_progress_cb (double   fraction,
+                  gpointer user_data)
+{
+  GTask *task = user_data;
+  LoadData *data = g_task_get_task_data (task);
+  GCancellable *cancellable = g_task_get_cancellable (task);
+
+  if (g_cancellable_is_cancelled (cancellable))
+    return FALSE;
+  if (fraction - data->last_fraction >= PROGRESS_STEP || fraction >= 1.0)
+    {
+      ProgressCall *call = g_new0 (ProgressCall, 1);
+
+      data->last_fraction = fraction;
+      call->runner = g_object_ref (g_task_get_source_object (task));
+      call->cancellable = g_object_ref (cancellable);
+      call->fraction = fraction;
+      g_main_context_invoke_full (g_task_get_context (task), G_PRIORITY_DEFAULT, progress_invoke_cb, call,
+                                  progress_call_free);
+    }
+  return TRUE;
+}
+
+/* The engine's errors, in the words the chat page shows. */
+static GError *
+translate_load_error (const GError *error)
+{
+  if (error->domain == BENDI_ENGINE_ERROR)
+    switch (error->code)
+      {
+      case BENDI_ENGINE_ERROR_CANCELLED:
+        return g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED, error->message);
+      case BENDI_ENGINE_ERROR_UNSUPPORTED:
+        return g_error_new_literal (BENDI_CHAT_ERROR, BENDI_CHAT_ERROR_UNSUPPORTED, error->message);
+      case BENDI_ENGINE_ERROR_INVALID_FILE:
+        return g_error_new_literal (BENDI_CHAT_ERROR, BENDI_CHAT_ERROR_INVALID_FILE, error->message);
+      default:
+        break;
+      }
+  return g_error_new_literal (BENDI_CHAT_ERROR, BENDI_CHAT_ERROR_FAILED, error->message);
+}
+
+/* Refuses a model that cannot fit before mapping gigabytes of it. */
+static gboolean
+check_fit (LoadData  *data,
+           GError   **error)
+{
+  g_autoptr (GError) local_error = NULL;
+  g_autoptr (BendiGguf) gguf = NULL;
+  g_autoptr (BendiHwInfo) hw = NULL;
+  g_autoptr (BendiFitResult) fit = NULL;
+  BendiFitModel *fit_model = NULL;
+  BendiFitParams params;
+  gboolean ok = TRUE;
+
+  gguf = bendi_gguf_open (data->path, BENDI_GGUF_OPEN_DEFAULT, &local_error);
+  if (gguf != NULL)
+    fit_model = bendi_fit_model_new (gguf, &local_error);
+  if (fit_model == NULL)
+    {
+      if (local_error->domain == BENDI_ENGINE_ERROR && local_error->code == BENDI_ENGINE_ERROR_IO)
+        g_set_error_literal (error, BENDI_CHAT_ERROR, BENDI_CHAT_ERROR_FAILED, local_error->message);
+      else
+        g_set_error_literal (error, BENDI_CHAT_ERROR, BENDI_CHAT_ERROR_INVALID_FILE, local_error->message);
+      return FALSE;
+    }
+  if (!bendi_fit_model_get_engine_supported (fit_model))
+    {
+      g_set_error_literal (error, BENDI_CHAT_ERROR, BENDI_CHAT_ERROR_UNSUPPORTED,
+                           bendi_fit_model_get_unsupported_reason (fit_model));
+      bendi_fit_model_free (fit_model);
+      return FALSE;
+    }
+
+  hw = bendi_hw_info_probe (NULL);
+  bendi_fit_params_init (&params);
+  params.n_ctx = data->n_ctx;
+  params.n_threads = data->n_threads;
+  /* The engine runs on the CPU for now: the RAM is what counts. */
+  params.gpu_layers = 0;
+  fit = bendi_fit_estimate (fit_model, hw, &params);
+  if (fit->verdict == BENDI_FIT_VERDICT_NO)
+    {
+      g_set_error_literal (error, BENDI_CHAT_ERROR, BENDI_CHAT_ERROR_DOES_NOT_FIT, fit->explanation);
+      ok = FALSE;
+    }
+  bendi_fit_model_free (fit_model);
+  return ok;
+}
+
+static void
+load_thread (GTask        *task,
+             gpointer      source_object G_GNUC_UNUSED,
+             gpointer      task_data,
+             GCancellable *cancellable)
+{
+  LoadData *data = task_data;
+  g_autoptr (GError) error = NULL;
+  BendiModelParams model_params;
+  BendiContextParams context_params;
+
+  if (!check_fit (data, &error))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  if (g_task_return_error_if_cancelled (task))
+    return;
+
+  bendi_model_params_init (&model_params);
+  data->model = bendi_model_load (data->path, &model_params, load_progress_cb, task, &error);
+  if (data->model == NULL)
+    {
+      g_task_return_error (task, translate_load_error (error));
+      return;
+    }
+  data->prompt = bendi_chat_prompt_new (data->model, NULL, &error);
+  if (data->prompt == NULL)
+    {
+      g_task_return_error (task, translate_load_error (error));
+      return;
+    }
+  bendi_context_params_init (&context_params);
+  context_params.n_ctx = data->n_ctx;
+  context_params.n_threads = data->n_threads;
+  data->session = bendi_session_new (data->model, &context_params, &error);
+  if (data->session == NULL)
+    {
+      g_task_return_error (task, translate_load_error (error));
+      return;
+    }
+  if (g_cancellable_is_cancelled (cancellable))
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CANCELLED, "Cancelled");
+      return;
+    }
+  g_task_return_boolean (task, TRUE);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Generating */
+
+static gboolean
+reply_text_cb (const char *text,
+               gsize       len,
+               gpointer    user_data)
+{
+  Reply *reply = user_data;
+  g_autofree char *chunk = NULL;
+
+  /* A small model writes faster than the main loop shows: pieces already
+   * queued when Stop was pressed are dropped, so the reply ends where the
+   * user saw it end. */
+  if (reply->runner == NULL || reply->runner->reply != reply || reply->stopped)
+    return FALSE;
+  bendi_reasoning_splitter_feed (reply->splitter, text, len, reply->reasoning, reply->content);
+  chunk = g_strndup (text, len);
+  g_signal_emit (reply->runner, signals[TEXT], 0, chunk, reply->reasoning->str, reply->content->str);
+  return TRUE;
+}
+
+static void
+reply_done_cb (BendiStopReason             reason,
+               const GError               *error,
+               const BendiGenerationStats *stats,
+               gpointer                    user_data)
+{
+  Reply *reply = user_data;
+  g_autoptr (BendiChatRunner) self = NULL;
+  double tokens_per_second = 0.0;
+
+  if (reply->runner == NULL || reply->runner->reply != reply)
+    {
+      reply_unref (reply);
+      return;
+    }
+  self = g_object_ref (reply->runner);
+  /* Joins the finished worker, so the next reply can start. */
+  bendi_session_wait (self->session);
+  bendi_reasoning_splitter_finish (reply->splitter, reply->reasoning, reply->content);
+  if (stats->generate_seconds > 0.0 && stats->n_generated_tokens > 1)
+    tokens_per_second = (double) (stats->n_generated_tokens - 1) / stats->generate_seconds;
+  if (reply->stopped && reason != BENDI_STOP_REASON_ERROR)
+    reason = BENDI_STOP_REASON_CANCELLED;
+  self->reply = NULL;
+  set_state (self, BENDI_CHAT_RUNNER_READY);
+  g_signal_emit (self, signals[DONE], 0, (int) reason, error,
+                 g_strstrip (reply->reasoning->str), g_strstrip (reply->content->str),
+                 stats->n_generated_tokens, tokens_per_second,
+                 bendi_context_get_n_past (bendi_session_get_context (self->session)));
+  reply->runner = NULL;
+  /* The session's reference and the runner's. */
+  reply_unref (reply);
+  reply_unref (reply);
+}
+
+/* ------------------------------------------------------------------------ */
+
+static void
+bendi_chat_runner_dispose (GObject *object)
+{
+  BendiChatRunner *self = BENDI_CHAT_RUNNER (object);
+
+  if (self->load_cancellable != NULL)
+    g_cancellable_cancel (self->load_cancellable);
+  g_clear_object (&self->load_cancellable);
+  abandon_reply (self);
+  g_clear_pointer (&self->session, bendi_session_free);
+  g_clear_pointer (&self->prompt, bendi_chat_prompt_free);
+  g_clear_pointer (&self->model, bendi_model_unref);
+
+  G_OBJECT_CLASS (bendi_chat_runner_parent_class)->dispose (object);
+}
+
+static void
+bendi_chat_runner_finalize (GObject *object)
+{
+  BendiChatRunner *self = BENDI_CHAT_RUNNER (object);
+
+  g_free (self->model_path);
+  g_free (self->model_name);
+
+  G_OBJECT_CLASS (bendi_chat_runner_parent_class)->finalize (object);
+}
+
+static void
+bendi_chat_runner_get_property (GObject    *object,
+                                guint       prop_id,
+                                GValue     *value,
+                                GParamSpec *pspec)
+{
+  BendiChatRunner *self = BENDI_CHAT_RUNNER (object);
+
+  switch (prop_id)
+    {
+    case PROP_STATE:
+      g_value_set_int (value, self->state);
+      break;
+    case PROP_MODEL_PATH:
+      g_value_set_string (value, self->model_path);
+      break;
+    case PROP_LOAD_FRACTION:
+      g_value_set_double (value, self->load_fraction);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+bendi_chat_runner_class_init (BendiChatRunnerClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = bendi_chat_runner_dispose;
+  object_class->finalize = bendi_chat_runner_finalize;
+  object_class->get_property = bendi_chat_runner_get_property;
+
+  properties[PROP_STATE] =
+    g_param_spec_int ("state", NULL, NULL,
+                      BENDI_CHAT_RUNNER_EMPTY, BENDI_CHAT_RUNNER_GENERATING, BENDI_CHAT_RUNNER_EMPTY,
+                      G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  properties[PROP_MODEL_PATH] =
+    g_param_spec_string ("model-path", NULL, NULL,
+                         NULL,
+                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  properties[PROP_LOAD_FRACTION] =
+    g_param_spec_double ("load-fraction", NULL, NULL,
+                         0.0, 1.0, 0.0,
+                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  /**
+   * BendiChatRunner::text:
+   * @chunk: the text just generated, raw (reasoning tags and all)
+   * @reasoning: the reasoning so far
+   * @content: the answer so far
+   */
+  signals[TEXT] =
+    g_signal_new ("text",
+                  G_TYPE_FROM_CLASS (klass),
+                  G_SIGNAL_RUN_LAST,
+                  0,
+                  NULL, NULL, NULL,
+                  G_TYPE_NONE, 3,
+                  G_TYPE_STRING | G_SIGNAL_TYPE_STATIC_SCOPE,
+                  G_TYPE_STRING | G_SIGNAL_TYPE_STATIC_SCOPE,
+                  G_TYPE_STRING | G_SIGNAL_TYPE_STATIC_SCOPE);
+  /**
+   * BendiChatRunner::done:
+   * @reason: a BendiStopReason
+   * @error: (nullable): why it failed, for BENDI_STOP_REASON_ERROR
+   * @reasoning: the whole reasoning, trimmed
+   * @content: the whole answer, trimmed
+   * @n_tokens: tokens generated
+   * @tokens_per_second: their speed, 0 when unknown
+   * @n_context_tokens: positions of the context now used
+   */
+  signals[DONE] =
+    g_signal_new ("done",
+                  G_TYPE_FROM_CLASS (klass),
+                  G_SIGNAL_RUN_LAST,
+                  0,
+                  NULL, NULL, NULL,
+                  G_TYPE_NONE, 7,
+                  G_TYPE_INT,
+                  G_TYPE_ERROR | G_SIGNAL_TYPE_STATIC_SCOPE,
+                  G_TYPE_STRING | G_SIGNAL_TYPE_STATIC_SCOPE,
+                  G_TYPE_STRING | G_SIGNAL_TYPE_STATIC_SCOPE,
+                  G_TYPE_INT64,
+                  G_TYPE_DOUBLE,
+                  G_TYPE_INT64);
+}
+
+static void
+bendi_chat_runner_init (BendiChatRunner *self G_GNUC_UNUSED)
+{
+}
+
+BendiChatRunner *
+bendi_chat_runner_new (void)
+{
+  return g_object_new (BENDI_TYPE_CHAT_RUNNER, NULL);
+}
+
+BendiChatRunnerState
+bendi_chat_runner_get_state (BendiChatRunner *self)
+{
+  g_return_val_if_fail (BENDI_IS_CHAT_RUNNER (self), BENDI_CHAT_RUNNER_EMPTY);
+  return self->state;
+}
+
+const char *
+bendi_chat_runner_get_model_path (BendiChatRunner *self)
+{
+  g_return_val_if_fail (BENDI_IS_CHAT_RUNNER (self), NULL);
+  return self->model_path;
+}
+
+const char *
+bendi_chat_runner_get_model_name (BendiChatRunner *self)
+{
+  g_return_val_if_fail (BENDI_IS_CHAT_RUNNER (self), NULL);
+  return self->model_name;
+}
+
+gint64
+bendi_chat_runner_get_n_ctx (BendiChatRunner *self)
+{
+  g_return_val_if_fail (BENDI_IS_CHAT_RUNNER (self), 0);
+
+  if (self->session == NULL)
+    return 0;
+  return bendi_context_get_n_ctx (bendi_session_get_context (self->session));
+}
+
+double
+bendi_chat_runner_get_load_fraction (BendiChatRunner *self)
+{
+  g_return_val_if_fail (BENDI_IS_CHAT_RUNNER (self), 0.0);
+  return self->load_fraction;
+}
+
+void
+bendi_chat_runner_unload (BendiChatRunner *self)
+{
+  g_return_if_fail (BENDI_IS_CHAT_RUNNER (self));
+
+  if (self->load_cancellable != NULL)
+    g_cancellable_cancel (self->load_cancellable);
+  g_clear_object (&self->load_cancellable);
+  abandon_reply (self);
+  g_clear_pointer (&self->session, bendi_session_free);
+  g_clear_pointer (&self->prompt, bendi_chat_prompt_free);
+  g_clear_pointer (&self->model, bendi_model_unref);
+  set_model_path (self, NULL);
+  set_load_fraction (self, 0.0);
+  set_state (self, BENDI_CHAT_RUNNER_EMPTY);
+}
+
+static void
+load_done_cb (GObject      *source G_GNUC_UNUSED,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  GTask *outer = user_data;
+  BendiChatRunner *self = g_task_get_source_object (outer);
+  GTask *inner = G_TASK (result);
+  LoadData *data = g_task_get_task_data (inner);
+  g_autoptr (GError) error = NULL;
+
+  /* Replaced by a newer load, or unloaded meanwhile. */
+  if (self->load_cancellable != g_task_get_cancellable (inner))
+    {
+      g_task_return_new_error (outer, G_IO_ERROR, G_IO_ERROR_CANCELLED, "Cancelled");
+      g_object_unref (outer);
+      return;
+    }
+  g_clear_object (&self->load_cancellable);
+  if (!g_task_propagate_boolean (inner, &error))
+    {
+      set_model_path (self, NULL);
+      set_load_fraction (self, 0.0);
+      set_state (self, BENDI_CHAT_RUNNER_EMPTY);
+      g_task_return_error (outer, g_steal_pointer (&error));
+      g_object_unref (outer);
+      return;
+    }
+  self->model = g_steal_pointer (&data->model);
+  self->prompt = g_steal_pointer (&data->prompt);
+  self->session = g_steal_pointer (&data->session);
+  set_load_fraction (self, 1.0);
+  set_state (self, BENDI_CHAT_RUNNER_READY);
+  g_task_return_boolean (outer, TRUE);
+  g_object_unref (outer);
+}
+
+static void
+cancel_load_cb (GCancellable *cancellable G_GNUC_UNUSED,
+                gpointer      user_data)
+{
+  g_cancellable_cancel (user_data);
+}
+
+void
+bendi_chat_runner_load_async (BendiChatRunner     *self,
+                              const char          *path,
+                              gint64               n_ctx,
+                              int                  n_threads,
+                              GCancellable        *cancellable,
+                              GAsyncReadyCallback  callback,
+                              gpointer             user_data)
+{
+  GTask *outer;
+  g_autoptr (GTask) inner = NULL;
+  LoadData *data;
+
+  g_return_if_fail (BENDI_IS_CHAT_RUNNER (self));
+  g_return_if_fail (path != NULL);
+
+  bendi_chat_runner_unload (self);
+
+  /* The caller's task, and the thread's, which has its own cancellable
+   * so that unloading or a newer load stops it too. */
+  outer = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (outer, bendi_chat_runner_load_async);
+  self->load_cancellable = g_cancellable_new ();
+  if (cancellable != NULL)
+    g_cancellable_connect (cancellable, G_CALLBACK (cancel_load_cb), g_object_ref (self->load_cancellable),
+                           g_object_unref);
+
+  data = g_new0 (LoadData, 1);
+  data->path = g_strdup (path);
+  data->n_ctx = MAX (n_ctx, 0);
+  data->n_threads = MAX (n_threads, 0);
+  inner = g_task_new (self, self->load_cancellable, load_done_cb, outer);
+  g_task_set_source_tag (inner, load_thread);
+  g_task_set_task_data (inner, data, (GDestroyNotify) load_data_free);
+  /* Cancelling interrupts the load; the thread then returns at once. */
+  g_task_set_return_on_cancel (inner, FALSE);
+
+  set_model_path (self, path);
+  set_load_fraction (self, 0.0);
+  set_state (self, BENDI_CHAT_RUNNER_LOADING);
+  g_task_run_in_thread (inner, load_thread);
+}
+
+gboolean
+bendi_chat_runner_load_finish (BendiChatRunner *self,
+                               GAsyncResult    *result,
+                               GError         **error)
+{
+  g_return_val_if_fail (BENDI_IS_CHAT_RUNNER (self), FALSE);
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+gint64
+bendi_chat_runner_count_tokens (BendiChatRunner    *self,
+                                BendiTemplateValue *messages,
+                                GError            **error)
+{
+  g_autoptr (GArray) tokens = NULL;
+
+  g_return_val_if_fail (BENDI_IS_CHAT_RUNNER (self), -1);
+
+  if (self->prompt == NULL)
+    {
+      g_set_error_literal (error, BENDI_CHAT_ERROR, BENDI_CHAT_ERROR_FAILED, _("No model is loaded."));
+      return -1;
+    }
+  tokens = bendi_chat_prompt_build (self->prompt, messages, NULL, TRUE, NULL, NULL, error);
+  return tokens != NULL ? (gint64) tokens->len : -1;
+}
+
+gboolean
+bendi_chat_runner_generate (BendiChatRunner           *self,
+                            BendiTemplateValue        *messages,
+                            const BendiGenerateParams *params,
+                            gboolean                  *opens_reasoning,
+                            gint64                    *n_prompt_tokens,
+                            GError                   **error)
+{
+  g_autoptr (GArray) tokens = NULL;
+  g_autoptr (GError) local_error = NULL;
+  g_autoptr (GMainContext) context = NULL;
+  BendiGenerateParams generate_params = *params;
+  gboolean starts_in_reasoning = FALSE;
+  gint64 n_ctx;
+  Reply *reply;
+
+  g_return_val_if_fail (BENDI_IS_CHAT_RUNNER (self), FALSE);
+
+  if (self->state != BENDI_CHAT_RUNNER_READY)
+    {
+      g_set_error_literal (error, BENDI_CHAT_ERROR, BENDI_CHAT_ERROR_FAILED,
+                           self->state == BENDI_CHAT_RUNNER_GENERATING ? _("A reply is already being written.")
+                                                                       : _("No model is loaded."));
+      return FALSE;
+    }
+  tokens = bendi_chat_prompt_build (self->prompt, messages, NULL, TRUE, NULL, &starts_in_reasoning, &local_error);
+  if (tokens == NULL)
+    {
+      g_set_error (error, BENDI_CHAT_ERROR, BENDI_CHAT_ERROR_FAILED,
+                   _("The model's chat template failed: %s"), local_error->message);
+      return FALSE;
+    }
+  n_ctx = bendi_chat_runner_get_n_ctx (self);
+  if ((gint64) tokens->len >= n_ctx)
+    {
+      /* Numbers as strings: gettext cannot see through G_GINT64_FORMAT. */
+      g_autofree char *length = g_strdup_printf ("%" G_GINT64_FORMAT, (gint64) tokens->len);
+      g_autofree char *room = g_strdup_printf ("%" G_GINT64_FORMAT, n_ctx);
+
+      g_set_error (error, BENDI_CHAT_ERROR, BENDI_CHAT_ERROR_CONTEXT_FULL,
+                   _("The conversation is %s tokens long and the context holds %s. Start a new conversation, "
+                     "or raise the context length in the model settings."),
+                   length, room);
+      return FALSE;
+    }
+
+  reply = g_new0 (Reply, 1);
+  g_atomic_ref_count_init (&reply->ref_count);
+  reply->runner = self;
+  reply->splitter = bendi_reasoning_splitter_new (starts_in_reasoning);
+  reply->reasoning = g_string_new (NULL);
+  reply->content = g_string_new (NULL);
+
+  generate_params.prompt = NULL;
+  generate_params.prompt_tokens = &g_array_index (tokens, BendiToken, 0);
+  generate_params.n_prompt_tokens = tokens->len;
+  generate_params.parse_special = FALSE;
+  generate_params.stop = bendi_chat_prompt_get_stop_strings (self->prompt);
+  context = g_main_context_ref_thread_default ();
+  /* One reference for the session's callbacks, one for the runner. */
+  if (!bendi_session_generate (self->session, &generate_params, reply_text_cb, reply_done_cb, reply_ref (reply),
+                               context, &local_error))
+    {
+      reply_unref (reply);
+      reply_unref (reply);
+      g_set_error_literal (error, BENDI_CHAT_ERROR, BENDI_CHAT_ERROR_FAILED, local_error->message);
+      return FALSE;
+    }
+  self->reply = reply;
+  set_state (self, BENDI_CHAT_RUNNER_GENERATING);
+  if (opens_reasoning != NULL)
+    *opens_reasoning = starts_in_reasoning;
+  if (n_prompt_tokens != NULL)
+    *n_prompt_tokens = (gint64) tokens->len;
+  return TRUE;
+}
+
+void
+bendi_chat_runner_stop (BendiChatRunner *self)
+{
+  g_return_if_fail (BENDI_IS_CHAT_RUNNER (self));
+
+  if (self->session != NULL && self->reply != NULL)
+    {
+      self->reply->stopped = TRUE;
+      bendi_session_cancel (self->session);
+    }
+}

@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: MIT */
+/* The chat's link to the engine: loads a model in a thread (checking first that it fits), renders conversations with the model's own chat template and streams replies from the engine's worker thread to the main loop. */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "app-types.h"
+#include "session.h"
+#include "template/chat-template.h"
+
+G_BEGIN_DECLS
+
+#define BENDI_CHAT_ERROR (bendi_chat_error_quark ())
+
+typedef enum {
+  BENDI_CHAT_ERROR_DOES_NOT_FIT,   /* the model needs more memory than this computer has free */
+  BENDI_CHAT_ERROR_UNSUPPORTED,    /* an architecture or type the engine cannot run */
+  BENDI_CHAT_ERROR_INVALID_FILE,   /* not a GGUF model, or a damaged one */
+  BENDI_CHAT_ERROR_CONTEXT_FULL,   /* the conversation does not fit in the context */
+  BENDI_CHAT_ERROR_FAILED,
+} BendiChatError;
+
+GQuark bendi_chat_error_quark (void);
+
+typedef enum {
+  BENDI_CHAT_RUNNER_EMPTY,       /* no model */
+  BENDI_CHAT_RUNNER_LOADING,
+  BENDI_CHAT_RUNNER_READY,
+  BENDI_CHAT_RUNNER_GENERATING,
+} BendiChatRunnerState;
+
+#define BENDI_TYPE_CHAT_RUNNER (bendi_chat_runner_get_type ())
+G_DECLARE_FINAL_TYPE (BendiChatRunner, bendi_chat_runner, BENDI, CHAT_RUNNER, GObject)
+
+BendiChatRunner     *bendi_chat_runner_new            (void) G_GNUC_WARN_UNUSED_RESULT;
+
+BendiChatRunnerState bendi_chat_runner_get_state      (BendiChatRunner *self);
+/* The model loaded or loading, or NULL. */
+const char          *bendi_chat_runner_get_model_path (BendiChatRunner *self);
+/* Its file name, for people. */
+const char          *bendi_chat_runner_get_model_name (BendiChatRunner *self);
+/* Positions in the context of the loaded model; 0 when none. */
+gint64               bendi_chat_runner_get_n_ctx      (BendiChatRunner *self);
+/* Load progress in [0, 1]. */
+double               bendi_chat_runner_get_load_fraction (BendiChatRunner *self);
+
+/* Unloads the current model, then checks @path against this computer's
+ * free memory (BENDI_CHAT_ERROR_DOES_NOT_FIT, with the arithmetic in the
+ * message), loads it, and makes a session with @n_ctx positions (0: the
+ * model's, at most 4096) and @n_threads threads (0: one per processor).
+ * Cancelling gives G_IO_ERROR_CANCELLED and leaves no model. */
+void     bendi_chat_runner_load_async  (BendiChatRunner     *self,
+                                        const char          *path,
+                                        gint64               n_ctx,
+                                        int                  n_threads,
+                                        GCancellable        *cancellable,
+                                        GAsyncReadyCallback  callback,
+                                        gpointer             user_data);
+gboolean bendi_chat_runner_load_finish (BendiChatRunner     *self,
+                                        GAsyncResult        *result,
+                                        GError             **error);
+void     bendi_chat_runner_unload      (BendiChatRunner     *self);
+
+/* The prompt tokens @messages (a list of {"role", "content"}) make with
+ * the model's template, a generation prompt added; -1 with @error set. */
+gint64   bendi_chat_runner_count_tokens (BendiChatRunner    *self,
+                                         BendiTemplateValue *messages,
+                                         GError            **error);
+
+/* Starts the assistant's reply to @messages with @params' sampling and
+ * limits (the prompt and stop strings are filled in here). The "text"
+ * signal then brings the reply as it comes, split into reasoning and
+ * content, and "done" ends it; both on the main context. Fails at once
+ * when no model is ready or the prompt leaves no room in the context
+ * (BENDI_CHAT_ERROR_CONTEXT_FULL). *@opens_reasoning says whether the
+ * template opened a reasoning block (for the journal), *@n_prompt_tokens
+ * the prompt's size. */
+gboolean bendi_chat_runner_generate    (BendiChatRunner           *self,
+                                        BendiTemplateValue        *messages,
+                                        const BendiGenerateParams *params,
+                                        gboolean                  *opens_reasoning,
+                                        gint64                    *n_prompt_tokens,
+                                        GError                   **error);
+/* Stops the reply before its next token; "done" follows with
+ * BENDI_STOP_REASON_CANCELLED. */
+void     bendi_chat_runner_stop        (BendiChatRunner           *self);
+
+G_END_DECLS

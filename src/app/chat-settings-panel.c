@@ -1,0 +1,223 @@
+/* SPDX-License-Identifier: MIT */
+/* The settings panel: widgets bound both ways to a BendiChatSettings, presets applied when picked. */
+#define G_LOG_DOMAIN "bendi-app"
+
+#include "chat-settings-panel.h"
+
+struct _BendiChatSettingsPanel
+{
+  GtkWidget parent_instance;
+
+  GtkDropDown       *preset_dropdown;
+  GtkPopover        *save_preset_popover;
+  GtkEntry          *preset_name_entry;
+  GtkTextView       *system_view;
+  GtkAdjustment     *temperature_adjustment;
+  GtkAdjustment     *top_p_adjustment;
+  GtkAdjustment     *top_k_adjustment;
+  GtkAdjustment     *min_p_adjustment;
+  GtkAdjustment     *repeat_penalty_adjustment;
+  GtkAdjustment     *max_tokens_adjustment;
+  GtkAdjustment     *context_length_adjustment;
+  GtkWidget         *reload_row;
+
+  BendiChatSettings *settings;
+  GPtrArray         *bindings;
+  gint64             loaded_n_ctx;
+  gboolean           filling_presets;
+};
+
+enum {
+  RELOAD_MODEL,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+G_DEFINE_FINAL_TYPE (BendiChatSettingsPanel, bendi_chat_settings_panel, GTK_TYPE_WIDGET)
+
+static void
+fill_presets (BendiChatSettingsPanel *self)
+{
+  g_auto (GStrv) names = NULL;
+  g_autoptr (GtkStringList) list = NULL;
+
+  if (self->settings == NULL)
+    return;
+  names = bendi_chat_settings_list_presets (self->settings);
+  list = gtk_string_list_new ((const char *const *) names);
+  self->filling_presets = TRUE;
+  gtk_drop_down_set_model (self->preset_dropdown, G_LIST_MODEL (list));
+  gtk_drop_down_set_selected (self->preset_dropdown, GTK_INVALID_LIST_POSITION);
+  self->filling_presets = FALSE;
+}
+
+static void
+preset_selected_cb (BendiChatSettingsPanel *self)
+{
+  GtkStringObject *item = gtk_drop_down_get_selected_item (self->preset_dropdown);
+
+  if (self->filling_presets || item == NULL || self->settings == NULL)
+    return;
+  bendi_chat_settings_apply_preset (self->settings, gtk_string_object_get_string (item));
+}
+
+static void
+save_preset_cb (BendiChatSettingsPanel *self)
+{
+  g_autofree char *name = g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->preset_name_entry))));
+
+  if (*name == '\0' || self->settings == NULL)
+    return;
+  bendi_chat_settings_save_preset (self->settings, name);
+  gtk_editable_set_text (GTK_EDITABLE (self->preset_name_entry), "");
+  gtk_popover_popdown (self->save_preset_popover);
+  fill_presets (self);
+}
+
+static void
+update_reload_row (BendiChatSettingsPanel *self)
+{
+  gint64 wanted = self->settings != NULL ? bendi_chat_settings_get_context_length (self->settings) : 0;
+
+  /* 0 is "the model's": whatever was loaded with it is right. */
+  gtk_widget_set_visible (self->reload_row, self->loaded_n_ctx > 0 && wanted > 0 && wanted != self->loaded_n_ctx);
+}
+
+static void
+reload_clicked_cb (BendiChatSettingsPanel *self)
+{
+  g_signal_emit (self, signals[RELOAD_MODEL], 0);
+}
+
+static void
+reset_clicked_cb (BendiChatSettingsPanel *self)
+{
+  if (self->settings != NULL)
+    bendi_chat_settings_reset (self->settings);
+  gtk_drop_down_set_selected (self->preset_dropdown, GTK_INVALID_LIST_POSITION);
+}
+
+static void
+unbind (BendiChatSettingsPanel *self)
+{
+  for (guint i = 0; i < self->bindings->len; i++)
+    g_binding_unbind (g_ptr_array_index (self->bindings, i));
+  g_ptr_array_set_size (self->bindings, 0);
+  if (self->settings != NULL)
+    g_signal_handlers_disconnect_by_data (self->settings, self);
+  g_clear_object (&self->settings);
+}
+
+static void
+bendi_chat_settings_panel_dispose (GObject *object)
+{
+  BendiChatSettingsPanel *self = BENDI_CHAT_SETTINGS_PANEL (object);
+  GtkWidget *child;
+
+  unbind (self);
+  gtk_widget_dispose_template (GTK_WIDGET (self), BENDI_TYPE_CHAT_SETTINGS_PANEL);
+  /* Template children without an id are not unparented by it. */
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL)
+    gtk_widget_unparent (child);
+
+  G_OBJECT_CLASS (bendi_chat_settings_panel_parent_class)->dispose (object);
+}
+
+static void
+bendi_chat_settings_panel_finalize (GObject *object)
+{
+  BendiChatSettingsPanel *self = BENDI_CHAT_SETTINGS_PANEL (object);
+
+  g_ptr_array_unref (self->bindings);
+
+  G_OBJECT_CLASS (bendi_chat_settings_panel_parent_class)->finalize (object);
+}
+
+static void
+bendi_chat_settings_panel_class_init (BendiChatSettingsPanelClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = bendi_chat_settings_panel_dispose;
+  object_class->finalize = bendi_chat_settings_panel_finalize;
+
+  signals[RELOAD_MODEL] =
+    g_signal_new ("reload-model",
+                  G_TYPE_FROM_CLASS (klass),
+                  G_SIGNAL_RUN_LAST,
+                  0,
+                  NULL, NULL, NULL,
+                  G_TYPE_NONE, 0);
+
+  gtk_widget_class_set_template_from_resource (widget_class, "/io/github/bendi/Bendi/chat-settings-panel.ui");
+  gtk_widget_class_bind_template_child (widget_class, BendiChatSettingsPanel, preset_dropdown);
+  gtk_widget_class_bind_template_child (widget_class, BendiChatSettingsPanel, save_preset_popover);
+  gtk_widget_class_bind_template_child (widget_class, BendiChatSettingsPanel, preset_name_entry);
+  gtk_widget_class_bind_template_child (widget_class, BendiChatSettingsPanel, system_view);
+  gtk_widget_class_bind_template_child (widget_class, BendiChatSettingsPanel, temperature_adjustment);
+  gtk_widget_class_bind_template_child (widget_class, BendiChatSettingsPanel, top_p_adjustment);
+  gtk_widget_class_bind_template_child (widget_class, BendiChatSettingsPanel, top_k_adjustment);
+  gtk_widget_class_bind_template_child (widget_class, BendiChatSettingsPanel, min_p_adjustment);
+  gtk_widget_class_bind_template_child (widget_class, BendiChatSettingsPanel, repeat_penalty_adjustment);
+  gtk_widget_class_bind_template_child (widget_class, BendiChatSettingsPanel, max_tokens_adjustment);
+  gtk_widget_class_bind_template_child (widget_class, BendiChatSettingsPanel, context_length_adjustment);
+  gtk_widget_class_bind_template_child (widget_class, BendiChatSettingsPanel, reload_row);
+  gtk_widget_class_bind_template_callback (widget_class, save_preset_cb);
+  gtk_widget_class_bind_template_callback (widget_class, reload_clicked_cb);
+  gtk_widget_class_bind_template_callback (widget_class, reset_clicked_cb);
+}
+
+static void
+bendi_chat_settings_panel_init (BendiChatSettingsPanel *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+  self->bindings = g_ptr_array_new ();
+  g_signal_connect_swapped (self->preset_dropdown, "notify::selected", G_CALLBACK (preset_selected_cb), self);
+}
+
+static void
+bind (BendiChatSettingsPanel *self,
+      const char             *property,
+      gpointer                target,
+      const char             *target_property)
+{
+  g_ptr_array_add (self->bindings,
+                   g_object_bind_property (self->settings, property, target, target_property,
+                                           G_BINDING_BIDIRECTIONAL | G_BINDING_SYNC_CREATE));
+}
+
+void
+bendi_chat_settings_panel_set_settings (BendiChatSettingsPanel *self,
+                                        BendiChatSettings      *settings)
+{
+  g_return_if_fail (BENDI_IS_CHAT_SETTINGS_PANEL (self));
+  g_return_if_fail (settings == NULL || BENDI_IS_CHAT_SETTINGS (settings));
+
+  unbind (self);
+  if (settings == NULL)
+    return;
+  self->settings = g_object_ref (settings);
+  bind (self, "system-prompt", gtk_text_view_get_buffer (self->system_view), "text");
+  bind (self, "temperature", self->temperature_adjustment, "value");
+  bind (self, "top-p", self->top_p_adjustment, "value");
+  bind (self, "top-k", self->top_k_adjustment, "value");
+  bind (self, "min-p", self->min_p_adjustment, "value");
+  bind (self, "repeat-penalty", self->repeat_penalty_adjustment, "value");
+  bind (self, "max-tokens", self->max_tokens_adjustment, "value");
+  bind (self, "context-length", self->context_length_adjustment, "value");
+  g_signal_connect_swapped (settings, "notify::context-length", G_CALLBACK (update_reload_row), self);
+  fill_presets (self);
+  update_reload_row (self);
+}
+
+void
+bendi_chat_settings_panel_set_loaded_context_length (BendiChatSettingsPanel *self,
+                                                     gint64                  n_ctx)
+{
+  g_return_if_fail (BENDI_IS_CHAT_SETTINGS_PANEL (self));
+
+  self->loaded_n_ctx = n_ctx;
+  update_reload_row (self);
+}
