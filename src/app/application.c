@@ -82,6 +82,11 @@ bendi_application_startup (GApplication *app)
     { "win.new-chat", { "<Control>n", NULL } },
     { "win.navigate-back", { "<Alt>Left", NULL } },
     { "win.show-page('chat')", { "<Alt>1", NULL } },
+    { "win.show-page('discover')", { "<Alt>2", NULL } },
+    { "win.show-page('models')", { "<Alt>3", NULL } },
+    { "win.show-page('downloads')", { "<Alt>4", NULL } },
+    { "win.show-page('hardware')", { "<Alt>5", NULL } },
+    { "win.preferences", { "<Control>comma", NULL } },
   };
 
   G_APPLICATION_CLASS (bendi_application_parent_class)->startup (app);

@@ -7,9 +7,19 @@
 #include <glib/gi18n.h>
 
 #include "chat-page.h"
+#include "discover-page.h"
+#include "downloads-page.h"
+#include "hardware-page.h"
+#include "models-page.h"
+#include "welcome-page.h"
 
 static const BendiPageInfo pages[] = {
   { "chat", N_("Chat"), "bendi-chat-symbolic", bendi_chat_page_get_type },
+  { "discover", N_("Discover"), "system-search-symbolic", bendi_discover_page_get_type },
+  { "models", N_("My Models"), "drive-harddisk-symbolic", bendi_models_page_get_type },
+  { "downloads", N_("Downloads"), "folder-download-symbolic", bendi_downloads_page_get_type },
+  { "hardware", N_("Hardware"), "computer-symbolic", bendi_hardware_page_get_type },
+  { "welcome", N_("Welcome"), "starred-symbolic", bendi_welcome_page_get_type },
 };
 
 const BendiPageInfo *

@@ -10,6 +10,7 @@
 #include "application.h"
 #include "page.h"
 #include "pages.h"
+#include "preferences-window.h"
 
 struct _BendiWindow
 {
@@ -136,6 +137,14 @@ chat_with_model_activated_cb (GtkWidget  *widget,
 }
 
 static void
+preferences_activated_cb (GtkWidget  *widget,
+                          const char *action_name G_GNUC_UNUSED,
+                          GVariant   *parameter G_GNUC_UNUSED)
+{
+  gtk_window_present (GTK_WINDOW (bendi_preferences_window_new (GTK_WINDOW (widget))));
+}
+
+static void
 save_window_state (BendiWindow *self)
 {
   int width = 0, height = 0;
@@ -194,6 +203,7 @@ bendi_window_class_init (BendiWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.navigate-back", NULL, navigate_back_activated_cb);
   gtk_widget_class_install_action (widget_class, "win.new-chat", NULL, new_chat_activated_cb);
   gtk_widget_class_install_action (widget_class, "win.chat-with-model", "s", chat_with_model_activated_cb);
+  gtk_widget_class_install_action (widget_class, "win.preferences", NULL, preferences_activated_cb);
 }
 
 static void
@@ -220,7 +230,11 @@ bendi_window_init (BendiWindow *self)
    * server when that is switched on. */
   bendi_app_state_get_default ();
 
-  last_page = g_settings_get_string (self->settings, "last-page");
+  /* The first start opens on the welcome page, which recommends models. */
+  if (g_settings_get_boolean (self->settings, "show-welcome"))
+    last_page = g_strdup ("welcome");
+  else
+    last_page = g_settings_get_string (self->settings, "last-page");
   if (bendi_pages_lookup (last_page) == NULL)
     {
       g_free (last_page);

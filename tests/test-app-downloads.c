@@ -1,0 +1,251 @@
+/* SPDX-License-Identifier: MIT */
+/* Downloads under Xvfb, from a local Hub: a model page's Download button queues the file, the queue shows progress and pauses and resumes it, and the model lands in My Models, where its details split text into its tokens; a damaged file found on disk is said to be damaged. */
+#include <glib/gi18n.h>
+#include <glib/gstdio.h>
+#include <string.h>
+
+#include "app-test-util.h"
+#include "discover-page.h"
+#include "download-row.h"
+#include "gguf/gguf.h"
+#include "hub-test-server.h"
+#include "model-details.h"
+#include "model-page.h"
+#include "models-page.h"
+#include "tokenizer-view.h"
+#include "tokenizer/tokenizer.h"
+#include "test-util.h"
+
+#define REPO "bendi-test/Stories-GGUF"
+#define REAL_FILE "stories260K-Q4_K_M.gguf"
+
+typedef struct
+{
+  GBytes *content;
+} Fixture;
+
+static gboolean
+row_is_file (GtkWidget *widget,
+             gpointer   user_data)
+{
+  return g_strcmp0 (g_object_get_data (G_OBJECT (widget), "bendi-file"), user_data) == 0;
+}
+
+static gboolean
+row_has_title (GtkWidget *widget,
+               gpointer   user_data)
+{
+  return g_strcmp0 (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (widget)), user_data) == 0;
+}
+
+static gboolean
+has_tooltip (GtkWidget *widget,
+             gpointer   user_data)
+{
+  return g_strcmp0 (gtk_widget_get_tooltip_text (widget), user_data) == 0 && gtk_widget_get_visible (widget);
+}
+
+static gboolean
+has_class (GtkWidget *widget,
+           gpointer   user_data)
+{
+  return gtk_widget_has_css_class (widget, user_data);
+}
+
+static const char *
+badge_text (GtkWidget *row)
+{
+  GtkWidget *badge = bendi_app_test_find (row, GTK_TYPE_LABEL, has_class, (gpointer) "fit-badge");
+
+  return badge != NULL ? gtk_label_get_text (GTK_LABEL (badge)) : NULL;
+}
+
+static void
+click (GtkWidget  *root,
+       const char *tooltip)
+{
+  GtkWidget *button = bendi_app_test_find (root, GTK_TYPE_BUTTON, has_tooltip, (gpointer) tooltip);
+
+  g_assert_nonnull (button);
+  g_assert_true (gtk_widget_is_sensitive (button));
+  g_signal_emit_by_name (button, "clicked");
+}
+
+static gboolean
+badge_settled (GtkWidget *page,
+               const char *title)
+{
+  GtkWidget *row = bendi_app_test_find (page, ADW_TYPE_ACTION_ROW, row_has_title, (gpointer) title);
+  const char *text = row != NULL ? badge_text (row) : NULL;
+
+  return text != NULL && *text != '\0' && g_strcmp0 (text, "Checking…") != 0;
+}
+
+static void
+check_tokens (GtkWidget  *view,
+              const char *path,
+              const char *text)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (BendiGguf) gguf = bendi_gguf_open (path, BENDI_GGUF_OPEN_DEFAULT, &error);
+  g_autoptr (BendiTokenizer) tokenizer = NULL;
+  g_autoptr (GArray) expected = NULL;
+  g_autofree char *count = NULL;
+  const BendiToken *shown;
+  gsize n_shown = 0;
+  glong n_chars;
+
+  g_assert_no_error (error);
+  tokenizer = bendi_tokenizer_new_from_gguf (gguf, &error);
+  g_assert_no_error (error);
+  expected = bendi_tokenizer_encode (tokenizer, text, strlen (text), BENDI_TOKENIZE_PARSE_SPECIAL, &error);
+  g_assert_no_error (error);
+
+  bendi_tokenizer_view_set_text (BENDI_TOKENIZER_VIEW (view), text);
+  BENDI_APP_TEST_WAIT_UNTIL (bendi_tokenizer_view_get_n_tokens (BENDI_TOKENIZER_VIEW (view)) == (int) expected->len,
+                             10);
+  shown = bendi_tokenizer_view_get_tokens (BENDI_TOKENIZER_VIEW (view), &n_shown);
+  g_assert_cmpmem (shown, n_shown * sizeof (BendiToken), expected->data, expected->len * sizeof (BendiToken));
+  n_chars = g_utf8_strlen (text, -1);
+  count = g_strdup_printf ("%u token%s · %ld character%s", expected->len, expected->len == 1 ? "" : "s",
+                           n_chars, n_chars == 1 ? "" : "s");
+  g_assert_nonnull (bendi_app_test_find_label (view, count));
+}
+
+static void
+check_download (BendiApplication *app G_GNUC_UNUSED,
+                BendiWindow      *window,
+                gpointer          user_data)
+{
+  Fixture *fixture = user_data;
+  BendiPage *discover = bendi_window_show_page (window, "discover");
+  BendiPage *downloads;
+  BendiPage *models;
+  GtkWidget *model_page;
+  GtkWidget *file_row;
+  GtkWidget *row;
+  GtkWidget *details;
+  GtkWidget *view;
+  BendiHubDownload *download;
+  g_autofree char *downloaded = NULL;
+  g_autofree char *contents = NULL;
+  g_autofree char *size = g_format_size (g_bytes_get_size (fixture->content));
+  g_autofree char *status = g_strdup_printf ("Downloaded · %s", size);
+  gsize length = 0;
+  const char *path;
+
+  /* From the model page's row, as a person would. */
+  bendi_discover_page_show_model (BENDI_DISCOVER_PAGE (discover), REPO);
+  model_page = bendi_app_test_find (GTK_WIDGET (discover), BENDI_TYPE_MODEL_PAGE, NULL, NULL);
+  BENDI_APP_TEST_WAIT_UNTIL (bendi_app_test_find (model_page, ADW_TYPE_ACTION_ROW, row_is_file,
+                                                  (gpointer) REAL_FILE) != NULL, 30);
+  file_row = bendi_app_test_find (model_page, ADW_TYPE_ACTION_ROW, row_is_file, (gpointer) REAL_FILE);
+  click (file_row, "Download");
+
+  /* The queue shows it running, with progress; it pauses and resumes. */
+  downloads = bendi_window_show_page (window, "downloads");
+  BENDI_APP_TEST_WAIT_UNTIL ((row = bendi_app_test_find (GTK_WIDGET (downloads), BENDI_TYPE_DOWNLOAD_ROW,
+                                                          NULL, NULL)) != NULL, 10);
+  download = bendi_download_row_get_download (BENDI_DOWNLOAD_ROW (row));
+  BENDI_APP_TEST_WAIT_UNTIL (bendi_hub_download_get_downloaded_bytes (download) > 0, 20);
+  g_assert_cmpint (bendi_hub_download_get_state (download), ==, BENDI_HUB_DOWNLOAD_RUNNING);
+  BENDI_APP_TEST_WAIT_UNTIL (gtk_progress_bar_get_fraction (GTK_PROGRESS_BAR (bendi_app_test_find (row, GTK_TYPE_PROGRESS_BAR, NULL, NULL))) > 0.0, 10);
+  click (row, "Pause");
+  BENDI_APP_TEST_WAIT_UNTIL (bendi_hub_download_get_state (download) == BENDI_HUB_DOWNLOAD_PAUSED, 10);
+  BENDI_APP_TEST_WAIT_UNTIL (bendi_app_test_find (row, GTK_TYPE_BUTTON, has_tooltip, (gpointer) "Resume") != NULL, 10);
+  g_assert_cmpuint (bendi_hub_download_get_downloaded_bytes (download), <, g_bytes_get_size (fixture->content));
+  click (row, "Resume");
+  BENDI_APP_TEST_WAIT_UNTIL (bendi_hub_download_get_state (download) == BENDI_HUB_DOWNLOAD_COMPLETED, 30);
+  BENDI_APP_TEST_WAIT_UNTIL (bendi_app_test_find_label (row, status) != NULL, 10);
+
+  /* The file is the Hub's, byte for byte. */
+  path = bendi_hub_download_get_destination (download);
+  downloaded = g_strdup (path);
+  g_assert_true (g_file_get_contents (downloaded, &contents, &length, NULL));
+  g_assert_cmpmem (contents, length, g_bytes_get_data (fixture->content, NULL), g_bytes_get_size (fixture->content));
+
+  /* My Models lists it with a verdict; the damaged LM Studio file found on
+   * disk is listed too, as damaged. */
+  models = bendi_window_show_page (window, "models");
+  BENDI_APP_TEST_WAIT_UNTIL (badge_settled (GTK_WIDGET (models), REAL_FILE), 30);
+  BENDI_APP_TEST_WAIT_UNTIL (badge_settled (GTK_WIDGET (models), "broken.gguf"), 30);
+  g_assert_cmpstr (badge_text (bendi_app_test_find (GTK_WIDGET (models), ADW_TYPE_ACTION_ROW, row_has_title,
+                                                    (gpointer) "broken.gguf")), ==, "Damaged");
+  g_assert_cmpstr (badge_text (bendi_app_test_find (GTK_WIDGET (models), ADW_TYPE_ACTION_ROW, row_has_title,
+                                                    (gpointer) REAL_FILE)), !=, "Damaged");
+
+  /* Its details split text as the model does: a Chinese character, unknown
+   * to this 512-token vocabulary, costs its three UTF-8 bytes. */
+  g_assert_true (bendi_models_page_show_details (BENDI_MODELS_PAGE (models), downloaded));
+  details = bendi_app_test_find (GTK_WIDGET (models), BENDI_TYPE_MODEL_DETAILS, NULL, NULL);
+  g_assert_nonnull (details);
+  bendi_model_details_set_visible_page (BENDI_MODEL_DETAILS (details), "tokenizer");
+  view = bendi_app_test_find (details, BENDI_TYPE_TOKENIZER_VIEW, NULL, NULL);
+  g_assert_nonnull (view);
+  BENDI_APP_TEST_WAIT_UNTIL (bendi_tokenizer_view_get_n_tokens (BENDI_TOKENIZER_VIEW (view)) >= 0, 20);
+  check_tokens (view, downloaded, "Once upon a time, there was a cat.");
+  check_tokens (view, downloaded, "中");
+  g_assert_cmpint (bendi_tokenizer_view_get_n_tokens (BENDI_TOKENIZER_VIEW (view)), >=, 3);
+}
+
+static void
+test_download (void)
+{
+  Fixture fixture = { NULL };
+  HubTestServer *server;
+  g_autofree char *path = NULL;
+  g_autofree char *contents = NULL;
+  g_autofree char *models = NULL;
+  g_autofree char *lm_studio = NULL;
+  g_autofree char *broken = NULL;
+  g_autoptr (GError) error = NULL;
+  gsize length = 0;
+
+  path = bendi_test_data_path ("models/stories260K.gguf");
+  if (g_test_subprocess ())
+    {
+      g_file_get_contents (path, &contents, &length, &error);
+      g_assert_no_error (error);
+      fixture.content = g_bytes_new_take (g_steal_pointer (&contents), length);
+      bendi_app_test_run (check_download, &fixture);
+      g_bytes_unref (fixture.content);
+      return;
+    }
+  if (!bendi_app_test_have_display () || path == NULL)
+    return;
+  g_file_get_contents (path, &contents, &length, &error);
+  g_assert_no_error (error);
+  fixture.content = g_bytes_new_take (g_steal_pointer (&contents), length);
+
+  /* Slow enough (about 3 s) to be caught running and paused. */
+  server = hub_test_server_new ();
+  hub_test_server_add_file (server, REPO, REAL_FILE, fixture.content, NULL);
+  hub_test_server_set_throttle (server, 8192, 20000);
+
+  /* Home is the test's own, so LM Studio's folder is this one. */
+  models = g_build_filename (bendi_app_test_get_home (), "models", NULL);
+  lm_studio = g_build_filename (bendi_app_test_get_home (), ".lmstudio", "models", "someone", "Broken-GGUF", NULL);
+  g_assert_cmpint (g_mkdir_with_parents (lm_studio, 0700), ==, 0);
+  broken = g_build_filename (lm_studio, "broken.gguf", NULL);
+  g_file_set_contents (broken, "GGUF\3\0\0\0 this is not a model", -1, &error);
+  g_assert_no_error (error);
+  g_setenv ("HOME", bendi_app_test_get_home (), TRUE);
+  g_setenv ("HF_ENDPOINT", hub_test_server_get_endpoint (server), TRUE);
+  g_setenv ("BENDI_MODELS_DIR", models, TRUE);
+  g_unsetenv ("HF_TOKEN");
+  g_unsetenv ("OLLAMA_MODELS");
+  bendi_app_test_trap_in_locale ("en_US.UTF-8");
+  hub_test_server_free (server);
+  g_bytes_unref (fixture.content);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  bendi_app_test_init (&argc, &argv);
+
+  g_test_add_func ("/app/downloads/to-library", test_download);
+
+  return bendi_app_test_run_tests ();
+}
