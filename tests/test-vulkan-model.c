@@ -15,6 +15,7 @@
 #include "test-model-util.h"
 #include "test-util.h"
 #include "vulkan/vk-device.h"
+#include "vulkan/vk-private.h"
 
 static const BendiToken sequence[] = { 1, 270, 290, 12, 280, 291, 66, 285, 270, 99 };
 #define N_SEQUENCE ((gint64) G_N_ELEMENTS (sequence))
@@ -664,7 +665,7 @@ test_out_of_memory (void)
 }
 
 /* A whole model, prompt and generated tokens, under the Khronos validation
- * layer: no errors. */
+ * layer: no errors, with the CPU devices' shaders and with the GPUs'. */
 static void
 test_validation (void)
 {
@@ -693,6 +694,41 @@ test_validation (void)
     }
   logits = run_sequence (context, bendi_model_get_config (model)->n_vocab);
   g_assert_cmpint (bendi_context_get_validation_errors (context), ==, 0);
+  g_clear_pointer (&context, bendi_context_free);
+  g_clear_pointer (&logits, g_free);
+
+  /* The shaders GPUs run, every layer and the output on one device. */
+  params.flags |= BENDI_CONTEXT_GPU_SHADERS;
+  params.n_devices = 0;
+  params.n_gpu_layers = BENDI_GPU_LAYERS_ALL;
+  context = context_new (model, &params);
+  logits = run_sequence (context, bendi_model_get_config (model)->n_vocab);
+  g_assert_cmpint (bendi_context_get_validation_errors (context), ==, 0);
+
+  /* The count is real: an invalid call (a buffer for no use at all) is
+   * counted, and warned about. */
+  {
+    g_autoptr (BendiVkDevice) device = NULL;
+    g_autoptr (GError) error = NULL;
+    BendiVkDeviceParams device_params;
+    VkBufferCreateInfo info = {
+      .sType = VK_STRUCTURE_TYPE_BUFFER_CREATE_INFO,
+      .size = 256,
+      .usage = 0,
+      .sharingMode = VK_SHARING_MODE_EXCLUSIVE,
+    };
+    VkBuffer buffer = VK_NULL_HANDLE;
+
+    bendi_vk_device_params_init (&device_params);
+    device_params.validation = TRUE;
+    device = bendi_vk_device_new (0, &device_params, &error);
+    g_assert_no_error (error);
+    g_test_expect_message (NULL, G_LOG_LEVEL_WARNING, "Vulkan validation: *");
+    if (device->fn.vkCreateBuffer (device->device, &info, NULL, &buffer) == VK_SUCCESS)
+      device->fn.vkDestroyBuffer (device->device, buffer, NULL);
+    g_test_assert_expected_messages ();
+    g_assert_cmpuint (bendi_vk_device_get_validation_errors (device), >, 0);
+  }
   bendi_test_remove_dir (dir);
 }
 
