@@ -204,6 +204,11 @@ generation_thread (gpointer data)
   BendiGenerationStats stats = { .n_prompt_tokens = (gint64) gen->prompt->len };
   BendiStopReason reason = BENDI_STOP_REASON_NONE;
   gboolean hit_stop_string = FALSE;
+  /* Greedy without penalties is the argmax, which a GPU finds on the
+   * device without the logits being read. */
+  const BendiSamplerParams *sampling = &gen->params.sampling;
+  gboolean argmax_only = sampling->temperature <= 0.0f && sampling->repeat_penalty == 1.0f &&
+                         sampling->presence_penalty == 0.0f && sampling->frequency_penalty == 0.0f;
 
   for (guint i = 0; i < gen->prompt->len; i++)
     bendi_sampler_accept (sampler, g_array_index (gen->prompt, BendiToken, i));
@@ -250,6 +255,8 @@ generation_thread (gpointer data)
             }
           filter->accept (gen->params.token_filter_data, token);
         }
+      else if (argmax_only)
+        token = bendi_context_get_argmax (self->context);
       else
         token = bendi_sampler_sample (sampler, bendi_context_get_logits (self->context, -1));
       bendi_sampler_accept (sampler, token);
