@@ -310,6 +310,60 @@ test_type (gconstpointer data)
 }
 
 /* A longer row, as real models have: more blocks to accumulate. */
+/* bendi_matmul_n () gives each matrix exactly what bendi_matmul () gives it
+ * alone: fused where the matrices round their input alike (three Q4_0;
+ * Q4_K and Q5_K, both Q8_K blocks without offset), one by one where they
+ * do not (Q4_0 with Q8_0 blocks, Q4_1 with Q8_1 ones, Q4_K with Q8_K).
+ * Row counts that are not multiples of a group or of a thread's chunk
+ * check the hand-over between matrices. */
+static void
+test_fused (void)
+{
+  static const BendiTensorType sets[][3] = {
+    { BENDI_TENSOR_TYPE_Q4_0, BENDI_TENSOR_TYPE_Q4_0, BENDI_TENSOR_TYPE_Q4_0 },
+    { BENDI_TENSOR_TYPE_Q4_K, BENDI_TENSOR_TYPE_Q5_K, BENDI_TENSOR_TYPE_Q4_K },
+    { BENDI_TENSOR_TYPE_Q4_0, BENDI_TENSOR_TYPE_Q4_1, BENDI_TENSOR_TYPE_Q4_K },
+  };
+  static const gint64 n_rows[3] = { 96, 37, 16 };
+  static const gint64 token_counts[] = { 1, 3, 20 };
+  const gint64 n_cols = 512;
+  g_autoptr (GRand) rand = g_rand_new_with_seed (7);
+  g_autoptr (BendiThreadPool) pool = bendi_thread_pool_new (3);
+  g_autoptr (BendiMatmulContext) ctx = bendi_matmul_context_new (pool);
+
+  for (gsize s = 0; s < G_N_ELEMENTS (sets); s++)
+    for (gsize k = 0; k < G_N_ELEMENTS (token_counts); k++)
+      {
+        gint64 n_tokens = token_counts[k];
+        g_autofree float *in = g_new (float, n_tokens * n_cols);
+        Weights w[3];
+        BendiMatrix m[3];
+        float *fused[3], *alone[3];
+
+        for (gint64 i = 0; i < n_tokens * n_cols; i++)
+          in[i] = random_value (rand);
+        for (int i = 0; i < 3; i++)
+          {
+            weights_init (&w[i], sets[s][i], n_rows[i], n_cols, rand);
+            bendi_matrix_init (&m[i], w[i].type, n_cols, n_rows[i], w[i].data);
+            if (bendi_matrix_can_repack (&m[i]))
+              bendi_matrix_repack (&m[i], w[i].data);
+            fused[i] = g_new0 (float, n_tokens * n_rows[i]);
+            alone[i] = g_new0 (float, n_tokens * n_rows[i]);
+            bendi_matmul (ctx, &m[i], in, n_tokens, alone[i]);
+          }
+        bendi_matmul_n (ctx, 3, (const BendiMatrix *[]) { &m[0], &m[1], &m[2] }, in, n_tokens, fused);
+        for (int i = 0; i < 3; i++)
+          {
+            g_assert_cmpmem (fused[i], n_tokens * n_rows[i] * sizeof (float),
+                             alone[i], n_tokens * n_rows[i] * sizeof (float));
+            g_free (fused[i]);
+            g_free (alone[i]);
+            weights_clear (&w[i]);
+          }
+      }
+}
+
 static void
 test_long_rows (void)
 {
@@ -578,6 +632,7 @@ main (int   argc,
       g_test_add_data_func (path, GINT_TO_POINTER (types[i]), test_type);
     }
   g_test_add_func ("/engine/matmul/long-rows", test_long_rows);
+  g_test_add_func ("/engine/matmul/fused", test_fused);
   g_test_add_func ("/engine/matmul/get-row", test_get_row);
   g_test_add_func ("/engine/matmul/interleave-round-trip", test_interleave_round_trip);
   g_test_add_func ("/engine/matmul/can-repack", test_can_repack);

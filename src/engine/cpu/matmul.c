@@ -362,22 +362,27 @@ acts_offset (BendiActs    *acts,
   acts->bsums = out->bsums;
 }
 
+/* Matrices multiplied in one pass, sharing their input. */
+#define MAX_FUSED 3
+
 typedef struct {
   const BendiCpuKernels *kernels;
-  const BendiMatrix     *w;
+  int                    n_w;
+  const BendiMatrix     *w[MAX_FUSED];
+  float                 *out[MAX_FUSED];
+  gint64                 row_chunk[MAX_FUSED];        /* rows, a multiple of BENDI_INTERLEAVE */
+  gint64                 first_chunk[MAX_FUSED + 1];  /* chunks of the matrices before each */
   const float           *in;
-  float                 *out;
   BendiActs              acts;
   BendiActsOut           acts_out;
   gboolean               private_acts;   /* each thread quantises all tokens itself */
   gsize                  copy_bytes;
   gint64                 token_chunk;
-  gint64                 row_chunk;      /* rows, a multiple of BENDI_INTERLEAVE */
 
   /* Work handed out as it is asked for, each counter on its own line. */
   alignas (64) atomic_llong next_token;
   alignas (64) atomic_llong tokens_done;
-  alignas (64) atomic_llong next_row;
+  alignas (64) atomic_llong next_chunk;
 } MatmulJob;
 
 static inline void
@@ -396,10 +401,8 @@ matmul_worker (gpointer data,
                int      nth G_GNUC_UNUSED)
 {
   MatmulJob *job = data;
-  const BendiMatrix *w = job->w;
   const BendiCpuKernels *kernels = job->kernels;
   gint64 n_tokens = job->acts.n_tokens;
-  gint64 n_interleaved = interleaved_rows (w);
   BendiActs acts = job->acts;
   BendiActsOut acts_out = job->acts_out;
 
@@ -431,19 +434,37 @@ matmul_worker (gpointer data,
     }
 
   /* Rows go out in whole groups, so no two threads write the same cache
-   * line of the output. */
+   * line of the output; one matrix's chunks after another's. */
   for (;;)
     {
-      gint64 r0 = atomic_fetch_add (&job->next_row, job->row_chunk);
-      gint64 r1 = MIN (r0 + job->row_chunk, w->n_rows);
+      gint64 chunk = atomic_fetch_add (&job->next_chunk, 1);
+      const BendiMatrix *w;
+      gint64 n_interleaved, r0, r1;
+      int i = 0;
 
-      if (r0 >= w->n_rows)
+      if (chunk >= job->first_chunk[job->n_w])
         break;
+      while (chunk >= job->first_chunk[i + 1])
+        i++;
+      w = job->w[i];
+      n_interleaved = interleaved_rows (w);
+      r0 = (chunk - job->first_chunk[i]) * job->row_chunk[i];
+      r1 = MIN (r0 + job->row_chunk[i], w->n_rows);
       if (r0 < MIN (r1, n_interleaved))
-        kernels->gemm_interleaved[w->type] (w, r0, MIN (r1, n_interleaved), &acts, job->out, w->n_rows);
+        kernels->gemm_interleaved[w->type] (w, r0, MIN (r1, n_interleaved), &acts, job->out[i], w->n_rows);
       if (MAX (r0, n_interleaved) < r1)
-        kernels->gemm_rows[w->type] (w, MAX (r0, n_interleaved), r1, &acts, job->out, w->n_rows);
+        kernels->gemm_rows[w->type] (w, MAX (r0, n_interleaved), r1, &acts, job->out[i], w->n_rows);
     }
+}
+
+/* Whether @a and @b can share one quantisation of their input. */
+static gboolean
+same_activations (const BendiMatrix *a,
+                  const BendiMatrix *b)
+{
+  return a->n_cols == b->n_cols &&
+         bendi_act_kind_for_type (a->type) == bendi_act_kind_for_type (b->type) &&
+         bendi_act_bias_for_type (a->type) == bendi_act_bias_for_type (b->type);
 }
 
 void
@@ -453,48 +474,76 @@ bendi_matmul (BendiMatmulContext *ctx,
               gint64              n_tokens,
               float              *out)
 {
+  bendi_matmul_n (ctx, 1, &w, in, n_tokens, &out);
+}
+
+void
+bendi_matmul_n (BendiMatmulContext       *ctx,
+                int                       n,
+                const BendiMatrix *const *w,
+                const float              *in,
+                gint64                    n_tokens,
+                float *const             *out)
+{
   int nth;
-  gint64 n_groups, chunk_groups;
   MatmulJob job;
 
   g_return_if_fail (ctx != NULL && w != NULL && in != NULL && out != NULL);
-  g_return_if_fail (n_tokens >= 0);
+  g_return_if_fail (n >= 1 && n_tokens >= 0);
 
-  if (n_tokens == 0 || w->n_rows == 0)
+  if (n_tokens == 0)
     return;
+  /* Matrices that round their input differently go one by one. */
+  for (int i = 1; i < n; i++)
+    if (n > MAX_FUSED || !same_activations (w[0], w[i]))
+      {
+        for (int j = 0; j < n; j++)
+          bendi_matmul_n (ctx, 1, &w[j], in, n_tokens, &out[j]);
+        return;
+      }
 
   memset (&job, 0, sizeof job);
   job.kernels = bendi_cpu_kernels ();
-  job.w = w;
   job.in = in;
-  job.out = out;
-  g_return_if_fail (job.kernels->gemm_rows[w->type] != NULL);
-  g_return_if_fail (w->layout == BENDI_MATRIX_LAYOUT_ROWS ||
-                    job.kernels->gemm_interleaved[w->type] != NULL);
-
+  job.n_w = n;
   nth = bendi_thread_pool_get_n_threads (ctx->pool);
-  if (bendi_act_kind_for_type (w->type) == BENDI_ACT_F32)
+  for (int i = 0; i < n; i++)
+    {
+      gint64 n_groups, chunk_groups;
+
+      g_return_if_fail (w[i] != NULL && out[i] != NULL);
+      g_return_if_fail (job.kernels->gemm_rows[w[i]->type] != NULL);
+      g_return_if_fail (w[i]->layout == BENDI_MATRIX_LAYOUT_ROWS ||
+                        job.kernels->gemm_interleaved[w[i]->type] != NULL);
+      job.w[i] = w[i];
+      job.out[i] = out[i];
+
+      /* Chunks of whole groups; with many tokens, at least a panel's worth
+       * so the kernels' tiling over tokens pays off. */
+      n_groups = (w[i]->n_rows + BENDI_INTERLEAVE - 1) / BENDI_INTERLEAVE;
+      chunk_groups = MAX (1, n_groups / (nth * CHUNKS_PER_THREAD));
+      if (n_tokens > PRIVATE_QUANT_TOKENS)
+        chunk_groups = MAX (chunk_groups, MIN (4, (n_groups + nth - 1) / nth));
+      job.row_chunk[i] = chunk_groups * BENDI_INTERLEAVE;
+      job.first_chunk[i + 1] = job.first_chunk[i] + (w[i]->n_rows + job.row_chunk[i] - 1) / job.row_chunk[i];
+    }
+  if (job.first_chunk[n] == 0)
+    return;
+
+  if (bendi_act_kind_for_type (w[0]->type) == BENDI_ACT_F32)
     {
       job.acts.kind = BENDI_ACT_F32;
-      job.acts.n_cols = w->n_cols;
+      job.acts.n_cols = w[0]->n_cols;
       job.acts.n_tokens = n_tokens;
-      job.acts.stride = (gsize) w->n_cols * sizeof (float);
+      job.acts.stride = (gsize) w[0]->n_cols * sizeof (float);
       job.acts.values = in;
     }
   else
     {
       job.private_acts = nth > 1 && n_tokens <= PRIVATE_QUANT_TOKENS;
-      acts_prepare (ctx, w, n_tokens, job.private_acts ? nth : 1, &job.acts, &job.acts_out, &job.copy_bytes);
+      acts_prepare (ctx, w[0], n_tokens, job.private_acts ? nth : 1, &job.acts, &job.acts_out, &job.copy_bytes);
       job.token_chunk = MAX (1, n_tokens / (nth * CHUNKS_PER_THREAD));
     }
-
-  /* Chunks of whole groups; with many tokens, at least a panel's worth so
-   * the kernels' tiling over tokens pays off. */
-  n_groups = (w->n_rows + BENDI_INTERLEAVE - 1) / BENDI_INTERLEAVE;
-  chunk_groups = MAX (1, n_groups / (nth * CHUNKS_PER_THREAD));
-  if (n_tokens > PRIVATE_QUANT_TOKENS)
-    chunk_groups = MAX (chunk_groups, MIN (4, (n_groups + nth - 1) / nth));
-  job.row_chunk = chunk_groups * BENDI_INTERLEAVE;
 
   bendi_thread_pool_run (ctx->pool, matmul_worker, &job);
 }

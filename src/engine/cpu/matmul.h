@@ -66,6 +66,18 @@ void bendi_matmul (BendiMatmulContext *ctx,
                    gint64              n_tokens,
                    float              *out);
 
+/* bendi_matmul () for @n matrices (at most 3 fused; more go one by one)
+ * that read the same input, such as a layer's Q, K and V: the input is
+ * rounded once and the threads go from one matrix's rows to the next
+ * without waiting for each other in between. Matrices whose input is
+ * rounded differently (another kind of weight type) go one by one. */
+void bendi_matmul_n (BendiMatmulContext       *ctx,
+                     int                       n,
+                     const BendiMatrix *const *w,
+                     const float              *in,
+                     gint64                    n_tokens,
+                     float *const             *out);
+
 /* Row @row of @w as floats (for embeddings), in either layout: n_cols
  * values into @out, exactly as bendi_dequantize_row () gives them. */
 void bendi_matrix_get_row (const BendiMatrix *w,

@@ -347,9 +347,8 @@ forward_batch (BendiContext      *ctx,
       run_step (ctx, step_residual_norm, &args, n_tokens);
 
       /* q, k, v projections; biases, norms, RoPE; keys and values cached */
-      bendi_matmul (ctx->matmul, &l->wq, ctx->xb, n_tokens, ctx->q);
-      bendi_matmul (ctx->matmul, &l->wk, ctx->xb, n_tokens, ctx->k);
-      bendi_matmul (ctx->matmul, &l->wv, ctx->xb, n_tokens, ctx->v);
+      bendi_matmul_n (ctx->matmul, 3, (const BendiMatrix *[]) { &l->wq, &l->wk, &l->wv }, ctx->xb, n_tokens,
+                      (float *[]) { ctx->q, ctx->k, ctx->v });
       run_step (ctx, step_qkv_finish, &args, n_tokens);
 
       /* attention, output projection */
@@ -362,8 +361,8 @@ forward_batch (BendiContext      *ctx,
       run_step (ctx, step_residual_norm, &args, n_tokens);
 
       /* SwiGLU feed-forward */
-      bendi_matmul (ctx->matmul, &l->ffn_gate, ctx->xb, n_tokens, ctx->hb);
-      bendi_matmul (ctx->matmul, &l->ffn_up, ctx->xb, n_tokens, ctx->hb2);
+      bendi_matmul_n (ctx->matmul, 2, (const BendiMatrix *[]) { &l->ffn_gate, &l->ffn_up }, ctx->xb, n_tokens,
+                      (float *[]) { ctx->hb, ctx->hb2 });
       run_step (ctx, step_swiglu, &args, n_tokens);
       bendi_matmul (ctx->matmul, &l->ffn_down, ctx->hb, n_tokens, ctx->out);
     }
