@@ -258,6 +258,8 @@ create_row (BendiModelsPage          *self,
   gtk_accessible_update_property (GTK_ACCESSIBLE (chat), GTK_ACCESSIBLE_PROPERTY_LABEL, _("Chat with this model"),
                                   -1);
   gtk_widget_set_valign (chat, GTK_ALIGN_CENTER);
+  /* A file the engine cannot read cannot be chatted with. */
+  gtk_widget_set_sensitive (chat, model->architecture != NULL);
   gtk_widget_add_css_class (chat, "flat");
   gtk_widget_set_sensitive (chat, model->architecture != NULL);
   adw_action_row_add_suffix (ADW_ACTION_ROW (row), chat);
