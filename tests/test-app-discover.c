@@ -34,8 +34,9 @@ count_catalogue_cards (GtkWidget *page)
 static void
 check_catalogue (BendiApplication *app G_GNUC_UNUSED,
                  BendiWindow      *window,
-                 gpointer          user_data G_GNUC_UNUSED)
+                 gpointer          user_data)
 {
+  gboolean chinese = GPOINTER_TO_INT (user_data);
   g_autoptr (GError) error = NULL;
   g_autoptr (GPtrArray) catalogue = bendi_hub_catalogue_load (NULL, &error);
   const BendiHubCatalogueEntry *first;
@@ -51,6 +52,9 @@ check_catalogue (BendiApplication *app G_GNUC_UNUSED,
   /* Every model of the catalogue gets a card, with its name on it. */
   BENDI_APP_TEST_WAIT_UNTIL (count_catalogue_cards (page) == catalogue->len, 20);
   g_assert_nonnull (bendi_app_test_find_label (page, first->name));
+  /* Described in the reader's language. */
+  g_assert_nonnull (bendi_app_test_find_label (page, chinese ? first->description_zh : first->description_en));
+  g_assert_nonnull (bendi_app_test_find_label (GTK_WIDGET (window), chinese ? "发现" : "Discover"));
 
   /* Typing filters the catalogue at once. */
   entry = bendi_app_test_find (page, GTK_TYPE_SEARCH_ENTRY, NULL, NULL);
@@ -63,13 +67,13 @@ check_catalogue (BendiApplication *app G_GNUC_UNUSED,
 }
 
 static void
-test_catalogue (void)
+run_catalogue (const char *locale)
 {
   HubTestServer *server;
 
   if (g_test_subprocess ())
     {
-      bendi_app_test_run (check_catalogue, NULL);
+      bendi_app_test_run (check_catalogue, GINT_TO_POINTER (g_str_has_prefix (locale, "zh")));
       return;
     }
   if (!bendi_app_test_have_display ())
@@ -77,8 +81,20 @@ test_catalogue (void)
   /* Searches go to a local Hub, never to the network. */
   server = hub_test_server_new ();
   g_setenv ("HF_ENDPOINT", hub_test_server_get_endpoint (server), TRUE);
-  bendi_app_test_trap_in_locale ("en_US.UTF-8");
+  bendi_app_test_trap_in_locale (locale);
   hub_test_server_free (server);
+}
+
+static void
+test_catalogue_en (void)
+{
+  run_catalogue ("en_US.UTF-8");
+}
+
+static void
+test_catalogue_zh (void)
+{
+  run_catalogue ("zh_CN.UTF-8");
 }
 
 /* The rows of the model page's file list: their file names and badges. */
@@ -271,7 +287,8 @@ main (int   argc,
 {
   bendi_app_test_init (&argc, &argv);
 
-  g_test_add_func ("/app/discover/catalogue", test_catalogue);
+  g_test_add_func ("/app/discover/catalogue-en", test_catalogue_en);
+  g_test_add_func ("/app/discover/catalogue-zh", test_catalogue_zh);
   g_test_add_func ("/app/discover/model-page", test_model_page);
   g_test_add_func ("/app/discover/hub-unreachable", test_unreachable);
 
