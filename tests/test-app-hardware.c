@@ -7,6 +7,7 @@
 #include "app-test-util.h"
 #include "catalogue-fit.h"
 #include "hardware-page.h"
+#include "hub-test-server.h"
 #include "hw-bandwidth.h"
 #include "test-util.h"
 #include "welcome-card.h"
@@ -240,6 +241,90 @@ test_first_run (void)
   bendi_app_test_trap_in_locale ("en_US.UTF-8");
 }
 
+static gboolean
+has_label (GtkWidget *widget,
+           gpointer   user_data)
+{
+  return g_strcmp0 (gtk_button_get_label (GTK_BUTTON (widget)), user_data) == 0;
+}
+
+/* One click on a recommendation downloads it from the Hub and opens the
+ * chat with it. */
+static void
+check_download_and_chat (BendiApplication *app G_GNUC_UNUSED,
+                         BendiWindow      *window,
+                         gpointer          user_data)
+{
+  HubTestServer *server = user_data;
+  BendiAppState *state = bendi_app_state_get_default ();
+  g_autofree char *path = bendi_test_data_path ("models/stories260K.gguf");
+  g_autofree char *contents = NULL;
+  g_autoptr (GBytes) bytes = NULL;
+  GtkWidget *page = bendi_app_test_find (GTK_WIDGET (window), BENDI_TYPE_WELCOME_PAGE, NULL, NULL);
+  GtkWidget *card;
+  GtkWidget *button;
+  const BendiHubCatalogueEntry *entry = NULL;
+  GPtrArray *catalogue;
+  const char *repo_id;
+  gsize length = 0;
+
+  BENDI_APP_TEST_WAIT_UNTIL ((card = bendi_app_test_find (page, BENDI_TYPE_WELCOME_CARD, NULL, NULL)) != NULL, 30);
+  repo_id = bendi_welcome_card_get_repo_id (BENDI_WELCOME_CARD (card));
+  catalogue = bendi_app_state_get_catalogue (state, NULL);
+  for (guint i = 0; i < catalogue->len; i++)
+    if (g_str_equal (((BendiHubCatalogueEntry *) g_ptr_array_index (catalogue, i))->repo_id, repo_id))
+      entry = g_ptr_array_index (catalogue, i);
+  g_assert_nonnull (entry);
+
+  /* The Hub holds a tiny model under the file name the card asks for. */
+  g_assert_true (g_file_get_contents (path, &contents, &length, NULL));
+  bytes = g_bytes_new_take (g_steal_pointer (&contents), length);
+  hub_test_server_add_file (server, repo_id, entry->recommended_file != NULL ? entry->recommended_file
+                                                                             : "model-Q4_K_M.gguf", bytes, NULL);
+
+  button = bendi_app_test_find (card, GTK_TYPE_BUTTON, has_label, (gpointer) "_Download and Chat");
+  g_assert_nonnull (button);
+  g_signal_emit_by_name (button, "clicked");
+  BENDI_APP_TEST_WAIT_UNTIL (g_strcmp0 (bendi_window_get_page_id (window), "chat") == 0, 30);
+  /* What it was handed is in the library now, from this repository. */
+  BENDI_APP_TEST_WAIT_UNTIL (bendi_app_state_get_library (state) != NULL &&
+                             bendi_app_state_get_library (state)->len == 1, 20);
+  g_assert_cmpstr (((BendiHubLocalModel *) g_ptr_array_index (bendi_app_state_get_library (state), 0))->repo_id, ==,
+                   repo_id);
+}
+
+static void
+test_download_and_chat (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *models = NULL;
+  HubTestServer *server;
+  BendiHwInfo *info;
+
+  if (!g_test_subprocess ())
+    {
+      g_autofree char *path = bendi_test_data_path ("models/stories260K.gguf");
+
+      if (!bendi_app_test_have_display () || path == NULL)
+        return;
+      info = bendi_hw_info_probe (NULL);
+      bendi_hw_bandwidth_measure (info, BENDI_HW_MEASURE_CPU, NULL, &error);
+      g_assert_no_error (error);
+      bendi_hw_info_free (info);
+      bendi_app_test_trap_in_locale ("en_US.UTF-8");
+      return;
+    }
+  server = hub_test_server_new ();
+  models = g_build_filename (bendi_app_test_get_home (), "welcome-models", NULL);
+  g_setenv ("HF_ENDPOINT", hub_test_server_get_endpoint (server), TRUE);
+  g_setenv ("BENDI_MODELS_DIR", models, TRUE);
+  g_setenv ("HOME", bendi_app_test_get_home (), TRUE);
+  g_unsetenv ("HF_TOKEN");
+  bendi_app_test_set_first_run (TRUE);
+  bendi_app_test_run (check_download_and_chat, server);
+  hub_test_server_free (server);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -250,6 +335,7 @@ main (int   argc,
   g_test_add_func ("/app/hardware/ram-zh", test_ram_zh);
   g_test_add_func ("/app/welcome/choose", test_choose);
   g_test_add_func ("/app/welcome/first-run", test_first_run);
+  g_test_add_func ("/app/welcome/download-and-chat", test_download_and_chat);
 
   return bendi_app_test_run_tests ();
 }
