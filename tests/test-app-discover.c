@@ -23,6 +23,15 @@ card_is_shown (GtkWidget *widget,
   return bendi_model_card_get_entry (BENDI_MODEL_CARD (widget)) != NULL && gtk_widget_get_child_visible (widget);
 }
 
+static gboolean
+is_hub_card (GtkWidget *widget,
+             gpointer   user_data)
+{
+  return bendi_model_card_get_hub_model (BENDI_MODEL_CARD (widget)) != NULL &&
+         g_strcmp0 (bendi_model_card_get_repo_id (BENDI_MODEL_CARD (widget)), user_data) == 0 &&
+         gtk_widget_get_child_visible (widget);
+}
+
 static guint
 count_catalogue_cards (GtkWidget *page)
 {
@@ -64,6 +73,12 @@ check_catalogue (BendiApplication *app G_GNUC_UNUSED,
   g_assert_cmpuint (count_catalogue_cards (page), >=, 1);
   gtk_editable_set_text (GTK_EDITABLE (entry), "");
   BENDI_APP_TEST_WAIT_UNTIL (count_catalogue_cards (page) == catalogue->len, 10);
+
+  /* Once typing pauses, the Hub is searched too: its GGUF repositories
+   * that the catalogue lacks get cards of their own. */
+  gtk_editable_set_text (GTK_EDITABLE (entry), "stories");
+  BENDI_APP_TEST_WAIT_UNTIL (bendi_app_test_find (page, BENDI_TYPE_MODEL_CARD, is_hub_card, (gpointer) REPO) != NULL,
+                             20);
 }
 
 static void
@@ -80,6 +95,7 @@ run_catalogue (const char *locale)
     return;
   /* Searches go to a local Hub, never to the network. */
   server = hub_test_server_new ();
+  hub_test_server_add_listing (server, REPO, REAL_FILE, 1000000);
   g_setenv ("HF_ENDPOINT", hub_test_server_get_endpoint (server), TRUE);
   bendi_app_test_trap_in_locale (locale);
   hub_test_server_free (server);
