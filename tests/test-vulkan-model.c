@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 
 #include "engine-error.h"
+#include "model/backend.h"
 #include "model/context.h"
 #include "model/forward-reference.h"
 #include "model/forward-vulkan.h"
@@ -512,6 +513,44 @@ test_self_check (void)
   bendi_test_remove_dir (dir);
 }
 
+/* The table of drivers known to compute garbage matches by vendor, driver
+ * and device name, and nothing else. */
+static void
+test_known_bad (void)
+{
+  static const struct {
+    guint32     vendor_id;
+    const char *name;
+    const char *driver_name;
+    gboolean    bad;
+  } cases[] = {
+    { 0x8086, "Intel(R) Iris(R) Xe Graphics (TGL GT2)", "Intel open-source Mesa driver", TRUE },
+    { 0x8086, "Intel(R) Arc(tm) A770 Graphics (DG2)", "Intel open-source Mesa driver", TRUE },
+    { 0x8086, "Intel(R) Arc(TM) A750 Graphics", "Intel Corporation", TRUE },
+    /* Iris Xe with another driver, other Intel GPUs, other vendors. */
+    { 0x8086, "Intel(R) Iris(R) Xe Graphics", "Intel Corporation", FALSE },
+    { 0x8086, "Intel(R) UHD Graphics 620 (KBL GT2)", "Intel open-source Mesa driver", FALSE },
+    { 0x10de, "NVIDIA GeForce RTX 4090 (Arc edition)", "NVIDIA", FALSE },
+    { 0x10005, "llvmpipe (LLVM 15.0.6, 256 bits)", "llvmpipe", FALSE },
+    /* A device without driver properties. */
+    { 0x8086, "Intel(R) Iris(R) Xe Graphics", NULL, FALSE },
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      BendiVkDeviceInfo info;
+
+      memset (&info, 0, sizeof info);
+      info.vendor_id = cases[i].vendor_id;
+      info.name = (char *) cases[i].name;
+      info.driver_name = (char *) cases[i].driver_name;
+      if (cases[i].bad)
+        g_assert_nonnull (bendi_backend_known_bad (&info));
+      else
+        g_assert_null (bendi_backend_known_bad (&info));
+    }
+}
+
 /* The auto backend takes a real GPU and never lavapipe, which is slower
  * than the CPU path; with no GPU to try there is nothing to warn about. */
 static void
@@ -934,8 +973,9 @@ run_cli (Run               *r,
 
 #define RUN(r, ...) run_cli ((r), (const char *const[]) { __VA_ARGS__, NULL })
 
-/* generate on the GPU, on two devices and partly on the CPU: the CPU's
- * greedy text; bad options are usage errors. */
+/* generate on the GPU, on two devices and partly on the CPU, and with the
+ * layers fitted automatically: the CPU's greedy text; bad options are
+ * usage errors. */
 static void
 test_cli_generate (void)
 {
@@ -956,6 +996,11 @@ test_cli_generate (void)
   g_assert_nonnull (strstr (gpu.err, "backend: "));
   RUN (&split, "generate", "-m", model, "-p", "Once upon a time", "-n", "24", "--temp", "0", "--backend", "vulkan",
        "--devices", "0,0", "--split", "3,1", "--gpu-layers", "4");
+  g_assert_cmpint (split.status, ==, 0);
+  g_assert_cmpstr (split.out, ==, cpu.out);
+  run_clear (&split);
+  RUN (&split, "generate", "-m", model, "-p", "Once upon a time", "-n", "24", "--temp", "0", "--backend", "vulkan",
+       "--gpu-layers", "auto");
   g_assert_cmpint (split.status, ==, 0);
   g_assert_cmpstr (split.out, ==, cpu.out);
 
@@ -1026,6 +1071,7 @@ main (int   argc,
   g_test_add_func ("/engine/vulkan-model/two-devices", test_two_devices);
   g_test_add_func ("/engine/vulkan-model/replay-argmax", test_replay_and_argmax);
   g_test_add_func ("/engine/vulkan-model/self-check", test_self_check);
+  g_test_add_func ("/engine/vulkan-model/known-bad", test_known_bad);
   g_test_add_func ("/engine/vulkan-model/auto", test_auto);
   g_test_add_func ("/engine/vulkan-model/failures", test_failures);
   g_test_add_func ("/engine/vulkan-model/lost-device", test_lost_device);

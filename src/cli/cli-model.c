@@ -167,7 +167,14 @@ fit_gpu_layers (BendiModel         *model,
       fit_params.gpu = (int) i;
   fit = bendi_fit_estimate (fit_model, hw, &fit_params);
   if (fit->gpu < 0 || (guint) fit->gpu >= hw->gpus->len)
-    return;
+    {
+      /* No GPU the estimator offloads to (it leaves out lavapipe): the
+       * engine's own rule sizes the layers to the device's memory. */
+      if (verbose)
+        fprintf (stderr, "bendi-cli: --gpu-layers auto: no GPU for the fit estimator; the engine fits the layers "
+                 "to the device's memory\n");
+      return;
+    }
   gpu = g_ptr_array_index (hw->gpus, fit->gpu);
   /* The auto backend never takes a CPU device; leave the choice to it. */
   if (gpu->type == BENDI_VK_DEVICE_TYPE_CPU && params->backend == BENDI_BACKEND_AUTO)

@@ -34,17 +34,22 @@ static const KnownBad known_bad[] = {
     "Intel Arc drivers have computed garbage for other engines' shaders" },
 };
 
-/* Why @info's fast paths are off, or NULL. */
-static const char *
-known_bad_reason (const BendiVkDeviceInfo *info)
+static gboolean
+contains (const char *text,
+          const char *part)
+{
+  return part == NULL || (text != NULL && strstr (text, part) != NULL);
+}
+
+const char *
+bendi_backend_known_bad (const BendiVkDeviceInfo *info)
 {
   for (gsize i = 0; i < G_N_ELEMENTS (known_bad); i++)
     {
       const KnownBad *bad = &known_bad[i];
 
-      if (bad->vendor_id == info->vendor_id &&
-          (bad->driver_name == NULL || strstr (info->driver_name, bad->driver_name) != NULL) &&
-          (bad->device_name == NULL || strstr (info->name, bad->device_name) != NULL))
+      if (bad->vendor_id == info->vendor_id && contains (info->driver_name, bad->driver_name) &&
+          contains (info->name, bad->device_name))
         return bad->why;
     }
   return NULL;
@@ -238,7 +243,7 @@ bendi_backend_start_gpu (BendiModel               *model,
   for (guint d = 0; d < forward.n_devices && !portable; d++)
     {
       const BendiVkDeviceInfo *info = g_ptr_array_index (infos, forward.devices[d]);
-      const char *why = known_bad_reason (info);
+      const char *why = bendi_backend_known_bad (info);
 
       if (why != NULL)
         {

@@ -6,6 +6,7 @@
 
 #include "model/context.h"
 #include "model/forward-vulkan.h"
+#include "vulkan/vk-device.h"
 
 G_BEGIN_DECLS
 
@@ -14,6 +15,10 @@ typedef struct {
   GString *warnings;  /* a GPU that was tried and failed, or gave something up */
   GString *no_gpu;    /* why no GPU was tried at all: no loader, no usable device */
 } BendiBackendNotes;
+
+/* Why @info's fast paths are off, its driver being known to compute
+ * garbage for some shaders; NULL for a device not in the table. */
+const char *bendi_backend_known_bad (const BendiVkDeviceInfo *info);
 
 /* Starts the GPU part @params asks for, into *@gpu: the devices (the best
  * one when none is named), the layers (fitted to their memory for
