@@ -225,6 +225,7 @@ typedef struct
   BendiAppTestFunc func;
   gpointer         user_data;
   gboolean         ran;
+  gint64           started;   /* monotonic µs when the app was made */
 } RunData;
 
 static gboolean
@@ -250,6 +251,9 @@ activate_after_cb (GApplication *app,
   window = gtk_application_get_active_window (GTK_APPLICATION (app));
   g_assert_true (BENDI_IS_WINDOW (window));
   bendi_app_test_flush (BENDI_WINDOW (window));
+  /* Start-up to the first frames, for the record (never asserted): what
+   * meson's test log keeps of every GUI test. */
+  g_printerr ("BENDI-METRIC startup-to-first-frame-ms %.1f\n", (g_get_monotonic_time () - data->started) / 1000.0);
 
   data->func (BENDI_APPLICATION (app), BENDI_WINDOW (window), data->user_data);
 
@@ -294,7 +298,7 @@ bendi_app_test_run (BendiAppTestFunc func,
 {
   g_autoptr (BendiApplication) app = NULL;
   g_autoptr (GSettings) settings = g_settings_new (BENDI_APP_ID);
-  RunData data = { func, user_data, FALSE };
+  RunData data = { func, user_data, FALSE, g_get_monotonic_time () };
   char *argv[] = { (char *) "bendi", NULL };
   int status;
 

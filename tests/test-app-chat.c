@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* The Chat page under Xvfb with stories260K: Enter and input methods, a streamed reply and its stop, branches, a restart, and a kill -9 in the middle of a reply. */
+/* The Chat page under Xvfb with stories260K: Enter and input methods, a streamed reply and its stop, branches and their export, a restart, and a kill -9 in the middle of a reply. */
 #include <locale.h>
 #include <signal.h>
 
@@ -343,6 +343,57 @@ test_stream_and_stop (void)
 
 /* ------------------------------------------------------------------------ */
 
+static GtkWidget *
+find_file_chooser (void)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();   /* GTK's own */
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr (GtkWidget) window = g_list_model_get_item (toplevels, i);
+
+      if (GTK_IS_FILE_CHOOSER_DIALOG (window) && gtk_widget_get_visible (window))
+        return window;
+    }
+  return NULL;
+}
+
+/* Exports the conversation in @format to @name in the test home. The
+ * menu's action opens the file chooser (GTK's own dialog here, without a
+ * portal), which is cancelled; the file is written by what the chooser
+ * calls once it has one. The file must hold @wanted and @also (when not
+ * NULL) and not @unwanted. */
+static void
+export_and_check (BendiChatPage *page,
+                  const char    *format,
+                  const char    *name,
+                  const char    *wanted,
+                  const char    *also,
+                  const char    *unwanted)
+{
+  g_autofree char *path = g_build_filename (bendi_app_test_get_home (), name, NULL);
+  g_autoptr (GFile) file = g_file_new_for_path (path);
+  g_autoptr (GError) error = NULL;
+  g_autofree char *contents = NULL;
+  GtkWidget *chooser = NULL;
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (page), "chat.export", "s", format));
+  BENDI_APP_TEST_WAIT_UNTIL ((chooser = find_file_chooser ()) != NULL, 10);
+  gtk_dialog_response (GTK_DIALOG (chooser), GTK_RESPONSE_CANCEL);
+  BENDI_APP_TEST_WAIT_UNTIL (find_file_chooser () == NULL, 10);
+  g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
+
+  g_assert_true (bendi_chat_page_export_to_file (page, format, file, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_file_get_contents (path, &contents, NULL, NULL));
+  g_assert_nonnull (strstr (contents, wanted));
+  if (also != NULL && *also != '\0')
+    g_assert_nonnull (strstr (contents, also));
+  if (unwanted != NULL && *unwanted != '\0' && strstr (wanted, unwanted) == NULL &&
+      (also == NULL || strstr (also, unwanted) == NULL))
+    g_assert_null (strstr (contents, unwanted));
+}
+
 static void
 check_branches (BendiApplication *app G_GNUC_UNUSED,
                 BendiWindow      *window,
@@ -400,6 +451,13 @@ check_branches (BendiApplication *app G_GNUC_UNUSED,
   /* The original question and both its answers are still there. */
   g_assert_cmpuint (bendi_conversation_get_n_messages (page->conversation), ==, 5);
   g_assert_cmpstr (bendi_chat_message_get_content (user), ==, "Hello");
+
+  /* Export as Markdown through the menu's action and its file chooser:
+   * the branch shown is written, the others are not. */
+  export_and_check (page, "markdown", "chat.md", "Hello there",
+                    bendi_chat_message_get_content (bendi_conversation_get_last (page->conversation)),
+                    bendi_chat_message_get_content (second_reply));
+  export_and_check (page, "json", "chat.json", "\"content\" : \"Hello there\"", NULL, "\"content\" : \"Hello\"");
 }
 
 static void
@@ -610,7 +668,7 @@ main (int   argc,
 
   g_test_add_func ("/app/chat/enter-and-input-methods", test_enter);
   g_test_add_func ("/app/chat/stream-and-stop", test_stream_and_stop);
-  g_test_add_func ("/app/chat/branches", test_branches);
+  g_test_add_func ("/app/chat/branches-and-export", test_branches);
   g_test_add_func ("/app/chat/restart", test_restart);
   g_test_add_func ("/app/chat/kill-mid-reply", test_crash);
 

@@ -83,6 +83,12 @@ void     bendi_chat_page_rename             (BendiChatPage     *self);
 void     bendi_chat_page_delete             (BendiChatPage     *self);
 void     bendi_chat_page_export             (BendiChatPage     *self,
                                              const char        *format);
+/* Writes the conversation shown, as @format ("markdown" or "json"): what
+ * the export's file chooser does once it has a file. */
+gboolean bendi_chat_page_export_to_file     (BendiChatPage     *self,
+                                             const char        *format,
+                                             GFile             *file,
+                                             GError           **error);
 void     bendi_chat_page_fill_model_list    (BendiChatPage     *self);
 void     bendi_chat_page_open_model_file    (BendiChatPage     *self);
 

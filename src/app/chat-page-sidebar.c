@@ -27,7 +27,9 @@ format_date (gint64 unix_time)
     return g_strdup ("");
   days = g_date_time_get_day_of_year (now) - g_date_time_get_day_of_year (then);
   if (g_date_time_get_year (now) == g_date_time_get_year (then) && days == 0)
-    return g_date_time_format (then, "%X");
+    /* TRANSLATORS: when a conversation of today last changed, in
+     * g_date_time_format ()'s notation: "14:05". %X would add seconds. */
+    return g_date_time_format (then, _("%H:%M"));
   if (g_date_time_get_year (now) == g_date_time_get_year (then) && days == 1)
     return g_strdup (_("Yesterday"));
   return g_date_time_format (then, "%x");
@@ -269,7 +271,6 @@ bendi_chat_page_rename (BendiChatPage *self)
   adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "rename", ADW_RESPONSE_SUGGESTED);
   adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "rename");
   adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
-  g_object_set_data_full (G_OBJECT (dialog), "bendi-conversation", g_object_ref (self->conversation), g_object_unref);
   g_signal_connect_object (dialog, "response", G_CALLBACK (rename_response_cb), self, 0);
   gtk_window_present (GTK_WINDOW (dialog));
 }
@@ -341,28 +342,45 @@ file_name_for (const char *title,
   return g_strconcat (name, ".", extension, NULL);
 }
 
+gboolean
+bendi_chat_page_export_to_file (BendiChatPage  *self,
+                                const char     *format,
+                                GFile          *file,
+                                GError        **error)
+{
+  g_autofree char *path = g_file_get_path (file);
+  g_autofree char *text = NULL;
+
+  if (self->conversation == NULL)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "no conversation is shown");
+      return FALSE;
+    }
+  if (path == NULL)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED, _("not a local file"));
+      return FALSE;
+    }
+  text = g_str_equal (format, "json") ? bendi_conversation_export_json (self->conversation)
+                                       : bendi_conversation_to_markdown (self->conversation);
+  return g_file_set_contents_full (path, text, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0644, error);
+}
+
 static void
 export_response_cb (GtkNativeDialog *dialog,
                     int              response,
                     BendiChatPage   *self)
 {
-  BendiConversation *conversation = g_object_get_data (G_OBJECT (dialog), "bendi-conversation");
   const char *format = g_object_get_data (G_OBJECT (dialog), "bendi-format");
   g_autoptr (GFile) file = NULL;
   g_autoptr (GError) error = NULL;
-  g_autofree char *path = NULL;
-  g_autofree char *text = NULL;
 
   if (response == GTK_RESPONSE_ACCEPT)
     {
       file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
-      path = g_file_get_path (file);
-      text = g_str_equal (format, "json") ? bendi_conversation_export_json (conversation)
-                                           : bendi_conversation_to_markdown (conversation);
-      if (path == NULL || !g_file_set_contents_full (path, text, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0644, &error))
+      if (!bendi_chat_page_export_to_file (self, format, file, &error))
         {
-          g_autofree char *message = g_strdup_printf (_("Could not export the conversation: %s"),
-                                                      error != NULL ? error->message : _("not a local file"));
+          g_autofree char *message = g_strdup_printf (_("Could not export the conversation: %s"), error->message);
           GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
 
           if (BENDI_IS_WINDOW (root))
@@ -395,7 +413,6 @@ bendi_chat_page_export (BendiChatPage *self,
   gtk_file_filter_add_pattern (filter, json ? "*.json" : "*.md");
   gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (dialog), filter);
   gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (dialog), TRUE);
-  g_object_set_data_full (G_OBJECT (dialog), "bendi-conversation", g_object_ref (self->conversation), g_object_unref);
   g_object_set_data (G_OBJECT (dialog), "bendi-format", json ? "json" : "markdown");
   g_signal_connect_object (dialog, "response", G_CALLBACK (export_response_cb), self, 0);
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
