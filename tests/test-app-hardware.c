@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "app-state.h"
+#include "app-format.h"
 #include "app-test-util.h"
 #include "catalogue-fit.h"
 #include "hardware-page.h"
@@ -86,6 +87,57 @@ test_ram_zh (void)
     }
   if (bendi_app_test_have_display ())
     bendi_app_test_trap_in_locale ("zh_CN.UTF-8");
+}
+
+static gboolean
+row_has_title (GtkWidget *widget,
+               gpointer   user_data)
+{
+  return g_strcmp0 (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (widget)), user_data) == 0;
+}
+
+static gboolean
+is_shown (GtkWidget *widget,
+          gpointer   user_data G_GNUC_UNUSED)
+{
+  return gtk_widget_is_visible (widget);
+}
+
+/* Measure runs with progress shown, and the page then shows the speed it
+ * measured. */
+static void
+check_measure (BendiApplication *app G_GNUC_UNUSED,
+               BendiWindow      *window,
+               gpointer          user_data G_GNUC_UNUSED)
+{
+  BendiAppState *state = bendi_app_state_get_default ();
+  GtkWidget *page = GTK_WIDGET (bendi_window_show_page (window, "hardware"));
+  GtkWidget *row;
+  g_autofree char *speed = NULL;
+
+  BENDI_APP_TEST_WAIT_UNTIL (bendi_app_state_get_hardware (state) != NULL, 30);
+  g_assert_false (bendi_hardware_page_get_measuring (BENDI_HARDWARE_PAGE (page)));
+  g_assert_true (gtk_widget_activate_action (page, "hardware.measure", NULL));
+  g_assert_true (bendi_hardware_page_get_measuring (BENDI_HARDWARE_PAGE (page)));
+  g_assert_nonnull (bendi_app_test_find (page, GTK_TYPE_PROGRESS_BAR, is_shown, NULL));
+  BENDI_APP_TEST_WAIT_UNTIL (!bendi_hardware_page_get_measuring (BENDI_HARDWARE_PAGE (page)), 90);
+  g_assert_cmpfloat (bendi_app_state_get_hardware (state)->cpu_bandwidth_gbps, >, 0.0);
+  speed = bendi_format_bandwidth (bendi_app_state_get_hardware (state)->cpu_bandwidth_gbps);
+  row = bendi_app_test_find (page, ADW_TYPE_ACTION_ROW, row_has_title, (gpointer) "Main memory");
+  g_assert_nonnull (row);
+  g_assert_cmpstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)), ==, speed);
+}
+
+static void
+test_measure (void)
+{
+  if (g_test_subprocess ())
+    {
+      bendi_app_test_run (check_measure, NULL);
+      return;
+    }
+  if (bendi_app_test_have_display ())
+    bendi_app_test_trap_in_locale ("en_US.UTF-8");
 }
 
 /* A computer with no GPU, @ram_gb of RAM (three quarters free) and
@@ -333,6 +385,7 @@ main (int   argc,
 
   g_test_add_func ("/app/hardware/ram-en", test_ram_en);
   g_test_add_func ("/app/hardware/ram-zh", test_ram_zh);
+  g_test_add_func ("/app/hardware/measure", test_measure);
   g_test_add_func ("/app/welcome/choose", test_choose);
   g_test_add_func ("/app/welcome/first-run", test_first_run);
   g_test_add_func ("/app/welcome/download-and-chat", test_download_and_chat);
