@@ -85,6 +85,13 @@ badge_settled (GtkWidget *page,
   return text != NULL && *text != '\0' && g_strcmp0 (text, "Checking…") != 0;
 }
 
+static gboolean
+stack_shows (GtkWidget *widget,
+             gpointer   user_data)
+{
+  return g_strcmp0 (gtk_stack_get_visible_child_name (GTK_STACK (widget)), user_data) == 0;
+}
+
 static void
 check_tokens (GtkWidget  *view,
               const char *path,
@@ -241,6 +248,23 @@ check_download (BendiApplication *app G_GNUC_UNUSED,
                                                     (gpointer) "broken.gguf")), ==, "Damaged");
   g_assert_cmpstr (badge_text (bendi_app_test_find (GTK_WIDGET (models), ADW_TYPE_ACTION_ROW, row_has_title,
                                                     (gpointer) REAL_FILE)), !=, "Damaged");
+
+  /* The damaged file's details say what is wrong, in words, instead. */
+  {
+    g_autofree char *broken = g_build_filename (g_get_home_dir (), ".lmstudio", "models", "someone", "Broken-GGUF",
+                                                "broken.gguf", NULL);
+    GtkWidget *error_stack;
+    GtkWidget *error_status;
+
+    g_assert_true (bendi_models_page_show_details (BENDI_MODELS_PAGE (models), broken));
+    details = bendi_app_test_find (GTK_WIDGET (models), BENDI_TYPE_MODEL_DETAILS, NULL, NULL);
+    BENDI_APP_TEST_WAIT_UNTIL ((error_stack = bendi_app_test_find (details, GTK_TYPE_STACK, stack_shows,
+                                                                   (gpointer) "error")) != NULL, 20);
+    error_status = bendi_app_test_find (error_stack, ADW_TYPE_STATUS_PAGE, NULL, NULL);
+    g_assert_nonnull (error_status);
+    g_assert_cmpstr (adw_status_page_get_title (ADW_STATUS_PAGE (error_status)), !=, "");
+    g_assert_cmpstr (adw_status_page_get_description (ADW_STATUS_PAGE (error_status)), !=, "");
+  }
 
   /* Its details split text as the model does: a Chinese character, unknown
    * to this 512-token vocabulary, costs its three UTF-8 bytes. */
