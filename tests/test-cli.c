@@ -8,97 +8,31 @@
 #include "test-model-util.h"
 #include "test-util.h"
 
-typedef struct {
-  int   status;     /* the exit status, or 128 + signal */
-  char *out;
-  char *err;
-} Run;
-
-static void
-run_clear (Run *r)
-{
-  g_free (r->out);
-  g_free (r->err);
-}
-
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Run, run_clear)
-
-/* Runs bendi-cli with @args (NULL-terminated), optionally feeding @input. */
-static gboolean
-run_cli (Run               *r,
-         const char *const *args,
-         const char        *input)
-{
-  const char *cli = bendi_test_cli_path ();
-  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
-  g_autoptr (GError) error = NULL;
-  g_autofree char *script = NULL;
-  int wait_status;
-
-  memset (r, 0, sizeof *r);
-  if (cli == NULL)
-    return FALSE;
-  if (input != NULL)
-    {
-      /* sh reads the input from a here-document: no second pipe to manage */
-      g_autoptr (GString) command = g_string_new ("exec \"$0\"");
-
-      for (gsize i = 0; args[i] != NULL; i++)
-        {
-          g_autofree char *quoted = g_shell_quote (args[i]);
-
-          g_string_append_printf (command, " %s", quoted);
-        }
-      g_string_append_printf (command, " <<'BENDI_EOF'\n%s\nBENDI_EOF\n", input);
-      script = g_string_free (g_steal_pointer (&command), FALSE);
-      g_ptr_array_add (argv, (gpointer) "/bin/sh");
-      g_ptr_array_add (argv, (gpointer) "-c");
-      g_ptr_array_add (argv, script);
-      g_ptr_array_add (argv, (gpointer) cli);
-    }
-  else
-    {
-      g_ptr_array_add (argv, (gpointer) cli);
-      for (gsize i = 0; args[i] != NULL; i++)
-        g_ptr_array_add (argv, (gpointer) args[i]);
-    }
-  g_ptr_array_add (argv, NULL);
-
-  g_assert_true (g_spawn_sync (NULL, (char **) argv->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL,
-                               &r->out, &r->err, &wait_status, &error));
-  g_assert_no_error (error);
-  if (WIFEXITED (wait_status))
-    r->status = WEXITSTATUS (wait_status);
-  else
-    r->status = 128 + WTERMSIG (wait_status);
-  return TRUE;
-}
-
-#define RUN(r, ...) run_cli ((r), (const char *const[]) { __VA_ARGS__, NULL }, NULL)
+#define RUN(r, ...) bendi_test_run_cli ((r), (const char *const[]) { __VA_ARGS__, NULL }, NULL)
 
 static void
 test_usage (void)
 {
-  g_auto (Run) r = { 0 };
+  g_auto (BendiTestRun) r = { 0 };
 
   if (!RUN (&r, "--help"))
     return;
   g_assert_cmpint (r.status, ==, 0);
   g_assert_nonnull (strstr (r.out, "generate"));
-  run_clear (&r);
+  bendi_test_run_clear (&r);
 
   RUN (&r, "frobnicate");
   g_assert_cmpint (r.status, ==, 2);
   g_assert_nonnull (strstr (r.err, "frobnicate"));
-  run_clear (&r);
+  bendi_test_run_clear (&r);
 
   RUN (&r, "generate", "-p", "no model");
   g_assert_cmpint (r.status, ==, 2);
-  run_clear (&r);
+  bendi_test_run_clear (&r);
 
   RUN (&r, "info", "--no-such-option");
   g_assert_cmpint (r.status, ==, 2);
-  run_clear (&r);
+  bendi_test_run_clear (&r);
 
   RUN (&r, "generate", "-m", "x.gguf", "-p", "x", "--backend", "tpu");
   g_assert_cmpint (r.status, ==, 2);
@@ -147,7 +81,7 @@ static void
 test_info (Fixture      *f,
            gconstpointer data G_GNUC_UNUSED)
 {
-  g_auto (Run) r = { 0 };
+  g_auto (BendiTestRun) r = { 0 };
   g_autoptr (JsonObject) info = NULL;
 
   if (!RUN (&r, "info", "--json", f->model))
@@ -158,7 +92,7 @@ test_info (Fixture      *f,
   g_assert_cmpint (json_object_get_int_member (info, "block_count"), ==, 2);
   g_assert_cmpint (json_object_get_int_member (info, "embedding_length"), ==, 64);
   g_assert_true (json_object_has_member (json_object_get_object_member (info, "tensor_types"), "Q8_0"));
-  run_clear (&r);
+  bendi_test_run_clear (&r);
 
   RUN (&r, "info", f->model);
   g_assert_cmpint (r.status, ==, 0);
@@ -178,8 +112,8 @@ test_corrupt (Fixture      *f,
   g_assert_true (g_file_get_contents (f->model, &contents, &len, NULL));
   for (gsize i = 0; i < G_N_ELEMENTS (fractions); i++)
     {
-      g_auto (Run) info = { 0 };
-      g_auto (Run) gen = { 0 };
+      g_auto (BendiTestRun) info = { 0 };
+      g_auto (BendiTestRun) gen = { 0 };
 
       g_assert_true (g_file_set_contents (cut, contents, (gssize) (len * fractions[i]), NULL));
       if (!RUN (&info, "info", cut))
@@ -191,7 +125,7 @@ test_corrupt (Fixture      *f,
       g_assert_cmpuint (strlen (gen.err), >, 0);
     }
   {
-    g_auto (Run) r = { 0 };
+    g_auto (BendiTestRun) r = { 0 };
 
     RUN (&r, "generate", "-m", "/nonexistent/model.gguf", "-p", "the");
     g_assert_cmpint (r.status, ==, 1);
@@ -203,9 +137,9 @@ static void
 test_tokenize (Fixture      *f,
                gconstpointer data G_GNUC_UNUSED)
 {
-  g_auto (Run) with_bos = { 0 };
-  g_auto (Run) without = { 0 };
-  g_auto (Run) piped = { 0 };
+  g_auto (BendiTestRun) with_bos = { 0 };
+  g_auto (BendiTestRun) without = { 0 };
+  g_auto (BendiTestRun) piped = { 0 };
   g_auto (GStrv) ids = NULL;
   g_autofree char *line = NULL;
 
@@ -225,7 +159,7 @@ test_tokenize (Fixture      *f,
     g_assert_cmpint (g_ascii_strtoll (ids[i], NULL, 10), <, 294);
 
   /* from stdin, byte for byte: the here-document adds a newline */
-  run_cli (&piped, (const char *const[]) { "tokenize", "-m", f->model, "--no-bos", "--stdin", NULL },
+  bendi_test_run_cli (&piped, (const char *const[]) { "tokenize", "-m", f->model, "--no-bos", "--stdin", NULL },
            "the little girl");
   g_assert_cmpint (piped.status, ==, 0);
   line = g_strchomp (g_strdup (without.out));
@@ -234,8 +168,8 @@ test_tokenize (Fixture      *f,
 
   /* control tokens written in the text are matched only with --special */
   {
-    g_auto (Run) special = { 0 };
-    g_auto (Run) plain = { 0 };
+    g_auto (BendiTestRun) special = { 0 };
+    g_auto (BendiTestRun) plain = { 0 };
 
     RUN (&special, "tokenize", "-m", f->model, "--no-bos", "--special", "-p", "</s>");
     g_assert_cmpint (special.status, ==, 0);
@@ -250,8 +184,8 @@ static void
 test_generate (Fixture      *f,
                gconstpointer data G_GNUC_UNUSED)
 {
-  g_auto (Run) a = { 0 };
-  g_auto (Run) b = { 0 };
+  g_auto (BendiTestRun) a = { 0 };
+  g_auto (BendiTestRun) b = { 0 };
 
   if (!RUN (&a, "generate", "-m", f->model, "-p", "the dog", "-n", "8", "--temp", "0.9", "--seed", "5"))
     return;
@@ -269,11 +203,11 @@ static void
 test_chat (Fixture      *f,
            gconstpointer data G_GNUC_UNUSED)
 {
-  g_auto (Run) r = { 0 };
-  g_auto (Run) bad = { 0 };
+  g_auto (BendiTestRun) r = { 0 };
+  g_auto (BendiTestRun) bad = { 0 };
   g_auto (GStrv) lines = NULL;
 
-  if (!run_cli (&r, (const char *const[]) { "chat", "-m", f->model, "-n", "4", "--temp", "0", "--format", "llama3",
+  if (!bendi_test_run_cli (&r, (const char *const[]) { "chat", "-m", f->model, "-n", "4", "--temp", "0", "--format", "llama3",
                                             "--system", "Be brief.", NULL },
                 "hello\n/reset\n/system Answer in one word.\nhi\n/exit\nnever read"))
     return;
@@ -297,9 +231,9 @@ test_make_model_and_bench (Fixture      *f,
   g_autofree char *out = g_build_filename (f->dir, "made.gguf", NULL);
   g_autoptr (JsonObject) bench = NULL;
   g_autoptr (JsonObject) info = NULL;
-  g_auto (Run) made = { 0 };
-  g_auto (Run) again = { 0 };
-  g_auto (Run) r = { 0 };
+  g_auto (BendiTestRun) made = { 0 };
+  g_auto (BendiTestRun) again = { 0 };
+  g_auto (BendiTestRun) r = { 0 };
   g_autofree char *first = NULL;
   g_autofree char *second = NULL;
   gsize first_len, second_len;
@@ -322,7 +256,7 @@ test_make_model_and_bench (Fixture      *f,
   g_assert_cmpint (r.status, ==, 0);
   info = parse_object (r.out);
   g_assert_cmpint (json_object_get_int_member (info, "vocab_size"), ==, 32000);
-  run_clear (&r);
+  bendi_test_run_clear (&r);
 
   RUN (&r, "bench", "-m", out, "-p", "16", "-n", "4", "-r", "1", "--json");
   g_assert_cmpint (r.status, ==, 0);
@@ -331,14 +265,14 @@ test_make_model_and_bench (Fixture      *f,
   g_assert_cmpfloat (json_object_get_double_member (bench, "gen_tokens_per_s"), >, 0);
   g_assert_cmpfloat (json_object_get_double_member (bench, "gen_bandwidth_gbps"), >, 0);
   g_assert_cmpfloat (json_object_get_double_member (bench, "memory_bandwidth_gbps"), >, 0);
-  run_clear (&r);
+  bendi_test_run_clear (&r);
 
   /* refused inputs: a K-quant needs rows in multiples of 256 */
   RUN (&r, "make-model", "--arch", "qwen2", "--vocab-from", vocab, "--embd", "64", "--layers", "1",
        "--heads", "4", "--ff", "128", "--type", "Q4_K", "-o", out);
   g_assert_cmpint (r.status, ==, 1);
   g_assert_nonnull (strstr (r.err, "256"));
-  run_clear (&r);
+  bendi_test_run_clear (&r);
   RUN (&r, "make-model", "--arch", "gpt5", "--vocab-from", vocab, "--embd", "64", "--layers", "1",
        "--heads", "4", "--ff", "128", "-o", out);
   g_assert_cmpint (r.status, ==, 2);
@@ -350,8 +284,8 @@ test_stories (void)
 {
   g_autofree char *model = bendi_test_data_path ("models/stories260K.gguf");
   g_autofree char *text = bendi_test_data_path ("golden/english.txt");
-  g_auto (Run) story = { 0 };
-  g_auto (Run) ppl = { 0 };
+  g_auto (BendiTestRun) story = { 0 };
+  g_auto (BendiTestRun) ppl = { 0 };
   const char *line;
 
   if (model == NULL || text == NULL)

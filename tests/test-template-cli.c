@@ -5,44 +5,18 @@
 
 #include "test-util.h"
 
-typedef struct {
-  int   status;
-  char *out;
-  char *err;
-} Run;
-
-static void
-run_clear (Run *r)
-{
-  g_free (r->out);
-  g_free (r->err);
-}
-
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Run, run_clear)
-
 /* Runs "bendi-cli template ARGS…"; FALSE (test skipped) without the CLI. */
 static gboolean
-run_template (Run               *r,
+run_template (BendiTestRun      *r,
               const char *const *args)
 {
-  const char *cli = bendi_test_cli_path ();
   g_autoptr (GPtrArray) argv = g_ptr_array_new ();
-  g_autoptr (GError) error = NULL;
-  int wait_status;
 
-  memset (r, 0, sizeof *r);
-  if (cli == NULL)
-    return FALSE;
-  g_ptr_array_add (argv, (gpointer) cli);
   g_ptr_array_add (argv, (gpointer) "template");
   for (gsize i = 0; args[i] != NULL; i++)
     g_ptr_array_add (argv, (gpointer) args[i]);
   g_ptr_array_add (argv, NULL);
-  g_assert_true (g_spawn_sync (NULL, (char **) argv->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL,
-                               &r->out, &r->err, &wait_status, &error));
-  g_assert_no_error (error);
-  r->status = WIFEXITED (wait_status) ? WEXITSTATUS (wait_status) : 128 + WTERMSIG (wait_status);
-  return TRUE;
+  return bendi_test_run_cli (r, (const char *const *) argv->pdata, NULL);
 }
 
 static char *
@@ -79,7 +53,7 @@ test_render (void)
 
   {
     const char *args[] = { "--template", tmpl, "--messages", messages, NULL };
-    g_auto (Run) r;
+    g_auto (BendiTestRun) r;
 
     if (!run_template (&r, args))
       return;
@@ -92,7 +66,7 @@ test_render (void)
     const char *args[] = { "--template", tmpl, "--messages", messages, "--no-generation-prompt",
                            "--bos-token", "<s>", "--eos-token", "</s>",
                            "--var", "enable_thinking=false", "--var", "greeting=true story", NULL };
-    g_auto (Run) r;
+    g_auto (BendiTestRun) r;
 
     run_template (&r, args);
     g_assert_cmpint (r.status, ==, 0);
@@ -101,7 +75,7 @@ test_render (void)
   {
     /* An object's other members are variables; --var true is a boolean. */
     const char *args[] = { "--template", tmpl, "--messages", object, "--var", "greeting=true", NULL };
-    g_auto (Run) r;
+    g_auto (BendiTestRun) r;
 
     run_template (&r, args);
     g_assert_cmpint (r.status, ==, 0);
@@ -110,7 +84,7 @@ test_render (void)
   {
     /* --repeat renders again and again, prints once, and reports the time. */
     const char *args[] = { "--template", tmpl, "--messages", messages, "--repeat", "3", NULL };
-    g_auto (Run) r;
+    g_auto (BendiTestRun) r;
 
     run_template (&r, args);
     g_assert_cmpint (r.status, ==, 0);
@@ -119,7 +93,7 @@ test_render (void)
   }
   {
     const char *args[] = { "--format", "chatml", "--messages", messages, NULL };
-    g_auto (Run) r;
+    g_auto (BendiTestRun) r;
 
     run_template (&r, args);
     g_assert_cmpint (r.status, ==, 0);
@@ -143,7 +117,7 @@ test_failures (void)
   {
     /* raise_exception: exit 1, the message with its position on stderr. */
     const char *args[] = { "--template", refusing, "--messages", messages, NULL };
-    g_auto (Run) r;
+    g_auto (BendiTestRun) r;
 
     if (!run_template (&r, args))
       return;
@@ -153,7 +127,7 @@ test_failures (void)
   }
   {
     const char *args[] = { "--template", broken, "--messages", messages, NULL };
-    g_auto (Run) r;
+    g_auto (BendiTestRun) r;
 
     run_template (&r, args);
     g_assert_cmpint (r.status, ==, 1);
@@ -161,14 +135,14 @@ test_failures (void)
   }
   {
     const char *args[] = { "--template", missing, "--messages", messages, NULL };
-    g_auto (Run) r;
+    g_auto (BendiTestRun) r;
 
     run_template (&r, args);
     g_assert_cmpint (r.status, ==, 1);
   }
   {
     const char *args[] = { "--template", refusing, "--messages", not_json, NULL };
-    g_auto (Run) r;
+    g_auto (BendiTestRun) r;
 
     run_template (&r, args);
     g_assert_cmpint (r.status, ==, 1);
@@ -176,28 +150,28 @@ test_failures (void)
   /* Usage errors: exit 2. */
   {
     const char *args[] = { "--template", refusing, NULL };
-    g_auto (Run) r;
+    g_auto (BendiTestRun) r;
 
     run_template (&r, args);
     g_assert_cmpint (r.status, ==, 2);
   }
   {
     const char *args[] = { "--template", refusing, "--messages", messages, "--var", "no-equals-sign", NULL };
-    g_auto (Run) r;
+    g_auto (BendiTestRun) r;
 
     run_template (&r, args);
     g_assert_cmpint (r.status, ==, 2);
   }
   {
     const char *args[] = { "--template", refusing, "--messages", messages, "--repeat", "0", NULL };
-    g_auto (Run) r;
+    g_auto (BendiTestRun) r;
 
     run_template (&r, args);
     g_assert_cmpint (r.status, ==, 2);
   }
   {
     const char *args[] = { "--format", "nonsense", "--messages", messages, NULL };
-    g_auto (Run) r;
+    g_auto (BendiTestRun) r;
 
     run_template (&r, args);
     g_assert_cmpint (r.status, ==, 2);

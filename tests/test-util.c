@@ -3,6 +3,8 @@
 #include "test-util.h"
 
 #include <glib/gstdio.h>
+#include <string.h>
+#include <sys/wait.h>
 
 static char *
 test_data_dir (void)
@@ -82,4 +84,61 @@ bendi_test_cli_path (void)
       return NULL;
     }
   return cli;
+}
+
+void
+bendi_test_run_clear (BendiTestRun *r)
+{
+  g_clear_pointer (&r->out, g_free);
+  g_clear_pointer (&r->err, g_free);
+}
+
+gboolean
+bendi_test_run_cli (BendiTestRun      *r,
+                    const char *const *args,
+                    const char        *input)
+{
+  const char *cli = bendi_test_cli_path ();
+  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr (GError) error = NULL;
+  g_autofree char *script = NULL;
+  int wait_status;
+
+  memset (r, 0, sizeof *r);
+  if (cli == NULL)
+    return FALSE;
+  if (input != NULL)
+    {
+      /* sh reads the input from a here-document: no second pipe to manage */
+      g_autoptr (GString) command = g_string_new ("exec \"$0\"");
+
+      for (gsize i = 0; args[i] != NULL; i++)
+        {
+          g_autofree char *quoted = g_shell_quote (args[i]);
+
+          g_string_append_printf (command, " %s", quoted);
+        }
+      g_string_append_printf (command, " <<'BENDI_EOF'\n%s\nBENDI_EOF\n", input);
+      script = g_string_free (g_steal_pointer (&command), FALSE);
+      g_ptr_array_add (argv, (gpointer) "/bin/sh");
+      g_ptr_array_add (argv, (gpointer) "-c");
+      g_ptr_array_add (argv, script);
+      g_ptr_array_add (argv, (gpointer) cli);
+    }
+  else
+    {
+      g_ptr_array_add (argv, (gpointer) cli);
+      for (gsize i = 0; args[i] != NULL; i++)
+        g_ptr_array_add (argv, (gpointer) args[i]);
+    }
+  g_ptr_array_add (argv, NULL);
+
+  g_assert_true (g_spawn_sync (NULL, (char **) argv->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL,
+                               &r->out, &r->err, &wait_status, &error));
+  g_assert_no_error (error);
+  if (WIFEXITED (wait_status))
+    r->status = WEXITSTATUS (wait_status);
+  else
+    r->status = 128 + WTERMSIG (wait_status);
+  return TRUE;
 }

@@ -20,4 +20,22 @@ void  bendi_test_remove_dir    (const char *path);
  * skipped, when it is not set. */
 const char *bendi_test_cli_path (void);
 
+/* What a run of bendi-cli gave back. */
+typedef struct {
+  int   status;   /* the exit status, or 128 + signal */
+  char *out;
+  char *err;
+} BendiTestRun;
+
+void bendi_test_run_clear (BendiTestRun *r);
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (BendiTestRun, bendi_test_run_clear)
+
+/* Runs the built bendi-cli with @args (NULL-terminated), feeding it @input
+ * on standard input when that is not NULL, and waits for it. FALSE, and
+ * the test skipped, when there is no bendi-cli to run. */
+gboolean bendi_test_run_cli (BendiTestRun      *r,
+                             const char *const *args,
+                             const char        *input);
+
 G_END_DECLS
