@@ -75,6 +75,8 @@ test_http_raw (guint16     port,
   char buffer[16384];
   gssize n;
 
+  /* straight to the loopback server, whatever proxy the environment names */
+  g_socket_client_set_enable_proxy (client, FALSE);
   g_socket_client_set_timeout (client, 60);
   connection = g_socket_client_connect_to_host (client, "127.0.0.1", port, NULL, &error);
   g_assert_no_error (error);
