@@ -146,9 +146,9 @@ else
   "$tmp/run-$language.sh" >"$log" 2>&1 &
 fi
 pid=\$!
-echo \$pid >"$tmp/pid-$language"
-i=0
-while [ \$i -lt 300 ]; do
+# Two minutes: an ASan build on a loaded machine starts slowly.
+deadline=\$((\$(date +%s) + 120))
+while [ \$(date +%s) -lt \$deadline ]; do
   if ! kill -0 \$pid 2>/dev/null; then
     echo "exited" >"$ready"
     exit 1
@@ -159,16 +159,19 @@ while [ \$i -lt 300 ]; do
     xwininfo -id "\$win" 2>/dev/null | grep -q 'Map State: IsViewable' || continue
     title=\$(LC_ALL=C.UTF-8 xprop -id "\$win" _NET_WM_NAME 2>/dev/null | sed -n 's/^_NET_WM_NAME(UTF8_STRING) = "\(.*\)"$/\1/p')
     if [ -n "\$title" ]; then
-      # Let it draw once more before anyone looks at it.
-      sleep 2
+      # A second to draw its first frames: a critical there aborts it.
+      sleep 1
+      if ! kill -0 \$pid 2>/dev/null; then
+        echo "crashed after showing \$title" >"$ready"
+        exit 1
+      fi
       printf '%s\n' "\$title" >"$ready"
       kill \$pid
       wait \$pid 2>/dev/null
       exit 0
     fi
   done
-  sleep 0.1
-  i=\$((i + 1))
+  sleep 0.2
 done
 echo "timeout" >"$ready"
 kill \$pid
