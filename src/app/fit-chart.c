@@ -73,7 +73,8 @@ set_colour (cairo_t       *cr,
   cairo_set_source_rgba (cr, colour->red, colour->green, colour->blue, colour->alpha * alpha);
 }
 
-static void
+/* Returns the text's width, so that labels can keep clear of each other. */
+static double
 draw_text (BendiFitChart *self,
            cairo_t       *cr,
            const char    *text,
@@ -96,6 +97,7 @@ draw_text (BendiFitChart *self,
   pango_layout_get_pixel_size (layout, &width, &height);
   cairo_move_to (cr, x - xalign * width, y - height / 2.0);
   pango_cairo_show_layout (cr, layout);
+  return width;
 }
 
 static double
@@ -122,7 +124,7 @@ bendi_fit_chart_snapshot (GtkWidget   *widget,
   double plot_h = height - MARGIN_TOP - MARGIN_BOTTOM;
   GdkRGBA fg, gpu_colour = { 0.15, 0.64, 0.41, 1 }, ram_colour = { 0.21, 0.52, 0.89, 1 };
   GdkRGBA no_colour = { 0.75, 0.11, 0.16, 1 };
-  double x_max, y_max = 10.0, x_step, y_step, last_label_x = -1e9;
+  double x_max, y_max = 10.0, x_step, y_step, last_label_end = -1e9;
   gboolean have_speed;
   cairo_t *cr;
 
@@ -267,11 +269,13 @@ bendi_fit_chart_snapshot (GtkWidget   *widget,
       set_colour (cr, colour, 1.0);
       cairo_arc (cr, X (dot->size_gb), y, DOT_RADIUS, 0, 2 * G_PI);
       cairo_fill (cr);
-      if (X (dot->size_gb) - last_label_x > 70.0)
+      /* Long names would run into the next: a label only where the last
+       * one has ended. */
+      if (X (dot->size_gb) + 6.0 > last_label_end + 8.0)
         {
           set_colour (cr, &fg, 0.8);
-          draw_text (self, cr, dot->name, X (dot->size_gb) + 6.0, y - 9.0, 0.0, TRUE);
-          last_label_x = X (dot->size_gb);
+          last_label_end = X (dot->size_gb) + 6.0 +
+                           draw_text (self, cr, dot->name, X (dot->size_gb) + 6.0, y - 9.0, 0.0, TRUE);
         }
     }
 #undef X
