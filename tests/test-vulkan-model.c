@@ -331,6 +331,43 @@ test_partial_offload (void)
   bendi_test_remove_dir (dir);
 }
 
+/* All the logits of a prompt longer than a binding holds rows of the
+ * vocabulary (a 150,000-token vocabulary on lavapipe) come in several runs
+ * on the GPU, and equal those of one run. */
+static void
+test_logits_over_bindings (void)
+{
+  g_autofree char *dir = bendi_test_make_temp_dir ();
+  g_autofree char *path = NULL;
+  g_autofree float *whole = NULL;
+  g_autofree float *pieces = NULL;
+  g_autofree char *limit = NULL;
+  BendiContextParams params;
+  gint64 n_vocab, rows;
+
+  if (!have_vulkan ())
+    return;
+  path = make_model (dir, BENDI_ARCH_QWEN2, BENDI_TENSOR_TYPE_F32, 64, 2);
+  {
+    g_autoptr (BendiModel) model = load (path, TRUE);
+
+    n_vocab = bendi_model_get_config (model)->n_vocab;
+  }
+  params_init (&params, BENDI_BACKEND_VULKAN);
+  /* Activations of 8 tokens fit a binding of 4 KiB. */
+  params.n_batch = 8;
+  whole = logits_with (path, &params, 2);
+
+  rows = MAX (2, 4096 / (n_vocab * (gint64) sizeof (float)) + 1);
+  g_assert_cmpint (rows, <, N_PROMPT);
+  limit = g_strdup_printf ("%" G_GINT64_FORMAT, rows * n_vocab * (gint64) sizeof (float));
+  g_setenv ("BENDI_VULKAN_TEST_MAX_BINDING", limit, TRUE);
+  pieces = logits_with (path, &params, 2);
+  g_unsetenv ("BENDI_VULKAN_TEST_MAX_BINDING");
+  assert_logits_close (pieces, whole, n_vocab, 1e-5, "logits in pieces");
+  bendi_test_remove_dir (dir);
+}
+
 /* Lavapipe opened twice is two devices: the layers split 2 : 1 between them
  * (and 1 : 1 with the last layer on the CPU) give the one-device logits. */
 static void
@@ -1068,6 +1105,7 @@ main (int   argc,
   g_test_add_data_func ("/engine/vulkan-model/logits-portable/qwen3-q8_0", &logits_cases[19],
                         test_logits_portable);
   g_test_add_func ("/engine/vulkan-model/partial-offload", test_partial_offload);
+  g_test_add_func ("/engine/vulkan-model/logits-over-bindings", test_logits_over_bindings);
   g_test_add_func ("/engine/vulkan-model/two-devices", test_two_devices);
   g_test_add_func ("/engine/vulkan-model/replay-argmax", test_replay_and_argmax);
   g_test_add_func ("/engine/vulkan-model/self-check", test_self_check);

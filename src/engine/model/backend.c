@@ -255,6 +255,9 @@ bendi_backend_start_gpu (BendiModel               *model,
   forward.gpu_kernels = portable || (params->flags & BENDI_CONTEXT_GPU_SHADERS) != 0;
   forward.validation = (params->flags & BENDI_CONTEXT_VULKAN_VALIDATION) != 0 ||
                        (validation != NULL && g_str_equal (validation, "1"));
+  /* Tests: bindings as small as a large vocabulary's logits make them. */
+  if (g_getenv ("BENDI_VULKAN_TEST_MAX_BINDING") != NULL)
+    forward.max_binding_bytes = g_ascii_strtoull (g_getenv ("BENDI_VULKAN_TEST_MAX_BINDING"), NULL, 10);
 
   /* The layers: as asked, or as many as fit (fewer again when allocating
    * them fails). */

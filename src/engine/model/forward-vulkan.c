@@ -628,6 +628,8 @@ bendi_vk_forward_run (BendiVkForward  *self,
   gint64 half_rot = c->n_rot / 2;
 
   g_return_val_if_fail (n_tokens > 0 && n_tokens <= self->params.n_batch, FALSE);
+  g_return_val_if_fail (!all_logits || !bendi_vk_forward_has_output (self) ||
+                        n_tokens <= bendi_vk_forward_get_max_logits_rows (self), FALSE);
   g_return_val_if_fail (pos >= 0 && pos + n_tokens <= self->params.n_ctx, FALSE);
 
   if (self->fault_lost && self->n_runs++ > 0)
@@ -670,6 +672,15 @@ bendi_vk_forward_get_logits (const BendiVkForward *self,
   g_return_val_if_fail (self->logits_ready, NULL);
   g_return_val_if_fail (index >= 0 && index < self->n_logits, NULL);
   return (const float *) bendi_vk_buffer_get_mapped (last->logits) + index * self->config->n_vocab;
+}
+
+gint64
+bendi_vk_forward_get_max_logits_rows (const BendiVkForward *self)
+{
+  const Segment *last = &self->segments[self->n_segments - 1];
+  guint64 row_bytes = (guint64) self->config->n_vocab * sizeof (float);
+
+  return CLAMP ((gint64) (bendi_vk_device_get_max_buffer_bytes (last->device) / row_bytes), 1, self->params.n_batch);
 }
 
 gint32

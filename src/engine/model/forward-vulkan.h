@@ -57,6 +57,10 @@ gboolean bendi_vk_forward_run (BendiVkForward  *self,
                                gboolean         all_logits,
                                GError         **error);
 
+/* The most tokens a run with @all_logits may have (at most n_batch): the
+ * logits of one run sit in one binding, which holds only so many rows of a
+ * large vocabulary (lavapipe's: 128 MiB, 220 rows of 150,000 logits). */
+gint64       bendi_vk_forward_get_max_logits_rows (const BendiVkForward *self);
 /* The n_vocab logits of row @index of those the last run kept. */
 const float *bendi_vk_forward_get_logits (const BendiVkForward *self,
                                           gint64                index);

@@ -704,12 +704,17 @@ decode_batches (BendiContext      *self,
 {
   g_autofree float *all = NULL;
   gsize n_vocab = (gsize) self->config->n_vocab;
+  gint64 n_batch = self->n_batch;
 
-  if (all_logits && n_tokens > self->n_batch)
+  /* A GPU keeps one batch's logits in one binding: fewer rows of a large
+   * vocabulary fit. */
+  if (all_logits && self->gpu != NULL && bendi_vk_forward_has_output (self->gpu))
+    n_batch = MIN (n_batch, bendi_vk_forward_get_max_logits_rows (self->gpu));
+  if (all_logits && n_tokens > n_batch)
     all = g_new (float, (gsize) n_tokens * n_vocab);
   for (gint64 done = 0; done < n_tokens; )
     {
-      gint64 n = MIN (self->n_batch, n_tokens - done);
+      gint64 n = MIN (n_batch, n_tokens - done);
 
       if (!forward_batch (self, tokens + done, n, all_logits, error))
         return FALSE;

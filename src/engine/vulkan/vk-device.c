@@ -220,6 +220,12 @@ bendi_vk_device_uses_cpu_kernels (const BendiVkDevice *self)
   return self->use_cpu_kernels;
 }
 
+guint64
+bendi_vk_device_get_max_buffer_bytes (const BendiVkDevice *self)
+{
+  return MIN (self->max_binding_bytes, self->info.max_memory_allocation_size);
+}
+
 gboolean
 bendi_vk_device_save_pipeline_cache (BendiVkDevice  *self,
                                      GError        **error)

@@ -104,6 +104,9 @@ gboolean       bendi_vk_device_is_validated (const BendiVkDevice *self);
 gboolean       bendi_vk_device_uses_subgroups (const BendiVkDevice *self);
 /* Whether the kernels for CPU devices are in use. */
 gboolean       bendi_vk_device_uses_cpu_kernels (const BendiVkDevice *self);
+/* The largest buffer one binding sees whole: the device's binding and
+ * allocation limits (or the test's smaller one). */
+guint64        bendi_vk_device_get_max_buffer_bytes (const BendiVkDevice *self);
 /* Writes the pipeline cache to disk now (it is also written on free). */
 gboolean       bendi_vk_device_save_pipeline_cache (BendiVkDevice  *self,
                                                     GError        **error);
