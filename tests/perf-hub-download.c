@@ -12,7 +12,10 @@
  * also hashes, verifies, fsyncs and renames, which is the point of the
  * comparison. The runs alternate which client goes first, so that a busy
  * machine penalises both alike; the ratio printed is of the medians
- * (curl's time / bendi-cli's time, so 1.0 is as fast as curl).
+ * (curl's time / bendi-cli's time, so 100% is as fast as curl). Each
+ * client's CPU time (user + system, from wait4) is printed too: on a
+ * machine shared with compilers the wall times swing by 2x between runs,
+ * the CPU times hardly at all.
  */
 #include <errno.h>
 #include <fcntl.h>
