@@ -207,6 +207,7 @@ check_screenshots (BendiApplication *app G_GNUC_UNUSED,
   bendi_window_show_page (window, "hardware");
   shoot (root, "hardware-narrow");
   page = GTK_WIDGET (bendi_window_show_page (window, "discover"));
+  g_assert_true (gtk_widget_activate_action (page, "discover.back", NULL));
   shoot (root, "discover-narrow");
   bendi_discover_page_show_model (BENDI_DISCOVER_PAGE (page), REPO);
   BENDI_APP_TEST_WAIT_UNTIL (bendi_app_test_find (model_page, ADW_TYPE_ACTION_ROW, row_is_file,
