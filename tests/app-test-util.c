@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <fcntl.h>
@@ -409,19 +410,36 @@ struct _BendiStallMeter
   guint  source;
   gint64 last;
   gint64 max_gap;
+  gint64 last_cpu;
+  gint64 max_cpu_gap;
   guint  n_ticks;
 };
 
 #define STALL_INTERVAL_MS 5
+
+/* The main thread's own CPU time, in µs: unlike the wall clock, it does not
+ * grow while other programs have the processor. */
+static gint64
+thread_cpu_time (void)
+{
+  struct timespec now;
+
+  if (clock_gettime (CLOCK_THREAD_CPUTIME_ID, &now) != 0)
+    return 0;
+  return (gint64) now.tv_sec * G_USEC_PER_SEC + now.tv_nsec / 1000;
+}
 
 static gboolean
 stall_tick_cb (gpointer user_data)
 {
   BendiStallMeter *self = user_data;
   gint64 now = g_get_monotonic_time ();
+  gint64 cpu = thread_cpu_time ();
 
   self->max_gap = MAX (self->max_gap, now - self->last);
+  self->max_cpu_gap = MAX (self->max_cpu_gap, cpu - self->last_cpu);
   self->last = now;
+  self->last_cpu = cpu;
   self->n_ticks++;
   return G_SOURCE_CONTINUE;
 }
@@ -432,6 +450,7 @@ bendi_stall_meter_start (void)
   BendiStallMeter *self = g_new0 (BendiStallMeter, 1);
 
   self->last = g_get_monotonic_time ();
+  self->last_cpu = thread_cpu_time ();
   /* Default priority, as redraws and input are: a stall here is one the
    * user would see. */
   self->source = g_timeout_add (STALL_INTERVAL_MS, stall_tick_cb, self);
@@ -441,12 +460,14 @@ bendi_stall_meter_start (void)
 void
 bendi_stall_meter_stop (BendiStallMeter *self,
                         double          *max_stall_ms,
+                        double          *max_busy_ms,
                         guint           *n_ticks)
 {
   stall_tick_cb (self);
   g_source_remove (self->source);
   /* The timer's own interval is not a stall. */
   *max_stall_ms = MAX (0.0, (double) self->max_gap / 1000.0 - STALL_INTERVAL_MS);
+  *max_busy_ms = (double) self->max_cpu_gap / 1000.0;
   *n_ticks = self->n_ticks;
   g_free (self);
 }

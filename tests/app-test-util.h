@@ -91,9 +91,12 @@ void       bendi_app_test_screenshot (GtkWidget  *widget,
  * which is how long the loop was busy with something else. */
 typedef struct _BendiStallMeter BendiStallMeter;
 BendiStallMeter *bendi_stall_meter_start (void);
-/* Stops and frees the meter; the longest stall and the frames seen. */
+/* Stops and frees the meter; the longest stall (wall clock, which includes
+ * waiting for a busy processor), the longest the main thread itself worked
+ * between two ticks (its CPU time, which does not), and the ticks seen. */
 void             bendi_stall_meter_stop  (BendiStallMeter *self,
                                           double          *max_stall_ms,
+                                          double          *max_busy_ms,
                                           guint           *n_ticks);
 
 G_END_DECLS
