@@ -3,7 +3,6 @@
 #include <json-glib/json-glib.h>
 #include <math.h>
 #include <string.h>
-#include <sys/wait.h>
 
 #include "engine-error.h"
 #include "model/backend.h"
@@ -970,45 +969,7 @@ test_perplexity_golden (void)
 /* ------------------------------------------------------------------------ */
 /* bendi-cli */
 
-typedef struct {
-  int   status;
-  char *out;
-  char *err;
-} Run;
-
-static void
-run_clear (Run *r)
-{
-  g_free (r->out);
-  g_free (r->err);
-}
-
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Run, run_clear)
-
-static gboolean
-run_cli (Run               *r,
-         const char *const *args)
-{
-  const char *cli = bendi_test_cli_path ();
-  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
-  g_autoptr (GError) error = NULL;
-  int wait_status;
-
-  memset (r, 0, sizeof *r);
-  if (cli == NULL)
-    return FALSE;
-  g_ptr_array_add (argv, (gpointer) cli);
-  for (gsize i = 0; args[i] != NULL; i++)
-    g_ptr_array_add (argv, (gpointer) args[i]);
-  g_ptr_array_add (argv, NULL);
-  g_assert_true (g_spawn_sync (NULL, (char **) argv->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL,
-                               &r->out, &r->err, &wait_status, &error));
-  g_assert_no_error (error);
-  r->status = WIFEXITED (wait_status) ? WEXITSTATUS (wait_status) : 128 + WTERMSIG (wait_status);
-  return TRUE;
-}
-
-#define RUN(r, ...) run_cli ((r), (const char *const[]) { __VA_ARGS__, NULL })
+#define RUN(r, ...) bendi_test_run_cli ((r), (const char *const[]) { __VA_ARGS__, NULL }, NULL)
 
 /* generate on the GPU, on two devices and partly on the CPU, and with the
  * layers fitted automatically: the CPU's greedy text; bad options are
@@ -1017,10 +978,10 @@ static void
 test_cli_generate (void)
 {
   g_autofree char *model = bendi_test_data_path ("models/stories260K.gguf");
-  g_auto (Run) cpu = { 0 };
-  g_auto (Run) gpu = { 0 };
-  g_auto (Run) split = { 0 };
-  g_auto (Run) bad = { 0 };
+  g_auto (BendiTestRun) cpu = { 0 };
+  g_auto (BendiTestRun) gpu = { 0 };
+  g_auto (BendiTestRun) split = { 0 };
+  g_auto (BendiTestRun) bad = { 0 };
 
   if (model == NULL || !have_vulkan () ||
       !RUN (&cpu, "generate", "-m", model, "-p", "Once upon a time", "-n", "24", "--temp", "0", "--backend", "cpu"))
@@ -1035,7 +996,7 @@ test_cli_generate (void)
        "--devices", "0,0", "--split", "3,1", "--gpu-layers", "4");
   g_assert_cmpint (split.status, ==, 0);
   g_assert_cmpstr (split.out, ==, cpu.out);
-  run_clear (&split);
+  bendi_test_run_clear (&split);
   RUN (&split, "generate", "-m", model, "-p", "Once upon a time", "-n", "24", "--temp", "0", "--backend", "vulkan",
        "--gpu-layers", "auto");
   g_assert_cmpint (split.status, ==, 0);
@@ -1044,13 +1005,13 @@ test_cli_generate (void)
   RUN (&bad, "generate", "-m", model, "-p", "x", "--backend", "vulkan", "--split", "3,1");
   g_assert_cmpint (bad.status, ==, 2);
   g_assert_nonnull (strstr (bad.err, "--split"));
-  run_clear (&bad);
+  bendi_test_run_clear (&bad);
   RUN (&bad, "generate", "-m", model, "-p", "x", "--gpu-layers", "some");
   g_assert_cmpint (bad.status, ==, 2);
-  run_clear (&bad);
+  bendi_test_run_clear (&bad);
   RUN (&bad, "generate", "-m", model, "-p", "x", "--backend", "metal");
   g_assert_cmpint (bad.status, ==, 2);
-  run_clear (&bad);
+  bendi_test_run_clear (&bad);
   RUN (&bad, "generate", "-m", model, "-p", "x", "--backend", "vulkan", "--devices", "7");
   g_assert_cmpint (bad.status, ==, 1);
   g_assert_nonnull (strstr (bad.err, "no Vulkan device 7"));
@@ -1065,7 +1026,7 @@ test_cli_bench (void)
   g_autofree char *model = bendi_test_make_model (dir, "model.gguf", NULL);
   g_autoptr (JsonParser) parser = json_parser_new ();
   g_autoptr (GError) error = NULL;
-  g_auto (Run) run = { 0 };
+  g_auto (BendiTestRun) run = { 0 };
   JsonObject *result;
 
   if (!have_vulkan () ||
