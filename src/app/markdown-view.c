@@ -13,7 +13,13 @@ struct _BendiMarkdownView
 
   char      *markdown;
   GPtrArray *blocks;   /* of BendiMarkdownBlock, one per child widget */
+  int        width;    /* at the last allocation */
+  guint      reflow_id;
+  guint      reflow_frames;
 };
+
+/* Frames to keep checking the text views' heights after a width change. */
+#define REFLOW_FRAMES 10
 
 G_DEFINE_FINAL_TYPE (BendiMarkdownView, bendi_markdown_view, GTK_TYPE_WIDGET)
 
@@ -179,11 +185,62 @@ bendi_markdown_view_dispose (GObject *object)
   BendiMarkdownView *self = BENDI_MARKDOWN_VIEW (object);
   GtkWidget *child;
 
+  if (self->reflow_id != 0)
+    gtk_widget_remove_tick_callback (GTK_WIDGET (self), self->reflow_id);
+  self->reflow_id = 0;
   while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL)
     gtk_widget_unparent (child);
   g_clear_pointer (&self->blocks, g_ptr_array_unref);
 
   G_OBJECT_CLASS (bendi_markdown_view_parent_class)->dispose (object);
+}
+
+/* GTK 4.8's GtkTextView rewraps for a new width after it is allocated,
+ * and its new height is not asked for again: the last wrapped line would
+ * stay cut off. Ask again until every text view has the height it needs. */
+static gboolean
+reflow_tick_cb (GtkWidget     *widget,
+                GdkFrameClock *clock G_GNUC_UNUSED,
+                gpointer       user_data G_GNUC_UNUSED)
+{
+  BendiMarkdownView *self = BENDI_MARKDOWN_VIEW (widget);
+  gboolean settled = TRUE;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL; child = gtk_widget_get_next_sibling (child))
+    {
+      int needed = 0;
+
+      if (!GTK_IS_TEXT_VIEW (child) || !gtk_widget_get_visible (child))
+        continue;
+      gtk_widget_measure (child, GTK_ORIENTATION_VERTICAL, gtk_widget_get_width (child), &needed, NULL, NULL, NULL);
+      if (needed != gtk_widget_get_height (child))
+        settled = FALSE;
+    }
+  if (!settled)
+    gtk_widget_queue_resize (widget);
+  if (settled || ++self->reflow_frames >= REFLOW_FRAMES)
+    {
+      self->reflow_id = 0;
+      return G_SOURCE_REMOVE;
+    }
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+bendi_markdown_view_size_allocate (GtkWidget *widget,
+                                   int        width,
+                                   int        height,
+                                   int        baseline)
+{
+  BendiMarkdownView *self = BENDI_MARKDOWN_VIEW (widget);
+
+  gtk_layout_manager_allocate (gtk_widget_get_layout_manager (widget), widget, width, height, baseline);
+  if (width == self->width)
+    return;
+  self->width = width;
+  self->reflow_frames = 0;
+  if (self->reflow_id == 0)
+    self->reflow_id = gtk_widget_add_tick_callback (widget, reflow_tick_cb, NULL, NULL);
 }
 
 static void
@@ -204,6 +261,8 @@ bendi_markdown_view_class_init (BendiMarkdownViewClass *klass)
 
   object_class->dispose = bendi_markdown_view_dispose;
   object_class->finalize = bendi_markdown_view_finalize;
+
+  widget_class->size_allocate = bendi_markdown_view_size_allocate;
 
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BOX_LAYOUT);
   gtk_widget_class_set_css_name (widget_class, "markdownview");
