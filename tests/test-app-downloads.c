@@ -187,6 +187,45 @@ check_retry_and_cancel (BendiWindow *window,
   g_assert_true (has_partial_file (dir, RETRIED_FILE));
 }
 
+static gboolean
+is_unlabelled_icon_button (GtkWidget *widget,
+                           gpointer   user_data G_GNUC_UNUSED)
+{
+  const char *icon = NULL;
+
+  /* GTK's and libadwaita's own (window buttons, spin buttons) are theirs. */
+  if (gtk_widget_get_ancestor (widget, GTK_TYPE_WINDOW_CONTROLS) != NULL ||
+      gtk_widget_get_ancestor (widget, GTK_TYPE_SPIN_BUTTON) != NULL ||
+      (gtk_widget_get_ancestor (widget, GTK_TYPE_MENU_BUTTON) != NULL && !GTK_IS_MENU_BUTTON (widget)))
+    return FALSE;
+  if (GTK_IS_MENU_BUTTON (widget))
+    icon = gtk_menu_button_get_icon_name (GTK_MENU_BUTTON (widget));
+  else if (GTK_IS_BUTTON (widget) && gtk_button_get_label (GTK_BUTTON (widget)) == NULL)
+    icon = gtk_button_get_icon_name (GTK_BUTTON (widget));
+  return icon != NULL && gtk_widget_get_tooltip_text (widget) == NULL;
+}
+
+/* Every icon-only button of the model pages says what it does. */
+static void
+check_tooltips (BendiWindow *window)
+{
+  const char *pages[] = { "discover", "models", "downloads", "hardware", "welcome" };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (pages); i++)
+    {
+      GtkWidget *page = GTK_WIDGET (bendi_window_show_page (window, pages[i]));
+      g_autoptr (GPtrArray) bare = bendi_app_test_find_all (page, GTK_TYPE_WIDGET, is_unlabelled_icon_button, NULL);
+
+      for (guint j = 0; j < bare->len; j++)
+        g_test_message ("%s: a %s with the icon %s has no tooltip", pages[i],
+                        G_OBJECT_TYPE_NAME (g_ptr_array_index (bare, j)),
+                        GTK_IS_MENU_BUTTON (g_ptr_array_index (bare, j))
+                          ? gtk_menu_button_get_icon_name (g_ptr_array_index (bare, j))
+                          : gtk_button_get_icon_name (g_ptr_array_index (bare, j)));
+      g_assert_cmpuint (bare->len, ==, 0);
+    }
+}
+
 static void
 check_download (BendiApplication *app G_GNUC_UNUSED,
                 BendiWindow      *window,
@@ -280,6 +319,7 @@ check_download (BendiApplication *app G_GNUC_UNUSED,
   g_assert_cmpint (bendi_tokenizer_view_get_n_tokens (BENDI_TOKENIZER_VIEW (view)), >=, 3);
 
   check_retry_and_cancel (window, fixture, model_page);
+  check_tooltips (window);
 }
 
 static void
