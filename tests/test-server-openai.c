@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Compatibility with the official openai client library for Node: a plain and a streamed chat, models, errors.
- * The package is installed from npm into a temporary directory; the test skips when node, npm or the
+ * With BENDI_TEST_NPM=1 the package is installed from npm into a temporary directory; the test skips
+ * without it (the suite talks to nothing but its own servers by default), and when node, npm or the
  * registry is not there. */
 #include <json-glib/json-glib.h>
 #include <string.h>
@@ -66,6 +67,12 @@ test_openai_client (void)
   const char *install[] = { "timeout", "240", "npm", "install", "--no-audit", "--no-fund", "--silent",
                             "--prefix", NULL, "openai@4", NULL };
 
+  /* The suite never reaches beyond 127.0.0.1 unless asked to. */
+  if (g_strcmp0 (g_getenv ("BENDI_TEST_NPM"), "1") != 0)
+    {
+      g_test_skip ("set BENDI_TEST_NPM=1 to install the openai client library from npm and run it");
+      return;
+    }
   if (node == NULL || npm == NULL)
     {
       g_test_skip ("node and npm are needed for the openai client library");
