@@ -258,6 +258,7 @@ bendi_vk_recorder_record (BendiVkRecorder        *self,
   Range ranges[MAX_BINDINGS];
   gboolean tracked[MAX_BINDINGS];
   gboolean need_barrier = FALSE;
+  guint n_bindings;
   VkDescriptorSet set;
 
   if (self->error != NULL)
@@ -271,8 +272,11 @@ bendi_vk_recorder_record (BendiVkRecorder        *self,
   g_return_val_if_fail (pipeline->n_bindings <= MAX_BINDINGS, FALSE);
   if (groups_x == 0 || groups_y == 0 || groups_z == 0)
     return TRUE;
+  /* A local copy, so the compiler sees the bound in every loop (GCC's
+   * -Warray-bounds under UBSan does not see it through the pointer). */
+  n_bindings = MIN (pipeline->n_bindings, MAX_BINDINGS);
 
-  for (guint i = 0; i < pipeline->n_bindings; i++)
+  for (guint i = 0; i < n_bindings; i++)
     {
       /* A binding the dispatch does not use gets the device's placeholder,
        * which no hazard is tracked on. */
@@ -321,14 +325,14 @@ bendi_vk_recorder_record (BendiVkRecorder        *self,
     }
   if (need_barrier)
     record_barrier (self);
-  for (guint i = 0; i < pipeline->n_bindings; i++)
+  for (guint i = 0; i < n_bindings; i++)
     if (tracked[i])
       g_array_append_val ((pipeline->written_bindings & (1u << i)) ? self->writes : self->reads, ranges[i]);
 
   set = allocate_set (self, pipeline);
   if (set == VK_NULL_HANDLE)
     return FALSE;
-  for (guint i = 0; i < pipeline->n_bindings; i++)
+  for (guint i = 0; i < n_bindings; i++)
     writes[i] = (VkWriteDescriptorSet) {
       .sType = VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET,
       .dstSet = set,
@@ -339,7 +343,7 @@ bendi_vk_recorder_record (BendiVkRecorder        *self,
       .pBufferInfo = (pipeline->texel_bindings & (1u << i)) ? NULL : &buffer_infos[i],
       .pTexelBufferView = (pipeline->texel_bindings & (1u << i)) ? &texel_views[i] : NULL,
     };
-  device->fn.vkUpdateDescriptorSets (device->device, pipeline->n_bindings, writes, 0, NULL);
+  device->fn.vkUpdateDescriptorSets (device->device, n_bindings, writes, 0, NULL);
 
   device->fn.vkCmdBindPipeline (self->commands, VK_PIPELINE_BIND_POINT_COMPUTE, pipeline->pipeline);
   device->fn.vkCmdBindDescriptorSets (self->commands, VK_PIPELINE_BIND_POINT_COMPUTE, pipeline->layout,
