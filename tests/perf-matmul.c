@@ -14,6 +14,7 @@
 #include "cpu-bandwidth.h"
 #include "cpu/cpu-features.h"
 #include "cpu/matmul.h"
+#include "cpu/weight-arena.h"
 #include "tensor/quant.h"
 
 /* The model: n_embd 2048, 32 query heads and 4 KV heads of 64, FFN 5632,
@@ -53,7 +54,7 @@ static const ShapeId layer_order[] = {
 typedef struct {
   ShapeId     shape;
   BendiMatrix matrix;
-  guint8     *allocation;
+  BendiWeightArena *allocation;   /* as the model loader keeps weights: 2 MiB pages */
 } Weight;
 
 typedef struct {
@@ -117,8 +118,9 @@ weight_new (BendiTensorType type,
   bytes = row_bytes * n_rows;
 
   /* GGUF aligns tensors to 32 bytes only: --offset 32 reproduces that. */
-  w->allocation = g_aligned_alloc (1, bytes + 64, 64);
-  data = w->allocation + offset;
+  w->allocation = bendi_weight_arena_new (bytes + 64, NULL);
+  g_assert (w->allocation != NULL);
+  data = (guint8 *) bendi_weight_arena_alloc (w->allocation, bytes + 64) + offset;
   for (gsize done = 0; done < bytes; done += pattern_bytes[shape])
     memcpy (data + done, patterns[shape], MIN (pattern_bytes[shape], bytes - done));
 
@@ -139,7 +141,7 @@ weight_free (gpointer data)
 {
   Weight *w = data;
 
-  g_aligned_free (w->allocation);
+  bendi_weight_arena_free (w->allocation);
   g_free (w);
 }
 
