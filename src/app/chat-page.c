@@ -361,6 +361,7 @@ bendi_chat_page_load_model (BendiChatPage *self,
 {
   g_autofree char *name = NULL;
   g_autofree char *label = NULL;
+  g_autofree char *backend = NULL;
 
   g_return_if_fail (BENDI_IS_CHAT_PAGE (self));
   g_return_if_fail (path != NULL);
@@ -379,6 +380,9 @@ bendi_chat_page_load_model (BendiChatPage *self,
   label = g_strdup_printf (_("Loading %s…"), name);
   gtk_label_set_label (self->load_label, label);
   gtk_stack_set_visible_child_name (self->main_stack, "chat");
+  /* Preferences say where models run. */
+  backend = g_settings_get_string (self->settings, "backend");
+  bendi_chat_runner_set_placement (self->runner, backend, g_settings_get_int (self->settings, "gpu-layers"));
   bendi_chat_runner_load_async (self->runner, path, bendi_chat_settings_get_context_length (self->chat_settings),
                                 g_settings_get_int (self->settings, "threads"), self->cancellable, load_done_cb,
                                 g_object_ref (self));

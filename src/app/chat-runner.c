@@ -39,6 +39,8 @@ struct _BendiChatRunner
   char                *model_name;
   double               load_fraction;
   GCancellable        *load_cancellable;
+  BendiBackend         backend;
+  gint64               gpu_layers;      /* -1: as many as fit */
 
   BendiModel          *model;
   BendiChatPrompt     *prompt;
@@ -140,6 +142,7 @@ typedef struct
   gint64  n_ctx;
   int     n_threads;
   double  last_fraction;
+  BendiContextParams context_params;   /* backend and GPU layers, once resolved */
 
   BendiModel      *model;
   BendiChatPrompt *prompt;
@@ -263,9 +266,28 @@ check_fit (LoadData  *data,
   bendi_fit_params_init (&params);
   params.n_ctx = data->n_ctx;
   params.n_threads = data->n_threads;
-  /* The engine runs on the CPU for now: the RAM is what counts. */
-  params.gpu_layers = 0;
+  if (data->context_params.backend == BENDI_BACKEND_CPU)
+    params.gpu_layers = 0;
+  else if (data->context_params.n_gpu_layers >= 0)
+    params.gpu_layers = data->context_params.n_gpu_layers;
+  else
+    params.gpu_layers = BENDI_FIT_GPU_LAYERS_AUTO;
   fit = bendi_fit_estimate (fit_model, hw, &params);
+  /* "As many as fit" becomes the estimator's count for the GPU it chose;
+   * where it chose none (it leaves out software devices), the engine's
+   * own rule decides. */
+  if (data->context_params.backend != BENDI_BACKEND_CPU && data->context_params.n_gpu_layers == BENDI_GPU_LAYERS_AUTO &&
+      fit->gpu >= 0 && (guint) fit->gpu < hw->gpus->len)
+    {
+      const BendiHwGpu *gpu = g_ptr_array_index (hw->gpus, fit->gpu);
+
+      if (gpu->type != BENDI_VK_DEVICE_TYPE_CPU || data->context_params.backend == BENDI_BACKEND_VULKAN)
+        {
+          data->context_params.n_gpu_layers = fit->gpu_layers;
+          data->context_params.devices[0] = gpu->index;
+          data->context_params.n_devices = 1;
+        }
+    }
   if (fit->verdict == BENDI_FIT_VERDICT_NO)
     {
       g_set_error_literal (error, BENDI_CHAT_ERROR, BENDI_CHAT_ERROR_DOES_NOT_FIT, fit->explanation);
@@ -307,7 +329,7 @@ load_thread (GTask        *task,
       g_task_return_error (task, translate_load_error (error));
       return;
     }
-  bendi_context_params_init (&context_params);
+  context_params = data->context_params;
   context_params.n_ctx = data->n_ctx;
   context_params.n_threads = data->n_threads;
   data->session = bendi_session_new (data->model, &context_params, &error);
@@ -500,8 +522,10 @@ bendi_chat_runner_class_init (BendiChatRunnerClass *klass)
 }
 
 static void
-bendi_chat_runner_init (BendiChatRunner *self G_GNUC_UNUSED)
+bendi_chat_runner_init (BendiChatRunner *self)
 {
+  self->backend = BENDI_BACKEND_CPU;
+  self->gpu_layers = 0;
 }
 
 BendiChatRunner *
@@ -610,6 +634,18 @@ cancel_load_cb (GCancellable *cancellable G_GNUC_UNUSED,
 }
 
 void
+bendi_chat_runner_set_placement (BendiChatRunner *self,
+                                 const char      *backend,
+                                 gint64           gpu_layers)
+{
+  g_return_if_fail (BENDI_IS_CHAT_RUNNER (self));
+
+  if (backend == NULL || !bendi_backend_from_name (backend, &self->backend))
+    self->backend = BENDI_BACKEND_AUTO;
+  self->gpu_layers = gpu_layers;
+}
+
+void
 bendi_chat_runner_load_async (BendiChatRunner     *self,
                               const char          *path,
                               gint64               n_ctx,
@@ -640,6 +676,9 @@ bendi_chat_runner_load_async (BendiChatRunner     *self,
   data->path = g_strdup (path);
   data->n_ctx = MAX (n_ctx, 0);
   data->n_threads = MAX (n_threads, 0);
+  bendi_context_params_init (&data->context_params);
+  data->context_params.backend = self->backend;
+  data->context_params.n_gpu_layers = self->gpu_layers < 0 ? BENDI_GPU_LAYERS_AUTO : self->gpu_layers;
   inner = g_task_new (self, self->load_cancellable, load_done_cb, outer);
   g_task_set_source_tag (inner, load_thread);
   g_task_set_task_data (inner, data, (GDestroyNotify) load_data_free);

@@ -44,6 +44,14 @@ gint64               bendi_chat_runner_get_n_ctx      (BendiChatRunner *self);
 /* Load progress in [0, 1]. */
 double               bendi_chat_runner_get_load_fraction (BendiChatRunner *self);
 
+/* Where the next models loaded run: @backend is "cpu", "vulkan" or "auto"
+ * (a real GPU when there is one, else the CPU), @gpu_layers the layers on
+ * the GPU, -1 for as many as the fit estimator says fit. The CPU until
+ * this is called. */
+void     bendi_chat_runner_set_placement (BendiChatRunner *self,
+                                          const char      *backend,
+                                          gint64           gpu_layers);
+
 /* Unloads the current model, then checks @path against this computer's
  * free memory (BENDI_CHAT_ERROR_DOES_NOT_FIT, with the arithmetic in the
  * message), loads it, and makes a session with @n_ctx positions (0: the
