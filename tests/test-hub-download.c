@@ -332,7 +332,6 @@ test_file_changed (Fixture       *f,
 
   {
     g_autoptr (BendiHubDownload) download = new_download (f);
-    g_autoptr (GError) error = NULL;
     g_autoptr (GPtrArray) requests = NULL;
     HubTestRequest *last;
 
@@ -634,16 +633,16 @@ test_unsafe_names (Fixture       *f,
     {
       g_autoptr (BendiHubFile) file = bendi_hub_file_new (hostile[i], 10, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
       g_autoptr (BendiHubDownload) download = bendi_hub_download_new (f->client, REPO, NULL, file);
-      g_autofree char *path = run_download (download, NULL, &error);
 
+      g_free (run_download (download, NULL, &error));
       g_assert_error (error, BENDI_HUB_ERROR, BENDI_HUB_ERROR_UNSAFE_PATH);
       g_clear_error (&error);
     }
   {
     g_autoptr (BendiHubFile) file = bendi_hub_file_new ("x.gguf", 10, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
     g_autoptr (BendiHubDownload) download = bendi_hub_download_new (f->client, "../evil", NULL, file);
-    g_autofree char *path = run_download (download, NULL, &error);
 
+    g_free (run_download (download, NULL, &error));
     g_assert_error (error, BENDI_HUB_ERROR, BENDI_HUB_ERROR_INVALID_ARGUMENT);
     g_clear_error (&error);
   }

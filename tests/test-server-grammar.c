@@ -96,7 +96,6 @@ static void
 test_depth_limit (void)
 {
   g_autoptr (BendiJsonGrammar) grammar = bendi_json_grammar_new_object ();
-  g_autoptr (GString) deep = g_string_new ("{\"a\":");
   g_autoptr (BendiJsonMatcher) matcher = bendi_json_matcher_new (grammar);
   gboolean refused = FALSE;
 

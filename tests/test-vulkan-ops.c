@@ -756,7 +756,6 @@ check_attention (GRand               *rand,
   g_autoptr (BendiVkBuffer) out_buffer = bendi_test_vk_poisoned (device, (gsize) (n_tokens * q_dim) * 4);
   g_autoptr (BendiVkBuffer) scratch = NULL;
   g_autoptr (BendiVkRecorder) rec = bendi_vk_recorder_new (device, NULL);
-  g_autoptr (GError) error = NULL;
 
   /* The past, stored as F16 in both caches. */
   for (gint64 i = 0; i < n_past * kv_dim; i++)

@@ -201,13 +201,14 @@ measured_cb (GObject      *object,
              GAsyncResult *result,
              gpointer      user_data)
 {
-  g_autoptr (BendiWelcomePage) self = user_data;
   g_autoptr (GError) error = NULL;
 
   /* A cache that cannot be written is no reason not to recommend. */
   if (!bendi_app_state_measure_finish (BENDI_APP_STATE (object), result, &error) &&
       !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     g_debug ("The memory speed was not cached: %s", error->message);
+  /* The page was kept alive while measuring. */
+  g_object_unref (user_data);
 }
 
 static void

@@ -59,9 +59,9 @@ run_cb (GObject      *object,
 {
   g_autoptr (BendiHubDownloadQueue) self = user_data;
   g_autoptr (GError) error = NULL;
-  g_autofree char *path = bendi_hub_download_run_finish (BENDI_HUB_DOWNLOAD (object), result, &error);
 
   /* The download's own state and error say how it went. */
+  g_free (bendi_hub_download_run_finish (BENDI_HUB_DOWNLOAD (object), result, &error));
   self->n_running--;
   start_next (self);
 }
