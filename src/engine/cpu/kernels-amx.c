@@ -240,36 +240,18 @@ gemm_amx (GroupKind          kind,
   /* The last tokens: the same activations from token n_full on. */
   if (n_full < a->n_tokens)
     {
-      BendiActs rest = *a;
-      gint64 skip = n_full * nb;
+      BendiActs rest = bendi_acts_from_token (a, n_full);
 
-      rest.n_tokens = a->n_tokens - n_full;
-      rest.values = (const guint8 *) a->values + n_full * a->stride;
-      rest.d = a->d + skip;
-      rest.s = a->s + skip;
-      rest.sums = a->sums + skip;
       vnni_kernels[kind] (w, r0, r1, &rest, out + n_full * ld_out, ld_out);
     }
 }
 
-#define DEFINE_GEMM(name, kind)                                             \
-  static void                                                               \
-  gemm_amx_##name (const BendiMatrix *w,                                    \
-                   gint64             r0,                                   \
-                   gint64             r1,                                   \
-                   const BendiActs   *a,                                    \
-                   float             *out,                                  \
-                   gint64             ld_out)                               \
-  {                                                                         \
-    gemm_amx (kind, w, r0, r1, a, out, ld_out);                             \
-  }
-
-DEFINE_GEMM (q4_0, GROUP_Q4_0)
-DEFINE_GEMM (iq4_nl, GROUP_IQ4_NL)
-DEFINE_GEMM (q8_0, GROUP_Q8_0)
-DEFINE_GEMM (q5_0, GROUP_Q5_0)
-DEFINE_GEMM (q4_1, GROUP_Q4_1)
-DEFINE_GEMM (q5_1, GROUP_Q5_1)
+BENDI_DEFINE_GEMM (gemm_amx_q4_0, gemm_amx, GROUP_Q4_0)
+BENDI_DEFINE_GEMM (gemm_amx_iq4_nl, gemm_amx, GROUP_IQ4_NL)
+BENDI_DEFINE_GEMM (gemm_amx_q8_0, gemm_amx, GROUP_Q8_0)
+BENDI_DEFINE_GEMM (gemm_amx_q5_0, gemm_amx, GROUP_Q5_0)
+BENDI_DEFINE_GEMM (gemm_amx_q4_1, gemm_amx, GROUP_Q4_1)
+BENDI_DEFINE_GEMM (gemm_amx_q5_1, gemm_amx, GROUP_Q5_1)
 
 /* ------------------------------------------------------------------------ */
 /* K-quants with sub-blocks of 32 (Q4_K, Q5_K, IQ4_XS): each sub-block is
@@ -426,33 +408,15 @@ gemm_amx_kquant (KQuantKind         kind,
 
   if (n_full < a->n_tokens)
     {
-      BendiActs rest = *a;
-      gint64 skip = n_full * nb;
+      BendiActs rest = bendi_acts_from_token (a, n_full);
 
-      rest.n_tokens = a->n_tokens - n_full;
-      rest.values = (const guint8 *) a->values + n_full * a->stride;
-      rest.d = a->d + skip;
-      rest.sums = a->sums + skip * 16;
-      rest.bsums = a->bsums + skip * 16;
       vnni_kquant_kernels[kind] (w, r0, r1, &rest, out + n_full * ld_out, ld_out);
     }
 }
 
-#define DEFINE_KGEMM(name, kind)                                            \
-  static void                                                               \
-  gemm_amx_##name (const BendiMatrix *w,                                    \
-                   gint64             r0,                                   \
-                   gint64             r1,                                   \
-                   const BendiActs   *a,                                    \
-                   float             *out,                                  \
-                   gint64             ld_out)                               \
-  {                                                                         \
-    gemm_amx_kquant (kind, w, r0, r1, a, out, ld_out);                      \
-  }
-
-DEFINE_KGEMM (q4_k, KQUANT_Q4_K)
-DEFINE_KGEMM (q5_k, KQUANT_Q5_K)
-DEFINE_KGEMM (iq4_xs, KQUANT_IQ4_XS)
+BENDI_DEFINE_GEMM (gemm_amx_q4_k, gemm_amx_kquant, KQUANT_Q4_K)
+BENDI_DEFINE_GEMM (gemm_amx_q5_k, gemm_amx_kquant, KQUANT_Q5_K)
+BENDI_DEFINE_GEMM (gemm_amx_iq4_xs, gemm_amx_kquant, KQUANT_IQ4_XS)
 
 void
 bendi_kernels_init_amx (BendiCpuKernels *table)

@@ -297,71 +297,12 @@ gemm_groups (GroupKind          kind,
     }
 }
 
-static void
-gemm_interleaved_q4_0 (const BendiMatrix *w,
-                       gint64             r0,
-                       gint64             r1,
-                       const BendiActs   *a,
-                       float             *out,
-                       gint64             ld_out)
-{
-  gemm_groups (GROUP_Q4_0, w, r0, r1, a, out, ld_out);
-}
-
-static void
-gemm_interleaved_iq4_nl (const BendiMatrix *w,
-                         gint64             r0,
-                         gint64             r1,
-                         const BendiActs   *a,
-                         float             *out,
-                         gint64             ld_out)
-{
-  gemm_groups (GROUP_IQ4_NL, w, r0, r1, a, out, ld_out);
-}
-
-static void
-gemm_interleaved_q4_1 (const BendiMatrix *w,
-                       gint64             r0,
-                       gint64             r1,
-                       const BendiActs   *a,
-                       float             *out,
-                       gint64             ld_out)
-{
-  gemm_groups (GROUP_Q4_1, w, r0, r1, a, out, ld_out);
-}
-
-static void
-gemm_interleaved_q5_0 (const BendiMatrix *w,
-                       gint64             r0,
-                       gint64             r1,
-                       const BendiActs   *a,
-                       float             *out,
-                       gint64             ld_out)
-{
-  gemm_groups (GROUP_Q5_0, w, r0, r1, a, out, ld_out);
-}
-
-static void
-gemm_interleaved_q5_1 (const BendiMatrix *w,
-                       gint64             r0,
-                       gint64             r1,
-                       const BendiActs   *a,
-                       float             *out,
-                       gint64             ld_out)
-{
-  gemm_groups (GROUP_Q5_1, w, r0, r1, a, out, ld_out);
-}
-
-static void
-gemm_interleaved_q8_0 (const BendiMatrix *w,
-                       gint64             r0,
-                       gint64             r1,
-                       const BendiActs   *a,
-                       float             *out,
-                       gint64             ld_out)
-{
-  gemm_groups (GROUP_Q8_0, w, r0, r1, a, out, ld_out);
-}
+BENDI_DEFINE_GEMM (gemm_interleaved_q4_0, gemm_groups, GROUP_Q4_0)
+BENDI_DEFINE_GEMM (gemm_interleaved_iq4_nl, gemm_groups, GROUP_IQ4_NL)
+BENDI_DEFINE_GEMM (gemm_interleaved_q4_1, gemm_groups, GROUP_Q4_1)
+BENDI_DEFINE_GEMM (gemm_interleaved_q5_0, gemm_groups, GROUP_Q5_0)
+BENDI_DEFINE_GEMM (gemm_interleaved_q5_1, gemm_groups, GROUP_Q5_1)
+BENDI_DEFINE_GEMM (gemm_interleaved_q8_0, gemm_groups, GROUP_Q8_0)
 
 /* ------------------------------------------------------------------------ */
 /* ggml's row layout: one row against up to 4 tokens, each block widened
@@ -444,38 +385,9 @@ gemm_rows_legacy (GroupKind          kind,
     }
 }
 
-static void
-gemm_rows_q4_0 (const BendiMatrix *w,
-                gint64             r0,
-                gint64             r1,
-                const BendiActs   *a,
-                float             *out,
-                gint64             ld_out)
-{
-  gemm_rows_legacy (GROUP_Q4_0, w, r0, r1, a, out, ld_out);
-}
-
-static void
-gemm_rows_iq4_nl (const BendiMatrix *w,
-                  gint64             r0,
-                  gint64             r1,
-                  const BendiActs   *a,
-                  float             *out,
-                  gint64             ld_out)
-{
-  gemm_rows_legacy (GROUP_IQ4_NL, w, r0, r1, a, out, ld_out);
-}
-
-static void
-gemm_rows_q8_0 (const BendiMatrix *w,
-                gint64             r0,
-                gint64             r1,
-                const BendiActs   *a,
-                float             *out,
-                gint64             ld_out)
-{
-  gemm_rows_legacy (GROUP_Q8_0, w, r0, r1, a, out, ld_out);
-}
+BENDI_DEFINE_GEMM (gemm_rows_q4_0, gemm_rows_legacy, GROUP_Q4_0)
+BENDI_DEFINE_GEMM (gemm_rows_iq4_nl, gemm_rows_legacy, GROUP_IQ4_NL)
+BENDI_DEFINE_GEMM (gemm_rows_q8_0, gemm_rows_legacy, GROUP_Q8_0)
 
 /* ------------------------------------------------------------------------ */
 /* Float weights: 4 rows × 2 tokens of dot products, 8 columns at a time. */
@@ -595,38 +507,9 @@ gemm_float (FloatKind          kind,
     }
 }
 
-static void
-gemm_rows_f32 (const BendiMatrix *w,
-               gint64             r0,
-               gint64             r1,
-               const BendiActs   *a,
-               float             *out,
-               gint64             ld_out)
-{
-  gemm_float (FLOAT_F32, w, r0, r1, a, out, ld_out);
-}
-
-static void
-gemm_rows_f16 (const BendiMatrix *w,
-               gint64             r0,
-               gint64             r1,
-               const BendiActs   *a,
-               float             *out,
-               gint64             ld_out)
-{
-  gemm_float (FLOAT_F16, w, r0, r1, a, out, ld_out);
-}
-
-static void
-gemm_rows_bf16 (const BendiMatrix *w,
-                gint64             r0,
-                gint64             r1,
-                const BendiActs   *a,
-                float             *out,
-                gint64             ld_out)
-{
-  gemm_float (FLOAT_BF16, w, r0, r1, a, out, ld_out);
-}
+BENDI_DEFINE_GEMM (gemm_rows_f32, gemm_float, FLOAT_F32)
+BENDI_DEFINE_GEMM (gemm_rows_f16, gemm_float, FLOAT_F16)
+BENDI_DEFINE_GEMM (gemm_rows_bf16, gemm_float, FLOAT_BF16)
 
 /* ------------------------------------------------------------------------ */
 /* Vector helpers; tails go through the portable conversions. */

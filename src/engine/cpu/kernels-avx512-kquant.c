@@ -206,71 +206,12 @@ gemm_kquant_groups (KQuantKind         kind,
     }
 }
 
-static void
-gemm_interleaved_q2_k (const BendiMatrix *w,
-                       gint64             r0,
-                       gint64             r1,
-                       const BendiActs   *a,
-                       float             *out,
-                       gint64             ld_out)
-{
-  gemm_kquant_groups (KQUANT_Q2_K, w, r0, r1, a, out, ld_out);
-}
-
-static void
-gemm_interleaved_q3_k (const BendiMatrix *w,
-                       gint64             r0,
-                       gint64             r1,
-                       const BendiActs   *a,
-                       float             *out,
-                       gint64             ld_out)
-{
-  gemm_kquant_groups (KQUANT_Q3_K, w, r0, r1, a, out, ld_out);
-}
-
-static void
-gemm_interleaved_q4_k (const BendiMatrix *w,
-                       gint64             r0,
-                       gint64             r1,
-                       const BendiActs   *a,
-                       float             *out,
-                       gint64             ld_out)
-{
-  gemm_kquant_groups (KQUANT_Q4_K, w, r0, r1, a, out, ld_out);
-}
-
-static void
-gemm_interleaved_q5_k (const BendiMatrix *w,
-                       gint64             r0,
-                       gint64             r1,
-                       const BendiActs   *a,
-                       float             *out,
-                       gint64             ld_out)
-{
-  gemm_kquant_groups (KQUANT_Q5_K, w, r0, r1, a, out, ld_out);
-}
-
-static void
-gemm_interleaved_q6_k (const BendiMatrix *w,
-                       gint64             r0,
-                       gint64             r1,
-                       const BendiActs   *a,
-                       float             *out,
-                       gint64             ld_out)
-{
-  gemm_kquant_groups (KQUANT_Q6_K, w, r0, r1, a, out, ld_out);
-}
-
-static void
-gemm_interleaved_iq4_xs (const BendiMatrix *w,
-                         gint64             r0,
-                         gint64             r1,
-                         const BendiActs   *a,
-                         float             *out,
-                         gint64             ld_out)
-{
-  gemm_kquant_groups (KQUANT_IQ4_XS, w, r0, r1, a, out, ld_out);
-}
+BENDI_DEFINE_GEMM (gemm_interleaved_q2_k, gemm_kquant_groups, KQUANT_Q2_K)
+BENDI_DEFINE_GEMM (gemm_interleaved_q3_k, gemm_kquant_groups, KQUANT_Q3_K)
+BENDI_DEFINE_GEMM (gemm_interleaved_q4_k, gemm_kquant_groups, KQUANT_Q4_K)
+BENDI_DEFINE_GEMM (gemm_interleaved_q5_k, gemm_kquant_groups, KQUANT_Q5_K)
+BENDI_DEFINE_GEMM (gemm_interleaved_q6_k, gemm_kquant_groups, KQUANT_Q6_K)
+BENDI_DEFINE_GEMM (gemm_interleaved_iq4_xs, gemm_kquant_groups, KQUANT_IQ4_XS)
 
 void
 bendi_kernels_avx512_kquant_init (BendiCpuKernels *table)

@@ -53,6 +53,26 @@ typedef struct {
   gint16 *bsums;
 } BendiActsOut;
 
+/* Tokens [t0, n_tokens) of @acts: a view of the same arrays. */
+static inline BendiActs
+bendi_acts_from_token (const BendiActs *acts,
+                       gint64           t0)
+{
+  BendiActs rest = *acts;
+  gint64 skip = t0 * acts->n_blocks;
+  /* Q8_K keeps its sums per 16 quants (and only it has bsums), the
+   * others one per block. */
+  gboolean q8_k = acts->kind == BENDI_ACT_Q8_K;
+
+  rest.n_tokens = acts->n_tokens - t0;
+  rest.values = (const guint8 *) acts->values + t0 * (gint64) acts->stride;
+  rest.d = acts->d != NULL ? acts->d + skip : NULL;
+  rest.s = acts->s != NULL ? acts->s + skip : NULL;
+  rest.sums = acts->sums != NULL ? acts->sums + skip * (q8_k ? 16 : 1) : NULL;
+  rest.bsums = q8_k && acts->bsums != NULL ? acts->bsums + skip * 16 : acts->bsums;
+  return rest;
+}
+
 /* Quantises tokens [t0, t1) of @in (n_cols floats per token) into @out with
  * the layout of @acts. */
 typedef void (*BendiActQuantizeFunc) (const BendiActs    *acts,
@@ -70,6 +90,20 @@ typedef void (*BendiGemmFunc) (const BendiMatrix *w,
                                const BendiActs   *acts,
                                float             *out,
                                gint64             ld_out);
+
+/* A BendiGemmFunc named @name that runs @impl (a kernel written once for
+ * a family of layouts) for the weight kind @kind. */
+#define BENDI_DEFINE_GEMM(name, impl, kind)                                 \
+  static void                                                               \
+  name (const BendiMatrix *w,                                               \
+        gint64             r0,                                              \
+        gint64             r1,                                              \
+        const BendiActs   *a,                                               \
+        float             *out,                                             \
+        gint64             ld_out)                                          \
+  {                                                                         \
+    impl (kind, w, r0, r1, a, out, ld_out);                                 \
+  }
 
 typedef struct {
   const char       *name;
