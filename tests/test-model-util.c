@@ -2,6 +2,8 @@
 /* Helpers for tests that run models. */
 #include "test-model-util.h"
 
+#include <math.h>
+
 #include "gguf/gguf-writer.h"
 
 BendiGguf *
@@ -88,4 +90,34 @@ bendi_test_make_model_with_vocab (const char                  *dir,
   g_assert_true (bendi_model_maker_write (params, vocab, path, &error));
   g_assert_no_error (error);
   return path;
+}
+
+BendiModel *
+bendi_test_load_model (const char *path,
+                       gboolean    repack)
+{
+  g_autoptr (GError) error = NULL;
+  BendiModelParams params;
+  BendiModel *model;
+
+  bendi_model_params_init (&params);
+  params.repack = repack;
+  model = bendi_model_load (path, &params, NULL, NULL, &error);
+  g_assert_no_error (error);
+  return model;
+}
+
+double
+bendi_test_relative_rms_error (const float *a,
+                               const float *b,
+                               gint64       n)
+{
+  double diff = 0.0, ref = 0.0;
+
+  for (gint64 i = 0; i < n; i++)
+    {
+      diff += ((double) a[i] - b[i]) * ((double) a[i] - b[i]);
+      ref += (double) b[i] * b[i];
+    }
+  return sqrt (diff / MAX (ref, 1e-30));
 }

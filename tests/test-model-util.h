@@ -6,6 +6,7 @@
 
 #include "gguf/gguf.h"
 #include "model/model-maker.h"
+#include "model/model.h"
 
 G_BEGIN_DECLS
 
@@ -24,5 +25,14 @@ char *bendi_test_make_model_with_vocab (const char                  *dir,
                                         const char                  *name,
                                         const BendiModelMakerParams *params,
                                         const BendiGguf             *vocab) G_GNUC_WARN_UNUSED_RESULT;
+
+/* Loads @path (asserting it loads), repacked for the SIMD kernels or not. */
+BendiModel *bendi_test_load_model (const char *path,
+                                   gboolean    repack) G_GNUC_WARN_UNUSED_RESULT;
+
+/* RMS of (a - b) relative to the RMS of b, over @n values. */
+double bendi_test_relative_rms_error (const float *a,
+                                      const float *b,
+                                      gint64       n);
 
 G_END_DECLS

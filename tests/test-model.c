@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: MIT */
 /* Loading models and the fast forward pass against the f32 reference, for every architecture. */
-#include <math.h>
 #include <string.h>
 
 #include "engine-error.h"
@@ -12,21 +11,6 @@
 
 static const BendiToken sequence[] = { 1, 270, 290, 12, 280, 291, 66, 285, 270, 99, 286, 2, 260, 261 };
 #define N_SEQUENCE ((gint64) G_N_ELEMENTS (sequence))
-
-static BendiModel *
-load (const char *path,
-      gboolean    repack)
-{
-  g_autoptr (GError) error = NULL;
-  BendiModelParams params;
-  BendiModel *model;
-
-  bendi_model_params_init (&params);
-  params.repack = repack;
-  model = bendi_model_load (path, &params, NULL, NULL, &error);
-  g_assert_no_error (error);
-  return model;
-}
 
 static BendiContext *
 context_new (BendiModel *model,
@@ -44,22 +28,6 @@ context_new (BendiModel *model,
   context = bendi_context_new (model, &params, &error);
   g_assert_no_error (error);
   return context;
-}
-
-/* RMS of (a - b) relative to the RMS of b. */
-static double
-relative_rms_error (const float *a,
-                    const float *b,
-                    gint64       n)
-{
-  double diff = 0.0, ref = 0.0;
-
-  for (gint64 i = 0; i < n; i++)
-    {
-      diff += ((double) a[i] - b[i]) * ((double) a[i] - b[i]);
-      ref += (double) b[i] * b[i];
-    }
-  return sqrt (diff / MAX (ref, 1e-30));
 }
 
 typedef struct {
@@ -114,8 +82,8 @@ test_fast_matches_reference (gconstpointer data)
   params.seed = 7;
   path = bendi_test_make_model (dir, "model.gguf", &params);
 
-  reference_model = load (path, FALSE);
-  fast_model = load (path, TRUE);
+  reference_model = bendi_test_load_model (path, FALSE);
+  fast_model = bendi_test_load_model (path, TRUE);
   n_vocab = bendi_model_get_config (reference_model)->n_vocab;
   reference = bendi_reference_state_new (reference_model, 64, &error);
   g_assert_no_error (error);
@@ -128,7 +96,7 @@ test_fast_matches_reference (gconstpointer data)
     {
       const float *expected = bendi_reference_forward (reference, sequence[t], t);
       const float *got = bendi_context_get_logits (context, t);
-      double err = relative_rms_error (got, expected, n_vocab);
+      double err = bendi_test_relative_rms_error (got, expected, n_vocab);
 
       if (err > fc->tolerance)
         g_error ("%s: position %" G_GINT64_FORMAT ": relative error %.5f > %.5f", fc->name, t, err, fc->tolerance);
@@ -153,7 +121,7 @@ test_batching_consistent (void)
   bendi_model_maker_params_init (&params);
   params.type = BENDI_TENSOR_TYPE_Q8_0;
   path = bendi_test_make_model (dir, "model.gguf", &params);
-  model = load (path, TRUE);
+  model = bendi_test_load_model (path, TRUE);
   n_vocab = bendi_model_get_config (model)->n_vocab;
 
   {
@@ -172,16 +140,16 @@ test_batching_consistent (void)
           for (gint64 t = 0; t < N_SEQUENCE; t++)
             {
               g_assert_true (bendi_context_decode (context, &sequence[t], 1, FALSE, &error));
-              g_assert_cmpfloat (relative_rms_error (bendi_context_get_logits (context, -1),
-                                                     batched + t * n_vocab, n_vocab), <, 1e-4);
+              g_assert_cmpfloat (bendi_test_relative_rms_error (bendi_context_get_logits (context, -1),
+                                                                batched + t * n_vocab, n_vocab), <, 1e-4);
             }
         }
       else
         {
           g_assert_true (bendi_context_decode (context, sequence, N_SEQUENCE, TRUE, &error));
           for (gint64 t = 0; t < N_SEQUENCE; t++)
-            g_assert_cmpfloat (relative_rms_error (bendi_context_get_logits (context, t),
-                                                   batched + t * n_vocab, n_vocab), <, 1e-4);
+            g_assert_cmpfloat (bendi_test_relative_rms_error (bendi_context_get_logits (context, t),
+                                                              batched + t * n_vocab, n_vocab), <, 1e-4);
         }
       g_assert_no_error (error);
     }
@@ -195,7 +163,7 @@ test_truncate_reuse (void)
 {
   g_autofree char *dir = bendi_test_make_temp_dir ();
   g_autofree char *path = bendi_test_make_model (dir, "model.gguf", NULL);
-  g_autoptr (BendiModel) model = load (path, TRUE);
+  g_autoptr (BendiModel) model = bendi_test_load_model (path, TRUE);
   g_autoptr (BendiContext) context = context_new (model, 0, 2);
   g_autoptr (GError) error = NULL;
   gint64 n_vocab = bendi_model_get_config (model)->n_vocab;
@@ -208,8 +176,8 @@ test_truncate_reuse (void)
   g_assert_true (bendi_context_decode (context, sequence + 6, N_SEQUENCE - 6, TRUE, &error));
   g_assert_no_error (error);
   for (gint64 t = 6; t < N_SEQUENCE; t++)
-    g_assert_cmpfloat (relative_rms_error (bendi_context_get_logits (context, t - 6), first + t * n_vocab,
-                                           n_vocab), <, 1e-5);
+    g_assert_cmpfloat (bendi_test_relative_rms_error (bendi_context_get_logits (context, t - 6),
+                                                      first + t * n_vocab, n_vocab), <, 1e-5);
   bendi_test_remove_dir (dir);
 }
 
@@ -224,7 +192,7 @@ test_decode_errors (void)
 {
   g_autofree char *dir = bendi_test_make_temp_dir ();
   g_autofree char *path = bendi_test_make_model (dir, "model.gguf", NULL);
-  g_autoptr (BendiModel) model = load (path, TRUE);
+  g_autoptr (BendiModel) model = bendi_test_load_model (path, TRUE);
   g_autoptr (BendiContext) context = NULL;
   g_autoptr (GError) error = NULL;
   g_autofree BendiToken *many = g_new0 (BendiToken, 65);
@@ -506,7 +474,7 @@ test_config_and_file_untouched (void)
   path = bendi_test_make_model (dir, "model.gguf", &params);
   g_assert_true (g_file_get_contents (path, &before, &len_before, NULL));
 
-  model = load (path, TRUE);
+  model = bendi_test_load_model (path, TRUE);
   c = bendi_model_get_config (model);
   g_assert_cmpint (c->arch, ==, BENDI_ARCH_QWEN2);
   g_assert_cmpint (c->n_embd, ==, 128);

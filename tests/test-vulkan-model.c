@@ -45,21 +45,6 @@ have_vulkan (void)
   return FALSE;
 }
 
-static BendiModel *
-load (const char *path,
-      gboolean    repack)
-{
-  g_autoptr (GError) error = NULL;
-  BendiModelParams params;
-  BendiModel *model;
-
-  bendi_model_params_init (&params);
-  params.repack = repack;
-  model = bendi_model_load (path, &params, NULL, NULL, &error);
-  g_assert_no_error (error);
-  return model;
-}
-
 static void
 params_init (BendiContextParams *params,
              BendiBackend        backend)
@@ -82,22 +67,6 @@ context_new (BendiModel               *model,
 
   g_assert_no_error (error);
   return context;
-}
-
-/* RMS of (a - b) relative to the RMS of b. */
-static double
-relative_rms_error (const float *a,
-                    const float *b,
-                    gint64       n)
-{
-  double diff = 0.0, ref = 0.0;
-
-  for (gint64 i = 0; i < n; i++)
-    {
-      diff += ((double) a[i] - b[i]) * ((double) a[i] - b[i]);
-      ref += (double) b[i] * b[i];
-    }
-  return sqrt (diff / MAX (ref, 1e-30));
 }
 
 /* Runs the sequence through @context (a prompt, then single tokens) and
@@ -209,10 +178,10 @@ check_logits (const LogitsCase *lc,
   if (!have_vulkan ())
     return;
   path = make_model (dir, lc->arch, lc->type, big_blocks ? 256 : 64, 2);
-  reference_model = load (path, FALSE);
+  reference_model = bendi_test_load_model (path, FALSE);
   /* The CPU rewrites its weights into its own layout; the GPU gets them
    * back in the file's. */
-  model = load (path, TRUE);
+  model = bendi_test_load_model (path, TRUE);
   n_vocab = bendi_model_get_config (model)->n_vocab;
   reference = bendi_reference_state_new (reference_model, 32, &error);
   g_assert_no_error (error);
@@ -230,8 +199,8 @@ check_logits (const LogitsCase *lc,
   for (gint64 t = 0; t < N_SEQUENCE; t++)
     {
       const float *expected = bendi_reference_forward (reference, sequence[t], t);
-      double to_reference = relative_rms_error (gpu_logits + t * n_vocab, expected, n_vocab);
-      double to_cpu = relative_rms_error (gpu_logits + t * n_vocab, cpu_logits + t * n_vocab, n_vocab);
+      double to_reference = bendi_test_relative_rms_error (gpu_logits + t * n_vocab, expected, n_vocab);
+      double to_cpu = bendi_test_relative_rms_error (gpu_logits + t * n_vocab, cpu_logits + t * n_vocab, n_vocab);
 
       worst_reference = MAX (worst_reference, to_reference);
       worst_cpu = MAX (worst_cpu, to_cpu);
@@ -273,7 +242,7 @@ logits_with (const char               *path,
              const BendiContextParams *params,
              gint64                    expect_gpu_layers)
 {
-  g_autoptr (BendiModel) model = load (path, TRUE);
+  g_autoptr (BendiModel) model = bendi_test_load_model (path, TRUE);
   g_autoptr (BendiContext) context = context_new (model, params);
 
   g_assert_cmpint (bendi_context_get_n_gpu_layers (context), ==, expect_gpu_layers);
@@ -289,7 +258,7 @@ assert_logits_close (const float *got,
 {
   for (gint64 t = 0; t < N_SEQUENCE; t++)
     {
-      double error = relative_rms_error (got + t * n_vocab, want + t * n_vocab, n_vocab);
+      double error = bendi_test_relative_rms_error (got + t * n_vocab, want + t * n_vocab, n_vocab);
 
       if (error > tolerance)
         g_error ("%s: position %" G_GINT64_FORMAT ": relative error %.3g > %.3g", what, t, error, tolerance);
@@ -312,7 +281,7 @@ test_partial_offload (void)
     return;
   path = make_model (dir, BENDI_ARCH_QWEN2, BENDI_TENSOR_TYPE_F32, 64, 3);
   {
-    g_autoptr (BendiModel) model = load (path, TRUE);
+    g_autoptr (BendiModel) model = bendi_test_load_model (path, TRUE);
 
     n_vocab = bendi_model_get_config (model)->n_vocab;
   }
@@ -348,7 +317,7 @@ test_logits_over_bindings (void)
     return;
   path = make_model (dir, BENDI_ARCH_QWEN2, BENDI_TENSOR_TYPE_F32, 64, 2);
   {
-    g_autoptr (BendiModel) model = load (path, TRUE);
+    g_autoptr (BendiModel) model = bendi_test_load_model (path, TRUE);
 
     n_vocab = bendi_model_get_config (model)->n_vocab;
   }
@@ -384,7 +353,7 @@ test_two_devices (void)
     return;
   path = make_model (dir, BENDI_ARCH_LLAMA, BENDI_TENSOR_TYPE_Q8_0, 64, 3);
   {
-    g_autoptr (BendiModel) model = load (path, TRUE);
+    g_autoptr (BendiModel) model = bendi_test_load_model (path, TRUE);
 
     n_vocab = bendi_model_get_config (model)->n_vocab;
   }
@@ -396,7 +365,7 @@ test_two_devices (void)
   params.split[0] = 2.0;
   params.split[1] = 1.0;
   {
-    g_autoptr (BendiModel) model = load (path, TRUE);
+    g_autoptr (BendiModel) model = bendi_test_load_model (path, TRUE);
     g_autoptr (BendiContext) context = context_new (model, &params);
     const char *description = bendi_context_get_backend_description (context);
 
@@ -441,7 +410,7 @@ test_replay_and_argmax (void)
   maker.type = BENDI_TENSOR_TYPE_Q4_0;
   maker.seed = 5;
   path = bendi_test_make_model (dir, "model.gguf", &maker);
-  model = load (path, TRUE);
+  model = bendi_test_load_model (path, TRUE);
   n_vocab = bendi_model_get_config (model)->n_vocab;
   params_init (&params, BENDI_BACKEND_VULKAN);
   context = context_new (model, &params);
@@ -501,7 +470,7 @@ test_self_check (void)
   if (!have_vulkan ())
     return;
   path = make_model (dir, BENDI_ARCH_LLAMA, BENDI_TENSOR_TYPE_F32, 64, 2);
-  model = load (path, TRUE);
+  model = bendi_test_load_model (path, TRUE);
   n_vocab = bendi_model_get_config (model)->n_vocab;
   params_init (&params, BENDI_BACKEND_CPU);
   {
@@ -594,7 +563,7 @@ test_auto (void)
 {
   g_autofree char *dir = bendi_test_make_temp_dir ();
   g_autofree char *path = bendi_test_make_model (dir, "model.gguf", NULL);
-  g_autoptr (BendiModel) model = load (path, TRUE);
+  g_autoptr (BendiModel) model = bendi_test_load_model (path, TRUE);
   g_autoptr (BendiContext) context = NULL;
   BendiContextParams params;
 
@@ -618,7 +587,7 @@ test_failures (void)
 {
   g_autofree char *dir = bendi_test_make_temp_dir ();
   g_autofree char *path = bendi_test_make_model (dir, "model.gguf", NULL);
-  g_autoptr (BendiModel) model = load (path, TRUE);
+  g_autoptr (BendiModel) model = bendi_test_load_model (path, TRUE);
   g_autoptr (BendiContext) context = NULL;
   g_autoptr (GError) error = NULL;
   BendiContextParams params;
@@ -657,7 +626,7 @@ test_lost_device (void)
   if (!have_vulkan ())
     return;
   path = make_model (dir, BENDI_ARCH_QWEN3, BENDI_TENSOR_TYPE_F32, 64, 2);
-  model = load (path, TRUE);
+  model = bendi_test_load_model (path, TRUE);
   n_vocab = bendi_model_get_config (model)->n_vocab;
   params_init (&params, BENDI_BACKEND_CPU);
   {
@@ -705,7 +674,7 @@ test_out_of_memory (void)
   maker.n_head_kv = 4;
   maker.n_layer = 6;
   path = bendi_test_make_model (dir, "model.gguf", &maker);
-  model = load (path, TRUE);
+  model = bendi_test_load_model (path, TRUE);
   n_vocab = bendi_model_get_config (model)->n_vocab;
   params_init (&params, BENDI_BACKEND_CPU);
   {
@@ -754,7 +723,7 @@ test_validation (void)
   if (!have_vulkan ())
     return;
   path = make_model (dir, BENDI_ARCH_QWEN2, BENDI_TENSOR_TYPE_Q4_K, 256, 3);
-  model = load (path, TRUE);
+  model = bendi_test_load_model (path, TRUE);
   params_init (&params, BENDI_BACKEND_VULKAN);
   params.flags |= BENDI_CONTEXT_VULKAN_VALIDATION;
   /* Two devices and the CPU: every kind of hand-over. */
@@ -847,7 +816,7 @@ test_greedy_golden (void)
   if (table_path == NULL || model_path == NULL || !have_vulkan ())
     return;
   g_assert_true (g_file_get_contents (table_path, &table, NULL, NULL));
-  model = load (model_path, TRUE);
+  model = bendi_test_load_model (model_path, TRUE);
   bendi_context_params_init (&params);
   params.backend = BENDI_BACKEND_VULKAN;
   params.n_threads = 2;
@@ -951,7 +920,7 @@ test_perplexity_golden (void)
         return;
       expected = g_ascii_strtod (fields[3], NULL);
       g_assert_true (g_file_get_contents (text_path, &text, &text_len, NULL));
-      model = load (model_path, TRUE);
+      model = bendi_test_load_model (model_path, TRUE);
       tokens = bendi_tokenizer_encode (bendi_model_get_tokenizer (model), text, text_len,
                                        BENDI_TOKENIZE_ADD_SPECIAL, &error);
       g_assert_no_error (error);
