@@ -485,6 +485,7 @@ bendi_matmul_n (BendiMatmulContext       *ctx,
                 gint64                    n_tokens,
                 float *const             *out)
 {
+  gboolean fusable = n <= MAX_FUSED;
   int nth;
   MatmulJob job;
 
@@ -494,13 +495,14 @@ bendi_matmul_n (BendiMatmulContext       *ctx,
   if (n_tokens == 0)
     return;
   /* Matrices that round their input differently go one by one. */
-  for (int i = 1; i < n; i++)
-    if (n > MAX_FUSED || !same_activations (w[0], w[i]))
-      {
-        for (int j = 0; j < n; j++)
-          bendi_matmul_n (ctx, 1, &w[j], in, n_tokens, &out[j]);
-        return;
-      }
+  for (int i = 1; i < n && fusable; i++)
+    fusable = same_activations (w[0], w[i]);
+  if (!fusable)
+    {
+      for (int i = 0; i < n; i++)
+        bendi_matmul_n (ctx, 1, &w[i], in, n_tokens, &out[i]);
+      return;
+    }
 
   memset (&job, 0, sizeof job);
   job.kernels = bendi_cpu_kernels ();
