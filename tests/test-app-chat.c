@@ -5,6 +5,9 @@
 
 #include <glib/gstdio.h>
 
+#include <json-glib/json-glib.h>
+
+#include "app-state.h"
 #include "app-test-util.h"
 #include "chat-page-private.h"
 #include "markdown-view.h"
@@ -669,6 +672,129 @@ test_crash (void)
   run_child ();
 }
 
+/* ------------------------------------------------------------------------ */
+
+static gboolean
+check_button_has_label (GtkWidget *widget,
+                        gpointer   user_data)
+{
+  return g_strcmp0 (gtk_check_button_get_label (GTK_CHECK_BUTTON (widget)), user_data) == 0;
+}
+
+static gboolean
+row_has_title (GtkWidget *widget,
+               gpointer   user_data)
+{
+  return g_strcmp0 (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (widget)), user_data) == 0;
+}
+
+static gint64
+saved_gpu_layers (const char *model_name)
+{
+  g_autofree char *path = g_build_filename (g_get_user_config_dir (), "bendi", "chat-settings.json", NULL);
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  g_autoptr (GError) error = NULL;
+  JsonObject *models;
+  JsonObject *values;
+
+  g_assert_true (json_parser_load_from_file (parser, path, &error));
+  models = json_object_get_object_member (json_node_get_object (json_parser_get_root (parser)), "models");
+  values = json_object_get_object_member (models, model_name);
+  g_assert_nonnull (values);
+  return json_object_get_int_member_with_default (values, "gpu_layers", G_MININT64);
+}
+
+/* The model settings' GPU layers: the row shows Preferences' default
+ * until one is chosen; a change offers to reload, and the reload asks the
+ * runner for those layers; the choice is saved with the model. */
+static void
+check_gpu_layers (BendiApplication *app G_GNUC_UNUSED,
+                  BendiWindow      *window,
+                  gpointer          user_data G_GNUC_UNUSED)
+{
+  BendiChatPage *page = show_chat (window);
+  GtkWidget *panel = GTK_WIDGET (page->settings_panel);
+  g_autoptr (GSettings) settings = g_settings_new (BENDI_APP_ID);
+  BendiAppState *state = bendi_app_state_get_default ();
+  const BendiHwInfo *hw;
+  GtkWidget *all_that_fit;
+  GtkWidget *spin;
+  GtkWidget *layers_row;
+  GtkWidget *reload_row;
+  GtkWidget *reload;
+  gboolean have_gpu = FALSE;
+
+  /* Preferences' default, before any is chosen for the model. */
+  g_settings_set_int (settings, "gpu-layers", 0);
+  BENDI_APP_TEST_WAIT_UNTIL (bendi_chat_settings_get_gpu_layers (page->chat_settings) == 0, 10);
+  load_model (page);
+  g_assert_cmpint (bendi_chat_runner_get_gpu_layers (page->runner), ==, 0);
+
+  all_that_fit = bendi_app_test_find (panel, GTK_TYPE_CHECK_BUTTON, check_button_has_label, (gpointer) "_All that fit");
+  g_assert_nonnull (all_that_fit);
+  spin = gtk_widget_get_next_sibling (all_that_fit);
+  g_assert_true (GTK_IS_SPIN_BUTTON (spin));
+  reload_row = bendi_app_test_find (panel, ADW_TYPE_ACTION_ROW, row_has_title,
+                                    (gpointer) "The new settings apply when the model is loaded again");
+  g_assert_nonnull (reload_row);
+  g_assert_false (gtk_check_button_get_active (GTK_CHECK_BUTTON (all_that_fit)));
+  g_assert_false (gtk_widget_get_visible (reload_row));
+
+  /* "All that fit", then a count, as the user sets them. */
+  gtk_check_button_set_active (GTK_CHECK_BUTTON (all_that_fit), TRUE);
+  g_assert_cmpint (bendi_chat_settings_get_gpu_layers (page->chat_settings), ==, -1);
+  g_assert_false (gtk_widget_get_sensitive (spin));
+  g_assert_true (gtk_widget_get_visible (reload_row));
+  gtk_check_button_set_active (GTK_CHECK_BUTTON (all_that_fit), FALSE);
+  gtk_spin_button_set_value (GTK_SPIN_BUTTON (spin), 3);
+  g_assert_cmpint (bendi_chat_settings_get_gpu_layers (page->chat_settings), ==, 3);
+  g_assert_true (gtk_widget_get_visible (reload_row));
+
+  /* Reloading asks the runner for them. */
+  reload = bendi_app_test_find (reload_row, GTK_TYPE_BUTTON, NULL, NULL);
+  g_assert_nonnull (reload);
+  g_signal_emit_by_name (reload, "clicked");
+  BENDI_APP_TEST_WAIT_UNTIL (bendi_chat_runner_get_state (page->runner) == BENDI_CHAT_RUNNER_READY, LOAD_TIMEOUT);
+  g_assert_cmpint (bendi_chat_runner_get_gpu_layers (page->runner), ==, 3);
+  g_assert_false (gtk_widget_get_visible (reload_row));
+  bendi_chat_settings_flush (page->chat_settings);
+  g_assert_cmpint (saved_gpu_layers ("stories260K.gguf"), ==, 3);
+
+  /* A change of Preferences no longer moves a model that has its own. */
+  g_settings_set_int (settings, "gpu-layers", 9);
+  bendi_app_test_flush (window);
+  g_assert_cmpint (bendi_chat_settings_get_gpu_layers (page->chat_settings), ==, 3);
+  g_assert_cmpint (gtk_spin_button_get_value_as_int (GTK_SPIN_BUTTON (spin)), ==, 3);
+
+  /* Without a GPU the row says where the layers still matter. */
+  BENDI_APP_TEST_WAIT_UNTIL ((hw = bendi_app_state_get_hardware (state)) != NULL, 60);
+  for (guint i = 0; i < hw->gpus->len; i++)
+    {
+      const BendiHwGpu *gpu = g_ptr_array_index (hw->gpus, i);
+
+      have_gpu |= gpu->usable && gpu->type != BENDI_VK_DEVICE_TYPE_CPU;
+    }
+  layers_row = gtk_widget_get_ancestor (spin, ADW_TYPE_ACTION_ROW);
+  g_assert_nonnull (layers_row);
+  g_assert_cmpint (strstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (layers_row)), "Vulkan") != NULL, ==,
+                   !have_gpu);
+}
+
+static void
+test_gpu_layers (void)
+{
+  g_autofree char *model = NULL;
+
+  if (g_test_subprocess ())
+    {
+      bendi_app_test_run (check_gpu_layers, NULL);
+      return;
+    }
+  model = model_path ();
+  if (model != NULL && bendi_app_test_have_display ())
+    run_child ();
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -680,6 +806,7 @@ main (int   argc,
   g_test_add_func ("/app/chat/branches-and-export", test_branches);
   g_test_add_func ("/app/chat/restart", test_restart);
   g_test_add_func ("/app/chat/kill-mid-reply", test_crash);
+  g_test_add_func ("/app/chat/gpu-layers", test_gpu_layers);
 
   return bendi_app_test_run_tests ();
 }

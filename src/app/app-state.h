@@ -42,6 +42,9 @@ GPtrArray             *bendi_app_state_get_catalogue (BendiAppState *self,
  * probe (bendi_app_state_probe_hardware ()) is done. "notify::hardware"
  * says when it is replaced: do not keep the pointer past that. */
 const BendiHwInfo     *bendi_app_state_get_hardware   (BendiAppState *self);
+/* A copy of the hardware that the caller owns and may hand to another
+ * thread, its free memory read again now; NULL until the first probe. */
+BendiHwInfo           *bendi_app_state_dup_hardware   (BendiAppState *self) G_GNUC_WARN_UNUSED_RESULT;
 /* Starts a probe unless one ran or runs. */
 void                   bendi_app_state_probe_hardware (BendiAppState *self);
 /* Replaces the hardware description (after a measurement); takes @info. */

@@ -2,6 +2,7 @@
 /* The Chat page's insides, shared by chat-page.c, chat-page-sidebar.c and the GUI tests. */
 #pragma once
 
+#include "app-state.h"
 #include "chat-composer.h"
 #include "chat-page.h"
 #include "chat-runner.h"
@@ -50,6 +51,7 @@ struct _BendiChatPage
   GtkWidget              *last_model_button;
 
   GSettings              *settings;
+  BendiAppState          *app_state;         /* NULL outside an application */
   BendiConversationStore *store;
   BendiChatRunner        *runner;
   BendiChatSettings      *chat_settings;

@@ -6,6 +6,7 @@
 
 #include <glib/gi18n.h>
 
+#include "app-state.h"
 #include "message-row.h"
 #include "window.h"
 
@@ -280,6 +281,9 @@ runner_state_cb (BendiChatPage *self)
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "chat.cancel-load", state == BENDI_CHAT_RUNNER_LOADING);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "chat.unload-model", state == BENDI_CHAT_RUNNER_READY);
   bendi_chat_settings_panel_set_loaded_context_length (self->settings_panel, bendi_chat_runner_get_n_ctx (self->runner));
+  bendi_chat_settings_panel_set_loaded_gpu_layers (self->settings_panel, state == BENDI_CHAT_RUNNER_READY ||
+                                                   state == BENDI_CHAT_RUNNER_GENERATING,
+                                                   bendi_chat_runner_get_gpu_layers (self->runner));
   update_start_page (self);
   update_context_meter (self);
   bendi_chat_page_update_title (self);
@@ -380,9 +384,12 @@ bendi_chat_page_load_model (BendiChatPage *self,
   label = g_strdup_printf (_("Loading %s…"), name);
   gtk_label_set_label (self->load_label, label);
   gtk_stack_set_visible_child_name (self->main_stack, "chat");
-  /* Preferences say where models run. */
+  /* Preferences say where models run, and the model's settings how much
+   * of it goes on the GPU. */
   backend = g_settings_get_string (self->settings, "backend");
-  bendi_chat_runner_set_placement (self->runner, backend, g_settings_get_int (self->settings, "gpu-layers"));
+  bendi_chat_runner_set_placement (self->runner, backend, bendi_chat_settings_get_gpu_layers (self->chat_settings));
+  if (self->app_state != NULL)
+    bendi_chat_runner_set_hardware (self->runner, bendi_app_state_dup_hardware (self->app_state));
   bendi_chat_runner_load_async (self->runner, path, bendi_chat_settings_get_context_length (self->chat_settings),
                                 g_settings_get_int (self->settings, "threads"), self->cancellable, load_done_cb,
                                 g_object_ref (self));
@@ -804,6 +811,31 @@ reload_model_cb (BendiChatPage *self)
 }
 
 static void
+default_gpu_layers_cb (BendiChatPage *self)
+{
+  bendi_chat_settings_set_default_gpu_layers (self->chat_settings, g_settings_get_int (self->settings, "gpu-layers"));
+}
+
+static void
+hardware_cb (BendiChatPage *self)
+{
+  const BendiHwInfo *hw = bendi_app_state_get_hardware (self->app_state);
+  gboolean have_gpu = FALSE;
+
+  /* Before the probe is done, say nothing of missing GPUs. */
+  if (hw == NULL)
+    have_gpu = TRUE;
+  for (guint i = 0; hw != NULL && i < hw->gpus->len; i++)
+    {
+      const BendiHwGpu *gpu = g_ptr_array_index (hw->gpus, i);
+
+      if (gpu->usable && gpu->type != BENDI_VK_DEVICE_TYPE_CPU)
+        have_gpu = TRUE;
+    }
+  bendi_chat_settings_panel_set_have_gpu (self->settings_panel, have_gpu);
+}
+
+static void
 bendi_chat_page_shown (BendiPage *page)
 {
   BendiChatPage *self = BENDI_CHAT_PAGE (page);
@@ -846,6 +878,7 @@ bendi_chat_page_dispose (GObject *object)
     bendi_chat_settings_flush (self->chat_settings);
   g_clear_object (&self->chat_settings);
   g_clear_object (&self->settings);
+  g_clear_object (&self->app_state);
   g_clear_object (&self->cancellable);
 
   G_OBJECT_CLASS (bendi_chat_page_parent_class)->dispose (object);
@@ -959,7 +992,18 @@ bendi_chat_page_init (BendiChatPage *self)
   gtk_widget_add_css_class (self->last_model_button, "pill");
   gtk_box_append (self->start_buttons, self->last_model_button);
 
+  default_gpu_layers_cb (self);
+  g_signal_connect_object (self->settings, "changed::gpu-layers", G_CALLBACK (default_gpu_layers_cb), self,
+                           G_CONNECT_SWAPPED);
   bendi_chat_settings_panel_set_settings (self->settings_panel, self->chat_settings);
+  /* The app's probe, so that loading a model need not probe again. */
+  if (GTK_IS_APPLICATION (g_application_get_default ()))
+    {
+      self->app_state = g_object_ref (bendi_app_state_get_default ());
+      g_signal_connect_object (self->app_state, "notify::hardware", G_CALLBACK (hardware_cb), self, G_CONNECT_SWAPPED);
+      bendi_app_state_probe_hardware (self->app_state);
+      hardware_cb (self);
+    }
   g_signal_connect_swapped (self->chat_settings, "notify::system-prompt", G_CALLBACK (settings_system_prompt_cb), self);
   g_signal_connect_swapped (self->settings_panel, "reload-model", G_CALLBACK (reload_model_cb), self);
 

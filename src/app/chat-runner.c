@@ -17,6 +17,28 @@ G_DEFINE_QUARK (bendi-chat-error-quark, bendi_chat_error)
 /* Progress goes to the main loop at most every this much of the load. */
 #define PROGRESS_STEP 0.01
 
+/* The hardware description, shared read-only by the runner and the load
+ * threads: BendiHwInfo itself is not reference counted, and a load in
+ * flight must keep the one it started with when a newer one comes. */
+typedef struct
+{
+  BendiHwInfo *info;
+} SharedHardware;
+
+static void
+shared_hardware_clear (gpointer data)
+{
+  SharedHardware *shared = data;
+
+  g_clear_pointer (&shared->info, bendi_hw_info_free);
+}
+
+static void
+shared_hardware_unref (SharedHardware *shared)
+{
+  g_atomic_rc_box_release_full (shared, shared_hardware_clear);
+}
+
 /* What a reply in flight needs on the main thread. It outlives the runner
  * when the engine's last callbacks are still queued: they find runner
  * NULL and do nothing. */
@@ -41,6 +63,8 @@ struct _BendiChatRunner
   GCancellable        *load_cancellable;
   BendiBackend         backend;
   gint64               gpu_layers;      /* -1: as many as fit */
+  gint64               loaded_gpu_layers; /* what the model loaded or loading asked for */
+  SharedHardware      *hardware;        /* NULL: probe at each load */
 
   BendiModel          *model;
   BendiChatPrompt     *prompt;
@@ -143,6 +167,7 @@ typedef struct
   int     n_threads;
   double  last_fraction;
   BendiContextParams context_params;   /* backend and GPU layers, once resolved */
+  SharedHardware    *hardware;          /* NULL: probe */
 
   BendiModel      *model;
   BendiChatPrompt *prompt;
@@ -153,6 +178,7 @@ static void
 load_data_free (LoadData *data)
 {
   g_free (data->path);
+  g_clear_pointer (&data->hardware, shared_hardware_unref);
   g_clear_pointer (&data->session, bendi_session_free);
   g_clear_pointer (&data->prompt, bendi_chat_prompt_free);
   g_clear_pointer (&data->model, bendi_model_unref);
@@ -237,7 +263,8 @@ check_fit (LoadData  *data,
 {
   g_autoptr (GError) local_error = NULL;
   g_autoptr (BendiGguf) gguf = NULL;
-  g_autoptr (BendiHwInfo) hw = NULL;
+  g_autoptr (BendiHwInfo) probed = NULL;
+  const BendiHwInfo *hw;
   g_autoptr (BendiFitResult) fit = NULL;
   BendiFitModel *fit_model = NULL;
   BendiFitParams params;
@@ -262,7 +289,12 @@ check_fit (LoadData  *data,
       return FALSE;
     }
 
-  hw = bendi_hw_info_probe (NULL);
+  /* A probe opens a Vulkan instance: slow, so the app's is used when it
+   * gave one. */
+  if (data->hardware != NULL)
+    hw = data->hardware->info;
+  else
+    hw = probed = bendi_hw_info_probe (NULL);
   bendi_fit_params_init (&params);
   params.n_ctx = data->n_ctx;
   params.n_threads = data->n_threads;
@@ -417,6 +449,7 @@ bendi_chat_runner_dispose (GObject *object)
   g_clear_pointer (&self->session, bendi_session_free);
   g_clear_pointer (&self->prompt, bendi_chat_prompt_free);
   g_clear_pointer (&self->model, bendi_model_unref);
+  g_clear_pointer (&self->hardware, shared_hardware_unref);
 
   G_OBJECT_CLASS (bendi_chat_runner_parent_class)->dispose (object);
 }
@@ -526,6 +559,7 @@ bendi_chat_runner_init (BendiChatRunner *self)
 {
   self->backend = BENDI_BACKEND_CPU;
   self->gpu_layers = 0;
+  self->loaded_gpu_layers = 0;
 }
 
 BendiChatRunner *
@@ -645,6 +679,26 @@ bendi_chat_runner_set_placement (BendiChatRunner *self,
   self->gpu_layers = gpu_layers;
 }
 
+gint64
+bendi_chat_runner_get_gpu_layers (BendiChatRunner *self)
+{
+  g_return_val_if_fail (BENDI_IS_CHAT_RUNNER (self), 0);
+  return self->loaded_gpu_layers;
+}
+
+void
+bendi_chat_runner_set_hardware (BendiChatRunner *self,
+                                BendiHwInfo     *hardware)
+{
+  g_return_if_fail (BENDI_IS_CHAT_RUNNER (self));
+
+  g_clear_pointer (&self->hardware, shared_hardware_unref);
+  if (hardware == NULL)
+    return;
+  self->hardware = g_atomic_rc_box_new0 (SharedHardware);
+  self->hardware->info = hardware;
+}
+
 void
 bendi_chat_runner_load_async (BendiChatRunner     *self,
                               const char          *path,
@@ -679,6 +733,9 @@ bendi_chat_runner_load_async (BendiChatRunner     *self,
   bendi_context_params_init (&data->context_params);
   data->context_params.backend = self->backend;
   data->context_params.n_gpu_layers = self->gpu_layers < 0 ? BENDI_GPU_LAYERS_AUTO : self->gpu_layers;
+  if (self->hardware != NULL)
+    data->hardware = g_atomic_rc_box_acquire (self->hardware);
+  self->loaded_gpu_layers = self->gpu_layers;
   inner = g_task_new (self, self->load_cancellable, load_done_cb, outer);
   g_task_set_source_tag (inner, load_thread);
   g_task_set_task_data (inner, data, (GDestroyNotify) load_data_free);

@@ -5,6 +5,7 @@
 #include <gio/gio.h>
 
 #include "app-types.h"
+#include "hw-info.h"
 #include "session.h"
 #include "template/chat-template.h"
 
@@ -51,6 +52,16 @@ double               bendi_chat_runner_get_load_fraction (BendiChatRunner *self)
 void     bendi_chat_runner_set_placement (BendiChatRunner *self,
                                           const char      *backend,
                                           gint64           gpu_layers);
+
+/* The GPU layers asked for when the model loaded or loading was (-1: as
+ * many as fit); 0 when none was. */
+gint64   bendi_chat_runner_get_gpu_layers (BendiChatRunner *self);
+
+/* The computer the fit check of the next loads counts with; takes
+ * @hardware (NULL: each load probes it, which opens a Vulkan instance and
+ * takes a while). A load in flight keeps the description it started with. */
+void     bendi_chat_runner_set_hardware  (BendiChatRunner *self,
+                                          BendiHwInfo     *hardware);
 
 /* Unloads the current model, then checks @path against this computer's
  * free memory (BENDI_CHAT_ERROR_DOES_NOT_FIT, with the arithmetic in the

@@ -4,6 +4,8 @@
 
 #include "chat-settings-panel.h"
 
+#include <glib/gi18n.h>
+
 struct _BendiChatSettingsPanel
 {
   GtkWidget parent_instance;
@@ -19,12 +21,19 @@ struct _BendiChatSettingsPanel
   GtkAdjustment     *repeat_penalty_adjustment;
   GtkAdjustment     *max_tokens_adjustment;
   GtkAdjustment     *context_length_adjustment;
+  AdwActionRow      *gpu_layers_row;
+  GtkCheckButton    *gpu_layers_auto;
+  GtkSpinButton     *gpu_layers_spin;
+  GtkAdjustment     *gpu_layers_adjustment;
   GtkWidget         *reload_row;
 
   BendiChatSettings *settings;
   GPtrArray         *bindings;
   gint64             loaded_n_ctx;
+  gint64             loaded_gpu_layers;
+  gboolean           model_loaded;
   gboolean           filling_presets;
+  gboolean           showing_gpu_layers;
 };
 
 enum {
@@ -79,9 +88,43 @@ static void
 update_reload_row (BendiChatSettingsPanel *self)
 {
   gint64 wanted = self->settings != NULL ? bendi_chat_settings_get_context_length (self->settings) : 0;
-
+  gint64 wanted_layers = self->settings != NULL ? bendi_chat_settings_get_gpu_layers (self->settings) : -1;
   /* 0 is "the model's": whatever was loaded with it is right. */
-  gtk_widget_set_visible (self->reload_row, self->loaded_n_ctx > 0 && wanted > 0 && wanted != self->loaded_n_ctx);
+  gboolean context_differs = self->loaded_n_ctx > 0 && wanted > 0 && wanted != self->loaded_n_ctx;
+  gboolean layers_differ = self->model_loaded && wanted_layers != self->loaded_gpu_layers;
+
+  gtk_widget_set_visible (self->reload_row, context_differs || layers_differ);
+}
+
+/* The settings' GPU layers into the check button ("as many as fit") and
+ * the spin button (a count). */
+static void
+show_gpu_layers (BendiChatSettingsPanel *self)
+{
+  gint64 layers = self->settings != NULL ? bendi_chat_settings_get_gpu_layers (self->settings) : -1;
+
+  self->showing_gpu_layers = TRUE;
+  gtk_check_button_set_active (self->gpu_layers_auto, layers < 0);
+  if (layers >= 0)
+    gtk_adjustment_set_value (self->gpu_layers_adjustment, (double) layers);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->gpu_layers_spin), layers >= 0);
+  self->showing_gpu_layers = FALSE;
+  update_reload_row (self);
+}
+
+static void
+gpu_layers_widget_cb (BendiChatSettingsPanel *self)
+{
+  gint64 layers;
+
+  if (self->showing_gpu_layers || self->settings == NULL)
+    return;
+  layers = gtk_check_button_get_active (self->gpu_layers_auto)
+             ? -1 : (gint64) gtk_adjustment_get_value (self->gpu_layers_adjustment);
+  g_object_set (self->settings, "gpu-layers", layers, NULL);
+  /* The setting may not have changed (the same count again): the
+   * widgets must still agree with it. */
+  show_gpu_layers (self);
 }
 
 static void
@@ -163,10 +206,15 @@ bendi_chat_settings_panel_class_init (BendiChatSettingsPanelClass *klass)
   gtk_widget_class_bind_template_child (widget_class, BendiChatSettingsPanel, repeat_penalty_adjustment);
   gtk_widget_class_bind_template_child (widget_class, BendiChatSettingsPanel, max_tokens_adjustment);
   gtk_widget_class_bind_template_child (widget_class, BendiChatSettingsPanel, context_length_adjustment);
+  gtk_widget_class_bind_template_child (widget_class, BendiChatSettingsPanel, gpu_layers_row);
+  gtk_widget_class_bind_template_child (widget_class, BendiChatSettingsPanel, gpu_layers_auto);
+  gtk_widget_class_bind_template_child (widget_class, BendiChatSettingsPanel, gpu_layers_spin);
+  gtk_widget_class_bind_template_child (widget_class, BendiChatSettingsPanel, gpu_layers_adjustment);
   gtk_widget_class_bind_template_child (widget_class, BendiChatSettingsPanel, reload_row);
   gtk_widget_class_bind_template_callback (widget_class, save_preset_cb);
   gtk_widget_class_bind_template_callback (widget_class, reload_clicked_cb);
   gtk_widget_class_bind_template_callback (widget_class, reset_clicked_cb);
+  gtk_widget_class_bind_template_callback (widget_class, gpu_layers_widget_cb);
 }
 
 static void
@@ -174,6 +222,7 @@ bendi_chat_settings_panel_init (BendiChatSettingsPanel *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
   self->bindings = g_ptr_array_new ();
+  self->loaded_gpu_layers = -1;
   g_signal_connect_swapped (self->preset_dropdown, "notify::selected", G_CALLBACK (preset_selected_cb), self);
 }
 
@@ -208,8 +257,9 @@ bendi_chat_settings_panel_set_settings (BendiChatSettingsPanel *self,
   bind (self, "max-tokens", self->max_tokens_adjustment, "value");
   bind (self, "context-length", self->context_length_adjustment, "value");
   g_signal_connect_swapped (settings, "notify::context-length", G_CALLBACK (update_reload_row), self);
+  g_signal_connect_swapped (settings, "notify::gpu-layers", G_CALLBACK (show_gpu_layers), self);
   fill_presets (self);
-  update_reload_row (self);
+  show_gpu_layers (self);
 }
 
 void
@@ -220,4 +270,28 @@ bendi_chat_settings_panel_set_loaded_context_length (BendiChatSettingsPanel *sel
 
   self->loaded_n_ctx = n_ctx;
   update_reload_row (self);
+}
+
+void
+bendi_chat_settings_panel_set_loaded_gpu_layers (BendiChatSettingsPanel *self,
+                                                 gboolean                loaded,
+                                                 gint64                  gpu_layers)
+{
+  g_return_if_fail (BENDI_IS_CHAT_SETTINGS_PANEL (self));
+
+  self->model_loaded = loaded;
+  self->loaded_gpu_layers = gpu_layers;
+  update_reload_row (self);
+}
+
+void
+bendi_chat_settings_panel_set_have_gpu (BendiChatSettingsPanel *self,
+                                        gboolean                have_gpu)
+{
+  g_return_if_fail (BENDI_IS_CHAT_SETTINGS_PANEL (self));
+
+  adw_action_row_set_subtitle (self->gpu_layers_row,
+                               have_gpu ? _("Layers of the model that run on the GPU; the rest run on the processor")
+                                        : _("No GPU was found: the layers only matter for the Vulkan backend, "
+                                            "which then runs on the processor"));
 }

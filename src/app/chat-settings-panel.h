@@ -10,13 +10,23 @@ G_BEGIN_DECLS
 #define BENDI_TYPE_CHAT_SETTINGS_PANEL (bendi_chat_settings_panel_get_type ())
 G_DECLARE_FINAL_TYPE (BendiChatSettingsPanel, bendi_chat_settings_panel, BENDI, CHAT_SETTINGS_PANEL, GtkWidget)
 
-/* Signal "reload-model": the context length changed and the user asked
- * to load the model again with it. */
+/* Signal "reload-model": the context length or GPU layers changed and
+ * the user asked to load the model again with them. */
 void bendi_chat_settings_panel_set_settings (BendiChatSettingsPanel *self,
                                              BendiChatSettings      *settings);
 /* Whether the model loaded uses the context length shown; when not, a
  * button offers to reload it. */
 void bendi_chat_settings_panel_set_loaded_context_length (BendiChatSettingsPanel *self,
                                                           gint64                  n_ctx);
+/* Whether a model is loaded, and the GPU layers asked for when it was
+ * (-1: as many as fit); when they differ from the settings' the same
+ * button offers to reload it. */
+void bendi_chat_settings_panel_set_loaded_gpu_layers (BendiChatSettingsPanel *self,
+                                                      gboolean                loaded,
+                                                      gint64                  gpu_layers);
+/* Whether this computer has a GPU; without one the GPU layers row says
+ * they only matter for the Vulkan backend. */
+void bendi_chat_settings_panel_set_have_gpu (BendiChatSettingsPanel *self,
+                                             gboolean                have_gpu);
 
 G_END_DECLS

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /* Per-model chat settings and presets, kept in one small JSON file:
  *   { "version": 1,
- *     "models": { "model.gguf": { "system_prompt": …, "temperature": 0.8, … } },
+ *     "models": { "model.gguf": { "system_prompt": …, "temperature": 0.8, …, "gpu_layers": 12 } },
  *     "presets": [ { "name": "Terse", "system_prompt": …, "temperature": … } ] }
+ * A model's "gpu_layers" is there only once chosen for it: until then the
+ * default (Preferences) applies, and follows later changes of it.
  */
 #define G_LOG_DOMAIN "bendi-app"
 
@@ -24,6 +26,8 @@ typedef struct
   double repeat_penalty;
   gint64 max_tokens;
   gint64 context_length;
+  gint64 gpu_layers;
+  gboolean gpu_layers_chosen;  /* else the default applies */
 } Values;
 
 typedef struct
@@ -62,6 +66,7 @@ struct _BendiChatSettings
   JsonObject *models;      /* model key → saved values */
   JsonArray  *presets;     /* the user's */
   guint       save_id;
+  gint64      default_gpu_layers;
 };
 
 enum {
@@ -74,6 +79,7 @@ enum {
   PROP_REPEAT_PENALTY,
   PROP_MAX_TOKENS,
   PROP_CONTEXT_LENGTH,
+  PROP_GPU_LAYERS,
   N_PROPS
 };
 
@@ -96,6 +102,8 @@ values_init_defaults (Values *values)
   values->repeat_penalty = sampling.repeat_penalty;
   values->max_tokens = 0;
   values->context_length = 0;
+  values->gpu_layers = -1;
+  values->gpu_layers_chosen = FALSE;
 }
 
 static JsonObject *
@@ -114,6 +122,8 @@ values_to_json (const Values *values,
     {
       json_object_set_int_member (object, "max_tokens", values->max_tokens);
       json_object_set_int_member (object, "context_length", values->context_length);
+      if (values->gpu_layers_chosen)
+        json_object_set_int_member (object, "gpu_layers", values->gpu_layers);
     }
   return object;
 }
@@ -164,6 +174,15 @@ values_from_json (Values     *values,
       values->context_length = (gint64) get_number (object, "context_length", 0,
                                                     (double) G_PARAM_SPEC_INT64 (properties[PROP_CONTEXT_LENGTH])->maximum,
                                                     (double) values->context_length);
+      if (json_object_has_member (object, "gpu_layers"))
+        {
+          GParamSpecInt64 *range = G_PARAM_SPEC_INT64 (properties[PROP_GPU_LAYERS]);
+          double layers = get_number (object, "gpu_layers", (double) range->minimum, (double) range->maximum, -2.0);
+
+          /* Out of range or not a number: as if never chosen. */
+          values->gpu_layers_chosen = layers >= -1.0;
+          values->gpu_layers = values->gpu_layers_chosen ? (gint64) layers : -1;
+        }
     }
 }
 
@@ -297,6 +316,9 @@ bendi_chat_settings_get_property (GObject    *object,
     case PROP_CONTEXT_LENGTH:
       g_value_set_int64 (value, self->values.context_length);
       break;
+    case PROP_GPU_LAYERS:
+      g_value_set_int64 (value, bendi_chat_settings_get_gpu_layers (self));
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -354,6 +376,12 @@ bendi_chat_settings_set_property (GObject      *object,
         return;
       values->context_length = g_value_get_int64 (value);
       break;
+    case PROP_GPU_LAYERS:
+      if (values->gpu_layers_chosen && values->gpu_layers == g_value_get_int64 (value))
+        return;
+      values->gpu_layers = g_value_get_int64 (value);
+      values->gpu_layers_chosen = TRUE;
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       return;
@@ -380,6 +408,8 @@ bendi_chat_settings_class_init (BendiChatSettingsClass *klass)
   properties[PROP_REPEAT_PENALTY] = g_param_spec_double ("repeat-penalty", NULL, NULL, 0.5, 2.0, 1.0, flags);
   properties[PROP_MAX_TOKENS] = g_param_spec_int64 ("max-tokens", NULL, NULL, 0, 1 << 20, 0, flags);
   properties[PROP_CONTEXT_LENGTH] = g_param_spec_int64 ("context-length", NULL, NULL, 0, 1 << 20, 0, flags);
+  /* The same range as the gpu-layers setting of Preferences. */
+  properties[PROP_GPU_LAYERS] = g_param_spec_int64 ("gpu-layers", NULL, NULL, -1, 4096, -1, flags);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
@@ -389,6 +419,7 @@ bendi_chat_settings_init (BendiChatSettings *self)
   self->models = json_object_new ();
   self->presets = json_array_new ();
   values_init_defaults (&self->values);
+  self->default_gpu_layers = -1;
 }
 
 BendiChatSettings *
@@ -446,6 +477,27 @@ bendi_chat_settings_get_context_length (BendiChatSettings *self)
 {
   g_return_val_if_fail (BENDI_IS_CHAT_SETTINGS (self), 0);
   return self->values.context_length;
+}
+
+gint64
+bendi_chat_settings_get_gpu_layers (BendiChatSettings *self)
+{
+  g_return_val_if_fail (BENDI_IS_CHAT_SETTINGS (self), -1);
+  return self->values.gpu_layers_chosen ? self->values.gpu_layers : self->default_gpu_layers;
+}
+
+void
+bendi_chat_settings_set_default_gpu_layers (BendiChatSettings *self,
+                                            gint64             gpu_layers)
+{
+  gint64 shown;
+
+  g_return_if_fail (BENDI_IS_CHAT_SETTINGS (self));
+
+  shown = bendi_chat_settings_get_gpu_layers (self);
+  self->default_gpu_layers = CLAMP (gpu_layers, -1, 4096);
+  if (bendi_chat_settings_get_gpu_layers (self) != shown)
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_GPU_LAYERS]);
 }
 
 void

@@ -14,7 +14,8 @@ G_DECLARE_FINAL_TYPE (BendiChatSettings, bendi_chat_settings, BENDI, CHAT_SETTIN
  * $XDG_CONFIG_HOME/bendi/chat-settings.json. Properties: "system-prompt",
  * "temperature", "top-p", "top-k", "min-p", "repeat-penalty",
  * "max-tokens" (0: no limit), "context-length" (0: the model's, at most
- * 4096). Every change is saved for the current model. */
+ * 4096), "gpu-layers" (-1: as many as fit). Every change is saved for the
+ * current model. */
 BendiChatSettings *bendi_chat_settings_new (const char *path) G_GNUC_WARN_UNUSED_RESULT;
 
 /* Shows the settings remembered for @model_path (by its file name, so a
@@ -26,6 +27,13 @@ void         bendi_chat_settings_reset            (BendiChatSettings   *self);
 
 const char  *bendi_chat_settings_get_system_prompt  (BendiChatSettings *self);
 gint64       bendi_chat_settings_get_context_length (BendiChatSettings *self);
+/* The model's layers to put on the GPU (-1: as many as fit): the value
+ * chosen for this model, else the default. */
+gint64       bendi_chat_settings_get_gpu_layers     (BendiChatSettings *self);
+/* The GPU layers of models that have none chosen (Preferences' setting);
+ * -1 until set. Not saved. */
+void         bendi_chat_settings_set_default_gpu_layers (BendiChatSettings *self,
+                                                         gint64             gpu_layers);
 /* Sampling and the token limit, onto @params. */
 void         bendi_chat_settings_fill_params      (BendiChatSettings   *self,
                                                    BendiGenerateParams *params);
