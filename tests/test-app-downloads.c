@@ -373,6 +373,200 @@ test_download (void)
   g_bytes_unref (fixture.content);
 }
 
+/* ------------------------------------------------------------------------ */
+/* The notification when a download finishes: a private session bus on
+ * which this test owns org.gtk.Notifications, the service GApplication
+ * sends GNotifications to when its name is owned. */
+
+static const char notifications_xml[] =
+  "<node>"
+  "  <interface name='org.gtk.Notifications'>"
+  "    <method name='AddNotification'>"
+  "      <arg type='s' name='app_id' direction='in'/>"
+  "      <arg type='s' name='id' direction='in'/>"
+  "      <arg type='a{sv}' name='notification' direction='in'/>"
+  "    </method>"
+  "    <method name='RemoveNotification'>"
+  "      <arg type='s' name='app_id' direction='in'/>"
+  "      <arg type='s' name='id' direction='in'/>"
+  "    </method>"
+  "  </interface>"
+  "</node>";
+
+typedef struct
+{
+  Fixture    fixture;
+  GPtrArray *titles;   /* of what AddNotification brought, in order */
+  GPtrArray *bodies;
+  GPtrArray *app_ids;
+} NotifyFixture;
+
+static void
+notifications_method_cb (GDBusConnection       *connection G_GNUC_UNUSED,
+                         const char            *sender G_GNUC_UNUSED,
+                         const char            *object_path G_GNUC_UNUSED,
+                         const char            *interface_name G_GNUC_UNUSED,
+                         const char            *method_name,
+                         GVariant              *parameters,
+                         GDBusMethodInvocation *invocation,
+                         gpointer               user_data)
+{
+  NotifyFixture *fixture = user_data;
+
+  if (g_strcmp0 (method_name, "AddNotification") == 0)
+    {
+      g_autoptr (GVariant) notification = NULL;
+      const char *app_id = NULL;
+      const char *id = NULL;
+      const char *title = NULL;
+      const char *body = NULL;
+
+      g_variant_get (parameters, "(&s&s@a{sv})", &app_id, &id, &notification);
+      g_variant_lookup (notification, "title", "&s", &title);
+      g_variant_lookup (notification, "body", "&s", &body);
+      g_ptr_array_add (fixture->app_ids, g_strdup (app_id));
+      g_ptr_array_add (fixture->titles, g_strdup (title));
+      g_ptr_array_add (fixture->bodies, g_strdup (body));
+    }
+  g_dbus_method_invocation_return_value (invocation, NULL);
+}
+
+static const GDBusInterfaceVTable notifications_vtable = { notifications_method_cb, NULL, NULL, { NULL } };
+
+/* Owns org.gtk.Notifications on the bus at @address, with a connection
+ * of its own (the app's is the process's shared session bus). */
+static GDBusConnection *
+own_notifications (const char    *address,
+                   NotifyFixture *fixture)
+{
+  g_autoptr (GDBusNodeInfo) node = NULL;
+  g_autoptr (GVariant) reply = NULL;
+  g_autoptr (GError) error = NULL;
+  GDBusConnection *connection;
+  guint result = 0;
+
+  connection = g_dbus_connection_new_for_address_sync (address,
+                                                       G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
+                                                         G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
+                                                       NULL, NULL, &error);
+  g_assert_no_error (error);
+  node = g_dbus_node_info_new_for_xml (notifications_xml, &error);
+  g_assert_no_error (error);
+  g_dbus_connection_register_object (connection, "/org/gtk/Notifications", node->interfaces[0],
+                                     &notifications_vtable, fixture, NULL, &error);
+  g_assert_no_error (error);
+  reply = g_dbus_connection_call_sync (connection, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                                       "org.freedesktop.DBus", "RequestName",
+                                       g_variant_new ("(su)", "org.gtk.Notifications", 0x4 /* DO_NOT_QUEUE */),
+                                       G_VARIANT_TYPE ("(u)"), G_DBUS_CALL_FLAGS_NONE, -1, NULL, &error);
+  g_assert_no_error (error);
+  g_variant_get (reply, "(u)", &result);
+  g_assert_cmpuint (result, ==, 1 /* PRIMARY_OWNER */);
+  return connection;
+}
+
+static void
+check_notification (BendiApplication *app,
+                    BendiWindow      *window,
+                    gpointer          user_data)
+{
+  NotifyFixture *fixture = user_data;
+  BendiPage *discover = bendi_window_show_page (window, "discover");
+  BendiPage *downloads;
+  GtkWidget *model_page;
+  GtkWidget *file_row;
+  GtkWidget *row;
+  GtkWidget *elsewhere;
+  BendiHubDownload *download;
+
+  /* The app is on the private bus; a notification goes to the test's
+   * service only while the window is not the active one (else a toast
+   * says it): the user has gone elsewhere meanwhile. */
+  g_assert_nonnull (g_application_get_dbus_connection (G_APPLICATION (app)));
+  bendi_discover_page_show_model (BENDI_DISCOVER_PAGE (discover), REPO);
+  model_page = bendi_app_test_find (GTK_WIDGET (discover), BENDI_TYPE_MODEL_PAGE, NULL, NULL);
+  BENDI_APP_TEST_WAIT_UNTIL ((file_row = bendi_app_test_find (model_page, ADW_TYPE_ACTION_ROW, row_is_file,
+                                                              (gpointer) REAL_FILE)) != NULL, 30);
+  click (file_row, "Download");
+  downloads = bendi_window_show_page (window, "downloads");
+  BENDI_APP_TEST_WAIT_UNTIL ((row = bendi_app_test_find (GTK_WIDGET (downloads), BENDI_TYPE_DOWNLOAD_ROW,
+                                                          NULL, NULL)) != NULL, 10);
+  download = bendi_download_row_get_download (BENDI_DOWNLOAD_ROW (row));
+
+  /* The user goes to another window (not the app's) while it downloads. */
+  elsewhere = gtk_window_new ();
+  gtk_window_present (GTK_WINDOW (elsewhere));
+  BENDI_APP_TEST_WAIT_UNTIL (!gtk_window_is_active (GTK_WINDOW (window)), 10);
+  BENDI_APP_TEST_WAIT_UNTIL (bendi_hub_download_get_state (download) == BENDI_HUB_DOWNLOAD_COMPLETED, 30);
+  BENDI_APP_TEST_WAIT_UNTIL (fixture->titles->len > 0, 10);
+  gtk_window_destroy (GTK_WINDOW (elsewhere));
+
+  g_assert_cmpuint (fixture->titles->len, ==, 1);
+  g_assert_cmpstr (g_ptr_array_index (fixture->app_ids, 0), ==, BENDI_APP_ID);
+  g_assert_cmpstr (g_ptr_array_index (fixture->titles, 0), ==, "Download finished");
+  g_assert_cmpstr (g_ptr_array_index (fixture->bodies, 0), ==, REAL_FILE " is ready to chat with.");
+}
+
+static void
+test_notification (void)
+{
+  NotifyFixture fixture = { { NULL, NULL }, NULL, NULL, NULL };
+  g_autofree char *path = bendi_test_data_path ("models/stories260K.gguf");
+  g_autofree char *daemon = g_find_program_in_path ("dbus-daemon");
+  g_autofree char *models = NULL;
+  g_autofree char *display = NULL;
+  g_autofree char *contents = NULL;
+  GTestDBus *bus = NULL;
+  g_autoptr (GDBusConnection) service = NULL;
+  g_autoptr (GError) error = NULL;
+  gsize length = 0;
+
+  if (!g_test_subprocess ())
+    {
+      if (daemon == NULL)
+        g_test_skip ("dbus-daemon is not installed (Debian: dbus-daemon)");
+      else if (bendi_app_test_have_display () && path != NULL)
+        bendi_app_test_trap_in_locale ("en_US.UTF-8");
+      return;
+    }
+
+  /* GTestDBus unsets DISPLAY with the session bus variables: the app
+   * still needs the test's X server. */
+  display = g_strdup (g_getenv ("DISPLAY"));
+  bus = g_test_dbus_new (G_TEST_DBUS_NONE);
+  g_test_dbus_up (bus);
+  g_setenv ("DISPLAY", display, TRUE);
+  fixture.titles = g_ptr_array_new_with_free_func (g_free);
+  fixture.bodies = g_ptr_array_new_with_free_func (g_free);
+  fixture.app_ids = g_ptr_array_new_with_free_func (g_free);
+  service = own_notifications (g_test_dbus_get_bus_address (bus), &fixture);
+
+  g_file_get_contents (path, &contents, &length, &error);
+  g_assert_no_error (error);
+  fixture.fixture.content = g_bytes_new_take (g_steal_pointer (&contents), length);
+  fixture.fixture.server = hub_test_server_new ();
+  hub_test_server_add_file (fixture.fixture.server, REPO, REAL_FILE, fixture.fixture.content, NULL);
+  models = g_build_filename (bendi_app_test_get_home (), "models", NULL);
+  g_setenv ("HOME", bendi_app_test_get_home (), TRUE);
+  g_setenv ("HF_ENDPOINT", hub_test_server_get_endpoint (fixture.fixture.server), TRUE);
+  g_setenv ("BENDI_MODELS_DIR", models, TRUE);
+  g_unsetenv ("HF_TOKEN");
+  g_unsetenv ("OLLAMA_MODELS");
+
+  bendi_app_test_run (check_notification, &fixture);
+
+  hub_test_server_free (fixture.fixture.server);
+  g_bytes_unref (fixture.fixture.content);
+  g_ptr_array_unref (fixture.titles);
+  g_ptr_array_unref (fixture.bodies);
+  g_ptr_array_unref (fixture.app_ids);
+  g_dbus_connection_close_sync (service, NULL, NULL);
+  /* Neither g_test_dbus_down () nor the last unref (which calls it): they
+   * wait for the process's shared session connection to go, and GTK keeps
+   * it to the end of this short-lived test process. */
+  g_test_dbus_stop (bus);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -380,6 +574,7 @@ main (int   argc,
   bendi_app_test_init (&argc, &argv);
 
   g_test_add_func ("/app/downloads/to-library", test_download);
+  g_test_add_func ("/app/downloads/notification", test_notification);
 
   return bendi_app_test_run_tests ();
 }
