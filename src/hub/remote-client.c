@@ -144,7 +144,7 @@ bendi_remote_normalize_url (const char  *url,
   {
     g_autofree char *trimmed = g_strstrip (g_strdup (url));
 
-    uri = g_uri_parse (trimmed, G_URI_FLAGS_ENCODED_PATH | G_URI_FLAGS_SCHEME_NORMALIZE, NULL);
+    uri = g_uri_parse (trimmed, G_URI_FLAGS_ENCODED_PATH, NULL);
   }
   scheme = uri != NULL ? g_uri_get_scheme (uri) : NULL;
   if (scheme == NULL || (g_ascii_strcasecmp (scheme, "http") != 0 && g_ascii_strcasecmp (scheme, "https") != 0))
@@ -174,8 +174,9 @@ bendi_remote_normalize_url (const char  *url,
 
   {
     g_autofree char *lower_scheme = g_ascii_strdown (scheme, -1);
+    g_autofree char *lower_host = g_ascii_strdown (g_uri_get_host (uri), -1);
 
-    return g_uri_join (G_URI_FLAGS_ENCODED_PATH, lower_scheme, NULL, g_uri_get_host (uri), g_uri_get_port (uri),
+    return g_uri_join (G_URI_FLAGS_ENCODED_PATH, lower_scheme, NULL, lower_host, g_uri_get_port (uri),
                        path->str, NULL, NULL);
   }
 }
@@ -1076,6 +1077,11 @@ chat_request_body (const char                *model,
         {
           json_builder_set_member_name (b, "seed");
           json_builder_add_int_value (b, s->seed);
+        }
+      if (params->ignore_eos)
+        {
+          json_builder_set_member_name (b, "ignore_eos");
+          json_builder_add_boolean_value (b, TRUE);
         }
       if (params->stop != NULL && params->stop[0] != NULL)
         {

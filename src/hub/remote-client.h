@@ -143,7 +143,8 @@ GPtrArray *bendi_remote_client_list_models_finish (BendiRemoteClient    *self,
  * @params may be NULL (the server's defaults). From it go max_tokens (when
  * > 0), temperature, top_p (when < 1), seed (when ≥ 0), stop, presence and
  * frequency penalties, and the extensions llama-server, vLLM and Bendi
- * take: top_k (when > 0), min_p (when > 0), repeat_penalty (when ≠ 1).
+ * take: top_k (when > 0), min_p (when > 0), repeat_penalty (when ≠ 1),
+ * ignore_eos (when set).
  *
  * @on_delta (may be NULL) gets each piece of the reply as it arrives, with
  * @user_data. Whatever arrived has been handed to @on_delta before the
