@@ -22,7 +22,7 @@ static const Command commands[] = {
   { "perplexity",  bendi_cli_perplexity,  "Measure a model's perplexity on a text" },
   { "make-model",  bendi_cli_make_model,  "Write a model with random weights" },
   { "bench",       bendi_cli_bench,       "Measure prompt and generation speed" },
-  { "chat",        bendi_cli_chat,        "Chat with a model in the terminal" },
+  { "chat",        bendi_cli_chat,        "Chat with a model in the terminal, or with one on a server (--endpoint URL; --list-models)" },
   { "template",    bendi_cli_template,    "Render a chat template for a conversation" },
   { "search",      bendi_cli_search,      "Search the Hub for GGUF models" },
   { "files",       bendi_cli_files,       "List a Hub repository's GGUF files" },

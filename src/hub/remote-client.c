@@ -1041,8 +1041,11 @@ chat_request_body (const char                *model,
           json_builder_set_member_name (b, "max_tokens");
           json_builder_add_int_value (b, params->max_tokens);
         }
-      json_builder_set_member_name (b, "temperature");
-      json_builder_add_double_value (b, MAX (0.0, s->temperature));
+      if (s->temperature >= 0.0f)
+        {
+          json_builder_set_member_name (b, "temperature");
+          json_builder_add_double_value (b, s->temperature);
+        }
       if (s->top_p > 0.0f && s->top_p < 1.0f)
         {
           json_builder_set_member_name (b, "top_p");

@@ -141,7 +141,8 @@ GPtrArray *bendi_remote_client_list_models_finish (BendiRemoteClient    *self,
  * messages: objects with "role" and "content", sent as they are).
  *
  * @params may be NULL (the server's defaults). From it go max_tokens (when
- * > 0), temperature, top_p (when < 1), seed (when ≥ 0), stop, presence and
+ * > 0), temperature (when ≥ 0: 0 is greedy; a negative one leaves the
+ * server's default), top_p (when < 1), seed (when ≥ 0), stop, presence and
  * frequency penalties, and the extensions llama-server, vLLM and Bendi
  * take: top_k (when > 0), min_p (when > 0), repeat_penalty (when ≠ 1),
  * ignore_eos (when set).
