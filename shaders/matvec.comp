@@ -24,7 +24,29 @@
 // at all, and the weights come through a texel buffer, which lavapipe
 // gathers for the whole SIMD vector at once where a storage buffer read
 // costs a branch per lane.
+//
+// Variants of the GPU shape, picked per device (vk-device.c):
+//   FP16        weights dequantised to float16_t and multiplied with
+//               float16_t activations, four products summed in f16 and
+//               everything else in f32: half the registers for w[16]
+//   INT8        x comes quantised to 8-bit blocks (quantize_q8.comp, which
+//               also applies the NORM), each block of 32 products is summed
+//               in integers and scaled once; INT8_DOT does the sums with the
+//               packed 4×8-bit dot product instruction
 #include "common.glsl"
+
+#ifdef FP16
+#extension GL_EXT_shader_explicit_arithmetic_types_float16 : require
+#endif
+#ifdef INT8_DOT
+// GL_EXT_integer_dot_product's dotPacked4x8EXT, spelled as the SPIR-V
+// instruction it compiles to (OpSDot on 4×8-bit packed words, capabilities
+// DotProduct and DotProductInput4x8BitPacked): Debian 12's glslang predates
+// the GLSL extension.
+#extension GL_EXT_spirv_intrinsics : require
+spirv_instruction (extensions = ["SPV_KHR_integer_dot_product"], capabilities = [6019, 6018], id = 4450)
+int dot_packed_4x8 (int a, int b, spirv_literal int packed_vector_format);
+#endif
 
 #define MATVEC_MAX_TOKENS 8
 #define ROWS_PER_LANE 8u
@@ -50,8 +72,13 @@ layout (binding = 0) uniform usamplerBuffer weight_words;
 layout (binding = 0) readonly buffer Weights { uint wq[]; };
 #define WQ(i) wq[i]
 #endif
+#ifdef INT8
+// 12 words per token and block: 8 of packed bytes, d, d · Σ q, padding.
+layout (binding = 1) readonly buffer XQ { uvec4 xq[]; };
+#else
 layout (binding = 1) readonly buffer X { float x[]; };
 layout (binding = 1) readonly buffer X4 { vec4 x4[]; };
+#endif
 layout (binding = 2) buffer Y { float y[]; };
 layout (binding = 3) readonly buffer NormWeight { float norm_weight[]; };
 layout (binding = 3) readonly buffer NormWeight4 { vec4 norm_weight4[]; };
@@ -107,6 +134,45 @@ norm_scale (float sum_of_squares)
   return 1.0 / sqrt (sum_of_squares / float (p.n_cols) + p.eps);
 }
 
+#ifdef INT8
+
+// The sum of the four byte products of two packed words.
+int
+dot4 (uint a,
+      uint b)
+{
+#ifdef INT8_DOT
+  return dot_packed_4x8 (int (a), int (b), 0);
+#else
+  ivec4 va = ivec4 (int (a << 24) >> 24, int (a << 16) >> 24, int (a << 8) >> 24, int (a) >> 24);
+  ivec4 vb = ivec4 (int (b << 24) >> 24, int (b << 16) >> 24, int (b << 8) >> 24, int (b) >> 24);
+
+  return va.x * vb.x + va.y * vb.y + va.z * vb.z + va.w * vb.w;
+#endif
+}
+
+// Block b of the row at @row_offset times block b of quantised token t.
+float
+block_product (uint row_offset,
+               uint b,
+               uint n_blocks,
+               uint t)
+{
+  uint wq8[8];
+  float d, m;
+  uint i = 3u * ((p.first_token + t) * n_blocks + b);
+  uvec4 lo = xq[i], hi = xq[i + 1u];
+  vec2 scales = uintBitsToFloat (xq[i + 2u].xy);
+  int sum;
+
+  load_block_i8 (row_offset, b, wq8, d, m);
+  sum = dot4 (wq8[0], lo.x) + dot4 (wq8[1], lo.y) + dot4 (wq8[2], lo.z) + dot4 (wq8[3], lo.w) +
+        dot4 (wq8[4], hi.x) + dot4 (wq8[5], hi.y) + dot4 (wq8[6], hi.z) + dot4 (wq8[7], hi.w);
+  return d * scales.x * float (sum) + m * scales.y;
+}
+
+#else
+
 // Four activations of token t from element c (a multiple of 4), normed
 // weights applied.
 vec4
@@ -132,6 +198,17 @@ load_x4 (uint t,
   return v;
 }
 
+#ifdef FP16
+float
+dot16 (float16_t w[16],
+       vec4      xv[4])
+{
+  return float (dot (f16vec4 (w[0], w[1], w[2], w[3]), f16vec4 (xv[0]))) +
+         float (dot (f16vec4 (w[4], w[5], w[6], w[7]), f16vec4 (xv[1]))) +
+         float (dot (f16vec4 (w[8], w[9], w[10], w[11]), f16vec4 (xv[2]))) +
+         float (dot (f16vec4 (w[12], w[13], w[14], w[15]), f16vec4 (xv[3])));
+}
+#else
 float
 dot16 (float w[16],
        vec4  xv[4])
@@ -139,6 +216,9 @@ dot16 (float w[16],
   return dot (vec4 (w[0], w[1], w[2], w[3]), xv[0]) + dot (vec4 (w[4], w[5], w[6], w[7]), xv[1]) +
          dot (vec4 (w[8], w[9], w[10], w[11]), xv[2]) + dot (vec4 (w[12], w[13], w[14], w[15]), xv[3]);
 }
+#endif
+
+#endif
 
 float
 silu (float v)
@@ -265,9 +345,16 @@ main ()
 
       [[unroll]] for (uint t = 0; t < N_TOKENS; t++)
         sums[t] = 0.0;
+#ifdef INT8
+      uint n_blocks = p.n_cols / 32u;
+
+      for (uint b = TID; b < n_blocks; b += WG_SIZE)
+        [[unroll]] for (uint t = 0; t < N_TOKENS; t++)
+          sums[t] += block_product (row * p.row_bytes, b, n_blocks, t);
+#else
       for (uint g = TID; g < n_groups; g += WG_SIZE)
         {
-          float w[16];
+          DQ_T w[16];
 
           dequant16 (row * p.row_bytes, g, p.n_cols, w);
           [[unroll]] for (uint t = 0; t < N_TOKENS; t++)
@@ -279,6 +366,7 @@ main ()
               sums[t] += dot16 (w, xv);
             }
         }
+#endif
       [[unroll]] for (uint t = 0; t < N_TOKENS; t++)
         totals[r][t] = wg_sum (sums[t]) * scale[t];
     }

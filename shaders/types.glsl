@@ -11,6 +11,13 @@
 //   row that starts at byte row_offset, into v. Elements at or past n_cols
 //   (only the float types allow rows that are not whole groups) read 0.
 
+// FP16 variants keep dequantised weights as float16_t: half the registers.
+#ifdef FP16
+#define DQ_T float16_t
+#else
+#define DQ_T float
+#endif
+
 uint
 load_u8 (uint offset)
 {
@@ -72,12 +79,12 @@ void
 dequant16 (uint      row_offset,
            uint      g,
            uint      n_cols,
-           out float v[16])
+           out DQ_T v[16])
 {
   [[unroll]] for (uint i = 0; i < 16u; i++)
     {
       uint c = 16u * g + i;
-      v[i] = c < n_cols ? uintBitsToFloat (WQ ((row_offset >> 2) + c)) : 0.0;
+      v[i] = DQ_T (c < n_cols ? uintBitsToFloat (WQ ((row_offset >> 2) + c)) : 0.0);
     }
 }
 
@@ -89,16 +96,16 @@ void
 dequant16 (uint      row_offset,
            uint      g,
            uint      n_cols,
-           out float v[16])
+           out DQ_T v[16])
 {
   [[unroll]] for (uint i = 0; i < 16u; i++)
     {
       uint c = 16u * g + i;
       uint bits = c < n_cols ? load_u16 (row_offset + 2u * c) : 0u;
 #ifdef TYPE_F16
-      v[i] = unpackHalf2x16 (bits).x;
+      v[i] = DQ_T (unpackHalf2x16 (bits).x);
 #else
-      v[i] = uintBitsToFloat (bits << 16);
+      v[i] = DQ_T (uintBitsToFloat (bits << 16));
 #endif
     }
 }
@@ -116,7 +123,7 @@ void
 dequant16 (uint      row_offset,
            uint      g,
            uint      n_cols,
-           out float v[16])
+           out DQ_T v[16])
 {
   uint base = row_offset + (g >> 1) * BLOCK_BYTES;
   uint shift = (g & 1u) * 4u;   // element j in the low nibble, j + 16 in the high
@@ -128,9 +135,9 @@ dequant16 (uint      row_offset,
     {
       uint q = (byte_at (qs, i) >> shift) & 0xfu;
 #ifdef TYPE_IQ4_NL
-      v[i] = d * iq4nl_values[q];
+      v[i] = DQ_T (d * iq4nl_values[q]);
 #else
-      v[i] = (float (q) - 8.0) * d;
+      v[i] = DQ_T ((float (q) - 8.0) * d);
 #endif
     }
 }
@@ -143,7 +150,7 @@ void
 dequant16 (uint      row_offset,
            uint      g,
            uint      n_cols,
-           out float v[16])
+           out DQ_T v[16])
 {
   uint base = row_offset + (g >> 1) * BLOCK_BYTES;
   uint shift = (g & 1u) * 4u;
@@ -153,7 +160,7 @@ dequant16 (uint      row_offset,
 
   load_16_bytes (base + 4u, qs);
   [[unroll]] for (uint i = 0; i < 16u; i++)
-    v[i] = float ((byte_at (qs, i) >> shift) & 0xfu) * d + m;
+    v[i] = DQ_T (float ((byte_at (qs, i) >> shift) & 0xfu) * d + m);
 }
 
 #elif defined(TYPE_Q5_0) || defined(TYPE_Q5_1)
@@ -170,7 +177,7 @@ void
 dequant16 (uint      row_offset,
            uint      g,
            uint      n_cols,
-           out float v[16])
+           out DQ_T v[16])
 {
   uint base = row_offset + (g >> 1) * BLOCK_BYTES;
   uint half_index = g & 1u;
@@ -183,9 +190,9 @@ dequant16 (uint      row_offset,
     {
       uint q = ((byte_at (qs, i) >> (4u * half_index)) & 0xfu) | (((qh >> i) & 1u) << 4);
 #ifdef TYPE_Q5_0
-      v[i] = (float (q) - 16.0) * d;
+      v[i] = DQ_T ((float (q) - 16.0) * d);
 #else
-      v[i] = float (q) * d + load_f16 (base + 2u);
+      v[i] = DQ_T (float (q) * d + load_f16 (base + 2u));
 #endif
     }
 }
@@ -198,7 +205,7 @@ void
 dequant16 (uint      row_offset,
            uint      g,
            uint      n_cols,
-           out float v[16])
+           out DQ_T v[16])
 {
   uint base = row_offset + (g >> 1) * BLOCK_BYTES;
   float d = load_f16 (base);
@@ -206,7 +213,7 @@ dequant16 (uint      row_offset,
 
   load_16_bytes (base + 2u + 16u * (g & 1u), qs);
   [[unroll]] for (uint i = 0; i < 16u; i++)
-    v[i] = float (bitfieldExtract (int (qs[i >> 2]), int (8u * (i & 3u)), 8)) * d;
+    v[i] = DQ_T (float (bitfieldExtract (int (qs[i >> 2]), int (8u * (i & 3u)), 8)) * d);
 }
 
 #elif defined(TYPE_Q2_K)
@@ -219,7 +226,7 @@ void
 dequant16 (uint      row_offset,
            uint      g,
            uint      n_cols,
-           out float v[16])
+           out DQ_T v[16])
 {
   uint base = row_offset + (g >> 4) * BLOCK_BYTES;
   uint s = g & 15u;
@@ -233,7 +240,7 @@ dequant16 (uint      row_offset,
 
   load_16_bytes (base + 16u + 32u * (s >> 3) + 16u * (s & 1u), qs);
   [[unroll]] for (uint i = 0; i < 16u; i++)
-    v[i] = dl * float ((byte_at (qs, i) >> shift) & 3u) - ml;
+    v[i] = DQ_T (dl * float ((byte_at (qs, i) >> shift) & 3u) - ml);
 }
 
 #elif defined(TYPE_Q3_K)
@@ -244,7 +251,7 @@ void
 dequant16 (uint      row_offset,
            uint      g,
            uint      n_cols,
-           out float v[16])
+           out DQ_T v[16])
 {
   uint base = row_offset + (g >> 4) * BLOCK_BYTES;
   uint s = g & 15u;
@@ -262,7 +269,7 @@ dequant16 (uint      row_offset,
   [[unroll]] for (uint i = 0; i < 16u; i++)
     {
       int q = int ((byte_at (qs, i) >> shift) & 3u) - (((byte_at (hmask, i) >> hbit) & 1u) != 0u ? 0 : 4);
-      v[i] = dl * float (q);
+      v[i] = DQ_T (dl * float (q));
     }
 }
 
@@ -280,7 +287,7 @@ void
 dequant16 (uint      row_offset,
            uint      g,
            uint      n_cols,
-           out float v[16])
+           out DQ_T v[16])
 {
   uint base = row_offset + (g >> 4) * BLOCK_BYTES;
   uint s = g & 15u;
@@ -315,7 +322,7 @@ dequant16 (uint      row_offset,
 #ifdef TYPE_Q5_K
       q |= ((byte_at (qh, i) >> j) & 1u) << 4;
 #endif
-      v[i] = dl * float (q) - ml;
+      v[i] = DQ_T (dl * float (q) - ml);
     }
 }
 
@@ -327,7 +334,7 @@ void
 dequant16 (uint      row_offset,
            uint      g,
            uint      n_cols,
-           out float v[16])
+           out DQ_T v[16])
 {
   uint base = row_offset + (g >> 4) * BLOCK_BYTES;
   uint s = g & 15u;
@@ -343,7 +350,7 @@ dequant16 (uint      row_offset,
   [[unroll]] for (uint i = 0; i < 16u; i++)
     {
       uint q = ((byte_at (ql, i) >> low_shift) & 0xfu) | (((byte_at (qh, i) >> high_shift) & 3u) << 4);
-      v[i] = dl * (float (q) - 32.0);
+      v[i] = DQ_T (dl * (float (q) - 32.0));
     }
 }
 
@@ -358,7 +365,7 @@ void
 dequant16 (uint      row_offset,
            uint      g,
            uint      n_cols,
-           out float v[16])
+           out DQ_T v[16])
 {
   uint base = row_offset + (g >> 4) * BLOCK_BYTES;
   uint s = g & 15u;
@@ -371,9 +378,101 @@ dequant16 (uint      row_offset,
 
   load_16_bytes (base + 8u + 16u * j, qs);
   [[unroll]] for (uint i = 0; i < 16u; i++)
-    v[i] = dl * iq4nl_values[(byte_at (qs, i) >> shift) & 0xfu];
+    v[i] = DQ_T (dl * iq4nl_values[(byte_at (qs, i) >> shift) & 0xfu]);
 }
 
 #else
 #error "No TYPE_* defined"
+#endif
+
+#ifdef INT8
+// The int8 variants of matvec.comp read the 32-weight blocks of the types
+// whose quants fit a signed byte whole:
+//   load_block_i8 (row_offset, b, q, d, m)  block b of the row as packed
+//   signed bytes, q[k] holding weights 4 k … 4 k + 3, each weight being
+//   d · q + m.
+// Byte-wise offsets are added without carries: every nibble value plus
+// 0x78 (Q4_0) or every 5-bit value plus 0x70 (Q5_0) stays under 0x100, and
+// flipping the top bit then leaves the value minus 8 (16) as a signed byte.
+
+// Bits 0-3 of @bits into bit 4 of bytes 0-3: Q5's fifth bits.
+uint
+spread_high_bits (uint bits)
+{
+  return ((bits & 1u) << 4) | ((bits & 2u) << 11) | ((bits & 4u) << 18) | ((bits & 8u) << 25);
+}
+
+#ifdef TYPE_IQ4_NL
+const int iq4nl_ints[16] = int[16] (-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113);
+
+// Four nibbles (one per byte) into their four table values.
+uint
+iq4nl_pack (uint nibbles)
+{
+  uint packed = 0u;
+
+  [[unroll]] for (uint j = 0; j < 4u; j++)
+    packed |= (uint (iq4nl_ints[(nibbles >> (8u * j)) & 0xfu]) & 0xffu) << (8u * j);
+  return packed;
+}
+#endif
+
+void
+load_block_i8 (uint      row_offset,
+               uint      b,
+               out uint  q[8],
+               out float d,
+               out float m)
+{
+  uint base = row_offset + b * BLOCK_BYTES;
+
+  d = load_f16 (base);
+  m = 0.0;
+#if defined(TYPE_Q8_0)
+  [[unroll]] for (uint k = 0; k < 8u; k++)
+    q[k] = load_u32 (base + 2u + 4u * k);
+#elif defined(TYPE_Q5_0) || defined(TYPE_Q5_1)
+  uint qh = load_u32 (base + QH_OFFSET);
+  uvec4 qs;
+
+#ifdef TYPE_Q5_1
+  m = load_f16 (base + 2u);
+#endif
+  load_16_bytes (base + QH_OFFSET + 4u, qs);
+  [[unroll]] for (uint k = 0; k < 4u; k++)
+    {
+      uint lo = (qs[k] & 0x0f0f0f0fu) | spread_high_bits (qh >> (4u * k));
+      uint hi = ((qs[k] >> 4) & 0x0f0f0f0fu) | spread_high_bits (qh >> (16u + 4u * k));
+#ifdef TYPE_Q5_0
+      lo = (lo + 0x70707070u) ^ 0x80808080u;
+      hi = (hi + 0x70707070u) ^ 0x80808080u;
+#endif
+      q[k] = lo;
+      q[k + 4u] = hi;
+    }
+#else
+  uvec4 qs;
+
+#ifdef TYPE_Q4_1
+  m = load_f16 (base + 2u);
+  load_16_bytes (base + 4u, qs);
+#else
+  load_16_bytes (base + 2u, qs);
+#endif
+  [[unroll]] for (uint k = 0; k < 4u; k++)
+    {
+      uint lo = qs[k] & 0x0f0f0f0fu;
+      uint hi = (qs[k] >> 4) & 0x0f0f0f0fu;
+#if defined(TYPE_Q4_0)
+      lo = (lo + 0x78787878u) ^ 0x80808080u;
+      hi = (hi + 0x78787878u) ^ 0x80808080u;
+#elif defined(TYPE_IQ4_NL)
+      lo = iq4nl_pack (lo);
+      hi = iq4nl_pack (hi);
+#endif
+      q[k] = lo;
+      q[k + 4u] = hi;
+    }
+#endif
+}
 #endif

@@ -172,6 +172,12 @@ check_logits (const LogitsCase *lc,
   BendiContextParams params;
   gint64 n_vocab;
   double worst_reference = 0.0, worst_cpu = 0.0;
+  /* With 8-bit activations the GPU rounds them as the CPU does, so it is
+   * as far from the f32 reference as the CPU is (CPU_TOLERANCE); fp16
+   * products add a few 1e-4 of relative error to each product. */
+  double reference_tolerance = (flags & BENDI_CONTEXT_INT8_SHADERS) ? CPU_TOLERANCE
+                               : (flags & BENDI_CONTEXT_FP16_SHADERS) ? 0.01
+                               : lc->reference_tolerance;
   /* K-quants and IQ4_XS come in blocks of 256. */
   gboolean big_blocks = lc->type >= BENDI_TENSOR_TYPE_Q2_K && lc->type != BENDI_TENSOR_TYPE_IQ4_NL;
 
@@ -193,6 +199,11 @@ check_logits (const LogitsCase *lc,
   gpu = context_new (model, &params);
   g_assert_cmpint (bendi_context_get_backend (gpu), ==, BENDI_BACKEND_VULKAN);
   g_assert_cmpint (bendi_context_get_n_gpu_layers (gpu), ==, 2);
+  /* The forced variant is the one that runs. */
+  if (flags & BENDI_CONTEXT_INT8_SHADERS)
+    g_assert_nonnull (strstr (bendi_context_get_backend_description (gpu), "int8"));
+  if (flags & BENDI_CONTEXT_FP16_SHADERS)
+    g_assert_nonnull (strstr (bendi_context_get_backend_description (gpu), "fp16"));
 
   cpu_logits = run_sequence (cpu, n_vocab);
   gpu_logits = run_sequence (gpu, n_vocab);
@@ -204,9 +215,9 @@ check_logits (const LogitsCase *lc,
 
       worst_reference = MAX (worst_reference, to_reference);
       worst_cpu = MAX (worst_cpu, to_cpu);
-      if (to_reference > lc->reference_tolerance || to_cpu > CPU_TOLERANCE)
+      if (to_reference > reference_tolerance || to_cpu > CPU_TOLERANCE)
         g_error ("%s: position %" G_GINT64_FORMAT ": relative error %.5f to the reference (limit %.5f), %.5f to the "
-                 "CPU (limit %.5f)", lc->name, t, to_reference, lc->reference_tolerance, to_cpu, CPU_TOLERANCE);
+                 "CPU (limit %.5f)", lc->name, t, to_reference, reference_tolerance, to_cpu, CPU_TOLERANCE);
     }
   g_test_message ("%s: worst relative error %.5f to the reference, %.5f to the CPU", lc->name, worst_reference,
                   worst_cpu);
@@ -231,6 +242,20 @@ static void
 test_logits_portable (gconstpointer data)
 {
   check_logits (data, BENDI_CONTEXT_GPU_SHADERS | BENDI_CONTEXT_PORTABLE_SHADERS);
+}
+
+/* The int8 matrix × vector shaders (with the integer dot product where the
+ * device has it, accelerated or not) and the fp16 ones, forced on. */
+static void
+test_logits_int8 (gconstpointer data)
+{
+  check_logits (data, BENDI_CONTEXT_INT8_SHADERS);
+}
+
+static void
+test_logits_fp16 (gconstpointer data)
+{
+  check_logits (data, BENDI_CONTEXT_FP16_SHADERS);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -518,6 +543,122 @@ test_self_check (void)
   bendi_test_remove_dir (dir);
 }
 
+/* A mismatch with the int8 and fp16 shaders forced on falls back to the
+ * portable variants, which use neither. */
+static void
+test_self_check_fast_paths (void)
+{
+  g_autofree char *dir = bendi_test_make_temp_dir ();
+  g_autofree char *path = NULL;
+  g_autoptr (BendiModel) model = NULL;
+  BendiContextParams params;
+
+  if (!have_vulkan ())
+    return;
+  path = make_model (dir, BENDI_ARCH_LLAMA, BENDI_TENSOR_TYPE_Q8_0, 64, 1);
+  model = bendi_test_load_model (path, TRUE);
+  params_init (&params, BENDI_BACKEND_VULKAN);
+  params.flags = BENDI_CONTEXT_INT8_SHADERS | BENDI_CONTEXT_FP16_SHADERS;
+
+  /* Sound, they pass the check and stay. */
+  {
+    g_autoptr (BendiContext) context = context_new (model, &params);
+
+    g_assert_null (bendi_context_get_backend_note (context));
+    g_assert_nonnull (strstr (bendi_context_get_backend_description (context), "int8"));
+  }
+  g_setenv ("BENDI_VULKAN_TEST_FAULT", "fast", TRUE);
+  {
+    g_autoptr (BendiContext) context = context_new (model, &params);
+
+    g_assert_cmpint (bendi_context_get_backend (context), ==, BENDI_BACKEND_VULKAN);
+    g_assert_nonnull (strstr (bendi_context_get_backend_note (context), "(fast shaders): trying the portable"));
+    g_assert_nonnull (strstr (bendi_context_get_backend_description (context), "; portable shaders"));
+  }
+  g_unsetenv ("BENDI_VULKAN_TEST_FAULT");
+  /* BENDI_VULKAN_DISABLE turns a forced fast path off. */
+  g_setenv ("BENDI_VULKAN_DISABLE", "int8,int8-dot", TRUE);
+  {
+    g_autoptr (BendiContext) context = context_new (model, &params);
+
+    g_assert_null (strstr (bendi_context_get_backend_description (context), "int8"));
+    g_assert_nonnull (strstr (bendi_context_get_backend_description (context), "fp16"));
+  }
+  g_unsetenv ("BENDI_VULKAN_DISABLE");
+  bendi_test_remove_dir (dir);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Upload progress and cancellation */
+
+typedef struct {
+  double   cancel_at;   /* > 1: never */
+  double   last;
+  guint    n_calls;
+  gboolean monotonic;
+} Progress;
+
+static gboolean
+progress_cb (double   fraction,
+             gpointer user_data)
+{
+  Progress *progress = user_data;
+
+  progress->monotonic &= fraction >= progress->last && fraction >= 0.0 && fraction <= 1.0;
+  progress->last = fraction;
+  progress->n_calls++;
+  return fraction < progress->cancel_at;
+}
+
+/* The weights go up with progress from 0 to 1, over two devices too; a
+ * cancel half way fails the context with CANCELLED, under either backend
+ * that tries the GPU, and leaves nothing behind (ASan's leak check). */
+static void
+test_upload_progress (void)
+{
+  g_autofree char *dir = bendi_test_make_temp_dir ();
+  g_autofree char *path = NULL;
+  g_autoptr (BendiModel) model = NULL;
+  BendiContextParams params;
+
+  if (!have_vulkan ())
+    return;
+  path = make_model (dir, BENDI_ARCH_LLAMA, BENDI_TENSOR_TYPE_Q4_0, 64, 4);
+  model = bendi_test_load_model (path, TRUE);
+  params_init (&params, BENDI_BACKEND_VULKAN);
+  params.progress = progress_cb;
+
+  for (guint n_devices = 1; n_devices <= 2; n_devices++)
+    {
+      Progress progress = { .cancel_at = 2.0, .monotonic = TRUE };
+      g_autoptr (BendiContext) context = NULL;
+
+      params.n_devices = n_devices;
+      params.progress_data = &progress;
+      context = context_new (model, &params);
+      g_assert_true (progress.monotonic);
+      /* Per matrix at least: four layers of QKV, wo, gate+up, down, and the output. */
+      g_assert_cmpuint (progress.n_calls, >=, 4 * 4 + 1);
+      g_assert_cmpfloat_with_epsilon (progress.last, 1.0, 1e-9);
+    }
+
+  params.n_devices = 0;
+  {
+    Progress progress = { .cancel_at = 0.5, .monotonic = TRUE };
+    g_autoptr (GError) error = NULL;
+    g_autoptr (BendiContext) context = NULL;
+
+    params.progress_data = &progress;
+    context = bendi_context_new (model, &params, &error);
+    g_assert_error (error, BENDI_ENGINE_ERROR, BENDI_ENGINE_ERROR_CANCELLED);
+    g_assert_null (context);
+    g_assert_true (progress.monotonic);
+    g_assert_cmpfloat (progress.last, >=, 0.5);
+    g_assert_cmpfloat (progress.last, <, 1.0);
+  }
+  bendi_test_remove_dir (dir);
+}
+
 /* The table of drivers known to compute garbage matches by vendor, driver
  * and device name, and nothing else. */
 static void
@@ -549,11 +690,43 @@ test_known_bad (void)
       info.vendor_id = cases[i].vendor_id;
       info.name = (char *) cases[i].name;
       info.driver_name = (char *) cases[i].driver_name;
+      BendiVkFastPath disable = BENDI_VK_FAST_FP16;
+
+      memset (&info, 0, sizeof info);
+      info.vendor_id = cases[i].vendor_id;
+      info.name = (char *) cases[i].name;
+      info.driver_name = (char *) cases[i].driver_name;
       if (cases[i].bad)
-        g_assert_nonnull (bendi_backend_known_bad (&info));
+        {
+          g_assert_nonnull (bendi_backend_known_bad (&info, &disable));
+          /* Both entries so far turn every fast path off, the new ones too. */
+          g_assert_cmpint (disable, ==, BENDI_VK_FAST_ALL);
+        }
       else
-        g_assert_null (bendi_backend_known_bad (&info));
+        {
+          g_assert_null (bendi_backend_known_bad (&info, &disable));
+          g_assert_cmpint (disable, ==, 0);
+        }
     }
+}
+
+/* BENDI_VULKAN_FORCE and BENDI_VULKAN_DISABLE name the fast paths. */
+static void
+test_fast_path_names (void)
+{
+  g_autofree char *described = NULL;
+
+  g_assert_cmpint (bendi_backend_fast_paths_from_names (NULL), ==, 0);
+  g_assert_cmpint (bendi_backend_fast_paths_from_names (""), ==, 0);
+  g_assert_cmpint (bendi_backend_fast_paths_from_names ("int8-dot, fp16,bogus"), ==,
+                   BENDI_VK_FAST_INT8_DOT | BENDI_VK_FAST_FP16);
+  g_assert_cmpint (bendi_backend_fast_paths_from_names ("subgroup,int8"), ==,
+                   BENDI_VK_FAST_SUBGROUP | BENDI_VK_FAST_INT8);
+  described = bendi_vk_fast_paths_describe (BENDI_VK_FAST_ALL);
+  g_assert_cmpstr (described, ==, "int8-dot,fp16,subgroup");
+  g_clear_pointer (&described, g_free);
+  described = bendi_vk_fast_paths_describe (0);
+  g_assert_cmpstr (described, ==, "portable");
 }
 
 /* The auto backend takes a real GPU and never lavapipe, which is slower
@@ -1013,6 +1186,21 @@ test_cli_bench (void)
   g_assert_cmpfloat (json_object_get_double_member (result, "gen_tokens_per_s"), >, 0.0);
   g_assert_cmpfloat (json_object_get_double_member (result, "cpu_backend_gen_tokens_per_s"), >, 0.0);
   g_assert_true (json_object_has_member (result, "gen_speed_vs_cpu_backend"));
+  /* Which shader variants ran: on lavapipe its own kernels, unless the
+   * fast GPU variants are forced. */
+  g_assert_cmpstr (json_object_get_string_member_with_default (result, "vulkan_variants", ""), !=, "");
+
+  g_setenv ("BENDI_VULKAN_FORCE", "int8-dot,fp16", TRUE);
+  bendi_test_run_clear (&run);
+  if (!RUN (&run, "bench", "-m", model, "-p", "0", "-n", "2", "-r", "1", "--backend", "vulkan", "--json"))
+    g_assert_not_reached ();
+  g_unsetenv ("BENDI_VULKAN_FORCE");
+  g_assert_cmpint (run.status, ==, 0);
+  g_assert_true (json_parser_load_from_data (parser, run.out, -1, &error));
+  g_assert_no_error (error);
+  result = json_node_get_object (json_parser_get_root (parser));
+  /* lavapipe has all three: "int8-dot,fp16,subgroup". */
+  g_assert_nonnull (strstr (json_object_get_string_member (result, "vulkan_variants"), "int8"));
   bendi_test_remove_dir (dir);
 }
 
@@ -1034,12 +1222,35 @@ main (int   argc,
                         test_logits_gpu_shaders);
   g_test_add_data_func ("/engine/vulkan-model/logits-portable/qwen3-q8_0", &logits_cases[19],
                         test_logits_portable);
+  {
+    /* The types with int8 variants, and a K-quant and a float type for fp16. */
+    const gsize int8_cases[] = { 3, 4, 5, 6, 7, 13, 16, 19 };
+    const gsize fp16_cases[] = { 1, 10, 16 };
+
+    for (gsize i = 0; i < G_N_ELEMENTS (int8_cases); i++)
+      {
+        g_autofree char *path = g_strdup_printf ("/engine/vulkan-model/logits-int8/%s",
+                                                 logits_cases[int8_cases[i]].name);
+
+        g_test_add_data_func (path, &logits_cases[int8_cases[i]], test_logits_int8);
+      }
+    for (gsize i = 0; i < G_N_ELEMENTS (fp16_cases); i++)
+      {
+        g_autofree char *path = g_strdup_printf ("/engine/vulkan-model/logits-fp16/%s",
+                                                 logits_cases[fp16_cases[i]].name);
+
+        g_test_add_data_func (path, &logits_cases[fp16_cases[i]], test_logits_fp16);
+      }
+  }
+  g_test_add_func ("/engine/vulkan-model/self-check-fast-paths", test_self_check_fast_paths);
+  g_test_add_func ("/engine/vulkan-model/upload-progress", test_upload_progress);
   g_test_add_func ("/engine/vulkan-model/partial-offload", test_partial_offload);
   g_test_add_func ("/engine/vulkan-model/logits-over-bindings", test_logits_over_bindings);
   g_test_add_func ("/engine/vulkan-model/two-devices", test_two_devices);
   g_test_add_func ("/engine/vulkan-model/replay-argmax", test_replay_and_argmax);
   g_test_add_func ("/engine/vulkan-model/self-check", test_self_check);
   g_test_add_func ("/engine/vulkan-model/known-bad", test_known_bad);
+  g_test_add_func ("/engine/vulkan-model/fast-path-names", test_fast_path_names);
   g_test_add_func ("/engine/vulkan-model/auto", test_auto);
   g_test_add_func ("/engine/vulkan-model/failures", test_failures);
   g_test_add_func ("/engine/vulkan-model/lost-device", test_lost_device);

@@ -30,7 +30,8 @@ format_features (const BendiVkDeviceInfo *info)
   if (info->int8_arithmetic)
     g_ptr_array_add (names, "int8 arithmetic");
   if (info->integer_dot_product)
-    g_ptr_array_add (names, "integer dot product");
+    g_ptr_array_add (names, info->integer_dot_product_accelerated ? "integer dot product (accelerated)"
+                                                                  : "integer dot product (not accelerated)");
   if (info->cooperative_matrix)
     g_ptr_array_add (names, "cooperative matrix");
   if (names->len == 0)
@@ -164,6 +165,7 @@ print_json (GPtrArray  *devices,
       add_bool (builder, "int8_storage", info->int8_storage);
       add_bool (builder, "int8_arithmetic", info->int8_arithmetic);
       add_bool (builder, "integer_dot_product", info->integer_dot_product);
+      add_bool (builder, "integer_dot_product_accelerated", info->integer_dot_product_accelerated);
       add_bool (builder, "cooperative_matrix", info->cooperative_matrix);
       add_int (builder, "max_storage_buffer_range", (gint64) info->max_storage_buffer_range);
       add_int (builder, "max_memory_allocation_size", (gint64) info->max_memory_allocation_size);

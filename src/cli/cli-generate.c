@@ -1,9 +1,47 @@
 /* SPDX-License-Identifier: MIT */
 /* bendi-cli generate: continue a prompt, streaming only the new text to stdout. */
+#include <signal.h>
 #include <stdio.h>
+#include <unistd.h>
 
 #include "cli-commands.h"
 #include "session.h"
+
+/* Set by Ctrl+C while the weights go to the GPU: the upload stops. */
+static volatile sig_atomic_t upload_interrupted;
+
+static void
+on_interrupt (int signal_number G_GNUC_UNUSED)
+{
+  upload_interrupted = 1;
+}
+
+typedef struct {
+  gboolean show;       /* on a terminal or with --verbose */
+  gboolean terminal;
+  int      last_percent;
+} UploadProgress;
+
+/* "Uploading weights to the GPU: 45%" on stderr, in place on a terminal,
+ * every 10% otherwise; FALSE, cancelling, after Ctrl+C. */
+static gboolean
+print_upload_progress (double   fraction,
+                       gpointer user_data)
+{
+  UploadProgress *progress = user_data;
+  int percent = (int) (fraction * 100.0);
+
+  if (!progress->show)
+    return !upload_interrupted;
+  if (progress->terminal && percent != progress->last_percent)
+    fprintf (stderr, "\rUploading weights to the GPU: %3d%% (Ctrl+C cancels)", percent);
+  else if (!progress->terminal && percent >= progress->last_percent + 10)
+    fprintf (stderr, "Uploading weights to the GPU: %d%%\n", percent - percent % 10);
+  else
+    return !upload_interrupted;
+  progress->last_percent = progress->terminal ? percent : percent - percent % 10;
+  return !upload_interrupted;
+}
 
 static gboolean
 print_text (const char *text,
@@ -73,6 +111,8 @@ bendi_cli_generate (int    argc,
   BendiContextParams context_params;
   BendiGenerateParams params;
   Outcome outcome = { 0 };
+  UploadProgress upload = { FALSE, isatty (STDERR_FILENO), -1 };
+  struct sigaction interrupt = { .sa_handler = on_interrupt }, previous;
 
   if (!bendi_cli_parse_options (&argc, &argv, "", "Continue a prompt; prints only the generated text.", entries))
     return BENDI_CLI_EXIT_USAGE;
@@ -100,7 +140,19 @@ bendi_cli_generate (int    argc,
   context_params.n_ctx = n_ctx;
   context_params.n_threads = n_threads;
   bendi_cli_backend_resolve (model, &context_params, verbose);
+  /* Progress while the weights go to a GPU (shown on a terminal, or with
+   * --verbose), and Ctrl+C cancels it rather than killing the process
+   * half way through a driver call. */
+  upload.show = upload.terminal || verbose;
+  context_params.progress = print_upload_progress;
+  context_params.progress_data = &upload;
+  upload_interrupted = 0;
+  sigemptyset (&interrupt.sa_mask);
+  sigaction (SIGINT, &interrupt, &previous);
   session = bendi_session_new (model, &context_params, &error);
+  sigaction (SIGINT, &previous, NULL);
+  if (upload.terminal && upload.last_percent >= 0)
+    fputc ('\n', stderr);
   if (session == NULL)
     {
       bendi_cli_print_error ("%s", error->message);

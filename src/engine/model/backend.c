@@ -17,20 +17,23 @@ typedef struct {
   guint32             vendor_id;
   const char         *driver_name;   /* a part of VkPhysicalDeviceDriverProperties.driverName; NULL: any */
   const char         *device_name;   /* a part of the device's name; NULL: any */
+  BendiVkFastPath     disable;       /* the fast paths it breaks; BENDI_VK_FAST_ALL: the portable shaders only */
   const char         *why;
 } KnownBad;
 
 /* Devices whose drivers have produced gibberish under other engines' Vulkan
- * backends while the CPU was right: their fast paths (subgroup operations,
- * CPU-device kernels) are turned off, and the self-check still decides
- * whether even the portable shaders may run. Matched by vendor, driver and
- * device name; extend as reports come in. */
+ * backends while the CPU was right: the fast paths of the entry (subgroup
+ * operations, fp16 arithmetic, int8 dot products; all of them, CPU-device
+ * kernels too, for BENDI_VK_FAST_ALL) are turned off, and the self-check
+ * still decides whether even the portable shaders may run. Matched by
+ * vendor, driver and device name; extend as reports come in, naming only
+ * the fast paths a report shows broken. */
 static const KnownBad known_bad[] = {
   /* llama.cpp issue 17106: gibberish on Iris Xe (TGL GT2) with Mesa's ANV. */
-  { 0x8086, "Intel open-source Mesa driver", "Xe Graphics",
+  { 0x8086, "Intel open-source Mesa driver", "Xe Graphics", BENDI_VK_FAST_ALL,
     "Intel Iris Xe with Mesa's driver has computed garbage for other engines' shaders" },
   /* llama.cpp issues 12096 and 20097, ollama issue 15328: Arc GPUs. */
-  { 0x8086, NULL, "Arc",
+  { 0x8086, NULL, "Arc", BENDI_VK_FAST_ALL,
     "Intel Arc drivers have computed garbage for other engines' shaders" },
 };
 
@@ -42,7 +45,8 @@ contains (const char *text,
 }
 
 const char *
-bendi_backend_known_bad (const BendiVkDeviceInfo *info)
+bendi_backend_known_bad (const BendiVkDeviceInfo *info,
+                         BendiVkFastPath         *disable)
 {
   for (gsize i = 0; i < G_N_ELEMENTS (known_bad); i++)
     {
@@ -50,9 +54,37 @@ bendi_backend_known_bad (const BendiVkDeviceInfo *info)
 
       if (bad->vendor_id == info->vendor_id && contains (info->driver_name, bad->driver_name) &&
           contains (info->name, bad->device_name))
-        return bad->why;
+        {
+          if (disable != NULL)
+            *disable = bad->disable;
+          return bad->why;
+        }
     }
+  if (disable != NULL)
+    *disable = 0;
   return NULL;
+}
+
+BendiVkFastPath
+bendi_backend_fast_paths_from_names (const char *names)
+{
+  g_auto (GStrv) parts = g_strsplit (names != NULL ? names : "", ",", -1);
+  BendiVkFastPath paths = 0;
+
+  for (guint i = 0; parts[i] != NULL; i++)
+    {
+      const char *name = g_strstrip (parts[i]);
+
+      if (g_str_equal (name, "subgroup"))
+        paths |= BENDI_VK_FAST_SUBGROUP;
+      else if (g_str_equal (name, "fp16"))
+        paths |= BENDI_VK_FAST_FP16;
+      else if (g_str_equal (name, "int8"))
+        paths |= BENDI_VK_FAST_INT8;
+      else if (g_str_equal (name, "int8-dot"))
+        paths |= BENDI_VK_FAST_INT8_DOT;
+    }
+  return paths;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -239,20 +271,37 @@ bendi_backend_start_gpu (BendiModel               *model,
       forward.devices[forward.n_devices++] = (guint) best;
     }
 
-  /* Fast paths off for drivers known to compute garbage. */
+  /* Fast paths off for drivers known to compute garbage, and as the
+   * environment says (a driver the table does not know yet). */
+  forward.disabled_fast_paths = bendi_backend_fast_paths_from_names (g_getenv ("BENDI_VULKAN_DISABLE"));
   for (guint d = 0; d < forward.n_devices && !portable; d++)
     {
       const BendiVkDeviceInfo *info = g_ptr_array_index (infos, forward.devices[d]);
-      const char *why = bendi_backend_known_bad (info);
+      BendiVkFastPath disable = 0;
+      const char *why = bendi_backend_known_bad (info, &disable);
 
-      if (why != NULL)
+      if (why != NULL && disable == BENDI_VK_FAST_ALL)
         {
           g_string_append_printf (notes->warnings, "%s: the portable shaders only.\n", why);
           portable = TRUE;
         }
+      else if (why != NULL)
+        {
+          g_autofree char *names = bendi_vk_fast_paths_describe (disable);
+
+          g_string_append_printf (notes->warnings, "%s: no %s shaders.\n", why, names);
+          forward.disabled_fast_paths |= disable;
+        }
     }
   forward.portable = portable;
   forward.gpu_kernels = portable || (params->flags & BENDI_CONTEXT_GPU_SHADERS) != 0;
+  forward.forced_fast_paths = bendi_backend_fast_paths_from_names (g_getenv ("BENDI_VULKAN_FORCE"));
+  if (params->flags & BENDI_CONTEXT_INT8_SHADERS)
+    forward.forced_fast_paths |= BENDI_VK_FAST_INT8 | BENDI_VK_FAST_INT8_DOT;
+  if (params->flags & BENDI_CONTEXT_FP16_SHADERS)
+    forward.forced_fast_paths |= BENDI_VK_FAST_FP16;
+  forward.progress = params->progress;
+  forward.progress_data = params->progress_data;
   forward.validation = (params->flags & BENDI_CONTEXT_VULKAN_VALIDATION) != 0 ||
                        (validation != NULL && g_str_equal (validation, "1"));
   /* Tests: bindings as small as a large vocabulary's logits make them. */
@@ -282,6 +331,12 @@ bendi_backend_start_gpu (BendiModel               *model,
       *gpu = bendi_vk_forward_new (model, &forward, &local_error);
       if (*gpu != NULL)
         return TRUE;
+      /* The caller's own cancel is no GPU failure to fall back from. */
+      if (g_error_matches (local_error, BENDI_ENGINE_ERROR, BENDI_ENGINE_ERROR_CANCELLED))
+        {
+          g_propagate_error (error, local_error);
+          return FALSE;
+        }
       if (params->n_gpu_layers != BENDI_GPU_LAYERS_AUTO ||
           !g_error_matches (local_error, BENDI_ENGINE_ERROR, BENDI_ENGINE_ERROR_NO_MEMORY))
         return give_up (params, notes, FALSE, local_error, error, "Vulkan: %s", local_error->message);

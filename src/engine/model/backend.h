@@ -16,9 +16,16 @@ typedef struct {
   GString *no_gpu;    /* why no GPU was tried at all: no loader, no usable device */
 } BendiBackendNotes;
 
-/* Why @info's fast paths are off, its driver being known to compute
- * garbage for some shaders; NULL for a device not in the table. */
-const char *bendi_backend_known_bad (const BendiVkDeviceInfo *info);
+/* Why fast paths of @info are off, its driver being known to compute
+ * garbage for some shaders, and which in *@disable (BENDI_VK_FAST_ALL:
+ * every one; may be NULL); NULL and 0 for a device not in the table. */
+const char *bendi_backend_known_bad (const BendiVkDeviceInfo *info,
+                                     BendiVkFastPath         *disable);
+
+/* "int8-dot,fp16": the fast paths named in a comma-separated list
+ * (subgroup, fp16, int8, int8-dot; others are ignored), as
+ * BENDI_VULKAN_FORCE and BENDI_VULKAN_DISABLE take them. */
+BendiVkFastPath bendi_backend_fast_paths_from_names (const char *names);
 
 /* Starts the GPU part @params asks for, into *@gpu: the devices (the best
  * one when none is named), the layers (fitted to their memory for

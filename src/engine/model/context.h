@@ -37,6 +37,13 @@ typedef enum {
   BENDI_CONTEXT_PORTABLE_SHADERS  = 1 << 2,
   /* Tests: the shaders shaped for GPUs even on a CPU device (lavapipe). */
   BENDI_CONTEXT_GPU_SHADERS       = 1 << 3,
+  /* Tests and benchmarks: the int8 matrix × vector shaders (with the
+   * integer dot product where the device has it) and the fp16 ones, even
+   * where the driver does not accelerate them or on a CPU device; also
+   * BENDI_VULKAN_FORCE=int8-dot,int8,fp16. BENDI_VULKAN_DISABLE takes the
+   * same names (and subgroup) to turn fast paths off. */
+  BENDI_CONTEXT_INT8_SHADERS      = 1 << 4,
+  BENDI_CONTEXT_FP16_SHADERS      = 1 << 5,
 } BendiContextFlags;
 
 typedef struct {
@@ -57,6 +64,12 @@ typedef struct {
   guint             devices[BENDI_MAX_GPUS];
   double            split[BENDI_MAX_GPUS];
   BendiContextFlags flags;
+  /* Called as the weights go to the GPUs, with the fraction done (again
+   * from 0 if the self-check sends them up a second time with the
+   * portable shaders); FALSE cancels, and bendi_context_new () then fails
+   * with CANCELLED under any backend, everything freed. NULL: none. */
+  BendiProgressFunc progress;
+  gpointer          progress_data;
 } BendiContextParams;
 
 void bendi_context_params_init (BendiContextParams *params);

@@ -95,6 +95,11 @@ struct _BendiVkForward {
   gboolean                fault;
   gboolean                fault_lost;
   guint                   n_runs;
+  /* Upload progress over every device: bytes of the weight matrices done
+   * before the current one, and in all. */
+  gsize                   uploaded_bytes;
+  gsize                   upload_total_bytes;
+  gsize                   upload_current_bytes;
 };
 
 /* ------------------------------------------------------------------------ */
@@ -151,8 +156,46 @@ source_rows (gint64    first_row,
     }
 }
 
+/* One tensor's progress as a part of the whole upload's. */
+static gboolean
+upload_progress (double   fraction,
+                 gpointer user_data)
+{
+  BendiVkForward *self = user_data;
+  double done = (double) self->uploaded_bytes + fraction * (double) self->upload_current_bytes;
+
+  return self->params.progress (MIN (1.0, done / (double) MAX (self->upload_total_bytes, 1)),
+                                self->params.progress_data);
+}
+
+static gsize
+matrix_bytes (const BendiMatrix *m)
+{
+  return m->row_bytes * (gsize) m->n_rows;
+}
+
+/* Bytes of the weight matrices of the first @n_layers layers, and of the
+ * output with @has_output: what the progress counts. */
+static gsize
+weight_bytes (const BendiModelWeights *w,
+              gint64                   n_layers,
+              gboolean                 has_output)
+{
+  gsize total = has_output ? matrix_bytes (&w->output) : 0;
+
+  for (gint64 i = 0; i < n_layers; i++)
+    {
+      const BendiLayerWeights *l = &w->layers[i];
+
+      total += matrix_bytes (&l->wq) + matrix_bytes (&l->wk) + matrix_bytes (&l->wv) + matrix_bytes (&l->wo) +
+               matrix_bytes (&l->ffn_gate) + matrix_bytes (&l->ffn_up) + matrix_bytes (&l->ffn_down);
+    }
+  return total;
+}
+
 static BendiVkTensor *
-upload_matrices (BendiVkDevice  *device,
+upload_matrices (BendiVkForward  *self,
+                 BendiVkDevice   *device,
                  const RowSource *source,
                  GError         **error)
 {
@@ -163,20 +206,27 @@ upload_matrices (BendiVkDevice  *device,
   for (guint i = 0; i < source->n_parts; i++)
     n_rows += source->parts[i]->n_rows;
   tensor = bendi_vk_tensor_new_full (device, first->type, first->n_cols, n_rows, source->interleave ? 2 : 1, error);
-  if (tensor == NULL ||
-      !bendi_vk_tensor_upload_rows (tensor, source_rows, (gpointer) source, NULL, NULL, error))
+  if (tensor == NULL)
     return NULL;
+  self->upload_current_bytes = 0;
+  for (guint i = 0; i < source->n_parts; i++)
+    self->upload_current_bytes += matrix_bytes (source->parts[i]);
+  if (!bendi_vk_tensor_upload_rows (tensor, source_rows, (gpointer) source,
+                                    self->params.progress != NULL ? upload_progress : NULL, self, error))
+    return NULL;
+  self->uploaded_bytes += self->upload_current_bytes;
   return g_steal_pointer (&tensor);
 }
 
 static BendiVkTensor *
-upload_matrix (BendiVkDevice      *device,
+upload_matrix (BendiVkForward     *self,
+               BendiVkDevice      *device,
                const BendiMatrix  *matrix,
                GError            **error)
 {
   RowSource source = { .parts = { matrix }, .n_parts = 1 };
 
-  return upload_matrices (device, &source, error);
+  return upload_matrices (self, device, &source, error);
 }
 
 static BendiVkBuffer *
@@ -213,13 +263,13 @@ upload_layer (Segment                 *seg,
     {
       RowSource qkv = { .parts = { &l->wq, &l->wk, &l->wv }, .n_parts = 3 };
 
-      gl->qkv = upload_matrices (device, &qkv, error);
+      gl->qkv = upload_matrices (self, device, &qkv, error);
       if (gl->qkv == NULL)
         return FALSE;
     }
-  else if ((gl->wq = upload_matrix (device, &l->wq, error)) == NULL ||
-           (gl->wk = upload_matrix (device, &l->wk, error)) == NULL ||
-           (gl->wv = upload_matrix (device, &l->wv, error)) == NULL)
+  else if ((gl->wq = upload_matrix (self, device, &l->wq, error)) == NULL ||
+           (gl->wk = upload_matrix (self, device, &l->wk, error)) == NULL ||
+           (gl->wv = upload_matrix (self, device, &l->wv, error)) == NULL)
     return FALSE;
   if (l->bq != NULL)
     {
@@ -236,19 +286,19 @@ upload_layer (Segment                 *seg,
       ((gl->q_norm = upload_floats (device, l->q_norm, c->head_dim, error)) == NULL ||
        (gl->k_norm = upload_floats (device, l->k_norm, c->head_dim, error)) == NULL))
     return FALSE;
-  if ((gl->wo = upload_matrix (device, &l->wo, error)) == NULL)
+  if ((gl->wo = upload_matrix (self, device, &l->wo, error)) == NULL)
     return FALSE;
   if (l->ffn_gate.type == l->ffn_up.type)
     {
       RowSource gate_up = { .parts = { &l->ffn_gate, &l->ffn_up }, .n_parts = 2, .interleave = TRUE };
 
-      if ((gl->gate_up = upload_matrices (device, &gate_up, error)) == NULL)
+      if ((gl->gate_up = upload_matrices (self, device, &gate_up, error)) == NULL)
         return FALSE;
     }
-  else if ((gl->gate = upload_matrix (device, &l->ffn_gate, error)) == NULL ||
-           (gl->up = upload_matrix (device, &l->ffn_up, error)) == NULL)
+  else if ((gl->gate = upload_matrix (self, device, &l->ffn_gate, error)) == NULL ||
+           (gl->up = upload_matrix (self, device, &l->ffn_up, error)) == NULL)
     return FALSE;
-  if ((gl->down = upload_matrix (device, &l->ffn_down, error)) == NULL)
+  if ((gl->down = upload_matrix (self, device, &l->ffn_down, error)) == NULL)
     return FALSE;
 
   gl->k_cache = bendi_vk_buffer_new (device, kv_bytes, BENDI_VK_MEMORY_DEVICE, error);
@@ -742,7 +792,7 @@ segment_init (Segment                   *seg,
       return FALSE;
   if (has_output &&
       ((seg->output_norm = upload_floats (device, w->output_norm, self->config->n_embd, error)) == NULL ||
-       (seg->output = upload_matrix (device, &w->output, error)) == NULL))
+       (seg->output = upload_matrix (self, device, &w->output, error)) == NULL))
     return FALSE;
   return segment_alloc_buffers (seg, error);
 }
@@ -787,6 +837,8 @@ bendi_vk_forward_new (BendiModel                 *model,
   self->rope_cos = g_new (float, c->n_rot / 2);
   self->rope_sin = g_new (float, c->n_rot / 2);
   self->devices = g_ptr_array_new_with_free_func ((GDestroyNotify) bendi_vk_device_free);
+  self->upload_total_bytes = weight_bytes (bendi_model_get_weights (model), params->n_layers,
+                                           params->n_layers == c->n_layer);
   {
     const char *fault = g_getenv ("BENDI_VULKAN_TEST_FAULT");
 
@@ -808,6 +860,8 @@ bendi_vk_forward_new (BendiModel                 *model,
       bendi_vk_device_params_init (&device_params);
       device_params.validation = params->validation;
       device_params.portable_only = params->portable;
+      device_params.disabled_fast_paths = params->disabled_fast_paths;
+      device_params.forced_fast_paths = params->forced_fast_paths;
       device_params.gpu_kernels = params->gpu_kernels;
       device_params.max_binding_bytes = params->max_binding_bytes;
       device = bendi_vk_device_new (params->devices[s], &device_params, error);
@@ -831,6 +885,16 @@ gint64
 bendi_vk_forward_get_n_layers (const BendiVkForward *self)
 {
   return self->params.n_layers;
+}
+
+BendiVkFastPath
+bendi_vk_forward_get_fast_paths (const BendiVkForward *self)
+{
+  BendiVkFastPath paths = BENDI_VK_FAST_ALL;
+
+  for (guint s = 0; s < self->n_segments; s++)
+    paths &= bendi_vk_device_get_fast_paths (self->segments[s].device);
+  return paths;
 }
 
 gboolean
@@ -874,9 +938,14 @@ bendi_vk_forward_describe (const BendiVkForward *self)
                                 seg->first_layer + seg->n_layers - 1);
       if (seg->has_output)
         g_string_append (text, seg->n_layers > 0 ? ", output" : "output");
-      g_string_append_printf (text, "; %s shaders",
-                              bendi_vk_device_uses_cpu_kernels (seg->device) ? "CPU-device"
-                              : bendi_vk_device_uses_subgroups (seg->device) ? "subgroup" : "portable");
+      if (bendi_vk_device_uses_cpu_kernels (seg->device))
+        g_string_append (text, "; CPU-device shaders");
+      else
+        {
+          g_autofree char *variants = bendi_vk_fast_paths_describe (bendi_vk_device_get_fast_paths (seg->device));
+
+          g_string_append_printf (text, "; %s shaders", variants);
+        }
     }
   return g_string_free (text, FALSE);
 }

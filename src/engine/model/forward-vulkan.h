@@ -5,6 +5,7 @@
 #include <glib.h>
 
 #include "model/model.h"
+#include "vulkan/vk-device.h"
 
 G_BEGIN_DECLS
 
@@ -24,6 +25,14 @@ typedef struct {
   double   split[BENDI_VK_FORWARD_MAX_DEVICES];
   gboolean validation;   /* under the Khronos validation layer */
   gboolean portable;     /* only the portable shader variants */
+  /* Fast paths off (known-bad drivers) and, for tests, on even where the
+   * device would not use them: BendiVkDeviceParams's. */
+  BendiVkFastPath disabled_fast_paths;
+  BendiVkFastPath forced_fast_paths;
+  /* Called as the weight matrices go up, with the fraction of their bytes
+   * done over all devices; FALSE cancels (CANCELLED). NULL: none. */
+  BendiProgressFunc progress;
+  gpointer          progress_data;
   /* Tests: GPU-shaped shaders on CPU devices, and bindings as small as
    * this (0: the device's limit). */
   gboolean gpu_kernels;
@@ -42,6 +51,8 @@ BendiVkForward *bendi_vk_forward_new  (BendiModel                 *model,
 void            bendi_vk_forward_free (BendiVkForward             *self);
 
 gint64   bendi_vk_forward_get_n_layers (const BendiVkForward *self);
+/* The fast paths every device uses. */
+BendiVkFastPath bendi_vk_forward_get_fast_paths (const BendiVkForward *self);
 /* Whether the final norm and classifier run here (every layer does). */
 gboolean bendi_vk_forward_has_output   (const BendiVkForward *self);
 

@@ -43,12 +43,69 @@ find_compute_queue (BendiVkDevice *self,
 }
 
 static gboolean
+fast_path_allowed (const BendiVkDeviceParams *params,
+                   BendiVkFastPath            path)
+{
+  return !params->portable_only && !(params->disabled_fast_paths & path);
+}
+
+/* The shader variants of this device: each fast path where the device has
+ * its features and the caller did not turn it off; fp16 and int8 only on
+ * GPUs and int8 only with an accelerated dot product, unless forced. */
+static void
+choose_fast_paths (BendiVkDevice             *self,
+                   const BendiVkDeviceParams *params)
+{
+  const BendiVkDeviceInfo *info = &self->info;
+  gboolean cpu_device = info->type == BENDI_VK_DEVICE_TYPE_CPU;
+  BendiVkFastPath forced = params->forced_fast_paths;
+
+  self->use_subgroups = info->subgroup_arithmetic && fast_path_allowed (params, BENDI_VK_FAST_SUBGROUP);
+  /* CPU devices read weights through texel buffers: their chunks must not
+   * hold more words than one may. Forcing a GPU fast path forces the
+   * GPU-shaped kernels it is a variant of. */
+  self->use_cpu_kernels = cpu_device && !params->gpu_kernels &&
+                          !(forced & (BENDI_VK_FAST_FP16 | BENDI_VK_FAST_INT8 | BENDI_VK_FAST_INT8_DOT)) &&
+                          info->max_texel_buffer_elements >= (1u << 20);
+  self->use_fp16 = info->fp16_arithmetic && fast_path_allowed (params, BENDI_VK_FAST_FP16) &&
+                   ((forced & BENDI_VK_FAST_FP16) || !cpu_device);
+  self->use_int8_dot = info->integer_dot_product && fast_path_allowed (params, BENDI_VK_FAST_INT8_DOT) &&
+                       ((forced & BENDI_VK_FAST_INT8_DOT) ||
+                        (info->integer_dot_product_accelerated && fast_path_allowed (params, BENDI_VK_FAST_INT8)));
+  self->use_int8 = self->use_int8_dot ||
+                   ((forced & BENDI_VK_FAST_INT8) && fast_path_allowed (params, BENDI_VK_FAST_INT8));
+}
+
+char *
+bendi_vk_fast_paths_describe (BendiVkFastPath paths)
+{
+  g_autoptr (GPtrArray) names = g_ptr_array_new ();
+
+  if (paths & BENDI_VK_FAST_INT8_DOT)
+    g_ptr_array_add (names, "int8-dot");
+  else if (paths & BENDI_VK_FAST_INT8)
+    g_ptr_array_add (names, "int8");
+  if (paths & BENDI_VK_FAST_FP16)
+    g_ptr_array_add (names, "fp16");
+  if (paths & BENDI_VK_FAST_SUBGROUP)
+    g_ptr_array_add (names, "subgroup");
+  if (names->len == 0)
+    return g_strdup ("portable");
+  g_ptr_array_add (names, NULL);
+  return g_strjoinv (",", (char **) names->pdata);
+}
+
+static gboolean
 create_logical_device (BendiVkDevice  *self,
                        GError        **error)
 {
   const float priority = 1.0f;
-  const char *extensions[1];
+  const char *extensions[2];
   guint32 n_extensions = 0;
+  VkPhysicalDeviceShaderIntegerDotProductFeatures dot_features = {
+    .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_INTEGER_DOT_PRODUCT_FEATURES,
+    .shaderIntegerDotProduct = VK_TRUE,
+  };
   VkPhysicalDeviceVulkan11Features features11 = {
     .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_1_FEATURES,
     .storageBuffer16BitAccess = self->info.fp16_storage,
@@ -76,6 +133,13 @@ create_logical_device (BendiVkDevice  *self,
 
   if (self->info.has_memory_budget)
     extensions[n_extensions++] = VK_EXT_MEMORY_BUDGET_EXTENSION_NAME;
+  /* Only where the int8 shaders will use it: a driver with a bad
+   * implementation is then never asked for it. */
+  if (self->use_int8_dot)
+    {
+      extensions[n_extensions++] = VK_KHR_SHADER_INTEGER_DOT_PRODUCT_EXTENSION_NAME;
+      features11.pNext = &dot_features;
+    }
   create_info.enabledExtensionCount = n_extensions;
   create_info.ppEnabledExtensionNames = extensions;
 
@@ -145,11 +209,7 @@ bendi_vk_device_new (guint                      index,
   if (params->max_binding_bytes > 0)
     self->max_binding_bytes = MIN (self->max_binding_bytes, params->max_binding_bytes);
   self->force_staging = params->force_staging;
-  self->use_subgroups = self->info.subgroup_arithmetic && !params->portable_only;
-  /* CPU devices read weights through texel buffers: their chunks must not
-   * hold more words than one may. */
-  self->use_cpu_kernels = self->info.type == BENDI_VK_DEVICE_TYPE_CPU && !params->gpu_kernels &&
-                          self->info.max_texel_buffer_elements >= (1u << 20);
+  choose_fast_paths (self, params);
 
   if (!find_compute_queue (self, &self->queue_family))
     {
@@ -212,6 +272,15 @@ gboolean
 bendi_vk_device_uses_subgroups (const BendiVkDevice *self)
 {
   return self->use_subgroups;
+}
+
+BendiVkFastPath
+bendi_vk_device_get_fast_paths (const BendiVkDevice *self)
+{
+  return (self->use_subgroups ? BENDI_VK_FAST_SUBGROUP : 0) |
+         (self->use_fp16 ? BENDI_VK_FAST_FP16 : 0) |
+         (self->use_int8 ? BENDI_VK_FAST_INT8 : 0) |
+         (self->use_int8_dot ? BENDI_VK_FAST_INT8_DOT : 0);
 }
 
 gboolean

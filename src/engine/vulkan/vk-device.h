@@ -41,7 +41,8 @@ typedef struct {
   gboolean           fp16_arithmetic;            /* shaderFloat16 */
   gboolean           int8_storage;               /* storageBuffer8BitAccess */
   gboolean           int8_arithmetic;            /* shaderInt8 */
-  gboolean           integer_dot_product;        /* VK_KHR_shader_integer_dot_product */
+  gboolean           integer_dot_product;        /* VK_KHR_shader_integer_dot_product's shaderIntegerDotProduct */
+  gboolean           integer_dot_product_accelerated; /* its packed 4×8-bit signed dot product is fast */
   gboolean           cooperative_matrix;         /* VK_KHR_cooperative_matrix */
 
   guint64            max_storage_buffer_range;   /* bytes one binding can see */
@@ -66,12 +67,39 @@ GPtrArray *bendi_vk_list_devices (GError **error) G_GNUC_WARN_UNUSED_RESULT;
 
 typedef struct _BendiVkDevice BendiVkDevice;
 
+/* The shader variants beyond the portable ones, each behind its device
+ * feature; the known-bad table and the self-check turn them off. */
+typedef enum {
+  BENDI_VK_FAST_SUBGROUP  = 1 << 0,  /* subgroup reductions */
+  /* Matrix × vector with the weights dequantised to float16_t and
+   * multiplied in f16, summed in f32 per group of 16 (shaderFloat16). */
+  BENDI_VK_FAST_FP16      = 1 << 1,
+  /* Matrix × vector on activations quantised to 8 bits on the device,
+   * blocks summed in integers and scaled once (Q4_0, Q4_1, Q5_0, Q5_1,
+   * Q8_0, IQ4_NL): with plain integer arithmetic, which any device runs
+   * but none gains from, so only when forced ... */
+  BENDI_VK_FAST_INT8      = 1 << 2,
+  /* ... or with the packed 4×8-bit dot product of
+   * VK_KHR_shader_integer_dot_product, where the driver says it is
+   * accelerated. */
+  BENDI_VK_FAST_INT8_DOT  = 1 << 3,
+  BENDI_VK_FAST_ALL       = 0xf,
+} BendiVkFastPath;
+
+/* "subgroup,fp16,int8-dot": the fast paths in @paths, or "portable". */
+char *bendi_vk_fast_paths_describe (BendiVkFastPath paths) G_GNUC_WARN_UNUSED_RESULT;
+
 typedef struct {
   /* Enable VK_LAYER_KHRONOS_validation; every validation error it reports
    * is a g_warning and counted. Default: BENDI_VULKAN_VALIDATION=1. */
   gboolean    validation;
-  /* Only the portable shader variants: no subgroup operations. */
+  /* Only the portable shader variants: no fast path at all. */
   gboolean    portable_only;
+  /* Fast paths to leave off (a known-bad driver), and, for tests, fast
+   * paths to use even where the device would not (not accelerated, a CPU
+   * device) as long as it has the features they need. */
+  BendiVkFastPath disabled_fast_paths;
+  BendiVkFastPath forced_fast_paths;
   /* Tests: the GPU-shaped kernels even on a CPU device, which otherwise
    * gets kernels shaped for SIMD lanes (lavapipe). */
   gboolean    gpu_kernels;
@@ -102,6 +130,8 @@ guint          bendi_vk_device_get_validation_errors (const BendiVkDevice *self)
 gboolean       bendi_vk_device_is_validated (const BendiVkDevice *self);
 /* Whether the subgroup fast paths are in use. */
 gboolean       bendi_vk_device_uses_subgroups (const BendiVkDevice *self);
+/* The fast paths in use. */
+BendiVkFastPath bendi_vk_device_get_fast_paths (const BendiVkDevice *self);
 /* Whether the kernels for CPU devices are in use. */
 gboolean       bendi_vk_device_uses_cpu_kernels (const BendiVkDevice *self);
 /* The largest buffer one binding sees whole: the device's binding and

@@ -330,7 +330,14 @@ bendi_vk_instance_describe (BendiVkInstance   *self,
   VkPhysicalDeviceFeatures2 features = {
     .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2,
   };
+  VkPhysicalDeviceShaderIntegerDotProductFeatures dot_features = {
+    .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_INTEGER_DOT_PRODUCT_FEATURES,
+  };
+  VkPhysicalDeviceShaderIntegerDotProductProperties dot_props = {
+    .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_INTEGER_DOT_PRODUCT_PROPERTIES,
+  };
   gboolean has_size_control;
+  gboolean has_dot_product;
   gboolean is_1_2;
 
   memset (info, 0, sizeof *info);
@@ -349,6 +356,11 @@ bendi_vk_instance_describe (BendiVkInstance   *self,
                      bendi_vk_has_extension (extensions, n_extensions,
                                              VK_EXT_SUBGROUP_SIZE_CONTROL_EXTENSION_NAME);
 
+  /* The instance asks for Vulkan 1.2, so even a 1.3 device's integer dot
+   * product comes through the extension, which the device then enables. */
+  has_dot_product = is_1_2 && bendi_vk_has_extension (extensions, n_extensions,
+                                                      VK_KHR_SHADER_INTEGER_DOT_PRODUCT_EXTENSION_NAME);
+
   /* Structures of a version the device lacks may not be chained. */
   props.pNext = &subgroup;
   if (is_1_2)
@@ -358,10 +370,20 @@ bendi_vk_instance_describe (BendiVkInstance   *self,
       size_control.pNext = props.pNext;
       props.pNext = &size_control;
     }
+  if (has_dot_product)
+    {
+      dot_props.pNext = props.pNext;
+      props.pNext = &dot_props;
+    }
   self->fn.vkGetPhysicalDeviceProperties2 (physical_device, &props);
   if (is_1_2)
     {
       features.pNext = &features12;
+      if (has_dot_product)
+        {
+          dot_features.pNext = features.pNext;
+          features.pNext = &dot_features;
+        }
       self->fn.vkGetPhysicalDeviceFeatures2 (physical_device, &features);
     }
 
@@ -386,9 +408,13 @@ bendi_vk_instance_describe (BendiVkInstance   *self,
   info->fp16_arithmetic = features12.shaderFloat16;
   info->int8_storage = features12.storageBuffer8BitAccess;
   info->int8_arithmetic = features12.shaderInt8;
-  info->integer_dot_product = basic.apiVersion >= VK_API_VERSION_1_3 ||
-                              bendi_vk_has_extension (extensions, n_extensions,
-                                                      VK_KHR_SHADER_INTEGER_DOT_PRODUCT_EXTENSION_NAME);
+  info->integer_dot_product = has_dot_product && dot_features.shaderIntegerDotProduct;
+  /* The packed 4×8-bit dot products the int8 shaders use: signed (Q8_0's
+   * quants times signed activations) or mixed (4-bit quants are unsigned). */
+  info->integer_dot_product_accelerated =
+    info->integer_dot_product &&
+    (dot_props.integerDotProduct4x8BitPackedSignedAccelerated ||
+     dot_props.integerDotProduct4x8BitPackedMixedSignednessAccelerated);
   info->cooperative_matrix = bendi_vk_has_extension (extensions, n_extensions, COOPERATIVE_MATRIX_EXTENSION);
 
   info->max_storage_buffer_range = basic.limits.maxStorageBufferRange;

@@ -149,6 +149,48 @@ bendi_vk_matmul_n_partials (BendiVkRecorder     *rec,
   return n;
 }
 
+/* Records the quantisation of @n_tokens tokens of @x (from
+ * options->x_first_token on, normed as @options say) to 8-bit blocks in the
+ * recorder's scratch buffer, which it returns (NULL on failure). */
+static BendiVkBuffer *
+quantize_activations (BendiVkRecorder            *rec,
+                      BendiVkBuffer              *x,
+                      gint64                      x_stride,
+                      gint64                      n_cols,
+                      gint64                      n_tokens,
+                      const BendiVkMatmulOptions *options)
+{
+  guint64 n_blocks = (guint64) n_cols / 32;
+  const BendiVkPipeline *pipeline;
+  BendiVkBuffer *scratch;
+  BendiVkQuantizeConstants constants = {
+    .n_cols = (guint32) n_cols,
+    .n_tokens = (guint32) n_tokens,
+    .x_stride = (guint32) x_stride,
+    .x_first_token = (guint32) options->x_first_token,
+    .norm = options->norm_weight != NULL,
+    .n_partials = (guint32) options->n_partials,
+    .partial_stride = (guint32) options->partial_stride,
+    .eps = options->eps,
+  };
+
+  if (!check (rec, n_cols % 32 == 0 && n_tokens <= MAX_GROUPS_X,
+              "matmul: the int8 shaders take whole blocks of 32 columns"))
+    return NULL;
+  pipeline = get_pipeline (rec, BENDI_VK_OP_QUANTIZE_Q8, BENDI_TENSOR_TYPE_F32);
+  scratch = bendi_vk_recorder_get_scratch (rec, (gsize) n_tokens * n_blocks * BENDI_VK_Q8_BLOCK_WORDS * 4);
+  if (pipeline == NULL || scratch == NULL)
+    return NULL;
+  {
+    BendiVkBuffer *bindings[] = { x, options->norm_weight, options->norm_partials, scratch };
+
+    if (!bendi_vk_recorder_record (rec, pipeline, bindings, &constants, div_up (n_blocks, pipeline->workgroup_size),
+                                   (guint32) n_tokens, 1))
+      return NULL;
+  }
+  return scratch;
+}
+
 gboolean
 bendi_vk_op_matmul (BendiVkRecorder     *rec,
                     const BendiVkTensor *weights,
@@ -190,6 +232,7 @@ bendi_vk_op_matmul_ex (BendiVkRecorder            *rec,
                   (options->bias != NULL ? BENDI_VK_MATMUL_BIAS : 0) |
                   (partials ? BENDI_VK_MATMUL_PARTIALS : 0);
   gint64 partial_base = 0;
+  gint64 x_first_token = options->x_first_token;
   const BendiVkPipeline *pipeline;
 
   if (!check (rec, options->x_first_token >= 0 && (options->x_first_token == 0 || use_matvec),
@@ -218,6 +261,18 @@ bendi_vk_op_matmul_ex (BendiVkRecorder            *rec,
                                 bendi_vk_matmul_n_partials (rec, weights), n_tokens, "matmul partial sums")))
     return FALSE;
 
+  /* The int8 variants read x quantised (and normed) by a dispatch of its
+   * own, for every chunk at once. */
+  if (use_matvec && bendi_vk_pipeline_uses_int8 (bendi_vk_recorder_get_device (rec), type))
+    {
+      x = quantize_activations (rec, x, x_stride, n_cols, n_tokens, options);
+      if (x == NULL)
+        return FALSE;
+      x_stride = n_cols;
+      flags &= ~BENDI_VK_MATMUL_NORM;
+      x_first_token = 0;
+    }
+
   /* One dispatch per chunk of rows; each writes its own rows of y. */
   for (guint i = 0; i < bendi_vk_tensor_get_n_chunks (weights); i++)
     {
@@ -237,7 +292,7 @@ bendi_vk_op_matmul_ex (BendiVkRecorder            *rec,
         .partial_stride = (guint32) options->partial_stride,
         .partial_base = (guint32) partial_base,
         .eps = options->eps,
-        .x_first_token = (guint32) options->x_first_token,
+        .x_first_token = (guint32) x_first_token,
       };
       gboolean ok = TRUE;
 

@@ -45,6 +45,7 @@ static const PipelineSpec pipeline_specs[BENDI_VK_N_OPS] = {
   { BENDI_VK_OP_SOFTMAX, "softmax", FALSE, TRUE, FALSE, FALSE, 1, 1u << 0, sizeof (BendiVkRowConstants), 256, 0 },
   { BENDI_VK_OP_ARGMAX, "argmax", FALSE, FALSE, FALSE, FALSE, 2, 1u << 1, sizeof (BendiVkRowConstants), 256, 0 },
   { BENDI_VK_OP_QKV_PREP, "qkv_prep", FALSE, TRUE, FALSE, FALSE, 7, (1u << 0) | (1u << 1) | (1u << 2), sizeof (BendiVkQkvPrepConstants), 64, 0 },
+  { BENDI_VK_OP_QUANTIZE_Q8, "quantize_q8", FALSE, FALSE, FALSE, FALSE, 4, 1u << 3, sizeof (BendiVkQuantizeConstants), 64, 0 },
 };
 
 /* The weight types with shaders, as types.glsl spells them. */
@@ -76,6 +77,32 @@ gboolean
 bendi_vk_type_is_supported (BendiTensorType type)
 {
   return type_suffix (type) != NULL;
+}
+
+/* The types with int8 matrix × vector variants (int8_weight_types in
+ * shaders/meson.build): 32-weight blocks whose quants fit a signed byte. */
+static gboolean
+int8_type (BendiTensorType type)
+{
+  switch (type)
+    {
+    case BENDI_TENSOR_TYPE_Q4_0:
+    case BENDI_TENSOR_TYPE_Q4_1:
+    case BENDI_TENSOR_TYPE_Q5_0:
+    case BENDI_TENSOR_TYPE_Q5_1:
+    case BENDI_TENSOR_TYPE_Q8_0:
+    case BENDI_TENSOR_TYPE_IQ4_NL:
+      return TRUE;
+    default:
+      return FALSE;
+    }
+}
+
+gboolean
+bendi_vk_pipeline_uses_int8 (BendiVkDevice   *device,
+                             BendiTensorType  type)
+{
+  return device->use_int8 && !device->use_cpu_kernels && int8_type (type);
 }
 
 struct _BendiVkPipelineSet {
@@ -377,6 +404,14 @@ bendi_vk_pipeline_get (BendiVkDevice    *device,
           return NULL;
         }
       g_string_append_printf (name, "_%s", suffix);
+    }
+  /* The arithmetic variants of the GPU-shaped matrix × vector shader. */
+  if (op == BENDI_VK_OP_MATVEC && !device->use_cpu_kernels)
+    {
+      if (bendi_vk_pipeline_uses_int8 (device, type))
+        g_string_append (name, device->use_int8_dot ? "_int8dot" : "_int8");
+      else if (device->use_fp16)
+        g_string_append (name, "_fp16");
     }
   if (spec->has_rows_variant && device->use_cpu_kernels)
     {

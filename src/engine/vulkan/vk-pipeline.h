@@ -26,6 +26,7 @@ typedef enum {
   BENDI_VK_OP_SOFTMAX,
   BENDI_VK_OP_ARGMAX,
   BENDI_VK_OP_QKV_PREP,
+  BENDI_VK_OP_QUANTIZE_Q8,        /* activations to 8-bit blocks, for the int8 matrix × vector variants */
   BENDI_VK_N_OPS,
 } BendiVkOp;
 
@@ -57,6 +58,11 @@ const BendiVkPipeline *bendi_vk_pipeline_get (BendiVkDevice    *device,
                                               guint32           n_tokens,
                                               gboolean          x_vec4,
                                               GError          **error);
+
+/* Whether matrix × vector products of @type weights on @device run the
+ * int8 variant, which reads activations that quantize_q8 wrote. */
+gboolean bendi_vk_pipeline_uses_int8 (BendiVkDevice   *device,
+                                      BendiTensorType  type);
 
 /* Whether the typed ops have shaders for @type. */
 gboolean bendi_vk_type_is_supported (BendiTensorType type);

@@ -30,6 +30,21 @@ typedef struct {
   guint32 x_first_token;   /* x's (and the norm's) token of y's token 0 */
 } BendiVkMatmulConstants;
 
+/* quantize_q8.comp */
+typedef struct {
+  guint32 n_cols;
+  guint32 n_tokens;
+  guint32 x_stride;
+  guint32 x_first_token;
+  guint32 norm;
+  guint32 n_partials;
+  guint32 partial_stride;
+  float   eps;
+} BendiVkQuantizeConstants;
+
+/* Words quantize_q8.comp writes per token and block of 32 activations. */
+#define BENDI_VK_Q8_BLOCK_WORDS 12
+
 /* get_rows.comp */
 typedef struct {
   guint32 n_cols;
@@ -145,6 +160,7 @@ typedef struct {
 
 /* 128 bytes is the least every Vulkan device offers. */
 _Static_assert (sizeof (BendiVkMatmulConstants) <= 128, "matmul push constants");
+_Static_assert (sizeof (BendiVkQuantizeConstants) <= 128, "quantize_q8 push constants");
 _Static_assert (sizeof (BendiVkGetRowsConstants) <= 128, "get_rows push constants");
 _Static_assert (sizeof (BendiVkRmsNormConstants) <= 128, "rms_norm push constants");
 _Static_assert (sizeof (BendiVkRopeConstants) <= 128, "rope push constants");

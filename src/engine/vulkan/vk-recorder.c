@@ -30,6 +30,9 @@ struct _BendiVkRecorder {
   /* What dispatches since the last barrier read and wrote. */
   GArray          *reads;             /* of Range */
   GArray          *writes;            /* of Range */
+  /* Scratch buffers of the recording, the largest last: ops' intermediate
+   * results (quantised activations). Only the largest outlives a begin. */
+  GPtrArray       *scratch;           /* of BendiVkBuffer */
 };
 
 BendiVkRecorder *
@@ -54,6 +57,7 @@ bendi_vk_recorder_new (BendiVkDevice  *device,
   self->descriptor_pools = g_array_new (FALSE, FALSE, sizeof (VkDescriptorPool));
   self->reads = g_array_new (FALSE, FALSE, sizeof (Range));
   self->writes = g_array_new (FALSE, FALSE, sizeof (Range));
+  self->scratch = g_ptr_array_new_with_free_func ((GDestroyNotify) bendi_vk_buffer_free);
 
   /* A pool per recorder: command pools must not be shared between threads. */
   result = device->fn.vkCreateCommandPool (device->device, &pool_info, NULL, &self->command_pool);
@@ -90,8 +94,35 @@ bendi_vk_recorder_free (BendiVkRecorder *self)
   g_array_unref (self->descriptor_pools);
   g_array_unref (self->reads);
   g_array_unref (self->writes);
+  g_ptr_array_unref (self->scratch);
   g_clear_error (&self->error);
   g_free (self);
+}
+
+BendiVkBuffer *
+bendi_vk_recorder_get_scratch (BendiVkRecorder *self,
+                               gsize            size)
+{
+  BendiVkBuffer *largest = self->scratch->len > 0 ? g_ptr_array_index (self->scratch, self->scratch->len - 1) : NULL;
+  GError *error = NULL;
+  BendiVkBuffer *buffer;
+
+  if (self->error != NULL)
+    return NULL;
+  if (largest != NULL && bendi_vk_buffer_get_size (largest) >= size)
+    return largest;
+  /* Earlier dispatches of this recording keep the smaller one bound; it
+   * goes at the next begin. Growing by half again keeps the count low. */
+  if (largest != NULL)
+    size = MAX (size, bendi_vk_buffer_get_size (largest) / 2 * 3);
+  buffer = bendi_vk_buffer_new (self->device, size, BENDI_VK_MEMORY_DEVICE, &error);
+  if (buffer == NULL)
+    {
+      bendi_vk_recorder_fail (self, error);
+      return NULL;
+    }
+  g_ptr_array_add (self->scratch, buffer);
+  return buffer;
 }
 
 void
@@ -135,6 +166,8 @@ bendi_vk_recorder_begin (BendiVkRecorder *self)
   self->pool_in_use = 0;
   g_array_set_size (self->reads, 0);
   g_array_set_size (self->writes, 0);
+  if (self->scratch->len > 1)
+    g_ptr_array_remove_range (self->scratch, 0, self->scratch->len - 1);
   for (guint i = 0; i < self->descriptor_pools->len; i++)
     device->fn.vkResetDescriptorPool (device->device,
                                       g_array_index (self->descriptor_pools, VkDescriptorPool, i), 0);

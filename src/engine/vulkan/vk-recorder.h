@@ -41,6 +41,13 @@ gboolean bendi_vk_recorder_copy   (BendiVkRecorder        *self,
                                    BendiVkBuffer          *dst,
                                    gsize                   size);
 
+/* A device buffer of at least @size bytes for the recording's own
+ * intermediate results, the same for every caller (the barriers order
+ * their uses); it stays valid until the next begin (). NULL once the
+ * recording failed, or failing it when out of memory. */
+BendiVkBuffer *bendi_vk_recorder_get_scratch (BendiVkRecorder *self,
+                                              gsize            size);
+
 /* Keeps @error (taking it) as the recording's failure, unless one is
  * already kept. For ops that find their arguments wrong. */
 void     bendi_vk_recorder_fail   (BendiVkRecorder        *self,
