@@ -257,7 +257,9 @@ test_speed_unknown (Fixture       *f,
   g_assert_cmpstr (recommended (result)->quant, ==, "Q5_K_M");
 }
 
-/* 4 GB of free RAM: even Q2_K is too big. */
+/* 4 GB of free RAM: even Q2_K is too big. The summary suggests a server:
+ * the smallest's weights, KV cache and buffers (on the CPU alone, counted
+ * once) are far below what one 24 GB GPU holds. */
 static void
 test_nothing_fits (Fixture       *f,
                    gconstpointer  data G_GNUC_UNUSED)
@@ -265,9 +267,16 @@ test_nothing_fits (Fixture       *f,
   g_autoptr (BendiHwInfo) hw = hw_test_machine (8 * GB, 3 * GB);
   g_autoptr (BendiAdvisorResult) result = rank (f, hw);
   const BendiAdvice *smallest = find (result, "Q2_K");
+  guint64 need = smallest->fit->weights_bytes + smallest->fit->kv_cache_bytes + smallest->fit->buffers_bytes;
   g_autofree char *missing = g_strdup_printf ("%.2f GB", (double) smallest->fit->missing_ram_bytes / 1e9);
+  g_autofree char *needed = g_strdup_printf ("%.2f GB", (double) need / 1e9);
   g_autofree char *expected = g_strdup_printf ("None of these fits: even the smallest (Llama-3-8B-Q2_K.gguf) needs %s "
-                                               "more memory.", missing);
+                                               "more memory.\nNeeds about %s: one 24 GB GPU — run it with vLLM or "
+                                               "llama-server on a server and add it under Preferences → Connections.",
+                                               missing, needed);
+
+  g_assert_cmpuint (smallest->fit->gpu_layers, ==, 0);
+  g_assert_cmpuint (need, <, 20 * GB);
 
   g_assert_cmpint (result->recommended, ==, -1);
   for (guint i = 0; i < result->ranked->len; i++)

@@ -23,6 +23,14 @@ static const HwTestModel llama13b_q8 = {
 static const HwTestModel llama70b_q4k = {
   "llama", 128256, 8192, 80, 64, 8, 28672, 8192, 0, 0, BENDI_TENSOR_TYPE_Q4_K, FALSE, 15
 };
+/* Llama 3 70B's shape in F16: 141 GB. */
+static const HwTestModel llama70b_f16 = {
+  "llama", 128256, 8192, 80, 64, 8, 28672, 8192, 0, 0, BENDI_TENSOR_TYPE_F16, FALSE, 1
+};
+/* Llama 3.1 405B's shape at Q4_K: 228 GB. */
+static const HwTestModel llama405b_q4k = {
+  "llama", 128256, 16384, 126, 128, 8, 53248, 8192, 0, 0, BENDI_TENSOR_TYPE_Q4_K, FALSE, 15
+};
 /* Mixtral 8x7B's shape at Q4_K: 8 experts, 2 per token. */
 static const HwTestModel mixtral_q4k = {
   "llama", 32000, 4096, 32, 32, 8, 14336, 32768, 8, 2, BENDI_TENSOR_TYPE_Q4_K, FALSE, 15
@@ -789,6 +797,101 @@ test_chinese (Fixture       *f,
   g_assert_cmpstr (l2, ==, "测量内存带宽之后才能估计速度（bendi-cli hw --measure）。");
 }
 
+/* What a server needs for a model that fits nowhere here: weights, KV
+ * cache and one device's buffers, on GPUs of 24, 48 or 80 GiB at 90% less
+ * the runtime's own, 80 GB ones rounded up to a power of two. */
+static void
+test_server_suggestion (Fixture       *f,
+                        gconstpointer  data G_GNUC_UNUSED)
+{
+  static const struct {
+    const HwTestModel *m;
+    guint              n_gpus;
+    guint              gpu_gb;
+    double             min_gb;    /* the need, roughly, worked out by hand from the shape */
+    double             max_gb;
+  } cases[] = {
+    /* 70B × 4.5 bits ≈ 40 GB + 1.3 GB KV: more than 24 GiB × 0.9, less than 48 GiB × 0.9 ≈ 46.4 GB. */
+    { &llama70b_q4k, 1, 48, 38.0, 46.0 },
+    /* 70.6B × 2 bytes ≈ 141 GB: two 80 GiB GPUs give 2 × 77.0 GB. */
+    { &llama70b_f16, 2, 80, 140.0, 150.0 },
+    /* 405B × 4.5 bits ≈ 230 GB: three 80 GB GPUs would do, tensor parallelism takes four. */
+    { &llama405b_q4k, 4, 80, 155.0, 231.0 },
+  };
+  g_autoptr (BendiHwInfo) hw = hw_test_machine (32 * GB, 24 * GB);
+
+  hw_test_add_gpu (hw, "Test GPU 8GB", BENDI_VK_DEVICE_TYPE_DISCRETE, 8 * GB, 8 * GB, FALSE);
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr (BendiFitModel) model = open_model (f, cases[i].m);
+      g_autoptr (BendiFitResult) r = bendi_fit_estimate (model, hw, NULL);
+      g_autofree char *total = NULL, *expected = NULL, *last = NULL;
+      guint64 need, reported = 0;
+      guint gpu_gb = 0;
+      Expect e;
+
+      expect_init (&e, cases[i].m, 4096);
+      g_assert_cmpint (r->verdict, ==, BENDI_FIT_VERDICT_NO);
+      need = expect_weights (&e) + e.kv_layer * (guint64) cases[i].m->n_layer + e.scratch;
+      g_assert_cmpfloat ((double) need / 1e9, >, cases[i].min_gb);
+      g_assert_cmpfloat ((double) need / 1e9, <, cases[i].max_gb);
+      g_assert_cmpuint (bendi_fit_server_gpus (r, &gpu_gb, &reported), ==, cases[i].n_gpus);
+      g_assert_cmpuint (gpu_gb, ==, cases[i].gpu_gb);
+      g_assert_cmpuint (reported, ==, need);
+
+      total = gb (need);
+      if (cases[i].n_gpus == 1)
+        expected = g_strdup_printf ("Needs about %s: one %u GB GPU — run it with vLLM or llama-server on a server "
+                                    "and add it under Preferences → Connections.", total, cases[i].gpu_gb);
+      else
+        expected = g_strdup_printf ("Needs about %s: %u × %u GB GPUs — run it with vLLM or llama-server on a server "
+                                    "and add it under Preferences → Connections.", total, cases[i].n_gpus,
+                                    cases[i].gpu_gb);
+      last = line (r->explanation, n_lines (r->explanation) - 1);
+      g_assert_cmpstr (last, ==, expected);
+    }
+
+  /* A model that fits gets no such line. */
+  {
+    g_autoptr (BendiFitModel) model = open_model (f, &llama8b_q4k);
+    g_autoptr (BendiFitResult) r = bendi_fit_estimate (model, hw, NULL);
+
+    g_assert_cmpint (r->verdict, !=, BENDI_FIT_VERDICT_NO);
+    g_assert_null (strstr (r->explanation, "Preferences"));
+  }
+}
+
+/* The server line in Chinese, as the model page shows it. */
+static void
+test_server_suggestion_chinese (Fixture       *f,
+                                gconstpointer  data G_GNUC_UNUSED)
+{
+  g_autoptr (BendiFitModel) model = open_model (f, &llama70b_f16);
+  g_autoptr (BendiHwInfo) hw = hw_test_machine (32 * GB, 24 * GB);
+  g_autoptr (BendiFitResult) r = NULL;
+  g_autofree char *total = NULL, *expected = NULL, *last = NULL;
+  guint64 need = 0;
+  guint gpu_gb = 0;
+
+  if (g_getenv ("BENDI_LOCALEDIR") == NULL)
+    {
+      g_test_skip ("BENDI_LOCALEDIR is not set: run through meson test, which builds the catalogues");
+      return;
+    }
+  g_setenv ("LANGUAGE", "zh_CN", TRUE);
+  setlocale (LC_ALL, "C.UTF-8");
+  r = bendi_fit_estimate (model, hw, NULL);
+  g_unsetenv ("LANGUAGE");
+  setlocale (LC_ALL, "C.UTF-8");
+
+  g_assert_cmpuint (bendi_fit_server_gpus (r, &gpu_gb, &need), ==, 2);
+  total = gb (need);
+  expected = g_strdup_printf ("大约需要 %s：2 块 80 GB 的 GPU——可以在服务器上用 vLLM 或 llama-server 运行它，"
+                              "再在“首选项 → 连接”中添加这台服务器。", total);
+  last = line (r->explanation, n_lines (r->explanation) - 1);
+  g_assert_cmpstr (last, ==, expected);
+}
+
 /* The estimator's view of a real model agrees with the loaded engine's. */
 static void
 test_agrees_with_engine (Fixture       *f,
@@ -952,6 +1055,8 @@ main (int   argc,
   ADD ("/hw/fit/unsupported-arch", test_unsupported_arch, NULL);
   ADD ("/hw/fit/speed-unknown", test_speed_unknown, NULL);
   ADD ("/hw/fit/chinese", test_chinese, NULL);
+  ADD ("/hw/fit/server-suggestion", test_server_suggestion, NULL);
+  ADD ("/hw/fit/server-suggestion-chinese", test_server_suggestion_chinese, NULL);
   ADD ("/hw/fit/agrees-with-engine", test_agrees_with_engine, GINT_TO_POINTER (FALSE));
   ADD ("/hw/fit/agrees-with-engine-tied", test_agrees_with_engine, GINT_TO_POINTER (TRUE));
   ADD ("/hw/fit/header-only", test_header_only, NULL);

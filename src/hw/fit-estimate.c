@@ -276,6 +276,38 @@ estimate_speed (BendiFitResult      *r,
 
 /* ------------------------------------------------------------------------ */
 
+guint
+bendi_fit_server_gpus (const BendiFitResult *result,
+                       guint                *gpu_gb,
+                       guint64              *needed_bytes)
+{
+  /* Sold as "24 GB" and so on, they hold GiB. */
+  static const guint sizes[] = { 24, 48, 80 };
+  /* Here the buffers may be counted on two devices; a server needs them once. */
+  guint n_devices = (result->gpu_layers > 0) + (result->gpu_layers < result->n_layers);
+  guint64 needed = result->weights_bytes + result->kv_cache_bytes +
+                   (n_devices > 0 ? result->buffers_bytes / n_devices : 0);
+  guint count = 1;
+
+  if (needed_bytes != NULL)
+    *needed_bytes = needed;
+
+  for (gsize i = 0; i < G_N_ELEMENTS (sizes); i++)
+    {
+      guint64 usable = (guint64) ((double) ((guint64) sizes[i] << 30) * 0.90) - BENDI_FIT_GPU_OVERHEAD_BYTES;
+      guint64 n = (needed + usable - 1) / usable;
+
+      *gpu_gb = sizes[i];
+      if (n <= 1)
+        return 1;
+      count = (guint) MIN (n, (guint64) G_MAXUINT / 2);
+    }
+  /* Powers of two: vLLM's --tensor-parallel-size must divide the heads. */
+  while (count & (count - 1))
+    count += count & -count;
+  return count;
+}
+
 BendiFitResult *
 bendi_fit_estimate (const BendiFitModel  *model,
                     const BendiHwInfo    *hw,

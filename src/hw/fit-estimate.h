@@ -99,9 +99,22 @@ typedef struct {
   double          est_gen_tokens_per_s;  /* 0: unknown (a bandwidth not measured) or NO */
 
   gboolean        engine_supported;
-  /* The arithmetic in the user's language, one sentence a line. */
+  /* The arithmetic in the user's language, one sentence a line. When the
+   * model does not fit (and the GPU layers were not forced), the last but
+   * one line suggests a server (bendi_fit_server_gpus ()). */
   char           *explanation;
 } BendiFitResult;
+
+/* For a model that does not fit here: the GPUs of one common size (24, 48
+ * or 80 GB) a server needs to hold its weights, KV cache and buffers, each
+ * GPU giving 90% of its memory (vLLM's default share) less its runtime's
+ * own. One 24 or 48 GB GPU when that is enough, else 80 GB GPUs, as many
+ * as needed rounded up to a power of two (tensor parallelism splits the
+ * attention heads evenly). Returns the count and sets *@gpu_gb and
+ * *@needed_bytes (weights, KV cache and one device's buffers; may be NULL). */
+guint           bendi_fit_server_gpus (const BendiFitResult *result,
+                                       guint                *gpu_gb,
+                                       guint64              *needed_bytes);
 
 /* Where @model fits on @hw and how fast it would generate. @params may be
  * NULL for the defaults. */

@@ -185,6 +185,29 @@ explain_speed (GString              *text,
 }
 
 char *
+bendi_fit_describe_server (const BendiFitResult *r)
+{
+  g_autofree char *total = NULL;
+  guint64 needed = 0;
+  guint gpu_gb = 0;
+  guint n_gpus;
+
+  bendi_hw_ensure_i18n ();
+  n_gpus = bendi_fit_server_gpus (r, &gpu_gb, &needed);
+  total = bendi_hw_format_gb (needed);
+  if (n_gpus == 1)
+    /* TRANSLATORS: a model too big for this computer: the memory it needs
+     * ("42.10 GB") and the size of one GPU that holds it ("48"). Preferences
+     * → Connections is where the app adds a server. */
+    return g_strdup_printf (_("Needs about %s: one %u GB GPU — run it with vLLM or llama-server on a server and add "
+                              "it under Preferences → Connections."), total, gpu_gb);
+  /* TRANSLATORS: the memory a model needs ("141.20 GB"), then how many GPUs
+   * of what size ("2 × 80 GB GPUs") */
+  return g_strdup_printf (_("Needs about %s: %u × %u GB GPUs — run it with vLLM or llama-server on a server and add "
+                            "it under Preferences → Connections."), total, n_gpus, gpu_gb);
+}
+
+char *
 bendi_fit_explain (const BendiFitResult *r,
                    const BendiFitModel  *model,
                    const BendiHwInfo    *hw,
@@ -209,6 +232,15 @@ bendi_fit_explain (const BendiFitResult *r,
       g_string_append_c (text, '\n');
     }
   explain_speed (text, r);
+  /* A model that fits nowhere here may on a server; a forced GPU layer
+   * count that does not fit is only a wrong setting. */
+  if (r->verdict == BENDI_FIT_VERDICT_NO && why != BENDI_FIT_WHY_FORCED)
+    {
+      g_autofree char *server = bendi_fit_describe_server (r);
+
+      g_string_append (text, server);
+      g_string_append_c (text, '\n');
+    }
   if (!r->engine_supported)
     {
       /* TRANSLATORS: %s is the engine's reason, in English */

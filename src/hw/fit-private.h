@@ -21,6 +21,10 @@ char *bendi_fit_explain (const BendiFitResult *result,
                          const BendiHwInfo    *hw,
                          BendiFitWhy           why) G_GNUC_WARN_UNUSED_RESULT;
 
+/* For a model that does not fit: the memory it needs and the GPUs of a
+ * server that would hold it, with where to add that server, translated. */
+char *bendi_fit_describe_server (const BendiFitResult *result) G_GNUC_WARN_UNUSED_RESULT;
+
 /* Binds the "bendi" text domain to its catalogues once (BENDI_LOCALEDIR in
  * the environment, for uninstalled runs and tests, else the installed
  * locale directory), with UTF-8 output. */

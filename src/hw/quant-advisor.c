@@ -231,8 +231,12 @@ summarise (GPtrArray         *all,
                                                          smallest->fit->missing_gpu_bytes);
 
           /* TRANSLATORS: a file name, then an amount of memory */
+          g_autofree char *server = bendi_fit_describe_server (smallest->fit);
+
           g_string_append_printf (text, _("None of these fits: even the smallest (%s) needs %s more memory."),
                                   smallest->file_name, missing);
+          g_string_append_c (text, '\n');
+          g_string_append (text, server);
         }
       return g_string_free (g_steal_pointer (&text), FALSE);
     }
