@@ -99,6 +99,7 @@ test_api_key (void)
   g_autofree char *url = NULL;
   g_auto (BendiTestRun) without = { 0 };
   g_auto (BendiTestRun) with = { 0 };
+  g_auto (BendiTestRun) wrong = { 0 };
   g_auto (BendiTestRun) unset = { 0 };
 
   bendi_server_options_init (&options);
@@ -112,13 +113,18 @@ test_api_key (void)
                                                              "-n", "4", NULL }, "Hi"))
     return;
   g_assert_cmpint (without.status, ==, 1);
-  g_assert_nonnull (strstr (without.err, "refused the API key"));
+  g_assert_nonnull (strstr (without.err, "needs an API key"));
 
   g_setenv ("BENDI_TEST_REMOTE_KEY", "open-sesame", TRUE);
   bendi_test_run_cli (&with, (const char *const[]) { "chat", "--endpoint", url, "-m", "stories260K", "-n", "4",
                                                      "--api-key-env", "BENDI_TEST_REMOTE_KEY", NULL }, "Hi");
   g_assert_cmpint (with.status, ==, 0);
   g_assert_cmpuint (strlen (with.out), >, 1);
+  g_setenv ("BENDI_TEST_REMOTE_KEY", "open-barley", TRUE);
+  bendi_test_run_cli (&wrong, (const char *const[]) { "chat", "--endpoint", url, "-m", "stories260K", "-n", "4",
+                                                      "--api-key-env", "BENDI_TEST_REMOTE_KEY", NULL }, "Hi");
+  g_assert_cmpint (wrong.status, ==, 1);
+  g_assert_nonnull (strstr (wrong.err, "refused the API key"));
   g_unsetenv ("BENDI_TEST_REMOTE_KEY");
 
   /* A variable that is not set is a mistake on the command line. */

@@ -497,9 +497,18 @@ status_error (Request *req)
 
   if (status == SOUP_STATUS_UNAUTHORIZED || status == SOUP_STATUS_FORBIDDEN)
     {
+      /* 403 is also a proxy's or a Host check's refusal: say what the
+       * server said rather than blame the key. */
       error_code = BENDI_REMOTE_ERROR_UNAUTHORIZED;
-      error = g_error_new (BENDI_REMOTE_ERROR, error_code, "%s refused the API key (%u)%s",
-                           req->client->base_url, status, detail);
+      if (status == SOUP_STATUS_FORBIDDEN)
+        error = g_error_new (BENDI_REMOTE_ERROR, error_code, "%s refused the request (403)%s",
+                             req->client->base_url, detail);
+      else if (req->client->api_key == NULL)
+        error = g_error_new (BENDI_REMOTE_ERROR, error_code, "%s needs an API key (401)%s",
+                             req->client->base_url, detail);
+      else
+        error = g_error_new (BENDI_REMOTE_ERROR, error_code, "%s refused the API key (401)%s",
+                             req->client->base_url, detail);
     }
   else if (status == SOUP_STATUS_NOT_FOUND && g_task_get_source_tag (req->task) != bendi_remote_client_list_models_async)
     {
