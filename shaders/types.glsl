@@ -386,8 +386,9 @@ dequant16 (uint      row_offset,
 #endif
 
 #ifdef INT8
-// The int8 variants of matvec.comp read the 32-weight blocks of the types
-// whose quants fit a signed byte whole:
+// The int8 variants of matvec.comp read the 32-weight blocks (sub-blocks
+// with their own scale in Q4_K, Q5_K and IQ4_XS) of the types whose quants
+// fit a signed byte whole:
 //   load_block_i8 (row_offset, b, q, d, m)  block b of the row as packed
 //   signed bytes, q[k] holding weights 4 k … 4 k + 3, each weight being
 //   d · q + m.
@@ -402,7 +403,7 @@ spread_high_bits (uint bits)
   return ((bits & 1u) << 4) | ((bits & 2u) << 11) | ((bits & 4u) << 18) | ((bits & 8u) << 25);
 }
 
-#ifdef TYPE_IQ4_NL
+#if defined(TYPE_IQ4_NL) || defined(TYPE_IQ4_XS)
 const int iq4nl_ints[16] = int[16] (-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113);
 
 // Four nibbles (one per byte) into their four table values.
@@ -424,11 +425,51 @@ load_block_i8 (uint      row_offset,
                out float d,
                out float m)
 {
-  uint base = row_offset + b * BLOCK_BYTES;
+  // The block of BLOCK_ELEMENTS weights, and the 32 of them wanted.
+  uint base = row_offset + (b / (BLOCK_ELEMENTS / 32u)) * BLOCK_BYTES;
+  uint j = b % (BLOCK_ELEMENTS / 32u);
 
   d = load_f16 (base);
   m = 0.0;
-#if defined(TYPE_Q8_0)
+#if defined(TYPE_Q4_K) || defined(TYPE_Q5_K)
+  uint sc, mn;
+
+  // 6-bit scales and mins of the eight sub-blocks, as in dequant16.
+  if (j < 4u)
+    {
+      sc = load_u8 (base + 4u + j) & 63u;
+      mn = load_u8 (base + 8u + j) & 63u;
+    }
+  else
+    {
+      uint packed = load_u8 (base + 8u + j);
+      sc = (packed & 0xfu) | ((load_u8 (base + j) >> 6) << 4);
+      mn = (packed >> 4) | ((load_u8 (base + 4u + j) >> 6) << 4);
+    }
+  m = -load_f16 (base + 2u) * float (mn);
+  d *= float (sc);
+  // Sub-block j is nibble j % 2 of the 32 bytes at QS_OFFSET + 32 (j / 2);
+  // Q5_K's fifth bits are bit j of the 32 bytes at 16.
+  [[unroll]] for (uint k = 0; k < 8u; k++)
+    {
+      q[k] = (load_u32 (base + QS_OFFSET + 32u * (j >> 1) + 4u * k) >> (4u * (j & 1u))) & 0x0f0f0f0fu;
+#ifdef TYPE_Q5_K
+      q[k] |= ((load_u32 (base + 16u + 4u * k) >> j) & 0x01010101u) << 4;
+#endif
+    }
+#elif defined(TYPE_IQ4_XS)
+  uint low = (load_u8 (base + 4u + (j >> 1)) >> (4u * (j & 1u))) & 0xfu;
+  uint high = (load_u16 (base + 2u) >> (2u * j)) & 3u;
+  uvec4 qs;
+
+  d *= float (low | (high << 4)) - 32.0;
+  load_16_bytes (base + 8u + 16u * j, qs);
+  [[unroll]] for (uint k = 0; k < 4u; k++)
+    {
+      q[k] = iq4nl_pack (qs[k] & 0x0f0f0f0fu);
+      q[k + 4u] = iq4nl_pack ((qs[k] >> 4) & 0x0f0f0f0fu);
+    }
+#elif defined(TYPE_Q8_0)
   [[unroll]] for (uint k = 0; k < 8u; k++)
     q[k] = load_u32 (base + 2u + 4u * k);
 #elif defined(TYPE_Q5_0) || defined(TYPE_Q5_1)

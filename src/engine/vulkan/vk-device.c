@@ -62,10 +62,10 @@ choose_fast_paths (BendiVkDevice             *self,
 
   self->use_subgroups = info->subgroup_arithmetic && fast_path_allowed (params, BENDI_VK_FAST_SUBGROUP);
   /* CPU devices read weights through texel buffers: their chunks must not
-   * hold more words than one may. Forcing a GPU fast path forces the
-   * GPU-shaped kernels it is a variant of. */
-  self->use_cpu_kernels = cpu_device && !params->gpu_kernels &&
-                          !(forced & (BENDI_VK_FAST_FP16 | BENDI_VK_FAST_INT8 | BENDI_VK_FAST_INT8_DOT)) &&
+   * hold more words than one may. Forcing a fast path forces the
+   * GPU-shaped kernels it is a variant of (subgroup alone: the baseline
+   * the others are measured against). */
+  self->use_cpu_kernels = cpu_device && !params->gpu_kernels && !(forced & BENDI_VK_FAST_ALL) &&
                           info->max_texel_buffer_elements >= (1u << 20);
   self->use_fp16 = info->fp16_arithmetic && fast_path_allowed (params, BENDI_VK_FAST_FP16) &&
                    ((forced & BENDI_VK_FAST_FP16) || !cpu_device);
