@@ -382,38 +382,56 @@ test_bendi_api_key (void)
 /* ------------------------------------------------------------------------ */
 /* Against the misbehaving server */
 
+typedef struct {
+  RemoteTestServer  *server;
+  BendiRemoteClient *client;
+  Outcome            o;
+} StandIn;
+
 static void
-test_list_models_context (void)
+stand_in_set_up (StandIn       *s,
+                 gconstpointer  data G_GNUC_UNUSED)
 {
-  RemoteTestServer *server = remote_test_server_new ();
-  g_autoptr (BendiRemoteClient) client = client_for_test_server (server);
-  g_auto (Outcome) o = { 0 };
+  s->server = remote_test_server_new ();
+  s->client = client_for_test_server (s->server);
+  outcome_init (&s->o);
+}
+
+static void
+stand_in_tear_down (StandIn       *s,
+                    gconstpointer  data G_GNUC_UNUSED)
+{
+  outcome_clear (&s->o);
+  g_assert_finalize_object (s->client);
+  remote_test_server_free (s->server);
+}
+
+static void
+test_list_models_context (StandIn       *s,
+                          gconstpointer  data G_GNUC_UNUSED)
+{
   BendiRemoteModel *model;
 
-  outcome_init (&o);
-  list_models (client, &o);
-  g_assert_no_error (o.error);
-  g_assert_cmpuint (o.models->len, ==, 2);
-  model = g_ptr_array_index (o.models, 0);
+  list_models (s->client, &s->o);
+  g_assert_no_error (s->o.error);
+  g_assert_cmpuint (s->o.models->len, ==, 2);
+  model = g_ptr_array_index (s->o.models, 0);
   g_assert_cmpstr (model->id, ==, "test-model");
   g_assert_cmpstr (model->owned_by, ==, "tester");
   g_assert_cmpint (model->context_length, ==, 8192);     /* vLLM's max_model_len */
-  model = g_ptr_array_index (o.models, 1);
+  model = g_ptr_array_index (s->o.models, 1);
   g_assert_cmpstr (model->id, ==, "small-model");
   g_assert_cmpint (model->context_length, ==, 2048);     /* llama-server's meta.n_ctx_train */
-  remote_test_server_free (server);
 }
 
 /* What goes over the wire: streaming with usage and the sampling settings. */
 static void
-test_request_body (void)
+test_request_body (StandIn       *s,
+                   gconstpointer  data G_GNUC_UNUSED)
 {
-  RemoteTestServer *server = remote_test_server_new ();
-  g_autoptr (BendiRemoteClient) client = client_for_test_server (server);
   g_autoptr (JsonNode) root = NULL;
   g_autofree char *sent = NULL;
   static const char *const stop[] = { "\n\n", NULL };
-  g_auto (Outcome) o = { 0 };
   BendiGenerateParams params = { 0 };
   JsonObject *body;
 
@@ -426,11 +444,10 @@ test_request_body (void)
   params.sampling.repeat_penalty = 1.0f;
   params.sampling.seed = 1234;
   params.stop = stop;
-  outcome_init (&o);
-  run_chat (client, "test-model", &params, &o);
-  g_assert_no_error (o.error);
+  run_chat (s->client, "test-model", &params, &s->o);
+  g_assert_no_error (s->o.error);
 
-  sent = remote_test_server_get_last_request (server);
+  sent = remote_test_server_get_last_request (s->server);
   root = test_parse_json (sent);
   body = json_node_get_object (root);
   g_assert_cmpstr (json_object_get_string_member (body, "model"), ==, "test-model");
@@ -449,7 +466,6 @@ test_request_body (void)
   g_assert_false (json_object_has_member (body, "presence_penalty"));
   g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (
                      json_object_get_array_member (body, "messages"), 0), "content"), ==, "Once upon a time");
-  remote_test_server_free (server);
 }
 
 static void
@@ -483,167 +499,124 @@ test_usage_counted_without_server_usage (void)
 }
 
 static void
-test_model_not_found (void)
+test_model_not_found (StandIn       *s,
+                      gconstpointer  data G_GNUC_UNUSED)
 {
-  RemoteTestServer *server = remote_test_server_new ();
-  g_autoptr (BendiRemoteClient) client = client_for_test_server (server);
-  g_auto (Outcome) o = { 0 };
-
-  outcome_init (&o);
-  run_chat (client, "no-such-model", NULL, &o);
-  g_assert_error (o.error, BENDI_REMOTE_ERROR, BENDI_REMOTE_ERROR_MODEL_NOT_FOUND);
-  g_assert_nonnull (strstr (o.error->message, "does not exist"));
-  g_assert_cmpuint (bendi_remote_error_get_http_status (o.error), ==, 404);
-  g_assert_cmpuint (o.n_deltas, ==, 0);
-  remote_test_server_free (server);
+  run_chat (s->client, "no-such-model", NULL, &s->o);
+  g_assert_error (s->o.error, BENDI_REMOTE_ERROR, BENDI_REMOTE_ERROR_MODEL_NOT_FOUND);
+  g_assert_nonnull (strstr (s->o.error->message, "does not exist"));
+  g_assert_cmpuint (bendi_remote_error_get_http_status (s->o.error), ==, 404);
+  g_assert_cmpuint (s->o.n_deltas, ==, 0);
 }
 
 static void
-test_rate_limited (void)
+test_rate_limited (StandIn       *s,
+                   gconstpointer  data G_GNUC_UNUSED)
 {
-  RemoteTestServer *server = remote_test_server_new ();
-  g_autoptr (BendiRemoteClient) client = client_for_test_server (server);
-  g_auto (Outcome) o = { 0 };
-
-  remote_test_server_set_reply (server, REMOTE_TEST_REPLY_RATE_LIMITED);
-  outcome_init (&o);
-  run_chat (client, "test-model", NULL, &o);
-  g_assert_error (o.error, BENDI_REMOTE_ERROR, BENDI_REMOTE_ERROR_RATE_LIMITED);
-  g_assert_cmpint (bendi_remote_error_get_retry_after (o.error), ==, 7);
-  g_assert_nonnull (strstr (o.error->message, "7 s"));
-  g_assert_cmpuint (bendi_remote_error_get_http_status (o.error), ==, 429);
+  remote_test_server_set_reply (s->server, REMOTE_TEST_REPLY_RATE_LIMITED);
+  run_chat (s->client, "test-model", NULL, &s->o);
+  g_assert_error (s->o.error, BENDI_REMOTE_ERROR, BENDI_REMOTE_ERROR_RATE_LIMITED);
+  g_assert_cmpint (bendi_remote_error_get_retry_after (s->o.error), ==, 7);
+  g_assert_nonnull (strstr (s->o.error->message, "7 s"));
+  g_assert_cmpuint (bendi_remote_error_get_http_status (s->o.error), ==, 429);
   /* Other errors carry no wait. */
-  remote_test_server_free (server);
 }
 
 static void
-test_server_error (void)
+test_server_error (StandIn       *s,
+                   gconstpointer  data G_GNUC_UNUSED)
 {
-  RemoteTestServer *server = remote_test_server_new ();
-  g_autoptr (BendiRemoteClient) client = client_for_test_server (server);
-  g_auto (Outcome) o = { 0 };
-
-  remote_test_server_set_reply (server, REMOTE_TEST_REPLY_SERVER_ERROR);
-  outcome_init (&o);
-  run_chat (client, "test-model", NULL, &o);
-  g_assert_error (o.error, BENDI_REMOTE_ERROR, BENDI_REMOTE_ERROR_SERVER);
-  g_assert_nonnull (strstr (o.error->message, "CUDA out of memory"));
-  g_assert_cmpuint (bendi_remote_error_get_http_status (o.error), ==, 500);
-  g_assert_cmpint (bendi_remote_error_get_retry_after (o.error), ==, -1);
-  remote_test_server_free (server);
+  remote_test_server_set_reply (s->server, REMOTE_TEST_REPLY_SERVER_ERROR);
+  run_chat (s->client, "test-model", NULL, &s->o);
+  g_assert_error (s->o.error, BENDI_REMOTE_ERROR, BENDI_REMOTE_ERROR_SERVER);
+  g_assert_nonnull (strstr (s->o.error->message, "CUDA out of memory"));
+  g_assert_cmpuint (bendi_remote_error_get_http_status (s->o.error), ==, 500);
+  g_assert_cmpint (bendi_remote_error_get_retry_after (s->o.error), ==, -1);
 }
 
 /* A server that dies mid-stream: the error says so, and every piece that
  * arrived whole was handed out first. */
 static void
-test_stream_cut (void)
+test_stream_cut (StandIn       *s,
+                 gconstpointer  data G_GNUC_UNUSED)
 {
-  RemoteTestServer *server = remote_test_server_new ();
-  g_autoptr (BendiRemoteClient) client = client_for_test_server (server);
-  g_auto (Outcome) o = { 0 };
-
-  remote_test_server_set_reply (server, REMOTE_TEST_REPLY_CUT);
-  outcome_init (&o);
-  run_chat (client, "test-model", NULL, &o);
-  g_assert_error (o.error, BENDI_REMOTE_ERROR, BENDI_REMOTE_ERROR_STREAM_CUT);
-  g_assert_cmpstr (o.content->str, ==, "Hello, world!");
-  remote_test_server_free (server);
+  remote_test_server_set_reply (s->server, REMOTE_TEST_REPLY_CUT);
+  run_chat (s->client, "test-model", NULL, &s->o);
+  g_assert_error (s->o.error, BENDI_REMOTE_ERROR, BENDI_REMOTE_ERROR_STREAM_CUT);
+  g_assert_cmpstr (s->o.content->str, ==, "Hello, world!");
 }
 
 static void
-test_error_event (void)
+test_error_event (StandIn       *s,
+                  gconstpointer  data G_GNUC_UNUSED)
 {
-  RemoteTestServer *server = remote_test_server_new ();
-  g_autoptr (BendiRemoteClient) client = client_for_test_server (server);
-  g_auto (Outcome) o = { 0 };
-
-  remote_test_server_set_reply (server, REMOTE_TEST_REPLY_ERROR_EVENT);
-  outcome_init (&o);
-  run_chat (client, "test-model", NULL, &o);
-  g_assert_error (o.error, BENDI_REMOTE_ERROR, BENDI_REMOTE_ERROR_SERVER);
-  g_assert_nonnull (strstr (o.error->message, "The engine crashed"));
-  g_assert_cmpstr (o.content->str, ==, "Hello, world!");
-  remote_test_server_free (server);
+  remote_test_server_set_reply (s->server, REMOTE_TEST_REPLY_ERROR_EVENT);
+  run_chat (s->client, "test-model", NULL, &s->o);
+  g_assert_error (s->o.error, BENDI_REMOTE_ERROR, BENDI_REMOTE_ERROR_SERVER);
+  g_assert_nonnull (strstr (s->o.error->message, "The engine crashed"));
+  g_assert_cmpstr (s->o.content->str, ==, "Hello, world!");
 }
 
 static void
-test_stall_times_out (void)
+test_stall_times_out (StandIn       *s,
+                      gconstpointer  data G_GNUC_UNUSED)
 {
-  RemoteTestServer *server = remote_test_server_new ();
-  g_autoptr (BendiRemoteClient) client = client_for_test_server (server);
-  g_auto (Outcome) o = { 0 };
   gint64 deadline;
 
-  remote_test_server_set_reply (server, REMOTE_TEST_REPLY_STALL);
-  bendi_remote_client_set_timeouts (client, 0, 300);
-  outcome_init (&o);
-  run_chat (client, "test-model", NULL, &o);
-  g_assert_error (o.error, BENDI_REMOTE_ERROR, BENDI_REMOTE_ERROR_TIMEOUT);
-  g_assert_cmpstr (o.content->str, ==, "Hello, world!");
+  remote_test_server_set_reply (s->server, REMOTE_TEST_REPLY_STALL);
+  bendi_remote_client_set_timeouts (s->client, 0, 300);
+  run_chat (s->client, "test-model", NULL, &s->o);
+  g_assert_error (s->o.error, BENDI_REMOTE_ERROR, BENDI_REMOTE_ERROR_TIMEOUT);
+  g_assert_cmpstr (s->o.content->str, ==, "Hello, world!");
 
   /* The client hung up: the server's stream ends. */
   deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
-  while (remote_test_server_count_abandoned (server) == 0 && g_get_monotonic_time () < deadline)
+  while (remote_test_server_count_abandoned (s->server) == 0 && g_get_monotonic_time () < deadline)
     g_usleep (2000);
-  g_assert_cmpuint (remote_test_server_count_abandoned (server), ==, 1);
-  remote_test_server_free (server);
+  g_assert_cmpuint (remote_test_server_count_abandoned (s->server), ==, 1);
 }
 
 /* The middle of a slow stream: the cancel finishes at once with what
  * arrived, and the server sees its client leave before the script ends. */
 static void
-test_cancel_mid_stream (void)
+test_cancel_mid_stream (StandIn       *s,
+                        gconstpointer  data G_GNUC_UNUSED)
 {
   static const char *const script[] = { "one", " two", " three", " four", " five", " six", NULL };
-  RemoteTestServer *server = remote_test_server_new ();
-  g_autoptr (BendiRemoteClient) client = client_for_test_server (server);
-  g_auto (Outcome) o = { 0 };
   gint64 deadline;
 
-  remote_test_server_set_script (server, script);
-  remote_test_server_set_delay (server, 100);
-  outcome_init (&o);
-  o.cancel_after = 2;
-  run_chat (client, "test-model", NULL, &o);
-  g_assert_error (o.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
-  g_assert_cmpstr (o.content->str, ==, "one two");
+  remote_test_server_set_script (s->server, script);
+  remote_test_server_set_delay (s->server, 100);
+  s->o.cancel_after = 2;
+  run_chat (s->client, "test-model", NULL, &s->o);
+  g_assert_error (s->o.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_cmpstr (s->o.content->str, ==, "one two");
 
   deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
-  while (remote_test_server_count_abandoned (server) == 0 && g_get_monotonic_time () < deadline)
+  while (remote_test_server_count_abandoned (s->server) == 0 && g_get_monotonic_time () < deadline)
     g_usleep (2000);
-  g_assert_cmpuint (remote_test_server_count_abandoned (server), ==, 1);
-  g_assert_cmpuint (remote_test_server_count_completed (server), ==, 0);
-  remote_test_server_free (server);
+  g_assert_cmpuint (remote_test_server_count_abandoned (s->server), ==, 1);
+  g_assert_cmpuint (remote_test_server_count_completed (s->server), ==, 0);
 }
 
 static void
-test_cancel_before_send (void)
+test_cancel_before_send (StandIn       *s,
+                         gconstpointer  data G_GNUC_UNUSED)
 {
-  RemoteTestServer *server = remote_test_server_new ();
-  g_autoptr (BendiRemoteClient) client = client_for_test_server (server);
-  g_auto (Outcome) o = { 0 };
-
-  outcome_init (&o);
-  g_cancellable_cancel (o.cancellable);
-  run_chat (client, "test-model", NULL, &o);
-  g_assert_error (o.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
-  g_assert_cmpuint (o.n_deltas, ==, 0);
-  remote_test_server_free (server);
+  g_cancellable_cancel (s->o.cancellable);
+  run_chat (s->client, "test-model", NULL, &s->o);
+  g_assert_error (s->o.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_cmpuint (s->o.n_deltas, ==, 0);
 }
 
 static void
-test_garbage (void)
+test_garbage (StandIn       *s,
+              gconstpointer  data G_GNUC_UNUSED)
 {
-  RemoteTestServer *server = remote_test_server_new ();
-  g_autoptr (BendiRemoteClient) client = client_for_test_server (server);
-  g_auto (Outcome) o = { 0 };
-
-  remote_test_server_set_reply (server, REMOTE_TEST_REPLY_GARBAGE);
-  outcome_init (&o);
-  run_chat (client, "test-model", NULL, &o);
-  g_assert_error (o.error, BENDI_REMOTE_ERROR, BENDI_REMOTE_ERROR_PROTOCOL);
-  g_assert_cmpuint (o.n_deltas, ==, 0);
-  remote_test_server_free (server);
+  remote_test_server_set_reply (s->server, REMOTE_TEST_REPLY_GARBAGE);
+  run_chat (s->client, "test-model", NULL, &s->o);
+  g_assert_error (s->o.error, BENDI_REMOTE_ERROR, BENDI_REMOTE_ERROR_PROTOCOL);
+  g_assert_cmpuint (s->o.n_deltas, ==, 0);
 }
 
 /* A port nobody listens on: bound, then closed, so nothing else takes it
@@ -700,63 +673,51 @@ test_silent_server (void)
 }
 
 static void
-test_reasoning_content (void)
+test_reasoning_content (StandIn       *s,
+                        gconstpointer  data G_GNUC_UNUSED)
 {
   static const char *const script[] = { "R:Let me", "R: think.", "The answer", " is 4.", NULL };
-  RemoteTestServer *server = remote_test_server_new ();
-  g_autoptr (BendiRemoteClient) client = client_for_test_server (server);
-  g_auto (Outcome) o = { 0 };
 
-  remote_test_server_set_script (server, script);
-  outcome_init (&o);
-  run_chat (client, "test-model", NULL, &o);
-  g_assert_no_error (o.error);
-  g_assert_cmpstr (o.reasoning->str, ==, "Let me think.");
-  g_assert_cmpstr (o.content->str, ==, "The answer is 4.");
-  g_assert_cmpstr (o.result->reasoning, ==, "Let me think.");
-  g_assert_cmpstr (o.result->content, ==, "The answer is 4.");
-  remote_test_server_free (server);
+  remote_test_server_set_script (s->server, script);
+  run_chat (s->client, "test-model", NULL, &s->o);
+  g_assert_no_error (s->o.error);
+  g_assert_cmpstr (s->o.reasoning->str, ==, "Let me think.");
+  g_assert_cmpstr (s->o.content->str, ==, "The answer is 4.");
+  g_assert_cmpstr (s->o.result->reasoning, ==, "Let me think.");
+  g_assert_cmpstr (s->o.result->content, ==, "The answer is 4.");
 }
 
 /* Ollama and others put the reasoning inline; the tags may be split
  * across chunks. */
 static void
-test_inline_think (void)
+test_inline_think (StandIn       *s,
+                   gconstpointer  data G_GNUC_UNUSED)
 {
   static const char *const script[] = { "<thi", "nk>Let me", " think.</th", "ink>", "The answer", " is 4.", NULL };
-  RemoteTestServer *server = remote_test_server_new ();
-  g_autoptr (BendiRemoteClient) client = client_for_test_server (server);
-  g_auto (Outcome) o = { 0 };
 
-  remote_test_server_set_script (server, script);
-  outcome_init (&o);
-  run_chat (client, "test-model", NULL, &o);
-  g_assert_no_error (o.error);
-  g_assert_nonnull (strstr (o.reasoning->str, "Let me think."));
-  g_assert_null (strstr (o.reasoning->str, "think>"));
-  g_assert_cmpstr (g_strstrip (o.content->str), ==, "The answer is 4.");
-  g_assert_null (strstr (o.content->str, "think"));
-  remote_test_server_free (server);
+  remote_test_server_set_script (s->server, script);
+  run_chat (s->client, "test-model", NULL, &s->o);
+  g_assert_no_error (s->o.error);
+  g_assert_nonnull (strstr (s->o.reasoning->str, "Let me think."));
+  g_assert_null (strstr (s->o.reasoning->str, "think>"));
+  g_assert_cmpstr (g_strstrip (s->o.content->str), ==, "The answer is 4.");
+  g_assert_null (strstr (s->o.content->str, "think"));
 }
 
 /* A server that ignores "stream" and answers with the whole reply. */
 static void
-test_whole_json_answer (void)
+test_whole_json_answer (StandIn       *s,
+                        gconstpointer  data G_GNUC_UNUSED)
 {
   static const char *const script[] = { "R:Hmm.", "All ", "at once.", NULL };
-  RemoteTestServer *server = remote_test_server_new ();
-  g_autoptr (BendiRemoteClient) client = client_for_test_server (server);
-  g_auto (Outcome) o = { 0 };
 
-  remote_test_server_set_script (server, script);
-  remote_test_server_set_reply (server, REMOTE_TEST_REPLY_WHOLE);
-  outcome_init (&o);
-  run_chat (client, "test-model", NULL, &o);
-  g_assert_no_error (o.error);
-  g_assert_cmpstr (o.content->str, ==, "All at once.");
-  g_assert_cmpstr (o.reasoning->str, ==, "Hmm.");
-  g_assert_cmpstr (o.result->finish_reason, ==, "stop");
-  remote_test_server_free (server);
+  remote_test_server_set_script (s->server, script);
+  remote_test_server_set_reply (s->server, REMOTE_TEST_REPLY_WHOLE);
+  run_chat (s->client, "test-model", NULL, &s->o);
+  g_assert_no_error (s->o.error);
+  g_assert_cmpstr (s->o.content->str, ==, "All at once.");
+  g_assert_cmpstr (s->o.reasoning->str, ==, "Hmm.");
+  g_assert_cmpstr (s->o.result->finish_reason, ==, "stop");
 }
 
 int
@@ -765,28 +726,30 @@ main (int   argc,
 {
   g_test_init (&argc, &argv, NULL);
 
+#define ADD(path, func) g_test_add (path, StandIn, NULL, stand_in_set_up, func, stand_in_tear_down)
   g_test_add_func ("/remote/client/normalize-url", test_normalize_url);
   g_test_add_func ("/remote/client/bendi/list-models", test_bendi_list_models);
   g_test_add_func ("/remote/client/bendi/stream-matches-whole", test_bendi_stream_matches_whole);
   g_test_add_func ("/remote/client/bendi/cancel", test_bendi_cancel);
   g_test_add_func ("/remote/client/bendi/api-key", test_bendi_api_key);
-  g_test_add_func ("/remote/client/list-models-context", test_list_models_context);
-  g_test_add_func ("/remote/client/request-body", test_request_body);
+  ADD ("/remote/client/list-models-context", test_list_models_context);
+  ADD ("/remote/client/request-body", test_request_body);
   g_test_add_func ("/remote/client/usage", test_usage_counted_without_server_usage);
-  g_test_add_func ("/remote/client/model-not-found", test_model_not_found);
-  g_test_add_func ("/remote/client/rate-limited", test_rate_limited);
-  g_test_add_func ("/remote/client/server-error", test_server_error);
-  g_test_add_func ("/remote/client/stream-cut", test_stream_cut);
-  g_test_add_func ("/remote/client/error-event", test_error_event);
-  g_test_add_func ("/remote/client/stall-times-out", test_stall_times_out);
-  g_test_add_func ("/remote/client/cancel-mid-stream", test_cancel_mid_stream);
-  g_test_add_func ("/remote/client/cancel-before-send", test_cancel_before_send);
-  g_test_add_func ("/remote/client/garbage", test_garbage);
+  ADD ("/remote/client/model-not-found", test_model_not_found);
+  ADD ("/remote/client/rate-limited", test_rate_limited);
+  ADD ("/remote/client/server-error", test_server_error);
+  ADD ("/remote/client/stream-cut", test_stream_cut);
+  ADD ("/remote/client/error-event", test_error_event);
+  ADD ("/remote/client/stall-times-out", test_stall_times_out);
+  ADD ("/remote/client/cancel-mid-stream", test_cancel_mid_stream);
+  ADD ("/remote/client/cancel-before-send", test_cancel_before_send);
+  ADD ("/remote/client/garbage", test_garbage);
   g_test_add_func ("/remote/client/unreachable", test_unreachable);
   g_test_add_func ("/remote/client/silent-server", test_silent_server);
-  g_test_add_func ("/remote/client/reasoning-content", test_reasoning_content);
-  g_test_add_func ("/remote/client/inline-think", test_inline_think);
-  g_test_add_func ("/remote/client/whole-json-answer", test_whole_json_answer);
+  ADD ("/remote/client/reasoning-content", test_reasoning_content);
+  ADD ("/remote/client/inline-think", test_inline_think);
+  ADD ("/remote/client/whole-json-answer", test_whole_json_answer);
+#undef ADD
 
   return g_test_run ();
 }

@@ -7,8 +7,8 @@
 
 #include <errno.h>
 #include <json-glib/json-glib.h>
-#include <libsecret/secret.h>
 
+#include "hub-secret-private.h"
 #include "hub-token.h"
 #include "remote-client.h"
 
@@ -194,69 +194,20 @@ api_key_schema (void)
   return &schema;
 }
 
-static void
-api_key_lookup_cb (GObject      *object G_GNUC_UNUSED,
-                   GAsyncResult *result,
-                   gpointer      user_data)
-{
-  g_autoptr (GTask) task = user_data;
-  g_autoptr (GError) error = NULL;
-  char *secret = secret_password_lookup_finish (result, &error);
-
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    {
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
-  /* No keyring, or a locked one the user would not open: no key. */
-  if (error != NULL)
-    g_debug ("No API key from the keyring: %s", error->message);
-  g_task_return_pointer (task, g_strdup (secret), g_free);
-  secret_password_free (secret);
-}
-
 void
 bendi_remote_api_key_lookup_async (const char          *connection_id,
                                    GCancellable        *cancellable,
                                    GAsyncReadyCallback  callback,
                                    gpointer             user_data)
 {
-  g_autoptr (GTask) task = g_task_new (NULL, cancellable, callback, user_data);
-
-  g_task_set_source_tag (task, bendi_remote_api_key_lookup_async);
-  if (!bendi_hub_token_keyring_available ())
-    {
-      g_task_return_pointer (task, NULL, NULL);
-      return;
-    }
-  secret_password_lookup (api_key_schema (), cancellable, api_key_lookup_cb, g_steal_pointer (&task),
-                          "connection", connection_id, NULL);
+  hub_secret_lookup_async (api_key_schema (), "connection", connection_id, cancellable, callback, user_data);
 }
 
 char *
 bendi_remote_api_key_lookup_finish (GAsyncResult  *result,
                                     GError       **error)
 {
-  return g_task_propagate_pointer (G_TASK (result), error);
-}
-
-static void
-api_key_store_cb (GObject      *object G_GNUC_UNUSED,
-                  GAsyncResult *result,
-                  gpointer      user_data)
-{
-  g_autoptr (GTask) task = user_data;
-  GError *error = NULL;
-  gboolean ok;
-
-  if (g_task_get_task_data (task) != NULL)
-    ok = secret_password_store_finish (result, &error);
-  else
-    ok = secret_password_clear_finish (result, &error) || error == NULL;
-  if (error != NULL)
-    g_task_return_error (task, error);
-  else
-    g_task_return_boolean (task, ok);
+  return hub_secret_lookup_finish (result, error);
 }
 
 void
@@ -266,29 +217,17 @@ bendi_remote_api_key_store_async (const char          *connection_id,
                                   GAsyncReadyCallback  callback,
                                   gpointer             user_data)
 {
-  g_autoptr (GTask) task = g_task_new (NULL, cancellable, callback, user_data);
+  g_autofree char *label = g_strdup_printf ("Bendi API key for connection %s", connection_id);
 
-  g_task_set_source_tag (task, bendi_remote_api_key_store_async);
+  /* Without a session bus libsecret would only fail slowly. */
   if (!bendi_hub_token_keyring_available ())
     {
-      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
-                               "No keyring is running to keep the API key in");
+      g_task_report_new_error (NULL, callback, user_data, bendi_remote_api_key_store_async,
+                               G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED, "No keyring is running to keep the API key in");
       return;
     }
-  if (api_key == NULL || *api_key == '\0')
-    {
-      secret_password_clear (api_key_schema (), cancellable, api_key_store_cb, g_steal_pointer (&task),
-                             "connection", connection_id, NULL);
-      return;
-    }
-  {
-    g_autofree char *label = g_strdup_printf ("Bendi API key for connection %s", connection_id);
-
-    /* Task data marks a store, as against a clear, for the callback. */
-    g_task_set_task_data (task, GINT_TO_POINTER (1), NULL);
-    secret_password_store (api_key_schema (), SECRET_COLLECTION_DEFAULT, label, api_key, cancellable,
-                           api_key_store_cb, g_steal_pointer (&task), "connection", connection_id, NULL);
-  }
+  hub_secret_store_async (api_key_schema (), "connection", connection_id, label, api_key, cancellable, callback,
+                          user_data);
 }
 
 gboolean
