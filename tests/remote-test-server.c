@@ -24,6 +24,7 @@ struct _RemoteTestServer {
   char             **script;
   guint              delay_ms;
   gboolean           send_usage;
+  gboolean           batched;
   char              *last_request;
   guint              n_abandoned;
   guint              n_completed;
@@ -176,7 +177,9 @@ serve_chat (Connection *c,
   RemoteTestReply reply;
   guint delay_ms;
   gboolean send_usage;
+  gboolean batched;
   g_autoptr (GString) content = g_string_new (NULL);
+  g_autoptr (GString) batch = g_string_new (NULL);
   g_autoptr (GString) reasoning = g_string_new (NULL);
 
   g_mutex_lock (&self->lock);
@@ -184,6 +187,7 @@ serve_chat (Connection *c,
   reply = self->reply;
   delay_ms = self->delay_ms;
   send_usage = self->send_usage;
+  batched = self->batched;
   g_mutex_unlock (&self->lock);
 
   if (!g_str_equal (model, "test-model") && !g_str_equal (model, "small-model"))
@@ -272,9 +276,13 @@ serve_chat (Connection *c,
 
       if (delay_ms > 0 && client_left_within (c, delay_ms))
         goto abandoned;
-      if (!send_event (c, event))
+      if (batched)
+        g_string_append_printf (batch, "data: %s\n\n", event);
+      else if (!send_event (c, event))
         goto abandoned;
     }
+  if (batch->len > 0 && !write_chunk (c->connection, batch->str, batch->len))
+    goto abandoned;
 
   if (reply == REMOTE_TEST_REPLY_CUT)
     {
@@ -569,6 +577,15 @@ remote_test_server_set_delay (RemoteTestServer *self,
 {
   g_mutex_lock (&self->lock);
   self->delay_ms = delay_ms;
+  g_mutex_unlock (&self->lock);
+}
+
+void
+remote_test_server_set_batched (RemoteTestServer *self,
+                                gboolean          batched)
+{
+  g_mutex_lock (&self->lock);
+  self->batched = batched;
   g_mutex_unlock (&self->lock);
 }
 

@@ -48,6 +48,10 @@ void remote_test_server_set_script  (RemoteTestServer  *self,
  * in the middle of it. */
 void remote_test_server_set_delay   (RemoteTestServer  *self,
                                      guint              delay_ms);
+/* Sends the script's events in one HTTP chunk, so that one read of the
+ * client gets them all (default FALSE: a chunk each). */
+void remote_test_server_set_batched (RemoteTestServer  *self,
+                                     gboolean           batched);
 /* Whether to send the usage chunk when asked for it (default TRUE). */
 void remote_test_server_set_usage   (RemoteTestServer  *self,
                                      gboolean           send_usage);

@@ -599,6 +599,20 @@ test_cancel_mid_stream (StandIn       *s,
   g_assert_cmpuint (remote_test_server_count_completed (s->server), ==, 0);
 }
 
+/* A stop from on_delta is the last delta, even when the same read brought
+ * more events. */
+static void
+test_cancel_stops_deltas (StandIn       *s,
+                          gconstpointer  data G_GNUC_UNUSED)
+{
+  remote_test_server_set_batched (s->server, TRUE);
+  s->o.cancel_after = 2;
+  run_chat (s->client, "test-model", NULL, &s->o);
+  g_assert_error (s->o.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_cmpuint (s->o.n_deltas, ==, 2);
+  g_assert_cmpstr (s->o.content->str, ==, "Hello,");
+}
+
 static void
 test_cancel_before_send (StandIn       *s,
                          gconstpointer  data G_GNUC_UNUSED)
@@ -742,6 +756,7 @@ main (int   argc,
   ADD ("/remote/client/error-event", test_error_event);
   ADD ("/remote/client/stall-times-out", test_stall_times_out);
   ADD ("/remote/client/cancel-mid-stream", test_cancel_mid_stream);
+  ADD ("/remote/client/cancel-stops-deltas", test_cancel_stops_deltas);
   ADD ("/remote/client/cancel-before-send", test_cancel_before_send);
   ADD ("/remote/client/garbage", test_garbage);
   g_test_add_func ("/remote/client/unreachable", test_unreachable);

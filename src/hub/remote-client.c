@@ -571,7 +571,10 @@ read_cb (GObject      *object,
 
   if (n < 0)
     {
-      req->error = request_io_error (req, error, TRUE);
+      /* A failed status's body cut short still says what the status says. */
+      if (req->mode != BODY_ERROR || req->timed_out || request_cancelled_by_caller (req))
+        req->error = request_io_error (req, error, TRUE);
+      request_disarm_timer (req);
       req->done (req);
       return;
     }
@@ -912,7 +915,8 @@ chat_event_cb (const char *event,
   g_autofree char *message = NULL;
   JsonObject *object;
 
-  if (req->error != NULL || req->saw_done)
+  /* Nothing more after a stop, even what the same read brought. */
+  if (req->error != NULL || req->saw_done || g_cancellable_is_cancelled (req->op_cancellable))
     return;
   req->n_events++;
   if (data_len == 6 && memcmp (data, "[DONE]", 6) == 0)
