@@ -485,8 +485,12 @@ check_notification (BendiApplication *app,
   g_assert_nonnull (g_application_get_dbus_connection (G_APPLICATION (app)));
   bendi_discover_page_show_model (BENDI_DISCOVER_PAGE (discover), REPO);
   model_page = bendi_app_test_find (GTK_WIDGET (discover), BENDI_TYPE_MODEL_PAGE, NULL, NULL);
+  /* The row first shows while its verdict is worked out; its Download
+   * button comes with the verdict. */
   BENDI_APP_TEST_WAIT_UNTIL ((file_row = bendi_app_test_find (model_page, ADW_TYPE_ACTION_ROW, row_is_file,
-                                                              (gpointer) REAL_FILE)) != NULL, 30);
+                                                              (gpointer) REAL_FILE)) != NULL &&
+                             bendi_app_test_find (file_row, GTK_TYPE_BUTTON, has_tooltip, (gpointer) "Download") != NULL,
+                             30);
   click (file_row, "Download");
   downloads = bendi_window_show_page (window, "downloads");
   BENDI_APP_TEST_WAIT_UNTIL ((row = bendi_app_test_find (GTK_WIDGET (downloads), BENDI_TYPE_DOWNLOAD_ROW,
@@ -546,7 +550,9 @@ test_notification (void)
   fixture.fixture.content = g_bytes_new_take (g_steal_pointer (&contents), length);
   fixture.fixture.server = hub_test_server_new ();
   hub_test_server_add_file (fixture.fixture.server, REPO, REAL_FILE, fixture.fixture.content, NULL);
-  models = g_build_filename (bendi_app_test_get_home (), "models", NULL);
+  /* A folder of its own: /app/downloads/to-library, run before in the
+   * same home, leaves the file downloaded in "models". */
+  models = g_build_filename (bendi_app_test_get_home (), "models-notification", NULL);
   g_setenv ("HOME", bendi_app_test_get_home (), TRUE);
   g_setenv ("HF_ENDPOINT", hub_test_server_get_endpoint (fixture.fixture.server), TRUE);
   g_setenv ("BENDI_MODELS_DIR", models, TRUE);

@@ -34,6 +34,8 @@ struct _BendiAppState
   GCancellable          *scan_cancellable;
   gboolean               scanning;
 
+  BendiRemoteModels     *remote_models;
+
   char                  *environment_endpoint;
   char                  *environment_models_dir;
 };
@@ -268,6 +270,7 @@ bendi_app_state_finalize (GObject *object)
   g_clear_pointer (&self->catalogue, g_ptr_array_unref);
   g_clear_error (&self->catalogue_error);
   g_clear_pointer (&self->hardware, bendi_hw_info_free);
+  g_clear_object (&self->remote_models);
   g_clear_pointer (&self->library, g_ptr_array_unref);
   g_clear_error (&self->library_error);
   g_free (self->environment_endpoint);
@@ -459,6 +462,32 @@ hw_info_copy (const BendiHwInfo *info)
       bendi_hw_info_add_gpu (copy, gpu_copy);
     }
   return copy;
+}
+
+BendiRemoteModels *
+bendi_app_state_get_remote_models (BendiAppState *self)
+{
+  g_return_val_if_fail (BENDI_IS_APP_STATE (self), NULL);
+
+  if (self->remote_models == NULL)
+    {
+      g_autoptr (BendiRemoteConnections) connections = NULL;
+      g_autoptr (GError) error = NULL;
+
+      connections = bendi_remote_connections_new (NULL, &error);
+      if (connections == NULL)
+        {
+          g_autofree char *dir = g_dir_make_tmp ("bendi-connections-XXXXXX", NULL);
+          g_autofree char *path = g_build_filename (dir != NULL ? dir : g_get_tmp_dir (), "connections.json", NULL);
+
+          /* Not a connection list: left for the user to look at, never
+           * overwritten; this session starts with none, kept apart. */
+          g_message ("Could not read the connections (%s); this session keeps them in %s", error->message, path);
+          connections = bendi_remote_connections_new (path, NULL);
+        }
+      self->remote_models = bendi_remote_models_new (connections);
+    }
+  return self->remote_models;
 }
 
 BendiHwInfo *

@@ -11,6 +11,7 @@
 #include "hub-queue.h"
 #include "hw-bandwidth.h"
 #include "hw-info.h"
+#include "remote-models.h"
 
 G_BEGIN_DECLS
 
@@ -42,6 +43,10 @@ GPtrArray             *bendi_app_state_get_catalogue (BendiAppState *self,
  * probe (bendi_app_state_probe_hardware ()) is done. "notify::hardware"
  * says when it is replaced: do not keep the pointer past that. */
 const BendiHwInfo     *bendi_app_state_get_hardware   (BendiAppState *self);
+/* The remote endpoints (Preferences → Connections) and their models,
+ * listed the first time this is called. */
+BendiRemoteModels     *bendi_app_state_get_remote_models (BendiAppState *self);
+
 /* A copy of the hardware that the caller owns and may hand to another
  * thread, its free memory read again now; NULL until the first probe. */
 BendiHwInfo           *bendi_app_state_dup_hardware   (BendiAppState *self) G_GNUC_WARN_UNUSED_RESULT;

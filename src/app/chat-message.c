@@ -4,6 +4,8 @@
 
 #include "chat-message.h"
 
+#include <glib/gi18n.h>
+
 struct _BendiChatMessage
 {
   GObject parent_instance;
@@ -379,4 +381,47 @@ bendi_chat_message_set_stats (BendiChatMessage *self,
   self->tokens_per_second = MAX (tokens_per_second, 0.0);
   self->n_context_tokens = MAX (n_context_tokens, 0);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_TOKENS]);
+}
+
+void
+bendi_chat_message_end_reply (BendiChatMessage *self,
+                              BendiStopReason   reason,
+                              const GError     *error,
+                              const char       *reasoning,
+                              const char       *content,
+                              gint64            n_tokens,
+                              double            tokens_per_second,
+                              gint64            n_context_tokens,
+                              gint64            n_ctx)
+{
+  g_return_if_fail (BENDI_IS_CHAT_MESSAGE (self));
+
+  bendi_chat_message_set_reasoning (self, reasoning);
+  bendi_chat_message_set_content (self, content);
+  bendi_chat_message_set_stats (self, n_tokens, tokens_per_second, n_context_tokens);
+  switch (reason)
+    {
+    case BENDI_STOP_REASON_CANCELLED:
+      bendi_chat_message_set_status (self, BENDI_MESSAGE_STOPPED);
+      break;
+    case BENDI_STOP_REASON_LENGTH:
+      bendi_chat_message_set_status (self, BENDI_MESSAGE_LENGTH);
+      if (n_ctx > 0 && n_context_tokens >= n_ctx)
+        bendi_chat_message_set_error (self, _("The context is full: the model cannot see more of this "
+                                               "conversation. Start a new chat, or raise the context length in "
+                                               "the model settings."));
+      else
+        bendi_chat_message_set_error (self, _("The reply reached the maximum length set in the model "
+                                               "settings."));
+      break;
+    case BENDI_STOP_REASON_ERROR:
+      bendi_chat_message_set_status (self, BENDI_MESSAGE_ERROR);
+      bendi_chat_message_set_error (self, error != NULL ? error->message : _("The reply failed."));
+      break;
+    case BENDI_STOP_REASON_STOP:
+    case BENDI_STOP_REASON_NONE:
+    default:
+      bendi_chat_message_set_status (self, BENDI_MESSAGE_DONE);
+      break;
+    }
 }

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "app-types.h"
+#include "session.h"
 
 G_BEGIN_DECLS
 
@@ -69,5 +70,18 @@ void               bendi_chat_message_set_stats             (BendiChatMessage *s
                                                              gint64            n_tokens,
                                                              double            tokens_per_second,
                                                              gint64            n_context_tokens);
+
+/* Ends a streamed reply as the runner's "done" said (its arguments):
+ * the text, the numbers, and a status with the words that explain it;
+ * @n_ctx is the context's size, 0 when unknown (a remote model). */
+void               bendi_chat_message_end_reply     (BendiChatMessage *self,
+                                                     BendiStopReason   reason,
+                                                     const GError     *error,
+                                                     const char       *reasoning,
+                                                     const char       *content,
+                                                     gint64            n_tokens,
+                                                     double            tokens_per_second,
+                                                     gint64            n_context_tokens,
+                                                     gint64            n_ctx);
 
 G_END_DECLS

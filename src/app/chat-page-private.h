@@ -31,6 +31,8 @@ struct _BendiChatPage
   GtkPopover             *model_popover;
   GtkStack               *model_list_stack;
   GtkListBox             *model_list;
+  GtkWidget              *remote_box;
+  GtkListBox             *remote_list;
   AdwWindowTitle         *model_title;
   GtkRevealer            *load_revealer;
   GtkLabel               *load_label;
@@ -66,6 +68,7 @@ struct _BendiChatPage
   guint                   reply_pieces;
   char                   *retry_model;       /* the model that failed to load */
   char                   *pending_text;      /* sent once the model has loaded */
+  char                   *pending_remote;    /* a remote model waiting for its connection's client */
   gboolean                stick_to_bottom;
   gboolean                loaded;            /* the conversations were read */
 };
@@ -93,5 +96,7 @@ gboolean bendi_chat_page_export_to_file     (BendiChatPage     *self,
                                              GError           **error);
 void     bendi_chat_page_fill_model_list    (BendiChatPage     *self);
 void     bendi_chat_page_open_model_file    (BendiChatPage     *self);
+/* The remote endpoints' models in the model list (chat-page-sidebar.c). */
+void     bendi_chat_page_fill_remote_list   (BendiChatPage     *self);
 
 G_END_DECLS

@@ -224,6 +224,7 @@ bendi_chat_page_sidebar_init (BendiChatPage *self)
   g_signal_connect_swapped (self->search_entry, "search-changed", G_CALLBACK (search_changed_cb), self);
   g_signal_connect_swapped (self->conversation_list, "row-activated", G_CALLBACK (conversation_activated_cb), self);
   g_signal_connect_swapped (self->model_list, "row-activated", G_CALLBACK (model_row_activated_cb), self);
+  g_signal_connect_swapped (self->remote_list, "row-activated", G_CALLBACK (model_row_activated_cb), self);
   list_changed_cb (self);
   /* The page holds a reference until the list arrives. */
   bendi_conversation_store_load_async (self->store, self->cancellable, store_loaded_cb, self);
@@ -479,6 +480,91 @@ models_scanned_cb (GObject      *source G_GNUC_UNUSED,
   gtk_stack_set_visible_child_name (self->model_list_stack,
                                     gtk_widget_get_first_child (GTK_WIDGET (self->model_list)) != NULL ? "list"
                                                                                                        : "empty");
+}
+
+static GtkWidget *
+create_remote_row (const char *icon_name,
+                   const char *title,
+                   const char *subtitle)
+{
+  GtkWidget *row = adw_action_row_new ();
+  GtkWidget *icon = gtk_image_new_from_icon_name (icon_name);
+
+  /* The icon says "remote" to sight; the subtitle says it in words. */
+  gtk_accessible_update_property (GTK_ACCESSIBLE (icon), GTK_ACCESSIBLE_PROPERTY_LABEL, _("Remote"), -1);
+  adw_action_row_add_prefix (ADW_ACTION_ROW (row), icon);
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
+  adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
+  adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
+  return row;
+}
+
+void
+bendi_chat_page_fill_remote_list (BendiChatPage *self)
+{
+  GPtrArray *endpoints;
+  GtkWidget *child;
+
+  if (self->app_state == NULL)
+    return;
+  endpoints = bendi_remote_models_get_endpoints (bendi_app_state_get_remote_models (self->app_state));
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->remote_list))) != NULL)
+    gtk_list_box_remove (self->remote_list, child);
+  for (guint i = 0; i < endpoints->len; i++)
+    {
+      const BendiRemoteEndpoint *endpoint = g_ptr_array_index (endpoints, i);
+      const char *name = endpoint->connection->name;
+      GtkWidget *row;
+
+      switch (endpoint->state)
+        {
+        case BENDI_REMOTE_ENDPOINT_LISTING:
+          {
+            /* TRANSLATORS: %s is the name of a connection to a server */
+            g_autofree char *title = g_strdup_printf (_("Asking %s…"), name);
+
+            row = create_remote_row ("network-server-symbolic", title, endpoint->connection->base_url);
+            gtk_widget_set_sensitive (row, FALSE);
+            gtk_list_box_append (self->remote_list, row);
+          }
+          break;
+        case BENDI_REMOTE_ENDPOINT_FAILED:
+          {
+            /* TRANSLATORS: %s is the name of a connection to a server that did not answer */
+            g_autofree char *title = g_strdup_printf (_("%s is unreachable"), name);
+
+            row = create_remote_row ("network-offline-symbolic", title, endpoint->error->message);
+            gtk_widget_set_sensitive (row, FALSE);
+            gtk_list_box_append (self->remote_list, row);
+          }
+          break;
+        case BENDI_REMOTE_ENDPOINT_LISTED:
+        default:
+          for (guint j = 0; j < endpoint->models->len; j++)
+            {
+              const BendiRemoteModel *model = g_ptr_array_index (endpoint->models, j);
+              /* TRANSLATORS: where a remote model runs, "on Lab server" */
+              g_autofree char *subtitle = g_strdup_printf (_("on %s"), name);
+
+              row = create_remote_row ("network-server-symbolic", model->id, subtitle);
+              gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row), TRUE);
+              g_object_set_data_full (G_OBJECT (row), "bendi-path",
+                                      bendi_remote_model_path_new (endpoint->connection->id, model->id), g_free);
+              gtk_list_box_append (self->remote_list, row);
+            }
+          if (endpoint->models->len == 0)
+            {
+              /* TRANSLATORS: %s is the name of a connection to a server */
+              g_autofree char *title = g_strdup_printf (_("%s has no models"), name);
+
+              row = create_remote_row ("network-server-symbolic", title, endpoint->connection->base_url);
+              gtk_widget_set_sensitive (row, FALSE);
+              gtk_list_box_append (self->remote_list, row);
+            }
+          break;
+        }
+    }
+  gtk_widget_set_visible (self->remote_box, endpoints->len > 0);
 }
 
 void

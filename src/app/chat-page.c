@@ -245,21 +245,30 @@ update_start_page (BendiChatPage *self)
       break;
     case BENDI_CHAT_RUNNER_READY:
     case BENDI_CHAT_RUNNER_GENERATING:
-      /* TRANSLATORS: %s is a model's file name */
-      description = g_strdup_printf (_("%s is ready. Write a message below; nothing you write leaves this computer."),
-                                     bendi_chat_runner_get_model_name (self->runner));
+      if (bendi_chat_runner_is_remote (self->runner))
+        /* TRANSLATORS: %s is a remote model, "llama3 on Lab server" */
+        description = g_strdup_printf (_("%s runs on another computer: what you write is sent to it. Write a "
+                                         "message below."),
+                                       bendi_chat_runner_get_model_name (self->runner));
+      else
+        /* TRANSLATORS: %s is a model's file name */
+        description = g_strdup_printf (_("%s is ready. Write a message below; nothing you write leaves this computer."),
+                                       bendi_chat_runner_get_model_name (self->runner));
       break;
     case BENDI_CHAT_RUNNER_EMPTY:
     default:
       description = g_strdup (_("Choose a model to talk to. It runs on this computer, and nothing you write leaves it."));
-      offer_last = *last != '\0' && g_file_test (last, G_FILE_TEST_IS_REGULAR);
+      offer_last = *last != '\0' && (g_file_test (last, G_FILE_TEST_IS_REGULAR) ||
+                                      bendi_remote_model_path_parse (last, NULL, NULL));
       break;
     }
   adw_status_page_set_description (self->start_page, description);
   gtk_widget_set_visible (self->last_model_button, offer_last);
   if (offer_last)
     {
-      g_autofree char *name = g_path_get_basename (last);
+      g_autofree char *model_id = NULL;
+      g_autofree char *name = bendi_remote_model_path_parse (last, NULL, &model_id) ? g_strdup (model_id)
+                                                                                   : g_path_get_basename (last);
       /* TRANSLATORS: %s is a model's file name */
       g_autofree char *label = g_strdup_printf (_("Load %s"), name);
 
@@ -281,8 +290,11 @@ runner_state_cb (BendiChatPage *self)
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "chat.cancel-load", state == BENDI_CHAT_RUNNER_LOADING);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "chat.unload-model", state == BENDI_CHAT_RUNNER_READY);
   bendi_chat_settings_panel_set_loaded_context_length (self->settings_panel, bendi_chat_runner_get_n_ctx (self->runner));
-  bendi_chat_settings_panel_set_loaded_gpu_layers (self->settings_panel, state == BENDI_CHAT_RUNNER_READY ||
-                                                   state == BENDI_CHAT_RUNNER_GENERATING,
+  /* A remote model's layers are the server's business. */
+  bendi_chat_settings_panel_set_loaded_gpu_layers (self->settings_panel,
+                                                   (state == BENDI_CHAT_RUNNER_READY ||
+                                                    state == BENDI_CHAT_RUNNER_GENERATING) &&
+                                                   !bendi_chat_runner_is_remote (self->runner),
                                                    bendi_chat_runner_get_gpu_layers (self->runner));
   update_start_page (self);
   update_context_meter (self);
@@ -359,6 +371,92 @@ load_done_cb (GObject      *source,
     gtk_widget_grab_focus (GTK_WIDGET (self->composer));
 }
 
+static BendiRemoteModels *
+remote_models (BendiChatPage *self)
+{
+  return self->app_state != NULL ? bendi_app_state_get_remote_models (self->app_state) : NULL;
+}
+
+static void send_text (BendiChatPage *self,
+                       const char    *text);
+
+/* The settings, the title and a message waiting: as after a local load. */
+static void
+remote_ready (BendiChatPage *self)
+{
+  g_autofree char *pending = g_steal_pointer (&self->pending_text);
+
+  gtk_stack_set_visible_child_name (self->main_stack, "chat");
+  g_settings_set_string (self->settings, "chat-model", bendi_chat_runner_get_model_path (self->runner));
+  if (pending != NULL)
+    send_text (self, pending);
+  else
+    gtk_widget_grab_focus (GTK_WIDGET (self->composer));
+}
+
+/* Points the runner at a remote model once its connection's client is
+ * there (its API key read from the keyring); else waits for it. */
+static void
+load_remote (BendiChatPage *self,
+             const char    *path)
+{
+  BendiRemoteModels *models = remote_models (self);
+  g_autofree char *connection_id = NULL;
+  g_autofree char *model_id = NULL;
+  g_autofree char *display_name = NULL;
+  const BendiRemoteConnection *connection;
+  const BendiRemoteModel *model;
+  BendiRemoteClient *client;
+
+  if (models == NULL || !bendi_remote_model_path_parse (path, &connection_id, &model_id))
+    return;
+  if (self->pending_remote != path)
+    {
+      g_free (self->pending_remote);
+      self->pending_remote = g_strdup (path);
+    }
+  g_free (self->retry_model);
+  self->retry_model = g_strdup (path);
+  connection = bendi_remote_models_lookup_connection (models, connection_id);
+  if (connection == NULL)
+    {
+      g_autoptr (GError) error = g_error_new (BENDI_CHAT_ERROR, BENDI_CHAT_ERROR_FAILED,
+                                              _("The connection of “%s” was removed. Add it again in Preferences, "
+                                                "or choose another model."), model_id);
+
+      g_clear_pointer (&self->pending_remote, g_free);
+      bendi_chat_runner_unload (self->runner);
+      show_load_error (self, error);
+      return;
+    }
+  client = bendi_remote_models_get_client (models, connection_id);
+  if (client == NULL)
+    return;   /* "changed" comes back here */
+  g_clear_pointer (&self->pending_remote, g_free);
+  bendi_chat_settings_set_model (self->chat_settings, path);
+  if (self->conversation != NULL && bendi_conversation_get_n_messages (self->conversation) > 0)
+    g_object_set (self->chat_settings, "system-prompt",
+                  bendi_conversation_get_system_prompt (self->conversation) != NULL
+                    ? bendi_conversation_get_system_prompt (self->conversation) : "",
+                  NULL);
+  model = bendi_remote_models_lookup_model (models, connection_id, model_id);
+  /* TRANSLATORS: a remote model and where it runs, "llama3 on Lab server" */
+  display_name = g_strdup_printf (_("%s on %s"), model_id, connection->name);
+  bendi_chat_runner_set_remote (self->runner, path, client, model_id, display_name,
+                                model != NULL ? model->context_length : 0);
+  remote_ready (self);
+}
+
+static void
+remote_models_changed_cb (BendiChatPage *self)
+{
+  g_autofree char *pending = g_strdup (self->pending_remote);
+
+  bendi_chat_page_fill_remote_list (self);
+  if (pending != NULL)
+    load_remote (self, pending);
+}
+
 void
 bendi_chat_page_load_model (BendiChatPage *self,
                             const char    *path)
@@ -370,6 +468,12 @@ bendi_chat_page_load_model (BendiChatPage *self,
   g_return_if_fail (BENDI_IS_CHAT_PAGE (self));
   g_return_if_fail (path != NULL);
 
+  if (bendi_remote_model_path_parse (path, NULL, NULL))
+    {
+      load_remote (self, path);
+      return;
+    }
+  g_clear_pointer (&self->pending_remote, g_free);
   g_free (self->retry_model);
   self->retry_model = g_strdup (path);
   bendi_chat_settings_set_model (self->chat_settings, path);
@@ -472,34 +576,8 @@ runner_done_cb (BendiChatPage *self,
 
   if (message == NULL)
     return;
-  bendi_chat_message_set_reasoning (message, reasoning);
-  bendi_chat_message_set_content (message, content);
-  bendi_chat_message_set_stats (message, n_tokens, tokens_per_second, n_context_tokens);
-  switch ((BendiStopReason) reason)
-    {
-    case BENDI_STOP_REASON_CANCELLED:
-      bendi_chat_message_set_status (message, BENDI_MESSAGE_STOPPED);
-      break;
-    case BENDI_STOP_REASON_LENGTH:
-      bendi_chat_message_set_status (message, BENDI_MESSAGE_LENGTH);
-      if (n_context_tokens >= n_ctx)
-        bendi_chat_message_set_error (message, _("The context is full: the model cannot see more of this "
-                                                  "conversation. Start a new chat, or raise the context length in "
-                                                  "the model settings."));
-      else
-        bendi_chat_message_set_error (message, _("The reply reached the maximum length set in the model "
-                                                  "settings."));
-      break;
-    case BENDI_STOP_REASON_ERROR:
-      bendi_chat_message_set_status (message, BENDI_MESSAGE_ERROR);
-      bendi_chat_message_set_error (message, error != NULL ? error->message : _("The reply failed."));
-      break;
-    case BENDI_STOP_REASON_STOP:
-    case BENDI_STOP_REASON_NONE:
-    default:
-      bendi_chat_message_set_status (message, BENDI_MESSAGE_DONE);
-      break;
-    }
+  bendi_chat_message_end_reply (message, (BendiStopReason) reason, error, reasoning, content, n_tokens,
+                                tokens_per_second, n_context_tokens, n_ctx);
   bendi_conversation_store_end_reply (self->store, conversation);
 
   stats = g_strdup ("");
@@ -576,20 +654,22 @@ ensure_model (BendiChatPage *self,
     }
   if (self->conversation != NULL)
     model = bendi_conversation_get_model (self->conversation);
-  if (model == NULL || !g_file_test (model, G_FILE_TEST_IS_REGULAR))
+  if (model == NULL || !(g_file_test (model, G_FILE_TEST_IS_REGULAR) || bendi_remote_model_path_parse (model, NULL, NULL)))
     {
       last = g_settings_get_string (self->settings, "chat-model");
       model = last;
     }
-  if (model == NULL || *model == '\0' || !g_file_test (model, G_FILE_TEST_IS_REGULAR))
+  if (model == NULL || *model == '\0' ||
+      !(g_file_test (model, G_FILE_TEST_IS_REGULAR) || bendi_remote_model_path_parse (model, NULL, NULL)))
     {
       toast (self, _("Choose a model first"));
       gtk_menu_button_popup (self->model_button);
       return FALSE;
     }
-  bendi_chat_page_load_model (self, model);
+  /* Before loading: a remote model is ready at once, and sends it then. */
   g_free (self->pending_text);
   self->pending_text = g_strdup (text);
+  bendi_chat_page_load_model (self, model);
   return FALSE;
 }
 
@@ -790,6 +870,18 @@ static void
 model_popover_show_cb (BendiChatPage *self)
 {
   bendi_chat_page_fill_model_list (self);
+  bendi_chat_page_fill_remote_list (self);
+}
+
+static void
+refresh_remote_activated_cb (GtkWidget  *widget,
+                             const char *action_name G_GNUC_UNUSED,
+                             GVariant   *parameter G_GNUC_UNUSED)
+{
+  BendiRemoteModels *models = remote_models (BENDI_CHAT_PAGE (widget));
+
+  if (models != NULL)
+    bendi_remote_models_refresh (models);
 }
 
 static void
@@ -891,6 +983,7 @@ bendi_chat_page_finalize (GObject *object)
 
   g_free (self->retry_model);
   g_free (self->pending_text);
+  g_free (self->pending_remote);
 
   G_OBJECT_CLASS (bendi_chat_page_parent_class)->finalize (object);
 }
@@ -921,6 +1014,8 @@ bendi_chat_page_class_init (BendiChatPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, BendiChatPage, model_popover);
   gtk_widget_class_bind_template_child (widget_class, BendiChatPage, model_list_stack);
   gtk_widget_class_bind_template_child (widget_class, BendiChatPage, model_list);
+  gtk_widget_class_bind_template_child (widget_class, BendiChatPage, remote_box);
+  gtk_widget_class_bind_template_child (widget_class, BendiChatPage, remote_list);
   gtk_widget_class_bind_template_child (widget_class, BendiChatPage, model_title);
   gtk_widget_class_bind_template_child (widget_class, BendiChatPage, load_revealer);
   gtk_widget_class_bind_template_child (widget_class, BendiChatPage, load_label);
@@ -954,6 +1049,7 @@ bendi_chat_page_class_init (BendiChatPageClass *klass)
   gtk_widget_class_install_action (widget_class, "chat.delete", NULL, delete_activated_cb);
   gtk_widget_class_install_action (widget_class, "chat.export", "s", export_activated_cb);
   gtk_widget_class_install_action (widget_class, "chat.search", NULL, search_activated_cb);
+  gtk_widget_class_install_action (widget_class, "chat.refresh-remote", NULL, refresh_remote_activated_cb);
 
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_f, GDK_CONTROL_MASK, "chat.search", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "chat.stop", NULL);
@@ -1003,6 +1099,8 @@ bendi_chat_page_init (BendiChatPage *self)
       g_signal_connect_object (self->app_state, "notify::hardware", G_CALLBACK (hardware_cb), self, G_CONNECT_SWAPPED);
       bendi_app_state_probe_hardware (self->app_state);
       hardware_cb (self);
+      g_signal_connect_object (bendi_app_state_get_remote_models (self->app_state), "changed",
+                               G_CALLBACK (remote_models_changed_cb), self, G_CONNECT_SWAPPED);
     }
   g_signal_connect_swapped (self->chat_settings, "notify::system-prompt", G_CALLBACK (settings_system_prompt_cb), self);
   g_signal_connect_swapped (self->settings_panel, "reload-model", G_CALLBACK (reload_model_cb), self);

@@ -11,6 +11,7 @@
 #include "fit-estimate.h"
 #include "fit-model.h"
 #include "hw-info.h"
+#include "remote-client.h"
 
 G_DEFINE_QUARK (bendi-chat-error-quark, bendi_chat_error)
 
@@ -50,6 +51,8 @@ typedef struct
   GString                *reasoning;
   GString                *content;
   gboolean                stopped;     /* Stop pressed: later pieces are dropped */
+  GCancellable           *cancellable; /* a remote reply's stream */
+  gboolean                in_reasoning; /* a remote reply's journal has "<think>" open */
 } Reply;
 
 struct _BendiChatRunner
@@ -65,6 +68,11 @@ struct _BendiChatRunner
   gint64               gpu_layers;      /* -1: as many as fit */
   gint64               loaded_gpu_layers; /* what the model loaded or loading asked for */
   SharedHardware      *hardware;        /* NULL: probe at each load */
+
+  /* Remote mode: a model on another machine's server. */
+  BendiRemoteClient   *remote_client;
+  char                *remote_model;    /* its id on the server */
+  gint64               remote_n_ctx;    /* 0: the server did not say */
 
   BendiModel          *model;
   BendiChatPrompt     *prompt;
@@ -137,6 +145,7 @@ reply_unref (Reply *reply)
   if (!g_atomic_ref_count_dec (&reply->ref_count))
     return;
   g_clear_pointer (&reply->splitter, bendi_reasoning_splitter_free);
+  g_clear_object (&reply->cancellable);
   g_string_free (reply->reasoning, TRUE);
   g_string_free (reply->content, TRUE);
   g_free (reply);
@@ -148,7 +157,9 @@ abandon_reply (BendiChatRunner *self)
 {
   if (self->reply == NULL)
     return;
-  if (self->session != NULL)
+  if (self->reply->cancellable != NULL)
+    g_cancellable_cancel (self->reply->cancellable);
+  else if (self->session != NULL)
     {
       bendi_session_cancel (self->session);
       bendi_session_wait (self->session);
@@ -435,6 +446,199 @@ reply_done_cb (BendiStopReason             reason,
   reply_unref (reply);
 }
 
+
+/* ------------------------------------------------------------------------ */
+/* Remote replies */
+
+static Reply *
+reply_new (BendiChatRunner *self,
+           gboolean         starts_in_reasoning)
+{
+  Reply *reply = g_new0 (Reply, 1);
+
+  g_atomic_ref_count_init (&reply->ref_count);
+  reply->runner = self;
+  reply->splitter = bendi_reasoning_splitter_new (starts_in_reasoning);
+  reply->reasoning = g_string_new (NULL);
+  reply->content = g_string_new (NULL);
+  return reply;
+}
+
+/* The conversation as OpenAI messages. */
+static JsonArray *
+messages_to_json (BendiTemplateValue *messages)
+{
+  JsonArray *array = json_array_new ();
+
+  for (gsize i = 0; i < bendi_template_value_get_length (messages); i++)
+    {
+      BendiTemplateValue *message = bendi_template_value_list_get (messages, i);
+      BendiTemplateValue *role = bendi_template_value_dict_lookup (message, "role");
+      BendiTemplateValue *content = bendi_template_value_dict_lookup (message, "content");
+      JsonObject *object;
+
+      if (role == NULL || content == NULL)
+        continue;
+      object = json_object_new ();
+      json_object_set_string_member (object, "role", bendi_template_value_get_string (role, NULL));
+      json_object_set_string_member (object, "content", bendi_template_value_get_string (content, NULL));
+      json_array_add_object_element (array, object);
+    }
+  return array;
+}
+
+static void
+remote_delta_cb (const char *reasoning,
+                 const char *content,
+                 gpointer    user_data)
+{
+  Reply *reply = user_data;
+  g_autoptr (GString) chunk = g_string_new (NULL);
+
+  if (reply->runner == NULL || reply->runner->reply != reply || reply->stopped)
+    return;
+  /* The journal keeps raw text, as a local model writes it: the
+   * reasoning inside <think> tags, so a recovery splits it out again. */
+  if (reasoning != NULL)
+    {
+      if (!reply->in_reasoning)
+        g_string_append (chunk, "<think>");
+      reply->in_reasoning = TRUE;
+      g_string_append (chunk, reasoning);
+      g_string_append (reply->reasoning, reasoning);
+    }
+  if (content != NULL)
+    {
+      if (reply->in_reasoning)
+        g_string_append (chunk, "</think>");
+      reply->in_reasoning = FALSE;
+      g_string_append (chunk, content);
+      g_string_append (reply->content, content);
+    }
+  if (chunk->len > 0)
+    g_signal_emit (reply->runner, signals[TEXT], 0, chunk->str, reply->reasoning->str, reply->content->str);
+}
+
+/* The client's errors, said for people, in the same domain and code. */
+static GError *
+explain_remote_error (BendiChatRunner *self,
+                      const GError    *error)
+{
+  const char *url = bendi_remote_client_get_base_url (self->remote_client);
+
+  if (error->domain != BENDI_REMOTE_ERROR)
+    return g_error_copy (error);
+  switch ((BendiRemoteError) error->code)
+    {
+    case BENDI_REMOTE_ERROR_UNREACHABLE:
+      return g_error_new (BENDI_REMOTE_ERROR, error->code,
+                          _("Could not reach the server at %s. Check that it is running and that the address is "
+                            "right. (%s)"), url, error->message);
+    case BENDI_REMOTE_ERROR_UNAUTHORIZED:
+      return g_error_new (BENDI_REMOTE_ERROR, error->code,
+                          _("The server refused the API key. Check the connection's key in Preferences. (%s)"),
+                          error->message);
+    case BENDI_REMOTE_ERROR_MODEL_NOT_FOUND:
+      return g_error_new (BENDI_REMOTE_ERROR, error->code,
+                          _("The server has no model called “%s”. Refresh the model list and choose another one."),
+                          self->remote_model);
+    case BENDI_REMOTE_ERROR_RATE_LIMITED:
+      {
+        gint64 seconds = bendi_remote_error_get_retry_after (error);
+
+        if (seconds >= 0)
+          return g_error_new (BENDI_REMOTE_ERROR, error->code,
+                              ngettext ("The server is busy with too many requests. Try again in %d second.",
+                                        "The server is busy with too many requests. Try again in %d seconds.",
+                                        (gulong) MIN (seconds, G_MAXINT)),
+                              (int) MIN (seconds, G_MAXINT));
+        return g_error_new_literal (BENDI_REMOTE_ERROR, error->code,
+                                    _("The server is busy with too many requests. Try again in a moment."));
+      }
+    case BENDI_REMOTE_ERROR_TIMEOUT:
+      return g_error_new (BENDI_REMOTE_ERROR, error->code,
+                          _("The server did not answer in time. It may be busy or the network slow. (%s)"),
+                          error->message);
+    case BENDI_REMOTE_ERROR_STREAM_CUT:
+      return g_error_new_literal (BENDI_REMOTE_ERROR, error->code,
+                                  _("The connection to the server broke before the reply was finished. What "
+                                    "came is kept."));
+    case BENDI_REMOTE_ERROR_SERVER:
+      return g_error_new (BENDI_REMOTE_ERROR, error->code, _("The server failed: %s"), error->message);
+    case BENDI_REMOTE_ERROR_PROTOCOL:
+      return g_error_new (BENDI_REMOTE_ERROR, error->code, _("The server's answer could not be read: %s"),
+                          error->message);
+    case BENDI_REMOTE_ERROR_INVALID_URL:
+    default:
+      return g_error_copy (error);
+    }
+}
+
+static void
+remote_chat_cb (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  Reply *reply = user_data;
+  g_autoptr (BendiRemoteChatResult) chat = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GError) explained = NULL;
+  g_autoptr (BendiChatRunner) self = NULL;
+  BendiStopReason reason = BENDI_STOP_REASON_STOP;
+  gint64 n_tokens = 0;
+  gint64 n_context_tokens = 0;
+  double tokens_per_second = 0.0;
+
+  chat = bendi_remote_client_chat_finish (BENDI_REMOTE_CLIENT (source), result, &error);
+  if (reply->runner == NULL || reply->runner->reply != reply)
+    {
+      reply_unref (reply);
+      return;
+    }
+  self = g_object_ref (reply->runner);
+  if (chat != NULL)
+    {
+      if (g_strcmp0 (chat->finish_reason, "length") == 0)
+        reason = BENDI_STOP_REASON_LENGTH;
+      n_tokens = chat->completion_tokens;
+      tokens_per_second = chat->tokens_per_second;
+      if (chat->prompt_tokens >= 0)
+        n_context_tokens = chat->prompt_tokens + chat->completion_tokens;
+    }
+  else if (reply->stopped || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    reason = BENDI_STOP_REASON_CANCELLED;
+  else
+    {
+      reason = BENDI_STOP_REASON_ERROR;
+      explained = explain_remote_error (self, error);
+    }
+  self->reply = NULL;
+  set_state (self, BENDI_CHAT_RUNNER_READY);
+  g_signal_emit (self, signals[DONE], 0, (int) reason, explained,
+                 g_strstrip (reply->reasoning->str), g_strstrip (reply->content->str),
+                 n_tokens, tokens_per_second, n_context_tokens);
+  reply->runner = NULL;
+  /* The request's reference and the runner's. */
+  reply_unref (reply);
+  reply_unref (reply);
+}
+
+static void
+generate_remote (BendiChatRunner           *self,
+                 BendiTemplateValue        *messages,
+                 const BendiGenerateParams *params)
+{
+  g_autoptr (JsonArray) array = messages_to_json (messages);
+  Reply *reply = reply_new (self, FALSE);
+
+  reply->cancellable = g_cancellable_new ();
+  self->reply = reply;
+  set_state (self, BENDI_CHAT_RUNNER_GENERATING);
+  /* One reference for the request, one for the runner. */
+  bendi_remote_client_chat_async (self->remote_client, self->remote_model, array, params, remote_delta_cb,
+                                  reply->cancellable, remote_chat_cb, reply_ref (reply));
+}
+
 /* ------------------------------------------------------------------------ */
 
 static void
@@ -450,6 +654,7 @@ bendi_chat_runner_dispose (GObject *object)
   g_clear_pointer (&self->prompt, bendi_chat_prompt_free);
   g_clear_pointer (&self->model, bendi_model_unref);
   g_clear_pointer (&self->hardware, shared_hardware_unref);
+  g_clear_object (&self->remote_client);
 
   G_OBJECT_CLASS (bendi_chat_runner_parent_class)->dispose (object);
 }
@@ -461,6 +666,7 @@ bendi_chat_runner_finalize (GObject *object)
 
   g_free (self->model_path);
   g_free (self->model_name);
+  g_free (self->remote_model);
 
   G_OBJECT_CLASS (bendi_chat_runner_parent_class)->finalize (object);
 }
@@ -594,6 +800,8 @@ bendi_chat_runner_get_n_ctx (BendiChatRunner *self)
 {
   g_return_val_if_fail (BENDI_IS_CHAT_RUNNER (self), 0);
 
+  if (self->remote_client != NULL)
+    return self->remote_n_ctx;
   if (self->session == NULL)
     return 0;
   return bendi_context_get_n_ctx (bendi_session_get_context (self->session));
@@ -618,6 +826,9 @@ bendi_chat_runner_unload (BendiChatRunner *self)
   g_clear_pointer (&self->session, bendi_session_free);
   g_clear_pointer (&self->prompt, bendi_chat_prompt_free);
   g_clear_pointer (&self->model, bendi_model_unref);
+  g_clear_object (&self->remote_client);
+  g_clear_pointer (&self->remote_model, g_free);
+  self->remote_n_ctx = 0;
   set_model_path (self, NULL);
   set_load_fraction (self, 0.0);
   set_state (self, BENDI_CHAT_RUNNER_EMPTY);
@@ -770,6 +981,7 @@ bendi_chat_runner_count_tokens (BendiChatRunner    *self,
 
   if (self->prompt == NULL)
     {
+      /* A remote model's tokenizer is the server's. */
       g_set_error_literal (error, BENDI_CHAT_ERROR, BENDI_CHAT_ERROR_FAILED, _("No model is loaded."));
       return -1;
     }
@@ -802,6 +1014,15 @@ bendi_chat_runner_generate (BendiChatRunner           *self,
                                                                        : _("No model is loaded."));
       return FALSE;
     }
+  if (self->remote_client != NULL)
+    {
+      generate_remote (self, messages, params);
+      if (opens_reasoning != NULL)
+        *opens_reasoning = FALSE;
+      if (n_prompt_tokens != NULL)
+        *n_prompt_tokens = 0;
+      return TRUE;
+    }
   tokens = bendi_chat_prompt_build (self->prompt, messages, NULL, TRUE, NULL, &starts_in_reasoning, &local_error);
   if (tokens == NULL)
     {
@@ -823,12 +1044,7 @@ bendi_chat_runner_generate (BendiChatRunner           *self,
       return FALSE;
     }
 
-  reply = g_new0 (Reply, 1);
-  g_atomic_ref_count_init (&reply->ref_count);
-  reply->runner = self;
-  reply->splitter = bendi_reasoning_splitter_new (starts_in_reasoning);
-  reply->reasoning = g_string_new (NULL);
-  reply->content = g_string_new (NULL);
+  reply = reply_new (self, starts_in_reasoning);
 
   generate_params.prompt = NULL;
   generate_params.prompt_tokens = &g_array_index (tokens, BendiToken, 0);
@@ -859,9 +1075,46 @@ bendi_chat_runner_stop (BendiChatRunner *self)
 {
   g_return_if_fail (BENDI_IS_CHAT_RUNNER (self));
 
-  if (self->session != NULL && self->reply != NULL)
+  if (self->reply != NULL && self->reply->cancellable != NULL)
+    {
+      /* Closes the stream; what came stays, and "done" says CANCELLED. */
+      self->reply->stopped = TRUE;
+      g_cancellable_cancel (self->reply->cancellable);
+    }
+  else if (self->session != NULL && self->reply != NULL)
     {
       self->reply->stopped = TRUE;
       bendi_session_cancel (self->session);
     }
+}
+
+void
+bendi_chat_runner_set_remote (BendiChatRunner   *self,
+                              const char        *model_path,
+                              BendiRemoteClient *client,
+                              const char        *model_id,
+                              const char        *display_name,
+                              gint64             n_ctx)
+{
+  g_return_if_fail (BENDI_IS_CHAT_RUNNER (self));
+  g_return_if_fail (model_path != NULL);
+  g_return_if_fail (BENDI_IS_REMOTE_CLIENT (client));
+  g_return_if_fail (model_id != NULL);
+
+  bendi_chat_runner_unload (self);
+  self->remote_client = g_object_ref (client);
+  self->remote_model = g_strdup (model_id);
+  self->remote_n_ctx = MAX (n_ctx, 0);
+  set_model_path (self, model_path);
+  g_free (self->model_name);
+  self->model_name = g_strdup (display_name != NULL ? display_name : model_id);
+  set_load_fraction (self, 1.0);
+  set_state (self, BENDI_CHAT_RUNNER_READY);
+}
+
+gboolean
+bendi_chat_runner_is_remote (BendiChatRunner *self)
+{
+  g_return_val_if_fail (BENDI_IS_CHAT_RUNNER (self), FALSE);
+  return self->remote_client != NULL;
 }

@@ -6,6 +6,7 @@
 
 #include "app-types.h"
 #include "hw-info.h"
+#include "remote-client.h"
 #include "session.h"
 #include "template/chat-template.h"
 
@@ -79,6 +80,23 @@ gboolean bendi_chat_runner_load_finish (BendiChatRunner     *self,
                                         GAsyncResult        *result,
                                         GError             **error);
 void     bendi_chat_runner_unload      (BendiChatRunner     *self);
+
+/* Remote mode: replies come from @model_id on @client's server (an
+ * OpenAI-compatible endpoint), streamed, with the same states and "text"
+ * and "done" signals as a local model. Unloads any local model and is
+ * READY at once: whether the server answers, and has the model, shows with
+ * the first reply (as a BENDI_REMOTE_ERROR in "done", said for people).
+ * @model_path is what the conversation remembers, @display_name what
+ * people see ("llama3 on Lab"), @n_ctx the server's context length (0:
+ * unknown, and bendi_chat_runner_get_n_ctx () says 0). Stop closes the
+ * stream and "done" keeps what came, as BENDI_STOP_REASON_CANCELLED. */
+void     bendi_chat_runner_set_remote  (BendiChatRunner     *self,
+                                        const char          *model_path,
+                                        BendiRemoteClient   *client,
+                                        const char          *model_id,
+                                        const char          *display_name,
+                                        gint64               n_ctx);
+gboolean bendi_chat_runner_is_remote   (BendiChatRunner     *self);
 
 /* The prompt tokens @messages (a list of {"role", "content"}) make with
  * the model's template, a generation prompt added; -1 with @error set. */

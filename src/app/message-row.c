@@ -25,6 +25,7 @@ struct _BendiMessageRow
   GtkLabel          *branch_label;
   GtkWidget         *edit_button;
   GtkWidget         *regenerate_button;
+  GtkWidget         *retry_button;
   GtkLabel          *stats_label;
 
   BendiConversation *conversation;
@@ -128,6 +129,9 @@ update (BendiMessageRow *self)
     }
   gtk_widget_set_visible (GTK_WIDGET (self->status_label), status_text != NULL);
   gtk_label_set_label (self->status_label, status_text != NULL ? status_text : "");
+  /* A failed reply (a server that did not answer, a stream cut off)
+   * offers to ask again, beside the regenerate icon that is easy to miss. */
+  gtk_widget_set_visible (self->retry_button, !user && status == BENDI_MESSAGE_ERROR);
   if (status == BENDI_MESSAGE_ERROR)
     gtk_widget_add_css_class (GTK_WIDGET (self->status_label), "error");
   else
@@ -320,6 +324,7 @@ bendi_message_row_class_init (BendiMessageRowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, BendiMessageRow, branch_label);
   gtk_widget_class_bind_template_child (widget_class, BendiMessageRow, edit_button);
   gtk_widget_class_bind_template_child (widget_class, BendiMessageRow, regenerate_button);
+  gtk_widget_class_bind_template_child (widget_class, BendiMessageRow, retry_button);
   gtk_widget_class_bind_template_child (widget_class, BendiMessageRow, stats_label);
 
   gtk_widget_class_install_action (widget_class, "message.copy", NULL, copy_activated_cb);

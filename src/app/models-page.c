@@ -24,6 +24,8 @@ struct _BendiModelsPage
   GtkSpinner        *spinner;
   AdwStatusPage     *error_status;
   GtkListBox        *list;
+  GtkWidget         *remote_heading;
+  GtkListBox        *remote_list;
   BendiModelDetails *details;
 
   BendiAppState     *state;
@@ -286,6 +288,93 @@ clear_list (BendiModelsPage *self)
     gtk_list_box_remove (self->list, child);
 }
 
+static gboolean
+has_remote (BendiModelsPage *self)
+{
+  return bendi_remote_models_get_endpoints (bendi_app_state_get_remote_models (self->state))->len > 0;
+}
+
+static GtkWidget *
+create_remote_row (const char *icon_name,
+                   const char *title,
+                   const char *subtitle)
+{
+  GtkWidget *row = adw_action_row_new ();
+  GtkWidget *icon = gtk_image_new_from_icon_name (icon_name);
+
+  gtk_accessible_update_property (GTK_ACCESSIBLE (icon), GTK_ACCESSIBLE_PROPERTY_LABEL, _("Remote"), -1);
+  adw_action_row_add_prefix (ADW_ACTION_ROW (row), icon);
+  adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
+  adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
+  return row;
+}
+
+/* The remote endpoints' models, each with its chat button; an endpoint
+ * that did not answer is a row that says so. */
+static void
+remote_changed_cb (BendiModelsPage *self)
+{
+  GPtrArray *endpoints = bendi_remote_models_get_endpoints (bendi_app_state_get_remote_models (self->state));
+  GtkWidget *child;
+
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->remote_list))) != NULL)
+    gtk_list_box_remove (self->remote_list, child);
+  for (guint i = 0; i < endpoints->len; i++)
+    {
+      const BendiRemoteEndpoint *endpoint = g_ptr_array_index (endpoints, i);
+      const char *name = endpoint->connection->name;
+
+      if (endpoint->state == BENDI_REMOTE_ENDPOINT_LISTING)
+        {
+          g_autofree char *title = g_strdup_printf (_("Asking %s…"), name);
+
+          gtk_list_box_append (self->remote_list,
+                               create_remote_row ("network-server-symbolic", title, endpoint->connection->base_url));
+        }
+      else if (endpoint->state == BENDI_REMOTE_ENDPOINT_FAILED)
+        {
+          g_autofree char *title = g_strdup_printf (_("%s is unreachable"), name);
+
+          gtk_list_box_append (self->remote_list,
+                               create_remote_row ("network-offline-symbolic", title, endpoint->error->message));
+        }
+      for (guint j = 0; j < endpoint->models->len; j++)
+        {
+          const BendiRemoteModel *model = g_ptr_array_index (endpoint->models, j);
+          g_autofree char *subtitle = NULL;
+          g_autofree char *path = bendi_remote_model_path_new (endpoint->connection->id, model->id);
+          GtkWidget *chat = gtk_button_new_from_icon_name ("bendi-chat-symbolic");
+          GtkWidget *row;
+
+          if (model->context_length > 0)
+            {
+              g_autofree char *tokens = g_strdup_printf ("%'" G_GINT64_FORMAT, model->context_length);
+
+              /* TRANSLATORS: where a remote model runs and its context, "on Lab server · 8,192 tokens of context" */
+              subtitle = g_strdup_printf (_("on %s · %s tokens of context"), name, tokens);
+            }
+          else
+            subtitle = g_strdup_printf (_("on %s"), name);
+          row = create_remote_row ("network-server-symbolic", model->id, subtitle);
+          gtk_actionable_set_action_name (GTK_ACTIONABLE (chat), "win.chat-with-model");
+          gtk_actionable_set_action_target_value (GTK_ACTIONABLE (chat), g_variant_new_string (path));
+          gtk_widget_set_tooltip_text (chat, _("Chat with this model"));
+          gtk_accessible_update_property (GTK_ACCESSIBLE (chat), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                          _("Chat with this model"), -1);
+          gtk_widget_set_valign (chat, GTK_ALIGN_CENTER);
+          gtk_widget_add_css_class (chat, "flat");
+          adw_action_row_add_suffix (ADW_ACTION_ROW (row), chat);
+          g_object_set_data_full (G_OBJECT (row), "bendi-path", g_steal_pointer (&path), g_free);
+          gtk_list_box_append (self->remote_list, row);
+        }
+    }
+  gtk_widget_set_visible (self->remote_heading, endpoints->len > 0);
+  gtk_widget_set_visible (GTK_WIDGET (self->remote_list), endpoints->len > 0);
+  if (endpoints->len > 0 && g_strcmp0 (gtk_stack_get_visible_child_name (self->content_stack), "empty") == 0)
+    gtk_stack_set_visible_child_name (self->content_stack, "list");
+}
+
 static void
 library_changed_cb (BendiModelsPage *self)
 {
@@ -312,7 +401,7 @@ library_changed_cb (BendiModelsPage *self)
     }
   for (guint i = 0; i < library->len; i++)
     gtk_list_box_append (self->list, create_row (self, g_ptr_array_index (library, i)));
-  gtk_stack_set_visible_child_name (self->content_stack, library->len > 0 ? "list" : "empty");
+  gtk_stack_set_visible_child_name (self->content_stack, library->len > 0 || has_remote (self) ? "list" : "empty");
   size_models (self, library);
 
   /* The details of a model that is gone make no sense. */
@@ -367,6 +456,7 @@ refresh_activated_cb (GtkWidget  *widget,
   g_hash_table_remove_all (self->fit_models);
   g_hash_table_remove_all (self->fit_errors);
   bendi_app_state_rescan_library (self->state);
+  bendi_remote_models_refresh (bendi_app_state_get_remote_models (self->state));
 }
 
 static void
@@ -592,6 +682,8 @@ bendi_models_page_class_init (BendiModelsPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, BendiModelsPage, spinner);
   gtk_widget_class_bind_template_child (widget_class, BendiModelsPage, error_status);
   gtk_widget_class_bind_template_child (widget_class, BendiModelsPage, list);
+  gtk_widget_class_bind_template_child (widget_class, BendiModelsPage, remote_heading);
+  gtk_widget_class_bind_template_child (widget_class, BendiModelsPage, remote_list);
   gtk_widget_class_bind_template_child (widget_class, BendiModelsPage, details);
   gtk_widget_class_bind_template_callback (widget_class, row_activated_cb);
 
@@ -618,7 +710,10 @@ bendi_models_page_init (BendiModelsPage *self)
   self->state = g_object_ref (bendi_app_state_get_default ());
   g_signal_connect_swapped (self->state, "notify::library", G_CALLBACK (library_changed_cb), self);
   g_signal_connect_swapped (self->state, "notify::hardware", G_CALLBACK (update_badges), self);
+  g_signal_connect_object (bendi_app_state_get_remote_models (self->state), "changed", G_CALLBACK (remote_changed_cb),
+                           self, G_CONNECT_SWAPPED);
   library_changed_cb (self);
+  remote_changed_cb (self);
 }
 
 gboolean

@@ -8,6 +8,7 @@
 #include <math.h>
 
 #include "app-state.h"
+#include "connections-page.h"
 #include "hub-token.h"
 
 static const char *const backends[] = { "auto", "cpu", "vulkan" };
@@ -325,6 +326,8 @@ bendi_preferences_window_init (BendiPreferencesWindow *self)
   self->cancellable = g_cancellable_new ();
   self->state = g_object_ref (bendi_app_state_get_default ());
   self->settings = g_object_ref (bendi_app_state_get_settings (self->state));
+  adw_preferences_window_add (ADW_PREFERENCES_WINDOW (self),
+                              ADW_PREFERENCES_PAGE (bendi_connections_page_new (bendi_app_state_get_remote_models (self->state))));
 
   update_models_dir (self);
   g_signal_connect_swapped (bendi_app_state_get_config (self->state), "notify::models-dir",
