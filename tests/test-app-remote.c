@@ -226,6 +226,22 @@ check_remote (BendiApplication *app G_GNUC_UNUSED,
   g_assert_cmpstr (bendi_chat_message_get_content (reply), ==, "Hello, world!");
   g_assert_cmpuint (bendi_conversation_get_n_alternatives (chat->conversation, reply), ==, 2);
 
+  /* A model the server did not list: no context length to show, so no
+   * meter rather than a guess; the server's 404 is said in the chat. */
+  {
+    g_autofree char *unlisted = bendi_remote_model_path_new (endpoint->connection->id, "unlisted-model");
+
+    g_assert_true (gtk_widget_activate_action (GTK_WIDGET (chat), "chat.load-model", "s", unlisted));
+    g_assert_true (bendi_chat_runner_is_remote (chat->runner));
+    g_assert_false (gtk_widget_get_visible (GTK_WIDGET (chat->context_meter)));
+    g_signal_emit_by_name (chat->composer, "send", "Anyone there?");
+    BENDI_APP_TEST_WAIT_UNTIL (reply_done (chat), TIMEOUT);
+    failed = bendi_conversation_get_last (chat->conversation);
+    g_assert_cmpint (bendi_chat_message_get_status (failed), ==, BENDI_MESSAGE_ERROR);
+    g_assert_nonnull (strstr (bendi_chat_message_get_error (failed), "unlisted-model"));
+    g_assert_false (gtk_widget_get_visible (GTK_WIDGET (chat->context_meter)));
+  }
+
   /* Saved: the user's messages, the failure and the retried reply. */
   bendi_conversation_store_flush (chat->store);
   saved_path = g_strdup_printf ("%s/%s.json", bendi_conversation_store_get_dir (chat->store),
@@ -234,7 +250,8 @@ check_remote (BendiApplication *app G_GNUC_UNUSED,
   g_assert_nonnull (strstr (saved, "\"Again\""));
   g_assert_nonnull (strstr (saved, "7 seconds"));
   g_assert_nonnull (strstr (saved, "\"error\""));
-  g_assert_nonnull (strstr (saved, path));
+  g_assert_nonnull (strstr (saved, "\"Anyone there?\""));
+  g_assert_nonnull (strstr (saved, endpoint->connection->id));
 }
 
 static void
