@@ -81,6 +81,43 @@ test_gpu_layers_round_trip (void)
   bendi_test_remove_dir (dir);
 }
 
+/* The backend: Preferences' until chosen for the model, then the model's,
+ * saved and read back; a name the engine does not know is refused. */
+static void
+test_backend_round_trip (void)
+{
+  g_autofree char *dir = bendi_test_make_temp_dir ();
+  g_autofree char *path = g_build_filename (dir, "chat-settings.json", NULL);
+  g_autofree char *text = NULL;
+  BendiChatSettings *settings;
+
+  settings = bendi_chat_settings_new (path);
+  g_assert_cmpstr (bendi_chat_settings_get_backend (settings), ==, "auto");
+  bendi_chat_settings_set_default_backend (settings, "vulkan");
+  bendi_chat_settings_set_model (settings, "/models/a.gguf");
+  g_assert_cmpstr (bendi_chat_settings_get_backend (settings), ==, "vulkan");
+  g_object_set (settings, "backend", "cpu", NULL);
+  g_object_set (settings, "backend", "quantum", NULL);
+  g_assert_cmpstr (bendi_chat_settings_get_backend (settings), ==, "cpu");
+  bendi_chat_settings_set_model (settings, "/models/b.gguf");
+  g_object_set (settings, "temperature", 0.3, NULL);
+  bendi_chat_settings_flush (settings);
+  g_assert_finalize_object (settings);
+  g_assert_true (g_file_get_contents (path, &text, NULL, NULL));
+  g_assert_nonnull (strstr (text, "\"backend\" : \"cpu\""));
+
+  settings = bendi_chat_settings_new (path);
+  bendi_chat_settings_set_default_backend (settings, "auto");
+  bendi_chat_settings_set_model (settings, "a.gguf");
+  g_assert_cmpstr (bendi_chat_settings_get_backend (settings), ==, "cpu");
+  bendi_chat_settings_set_model (settings, "b.gguf");
+  g_assert_cmpstr (bendi_chat_settings_get_backend (settings), ==, "auto");
+  bendi_chat_settings_set_default_backend (settings, "vulkan");
+  g_assert_cmpstr (bendi_chat_settings_get_backend (settings), ==, "vulkan");
+  g_assert_finalize_object (settings);
+  bendi_test_remove_dir (dir);
+}
+
 /* A hand-edited file cannot set what the spin button could not. */
 static void
 test_gpu_layers_invalid (void)
@@ -114,6 +151,7 @@ main (int   argc,
 
   g_test_add_func ("/app/chat-settings/gpu-layers-round-trip", test_gpu_layers_round_trip);
   g_test_add_func ("/app/chat-settings/gpu-layers-invalid", test_gpu_layers_invalid);
+  g_test_add_func ("/app/chat-settings/backend-round-trip", test_backend_round_trip);
 
   return g_test_run ();
 }

@@ -760,6 +760,22 @@ check_gpu_layers (BendiApplication *app G_GNUC_UNUSED,
   bendi_chat_settings_flush (page->chat_settings);
   g_assert_cmpint (saved_gpu_layers ("stories260K.gguf"), ==, 3);
 
+  /* The backend too: "Processor only" offers to reload, and the reload
+   * asks for the CPU. */
+  {
+    GtkWidget *backend_row = bendi_app_test_find (panel, ADW_TYPE_COMBO_ROW, row_has_title, (gpointer) "Backend");
+
+    g_assert_nonnull (backend_row);
+    adw_combo_row_set_selected (ADW_COMBO_ROW (backend_row), 1);
+    g_assert_cmpstr (bendi_chat_settings_get_backend (page->chat_settings), ==, "cpu");
+    g_assert_cmpstr (bendi_chat_runner_get_backend (page->runner), !=, "cpu");
+    g_assert_true (gtk_widget_get_visible (reload_row));
+    g_signal_emit_by_name (reload, "clicked");
+    BENDI_APP_TEST_WAIT_UNTIL (bendi_chat_runner_get_state (page->runner) == BENDI_CHAT_RUNNER_READY, LOAD_TIMEOUT);
+    g_assert_cmpstr (bendi_chat_runner_get_backend (page->runner), ==, "cpu");
+    g_assert_false (gtk_widget_get_visible (reload_row));
+  }
+
   /* A change of Preferences no longer moves a model that has its own. */
   g_settings_set_int (settings, "gpu-layers", 9);
   bendi_app_test_flush (window);

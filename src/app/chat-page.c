@@ -290,12 +290,13 @@ runner_state_cb (BendiChatPage *self)
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "chat.cancel-load", state == BENDI_CHAT_RUNNER_LOADING);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "chat.unload-model", state == BENDI_CHAT_RUNNER_READY);
   bendi_chat_settings_panel_set_loaded_context_length (self->settings_panel, bendi_chat_runner_get_n_ctx (self->runner));
-  /* A remote model's layers are the server's business. */
-  bendi_chat_settings_panel_set_loaded_gpu_layers (self->settings_panel,
-                                                   (state == BENDI_CHAT_RUNNER_READY ||
-                                                    state == BENDI_CHAT_RUNNER_GENERATING) &&
-                                                   !bendi_chat_runner_is_remote (self->runner),
-                                                   bendi_chat_runner_get_gpu_layers (self->runner));
+  /* Where a remote model runs is the server's business. */
+  bendi_chat_settings_panel_set_loaded_placement (self->settings_panel,
+                                                  (state == BENDI_CHAT_RUNNER_READY ||
+                                                   state == BENDI_CHAT_RUNNER_GENERATING) &&
+                                                  !bendi_chat_runner_is_remote (self->runner),
+                                                  bendi_chat_runner_get_backend (self->runner),
+                                                  bendi_chat_runner_get_gpu_layers (self->runner));
   update_start_page (self);
   update_context_meter (self);
   bendi_chat_page_update_title (self);
@@ -463,7 +464,6 @@ bendi_chat_page_load_model (BendiChatPage *self,
 {
   g_autofree char *name = NULL;
   g_autofree char *label = NULL;
-  g_autofree char *backend = NULL;
 
   g_return_if_fail (BENDI_IS_CHAT_PAGE (self));
   g_return_if_fail (path != NULL);
@@ -488,10 +488,10 @@ bendi_chat_page_load_model (BendiChatPage *self,
   label = g_strdup_printf (_("Loading %s…"), name);
   gtk_label_set_label (self->load_label, label);
   gtk_stack_set_visible_child_name (self->main_stack, "chat");
-  /* Preferences say where models run, and the model's settings how much
-   * of it goes on the GPU. */
-  backend = g_settings_get_string (self->settings, "backend");
-  bendi_chat_runner_set_placement (self->runner, backend, bendi_chat_settings_get_gpu_layers (self->chat_settings));
+  /* The model's settings say where it runs (Preferences' defaults until
+   * chosen for it). */
+  bendi_chat_runner_set_placement (self->runner, bendi_chat_settings_get_backend (self->chat_settings),
+                                   bendi_chat_settings_get_gpu_layers (self->chat_settings));
   if (self->app_state != NULL)
     bendi_chat_runner_set_hardware (self->runner, bendi_app_state_dup_hardware (self->app_state));
   bendi_chat_runner_load_async (self->runner, path, bendi_chat_settings_get_context_length (self->chat_settings),
@@ -909,6 +909,14 @@ default_gpu_layers_cb (BendiChatPage *self)
 }
 
 static void
+default_backend_cb (BendiChatPage *self)
+{
+  g_autofree char *backend = g_settings_get_string (self->settings, "backend");
+
+  bendi_chat_settings_set_default_backend (self->chat_settings, backend);
+}
+
+static void
 hardware_cb (BendiChatPage *self)
 {
   const BendiHwInfo *hw = bendi_app_state_get_hardware (self->app_state);
@@ -1090,6 +1098,9 @@ bendi_chat_page_init (BendiChatPage *self)
 
   default_gpu_layers_cb (self);
   g_signal_connect_object (self->settings, "changed::gpu-layers", G_CALLBACK (default_gpu_layers_cb), self,
+                           G_CONNECT_SWAPPED);
+  default_backend_cb (self);
+  g_signal_connect_object (self->settings, "changed::backend", G_CALLBACK (default_backend_cb), self,
                            G_CONNECT_SWAPPED);
   bendi_chat_settings_panel_set_settings (self->settings_panel, self->chat_settings);
   /* The app's probe, so that loading a model need not probe again. */

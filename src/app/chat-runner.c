@@ -67,6 +67,7 @@ struct _BendiChatRunner
   BendiBackend         backend;
   gint64               gpu_layers;      /* -1: as many as fit */
   gint64               loaded_gpu_layers; /* what the model loaded or loading asked for */
+  BendiBackend         loaded_backend;
   SharedHardware      *hardware;        /* NULL: probe at each load */
 
   /* Remote mode: a model on another machine's server. */
@@ -766,6 +767,7 @@ bendi_chat_runner_init (BendiChatRunner *self)
   self->backend = BENDI_BACKEND_CPU;
   self->gpu_layers = 0;
   self->loaded_gpu_layers = 0;
+  self->loaded_backend = BENDI_BACKEND_CPU;
 }
 
 BendiChatRunner *
@@ -897,6 +899,13 @@ bendi_chat_runner_get_gpu_layers (BendiChatRunner *self)
   return self->loaded_gpu_layers;
 }
 
+const char *
+bendi_chat_runner_get_backend (BendiChatRunner *self)
+{
+  g_return_val_if_fail (BENDI_IS_CHAT_RUNNER (self), NULL);
+  return bendi_backend_name (self->loaded_backend);
+}
+
 void
 bendi_chat_runner_set_hardware (BendiChatRunner *self,
                                 BendiHwInfo     *hardware)
@@ -947,6 +956,7 @@ bendi_chat_runner_load_async (BendiChatRunner     *self,
   if (self->hardware != NULL)
     data->hardware = g_atomic_rc_box_acquire (self->hardware);
   self->loaded_gpu_layers = self->gpu_layers;
+  self->loaded_backend = self->backend;
   inner = g_task_new (self, self->load_cancellable, load_done_cb, outer);
   g_task_set_source_tag (inner, load_thread);
   g_task_set_task_data (inner, data, (GDestroyNotify) load_data_free);

@@ -57,6 +57,8 @@ void     bendi_chat_runner_set_placement (BendiChatRunner *self,
 /* The GPU layers asked for when the model loaded or loading was (-1: as
  * many as fit); 0 when none was. */
 gint64   bendi_chat_runner_get_gpu_layers (BendiChatRunner *self);
+/* The backend asked for then: "auto", "cpu" or "vulkan". */
+const char *bendi_chat_runner_get_backend (BendiChatRunner *self);
 
 /* The computer the fit check of the next loads counts with; takes
  * @hardware (NULL: each load probes it, which opens a Vulkan instance and

@@ -21,6 +21,7 @@ struct _BendiChatSettingsPanel
   GtkAdjustment     *repeat_penalty_adjustment;
   GtkAdjustment     *max_tokens_adjustment;
   GtkAdjustment     *context_length_adjustment;
+  AdwComboRow       *backend_row;
   AdwActionRow      *gpu_layers_row;
   GtkCheckButton    *gpu_layers_auto;
   GtkSpinButton     *gpu_layers_spin;
@@ -31,6 +32,7 @@ struct _BendiChatSettingsPanel
   GPtrArray         *bindings;
   gint64             loaded_n_ctx;
   gint64             loaded_gpu_layers;
+  char              *loaded_backend;
   gboolean           model_loaded;
   gboolean           filling_presets;
   gboolean           showing_gpu_layers;
@@ -92,8 +94,37 @@ update_reload_row (BendiChatSettingsPanel *self)
   /* 0 is "the model's": whatever was loaded with it is right. */
   gboolean context_differs = self->loaded_n_ctx > 0 && wanted > 0 && wanted != self->loaded_n_ctx;
   gboolean layers_differ = self->model_loaded && wanted_layers != self->loaded_gpu_layers;
+  gboolean backend_differs = self->model_loaded && self->settings != NULL &&
+                             g_strcmp0 (bendi_chat_settings_get_backend (self->settings), self->loaded_backend) != 0;
 
-  gtk_widget_set_visible (self->reload_row, context_differs || layers_differ);
+  gtk_widget_set_visible (self->reload_row, context_differs || layers_differ || backend_differs);
+}
+
+/* The combo row's order. */
+static const char *const backends[] = { "auto", "cpu", "vulkan" };
+
+static void
+show_backend (BendiChatSettingsPanel *self)
+{
+  const char *backend = self->settings != NULL ? bendi_chat_settings_get_backend (self->settings) : "auto";
+
+  self->showing_gpu_layers = TRUE;
+  for (guint i = 0; i < G_N_ELEMENTS (backends); i++)
+    if (g_strcmp0 (backend, backends[i]) == 0)
+      adw_combo_row_set_selected (self->backend_row, i);
+  self->showing_gpu_layers = FALSE;
+  update_reload_row (self);
+}
+
+static void
+backend_widget_cb (BendiChatSettingsPanel *self)
+{
+  guint selected = adw_combo_row_get_selected (self->backend_row);
+
+  if (self->showing_gpu_layers || self->settings == NULL || selected >= G_N_ELEMENTS (backends))
+    return;
+  g_object_set (self->settings, "backend", backends[selected], NULL);
+  show_backend (self);
 }
 
 /* The settings' GPU layers into the check button ("as many as fit") and
@@ -173,6 +204,7 @@ bendi_chat_settings_panel_finalize (GObject *object)
   BendiChatSettingsPanel *self = BENDI_CHAT_SETTINGS_PANEL (object);
 
   g_ptr_array_unref (self->bindings);
+  g_free (self->loaded_backend);
 
   G_OBJECT_CLASS (bendi_chat_settings_panel_parent_class)->finalize (object);
 }
@@ -206,6 +238,7 @@ bendi_chat_settings_panel_class_init (BendiChatSettingsPanelClass *klass)
   gtk_widget_class_bind_template_child (widget_class, BendiChatSettingsPanel, repeat_penalty_adjustment);
   gtk_widget_class_bind_template_child (widget_class, BendiChatSettingsPanel, max_tokens_adjustment);
   gtk_widget_class_bind_template_child (widget_class, BendiChatSettingsPanel, context_length_adjustment);
+  gtk_widget_class_bind_template_child (widget_class, BendiChatSettingsPanel, backend_row);
   gtk_widget_class_bind_template_child (widget_class, BendiChatSettingsPanel, gpu_layers_row);
   gtk_widget_class_bind_template_child (widget_class, BendiChatSettingsPanel, gpu_layers_auto);
   gtk_widget_class_bind_template_child (widget_class, BendiChatSettingsPanel, gpu_layers_spin);
@@ -215,6 +248,7 @@ bendi_chat_settings_panel_class_init (BendiChatSettingsPanelClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, reload_clicked_cb);
   gtk_widget_class_bind_template_callback (widget_class, reset_clicked_cb);
   gtk_widget_class_bind_template_callback (widget_class, gpu_layers_widget_cb);
+  gtk_widget_class_bind_template_callback (widget_class, backend_widget_cb);
 }
 
 static void
@@ -258,8 +292,10 @@ bendi_chat_settings_panel_set_settings (BendiChatSettingsPanel *self,
   bind (self, "context-length", self->context_length_adjustment, "value");
   g_signal_connect_swapped (settings, "notify::context-length", G_CALLBACK (update_reload_row), self);
   g_signal_connect_swapped (settings, "notify::gpu-layers", G_CALLBACK (show_gpu_layers), self);
+  g_signal_connect_swapped (settings, "notify::backend", G_CALLBACK (show_backend), self);
   fill_presets (self);
   show_gpu_layers (self);
+  show_backend (self);
 }
 
 void
@@ -273,14 +309,17 @@ bendi_chat_settings_panel_set_loaded_context_length (BendiChatSettingsPanel *sel
 }
 
 void
-bendi_chat_settings_panel_set_loaded_gpu_layers (BendiChatSettingsPanel *self,
-                                                 gboolean                loaded,
-                                                 gint64                  gpu_layers)
+bendi_chat_settings_panel_set_loaded_placement (BendiChatSettingsPanel *self,
+                                                gboolean                loaded,
+                                                const char             *backend,
+                                                gint64                  gpu_layers)
 {
   g_return_if_fail (BENDI_IS_CHAT_SETTINGS_PANEL (self));
 
   self->model_loaded = loaded;
   self->loaded_gpu_layers = gpu_layers;
+  g_free (self->loaded_backend);
+  self->loaded_backend = g_strdup (backend);
   update_reload_row (self);
 }
 

@@ -10,7 +10,7 @@ G_BEGIN_DECLS
 #define BENDI_TYPE_CHAT_SETTINGS_PANEL (bendi_chat_settings_panel_get_type ())
 G_DECLARE_FINAL_TYPE (BendiChatSettingsPanel, bendi_chat_settings_panel, BENDI, CHAT_SETTINGS_PANEL, GtkWidget)
 
-/* Signal "reload-model": the context length or GPU layers changed and
+/* Signal "reload-model": the context length, backend or GPU layers changed and
  * the user asked to load the model again with them. */
 void bendi_chat_settings_panel_set_settings (BendiChatSettingsPanel *self,
                                              BendiChatSettings      *settings);
@@ -18,12 +18,13 @@ void bendi_chat_settings_panel_set_settings (BendiChatSettingsPanel *self,
  * button offers to reload it. */
 void bendi_chat_settings_panel_set_loaded_context_length (BendiChatSettingsPanel *self,
                                                           gint64                  n_ctx);
-/* Whether a model is loaded, and the GPU layers asked for when it was
- * (-1: as many as fit); when they differ from the settings' the same
- * button offers to reload it. */
-void bendi_chat_settings_panel_set_loaded_gpu_layers (BendiChatSettingsPanel *self,
-                                                      gboolean                loaded,
-                                                      gint64                  gpu_layers);
+/* Whether a model is loaded, and the backend and GPU layers asked for
+ * when it was (-1: as many as fit); when they differ from the settings'
+ * the same button offers to reload it. */
+void bendi_chat_settings_panel_set_loaded_placement (BendiChatSettingsPanel *self,
+                                                     gboolean                loaded,
+                                                     const char             *backend,
+                                                     gint64                  gpu_layers);
 /* Whether this computer has a GPU; without one the GPU layers row says
  * they only matter for the Vulkan backend. */
 void bendi_chat_settings_panel_set_have_gpu (BendiChatSettingsPanel *self,

@@ -3,8 +3,8 @@
  *   { "version": 1,
  *     "models": { "model.gguf": { "system_prompt": …, "temperature": 0.8, …, "gpu_layers": 12 } },
  *     "presets": [ { "name": "Terse", "system_prompt": …, "temperature": … } ] }
- * A model's "gpu_layers" is there only once chosen for it: until then the
- * default (Preferences) applies, and follows later changes of it.
+ * A model's "gpu_layers" and "backend" are there only once chosen for it:
+ * until then the defaults (Preferences) apply, and follow later changes.
  */
 #define G_LOG_DOMAIN "bendi-app"
 
@@ -28,6 +28,7 @@ typedef struct
   gint64 context_length;
   gint64 gpu_layers;
   gboolean gpu_layers_chosen;  /* else the default applies */
+  char  *backend;              /* "auto", "cpu", "vulkan"; NULL: the default applies */
 } Values;
 
 typedef struct
@@ -67,6 +68,7 @@ struct _BendiChatSettings
   JsonArray  *presets;     /* the user's */
   guint       save_id;
   gint64      default_gpu_layers;
+  char       *default_backend;
 };
 
 enum {
@@ -80,6 +82,7 @@ enum {
   PROP_MAX_TOKENS,
   PROP_CONTEXT_LENGTH,
   PROP_GPU_LAYERS,
+  PROP_BACKEND,
   N_PROPS
 };
 
@@ -104,6 +107,15 @@ values_init_defaults (Values *values)
   values->context_length = 0;
   values->gpu_layers = -1;
   values->gpu_layers_chosen = FALSE;
+  g_clear_pointer (&values->backend, g_free);
+}
+
+static gboolean
+is_backend_name (const char *name)
+{
+  BendiBackend backend;
+
+  return name != NULL && bendi_backend_from_name (name, &backend);
 }
 
 static JsonObject *
@@ -124,6 +136,8 @@ values_to_json (const Values *values,
       json_object_set_int_member (object, "context_length", values->context_length);
       if (values->gpu_layers_chosen)
         json_object_set_int_member (object, "gpu_layers", values->gpu_layers);
+      if (values->backend != NULL)
+        json_object_set_string_member (object, "backend", values->backend);
     }
   return object;
 }
@@ -182,6 +196,11 @@ values_from_json (Values     *values,
           /* Out of range or not a number: as if never chosen. */
           values->gpu_layers_chosen = layers >= -1.0;
           values->gpu_layers = values->gpu_layers_chosen ? (gint64) layers : -1;
+        }
+      if (is_backend_name (json_object_get_string_member_with_default (object, "backend", NULL)))
+        {
+          g_free (values->backend);
+          values->backend = g_strdup (json_object_get_string_member (object, "backend"));
         }
     }
 }
@@ -276,6 +295,8 @@ bendi_chat_settings_finalize (GObject *object)
   g_free (self->path);
   g_free (self->model_key);
   g_free (self->values.system_prompt);
+  g_free (self->values.backend);
+  g_free (self->default_backend);
   json_object_unref (self->models);
   json_array_unref (self->presets);
 
@@ -318,6 +339,9 @@ bendi_chat_settings_get_property (GObject    *object,
       break;
     case PROP_GPU_LAYERS:
       g_value_set_int64 (value, bendi_chat_settings_get_gpu_layers (self));
+      break;
+    case PROP_BACKEND:
+      g_value_set_string (value, bendi_chat_settings_get_backend (self));
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -382,6 +406,12 @@ bendi_chat_settings_set_property (GObject      *object,
       values->gpu_layers = g_value_get_int64 (value);
       values->gpu_layers_chosen = TRUE;
       break;
+    case PROP_BACKEND:
+      if (!is_backend_name (g_value_get_string (value)) || g_strcmp0 (values->backend, g_value_get_string (value)) == 0)
+        return;
+      g_free (values->backend);
+      values->backend = g_value_dup_string (value);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       return;
@@ -410,6 +440,7 @@ bendi_chat_settings_class_init (BendiChatSettingsClass *klass)
   properties[PROP_CONTEXT_LENGTH] = g_param_spec_int64 ("context-length", NULL, NULL, 0, 1 << 20, 0, flags);
   /* The same range as the gpu-layers setting of Preferences. */
   properties[PROP_GPU_LAYERS] = g_param_spec_int64 ("gpu-layers", NULL, NULL, -1, 4096, -1, flags);
+  properties[PROP_BACKEND] = g_param_spec_string ("backend", NULL, NULL, "auto", flags);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
@@ -420,6 +451,7 @@ bendi_chat_settings_init (BendiChatSettings *self)
   self->presets = json_array_new ();
   values_init_defaults (&self->values);
   self->default_gpu_layers = -1;
+  self->default_backend = g_strdup ("auto");
 }
 
 BendiChatSettings *
@@ -498,6 +530,28 @@ bendi_chat_settings_set_default_gpu_layers (BendiChatSettings *self,
   self->default_gpu_layers = CLAMP (gpu_layers, -1, 4096);
   if (bendi_chat_settings_get_gpu_layers (self) != shown)
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_GPU_LAYERS]);
+}
+
+const char *
+bendi_chat_settings_get_backend (BendiChatSettings *self)
+{
+  g_return_val_if_fail (BENDI_IS_CHAT_SETTINGS (self), "auto");
+  return self->values.backend != NULL ? self->values.backend : self->default_backend;
+}
+
+void
+bendi_chat_settings_set_default_backend (BendiChatSettings *self,
+                                         const char        *backend)
+{
+  g_autofree char *shown = NULL;
+
+  g_return_if_fail (BENDI_IS_CHAT_SETTINGS (self));
+
+  shown = g_strdup (bendi_chat_settings_get_backend (self));
+  g_free (self->default_backend);
+  self->default_backend = g_strdup (is_backend_name (backend) ? backend : "auto");
+  if (g_strcmp0 (bendi_chat_settings_get_backend (self), shown) != 0)
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BACKEND]);
 }
 
 void

@@ -14,8 +14,8 @@ G_DECLARE_FINAL_TYPE (BendiChatSettings, bendi_chat_settings, BENDI, CHAT_SETTIN
  * $XDG_CONFIG_HOME/bendi/chat-settings.json. Properties: "system-prompt",
  * "temperature", "top-p", "top-k", "min-p", "repeat-penalty",
  * "max-tokens" (0: no limit), "context-length" (0: the model's, at most
- * 4096), "gpu-layers" (-1: as many as fit). Every change is saved for the
- * current model. */
+ * 4096), "gpu-layers" (-1: as many as fit), "backend" ("auto", "cpu" or
+ * "vulkan"). Every change is saved for the current model. */
 BendiChatSettings *bendi_chat_settings_new (const char *path) G_GNUC_WARN_UNUSED_RESULT;
 
 /* Shows the settings remembered for @model_path (by its file name, so a
@@ -34,6 +34,11 @@ gint64       bendi_chat_settings_get_gpu_layers     (BendiChatSettings *self);
  * -1 until set. Not saved. */
 void         bendi_chat_settings_set_default_gpu_layers (BendiChatSettings *self,
                                                          gint64             gpu_layers);
+/* Where the model runs: "auto", "cpu" or "vulkan"; the value chosen for
+ * this model, else the default ("auto" until set, not saved). */
+const char  *bendi_chat_settings_get_backend        (BendiChatSettings *self);
+void         bendi_chat_settings_set_default_backend (BendiChatSettings *self,
+                                                      const char        *backend);
 /* Sampling and the token limit, onto @params. */
 void         bendi_chat_settings_fill_params      (BendiChatSettings   *self,
                                                    BendiGenerateParams *params);
