@@ -23,7 +23,10 @@ G_BEGIN_DECLS
 #define BENDI_VK_MATVEC_MAX_TOKENS 8
 
 /* y[t] = W · x[t] (or y[t] += W · x[t] when @accumulate: a fused residual
- * add) for @n_tokens tokens. x rows hold n_cols floats, y rows n_rows. */
+ * add) for @n_tokens tokens. x rows hold n_cols floats, y rows n_rows.
+ * Where the device runs the int8 matrix × vector variants
+ * (bendi_vk_pipeline_uses_int8 ()), a dispatch before the product
+ * quantises x (normed, with a norm) into the recorder's scratch buffer. */
 gboolean bendi_vk_op_matmul (BendiVkRecorder     *rec,
                              const BendiVkTensor *weights,
                              BendiVkBuffer       *x,
