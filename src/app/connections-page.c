@@ -6,6 +6,8 @@
 
 #include <glib/gi18n.h>
 
+#include "hub-token.h"
+
 struct _BendiConnectionsPage
 {
   AdwPreferencesPage   parent_instance;
@@ -39,6 +41,16 @@ editor_free (Editor *editor)
   g_clear_object (&editor->page);
   g_free (editor->connection_id);
   g_free (editor);
+}
+
+static void
+toast (BendiConnectionsPage *self,
+       const char           *text)
+{
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+
+  if (ADW_IS_PREFERENCES_WINDOW (root))
+    adw_preferences_window_add_toast (ADW_PREFERENCES_WINDOW (root), adw_toast_new (text));
 }
 
 static void
@@ -165,12 +177,9 @@ save_connection (Editor *editor)
         bendi_remote_models_set_api_key (editor->page->models, id, key);
     }
   if (error != NULL)
-    {
-      GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (editor->page));
-
-      if (ADW_IS_PREFERENCES_WINDOW (root))
-        adw_preferences_window_add_toast (ADW_PREFERENCES_WINDOW (root), adw_toast_new (error->message));
-    }
+    toast (editor->page, error->message);
+  else if (*key != '\0' && !bendi_hub_token_keyring_available ())
+    toast (editor->page, _("No keyring is running: the API key is kept until Bendi closes."));
 }
 
 static void
