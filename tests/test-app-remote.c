@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* Remote endpoints in the real window under Xvfb: a connection added in Preferences and tested, its models in My Models and the chat's model list (an unreachable one said so), a streamed remote chat, and a 429 shown in the chat with a Retry that answers. */
+/* Remote endpoints in the real window under Xvfb: a connection added in Preferences and tested, its models in My Models and the chat's model list (an unreachable one said so), a streamed remote chat, and a 429 shown in the chat with a Retry that answers. With BENDI_SCREENSHOT_DIR set it also writes connections-en.png, models-remote-en.png and chat-remote-en.png there:
+ *   BENDI_SCREENSHOT_DIR=$PWD/screenshots meson test -C build test-app-remote */
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 
@@ -125,6 +126,22 @@ add_connection (GtkWidget  *preferences,
   BENDI_APP_TEST_WAIT_UNTIL (find_endpoint (name) != NULL, 10);
 }
 
+/* Writes @widget as @name in BENDI_SCREENSHOT_DIR, when it is set. */
+static void
+screenshot (BendiWindow *window,
+            GtkWidget   *widget,
+            const char  *name)
+{
+  const char *dir = g_getenv ("BENDI_SCREENSHOT_DIR");
+  g_autofree char *path = NULL;
+
+  if (dir == NULL || *dir == '\0')
+    return;
+  bendi_app_test_flush (window);
+  path = g_build_filename (dir, name, NULL);
+  bendi_app_test_screenshot (widget, path);
+}
+
 static gboolean
 reply_done (BendiChatPage *page)
 {
@@ -169,6 +186,12 @@ check_remote (BendiApplication *app G_GNUC_UNUSED,
                   "The server answers, with 2 models: test-model, small-model");
   BENDI_APP_TEST_WAIT_UNTIL (find_endpoint ("Test server")->state == BENDI_REMOTE_ENDPOINT_LISTED, TIMEOUT);
   add_connection (preferences, "Dead", fixture->dead_url, "The test failed: ");
+  BENDI_APP_TEST_WAIT_UNTIL (find_endpoint ("Dead")->state == BENDI_REMOTE_ENDPOINT_FAILED, TIMEOUT);
+  adw_preferences_window_set_visible_page (ADW_PREFERENCES_WINDOW (preferences),
+                                           ADW_PREFERENCES_PAGE (bendi_app_test_find (preferences,
+                                                                                      BENDI_TYPE_CONNECTIONS_PAGE,
+                                                                                      NULL, NULL)));
+  screenshot (window, preferences, "connections-en.png");
   gtk_window_destroy (GTK_WINDOW (preferences));
 
   /* My Models lists the remote models, marked as remote; the dead one is
@@ -181,6 +204,7 @@ check_remote (BendiApplication *app G_GNUC_UNUSED,
   g_assert_nonnull (bendi_app_test_find (GTK_WIDGET (models), ADW_TYPE_ACTION_ROW, row_has_title,
                                          (gpointer) "Dead is unreachable"));
   g_assert_null (find_toplevel (is_message_dialog));
+  screenshot (window, GTK_WIDGET (window), "models-remote-en.png");
 
   /* The chat's model list has them too. */
   chat = BENDI_CHAT_PAGE (bendi_window_show_page (window, "chat"));
@@ -225,6 +249,21 @@ check_remote (BendiApplication *app G_GNUC_UNUSED,
   reply = bendi_conversation_get_last (chat->conversation);
   g_assert_cmpstr (bendi_chat_message_get_content (reply), ==, "Hello, world!");
   g_assert_cmpuint (bendi_conversation_get_n_alternatives (chat->conversation, reply), ==, 2);
+  /* The composer is back to sending, not stopping. */
+  g_assert_false (bendi_chat_composer_get_busy (chat->composer));
+
+  /* The failed alternative, with its words and Retry, for the picture. */
+  bendi_conversation_select_alternative (chat->conversation, reply,
+                                         bendi_conversation_get_alternative_index (chat->conversation, failed));
+  {
+    /* Past the composer's crossfade from Stop back to Send. */
+    GtkWidget *stack = bendi_app_test_find (GTK_WIDGET (chat->composer), GTK_TYPE_STACK, NULL, NULL);
+
+    BENDI_APP_TEST_WAIT_UNTIL (stack == NULL || !gtk_stack_get_transition_running (GTK_STACK (stack)), 10);
+  }
+  screenshot (window, GTK_WIDGET (window), "chat-remote-en.png");
+  bendi_conversation_select_alternative (chat->conversation, reply,
+                                         bendi_conversation_get_alternative_index (chat->conversation, reply));
 
   /* A model the server did not list: no context length to show, so no
    * meter rather than a guess; the server's 404 is said in the chat. */
