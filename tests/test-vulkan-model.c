@@ -1204,6 +1204,35 @@ test_cli_bench (void)
   bendi_test_remove_dir (dir);
 }
 
+/* bendi-cli devices --json names the fast paths' features of each device,
+ * whether the packed dot product is accelerated and cooperative matrices
+ * (detected, though no shader uses them yet) included. */
+static void
+test_cli_devices (void)
+{
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  g_autoptr (GError) error = NULL;
+  g_auto (BendiTestRun) run = { 0 };
+  JsonArray *devices;
+
+  if (!have_vulkan () || !RUN (&run, "devices", "--json"))
+    return;
+  g_assert_cmpint (run.status, ==, 0);
+  g_assert_true (json_parser_load_from_data (parser, run.out, -1, &error));
+  g_assert_no_error (error);
+  devices = json_object_get_array_member (json_node_get_object (json_parser_get_root (parser)), "devices");
+  g_assert_cmpuint (json_array_get_length (devices), >, 0);
+  for (guint i = 0; i < json_array_get_length (devices); i++)
+    {
+      JsonObject *device = json_array_get_object_element (devices, i);
+
+      g_assert_true (json_object_has_member (device, "integer_dot_product"));
+      g_assert_true (json_object_has_member (device, "cooperative_matrix"));
+      g_assert_true (!json_object_get_boolean_member (device, "integer_dot_product_accelerated") ||
+                     json_object_get_boolean_member (device, "integer_dot_product"));
+    }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1260,5 +1289,6 @@ main (int   argc,
   g_test_add_func ("/engine/vulkan-model/perplexity-golden", test_perplexity_golden);
   g_test_add_func ("/engine/vulkan-model/cli-generate", test_cli_generate);
   g_test_add_func ("/engine/vulkan-model/cli-bench", test_cli_bench);
+  g_test_add_func ("/engine/vulkan-model/cli-devices", test_cli_devices);
   return g_test_run ();
 }
