@@ -367,8 +367,7 @@ test_split (void)
     }
 }
 
-/* Nothing is forced on a device without the features, and the portable
- * variants turn every fast path off. */
+/* The portable variants turn every fast path off, forced or not. */
 static void
 test_portable_wins (void)
 {
@@ -383,6 +382,14 @@ test_portable_wins (void)
   if (device == NULL)
     return;
   g_assert_cmpint (bendi_vk_device_get_fast_paths (device), ==, 0);
+  g_clear_pointer (&device, bendi_vk_device_free);
+
+  /* Turning int8 off turns its dot product variant off too. */
+  params.portable_only = FALSE;
+  params.disabled_fast_paths = BENDI_VK_FAST_INT8;
+  device = bendi_test_vk_device_new (&params);
+  g_assert_nonnull (device);
+  g_assert_cmpint (bendi_vk_device_get_fast_paths (device) & (BENDI_VK_FAST_INT8 | BENDI_VK_FAST_INT8_DOT), ==, 0);
 }
 
 int

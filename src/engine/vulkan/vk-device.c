@@ -69,9 +69,11 @@ choose_fast_paths (BendiVkDevice             *self,
                           info->max_texel_buffer_elements >= (1u << 20);
   self->use_fp16 = info->fp16_arithmetic && fast_path_allowed (params, BENDI_VK_FAST_FP16) &&
                    ((forced & BENDI_VK_FAST_FP16) || !cpu_device);
+  /* The dot product is a variant of the int8 path: turning int8 off turns
+   * both off. */
   self->use_int8_dot = info->integer_dot_product && fast_path_allowed (params, BENDI_VK_FAST_INT8_DOT) &&
-                       ((forced & BENDI_VK_FAST_INT8_DOT) ||
-                        (info->integer_dot_product_accelerated && fast_path_allowed (params, BENDI_VK_FAST_INT8)));
+                       fast_path_allowed (params, BENDI_VK_FAST_INT8) &&
+                       ((forced & BENDI_VK_FAST_INT8_DOT) || info->integer_dot_product_accelerated);
   self->use_int8 = self->use_int8_dot ||
                    ((forced & BENDI_VK_FAST_INT8) && fast_path_allowed (params, BENDI_VK_FAST_INT8));
 }
