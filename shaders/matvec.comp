@@ -159,16 +159,21 @@ block_product (uint row_offset,
                uint t)
 {
   uint wq8[8];
-  float d, m;
+  vec2 d;
+  float m;
   uint i = 3u * ((p.first_token + t) * n_blocks + b);
   uvec4 lo = xq[i], hi = xq[i + 1u];
   vec2 scales = uintBitsToFloat (xq[i + 2u].xy);
-  int sum;
+  int first = 0, second = 0;
 
   load_block_i8 (row_offset, b, wq8, d, m);
-  sum = dot4 (wq8[0], lo.x) + dot4 (wq8[1], lo.y) + dot4 (wq8[2], lo.z) + dot4 (wq8[3], lo.w) +
-        dot4 (wq8[4], hi.x) + dot4 (wq8[5], hi.y) + dot4 (wq8[6], hi.z) + dot4 (wq8[7], hi.w);
-  return d * scales.x * float (sum) + m * scales.y;
+  first = dot4 (wq8[0], lo.x) + dot4 (wq8[1], lo.y) + dot4 (wq8[2], lo.z) + dot4 (wq8[3], lo.w);
+  second = dot4 (wq8[4], hi.x) + dot4 (wq8[5], hi.y) + dot4 (wq8[6], hi.z) + dot4 (wq8[7], hi.w);
+#ifdef HALF_SCALES
+  return scales.x * (d.x * float (first) + d.y * float (second));
+#else
+  return d.x * scales.x * float (first + second) + m * scales.y;
+#endif
 }
 
 #else

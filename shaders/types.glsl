@@ -391,7 +391,8 @@ dequant16 (uint      row_offset,
 // fit a signed byte whole:
 //   load_block_i8 (row_offset, b, q, d, m)  block b of the row as packed
 //   signed bytes, q[k] holding weights 4 k … 4 k + 3, each weight being
-//   d · q + m.
+//   d.x · q + m; with HALF_SCALES (Q6_K: a scale per 16 weights) the
+//   second 16 weights are d.y · q.
 // Byte-wise offsets are added without carries: every nibble value plus
 // 0x78 (Q4_0) or every 5-bit value plus 0x70 (Q5_0) stays under 0x100, and
 // flipping the top bit then leaves the value minus 8 (16) as a signed byte.
@@ -418,19 +419,42 @@ iq4nl_pack (uint nibbles)
 }
 #endif
 
+#ifdef TYPE_Q6_K
+#define HALF_SCALES
+#endif
+
 void
 load_block_i8 (uint      row_offset,
                uint      b,
                out uint  q[8],
-               out float d,
+               out vec2  d,
                out float m)
 {
   // The block of BLOCK_ELEMENTS weights, and the 32 of them wanted.
   uint base = row_offset + (b / (BLOCK_ELEMENTS / 32u)) * BLOCK_BYTES;
   uint j = b % (BLOCK_ELEMENTS / 32u);
 
-  d = load_f16 (base);
   m = 0.0;
+#if defined(TYPE_Q6_K)
+  // Sub-blocks 2 j and 2 j + 1 of 16: low nibbles in the 32 bytes at
+  // 64 (j / 4) + 32 (j % 2), nibble (j % 4) / 2; high crumbs in the 32
+  // bytes at 128 + 32 (j / 4), crumb j % 4; quants 0 … 63 less 32.
+  uint low_shift = 4u * ((j & 3u) >> 1);
+  uint high_shift = 2u * (j & 3u);
+
+  d = load_f16 (base + 208u) * vec2 (float (bitfieldExtract (int (load_u8 (base + 192u + 2u * j)), 0, 8)),
+                                     float (bitfieldExtract (int (load_u8 (base + 193u + 2u * j)), 0, 8)));
+  [[unroll]] for (uint k = 0; k < 8u; k++)
+    {
+      uint low = (load_u32 (base + 64u * (j >> 2) + 32u * (j & 1u) + 4u * k) >> low_shift) & 0x0f0f0f0fu;
+      uint high = (load_u32 (base + 128u + 32u * (j >> 2) + 4u * k) >> high_shift) & 0x03030303u;
+
+      q[k] = ((low | (high << 4)) + 0x60606060u) ^ 0x80808080u;
+    }
+  return;
+#else
+  d = vec2 (load_f16 (base));
+#endif
 #if defined(TYPE_Q4_K) || defined(TYPE_Q5_K)
   uint sc, mn;
 

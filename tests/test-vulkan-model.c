@@ -1253,7 +1253,7 @@ main (int   argc,
                         test_logits_portable);
   {
     /* The types with int8 variants, and a K-quant and a float type for fp16. */
-    const gsize int8_cases[] = { 3, 4, 5, 6, 7, 10, 11, 13, 14, 16, 17, 19 };
+    const gsize int8_cases[] = { 3, 4, 5, 6, 7, 10, 11, 12, 13, 14, 16, 17, 19, 20 };
     const gsize fp16_cases[] = { 1, 10, 16 };
 
     for (gsize i = 0; i < G_N_ELEMENTS (int8_cases); i++)

@@ -76,7 +76,7 @@ typedef enum {
   BENDI_VK_FAST_FP16      = 1 << 1,
   /* Matrix × vector on activations quantised to 8 bits on the device,
    * blocks summed in integers and scaled once (Q4_0, Q4_1, Q5_0, Q5_1,
-   * Q8_0, IQ4_NL, Q4_K, Q5_K, IQ4_XS): with plain integer arithmetic, which any device runs
+   * Q8_0, IQ4_NL, Q4_K, Q5_K, Q6_K, IQ4_XS): with plain integer arithmetic, which any device runs
    * but none gains from, so only when forced ... */
   BENDI_VK_FAST_INT8      = 1 << 2,
   /* ... or with the packed 4×8-bit dot product of

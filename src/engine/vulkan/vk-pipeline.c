@@ -81,8 +81,9 @@ bendi_vk_type_is_supported (BendiTensorType type)
 
 /* The types with int8 matrix × vector variants (int8_weight_types in
  * shaders/meson.build): 32-weight blocks or sub-blocks with one scale and
- * offset, whose quants fit a signed byte. Q2_K, Q3_K and Q6_K have a scale
- * per 16 weights and go on in floats (fp16 where that is on). */
+ * offset (Q6_K: a scale per 16, no offset), whose quants fit a signed
+ * byte. Q2_K and Q3_K, with a scale and offset per 16 or 3-bit quants
+ * split over two arrays, go on in floats (fp16 where that is on). */
 static gboolean
 int8_type (BendiTensorType type)
 {
@@ -96,6 +97,7 @@ int8_type (BendiTensorType type)
     case BENDI_TENSOR_TYPE_IQ4_NL:
     case BENDI_TENSOR_TYPE_Q4_K:
     case BENDI_TENSOR_TYPE_Q5_K:
+    case BENDI_TENSOR_TYPE_Q6_K:
     case BENDI_TENSOR_TYPE_IQ4_XS:
       return TRUE;
     default:
