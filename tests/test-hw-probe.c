@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* The hardware probe on fake /proc and /sys trees: cgroup v1 and v2 memory limits, SMT cores, caches; and on this machine. */
+/* The hardware probe on fake /proc and /sys trees: cgroup v1 and v2 memory limits, SMT cores, caches; on this machine; and copying a description. */
 #include <glib/gstdio.h>
 
 #include "hw-info.h"
@@ -290,6 +290,139 @@ test_this_machine (void)
   bendi_test_remove_dir (dir);
 }
 
+/* A new field in either struct changes its size and stops this test from
+ * building: copy the field in bendi_hw_info_copy () or bendi_hw_gpu_copy ()
+ * (a pointer needs its own copy) and check it below, then update the size. */
+#if GLIB_SIZEOF_VOID_P == 8 && GLIB_SIZEOF_LONG == 8
+G_STATIC_ASSERT (sizeof (BendiHwInfo) == 128);
+G_STATIC_ASSERT (sizeof (BendiHwGpu) == 96);
+#endif
+
+static BendiHwGpu *
+described_gpu (guint index)
+{
+  BendiHwGpu *gpu = bendi_hw_gpu_new ();
+
+  gpu->index = index;
+  gpu->name = g_strdup_printf ("GPU %u", index);
+  gpu->vendor = g_strdup ("Vendor");
+  gpu->type = BENDI_VK_DEVICE_TYPE_DISCRETE;
+  gpu->driver = g_strdup ("driver 1.2");
+  gpu->vram_bytes = 8 * GIB + index;
+  gpu->vram_free_bytes = 6 * GIB + index;
+  gpu->has_memory_budget = TRUE;
+  gpu->uma = TRUE;
+  gpu->usable = TRUE;
+  gpu->features = g_strdup ("fp16 storage, int8 storage");
+  gpu->cache_key = g_strdup_printf ("10de:2684:%u", index);
+  gpu->bandwidth_gbps = 900.5 + index;
+  return gpu;
+}
+
+/* Every field differs from a fresh description's zero, so a field the
+ * copy leaves behind reads 0 or NULL; the original is freed before the
+ * copy is read, so a string or GPU it shares is a use after free (ASan). */
+static void
+test_info_copy (void)
+{
+  BendiHwInfo *info = bendi_hw_info_new ();
+  g_autoptr (BendiHwInfo) copy = NULL;
+
+  info->cpu_model = g_strdup ("Test CPU");
+  info->logical_cores = 16;
+  info->physical_cores = 8;
+  info->simd = g_strdup ("AVX2 AVX-512");
+  info->kernels = g_strdup ("AVX-512 VNNI");
+  info->l1d_cache_bytes = 48 * KIB;
+  info->l2_cache_bytes = 2048 * KIB;
+  info->l3_cache_bytes = 32768 * KIB;
+  info->ram_physical_bytes = 64 * GIB;
+  info->ram_total_bytes = 32 * GIB;
+  info->ram_available_bytes = 20 * GIB;
+  info->ram_cgroup_limited = TRUE;
+  info->models_dir = g_strdup ("/models");
+  info->disk_free_bytes = 500 * GIB;
+  info->cpu_bandwidth_gbps = 80.25;
+  info->gpu_note = g_strdup ("a note");
+  bendi_hw_info_add_gpu (info, described_gpu (0));
+  bendi_hw_info_add_gpu (info, described_gpu (1));
+
+  copy = bendi_hw_info_copy (info);
+  g_assert_true (copy->gpus != info->gpus);
+  bendi_hw_info_free (info);
+
+  g_assert_cmpstr (copy->cpu_model, ==, "Test CPU");
+  g_assert_cmpint (copy->logical_cores, ==, 16);
+  g_assert_cmpint (copy->physical_cores, ==, 8);
+  g_assert_cmpstr (copy->simd, ==, "AVX2 AVX-512");
+  g_assert_cmpstr (copy->kernels, ==, "AVX-512 VNNI");
+  g_assert_cmpuint (copy->l1d_cache_bytes, ==, 48 * KIB);
+  g_assert_cmpuint (copy->l2_cache_bytes, ==, 2048 * KIB);
+  g_assert_cmpuint (copy->l3_cache_bytes, ==, 32768 * KIB);
+  g_assert_cmpuint (copy->ram_physical_bytes, ==, 64 * GIB);
+  g_assert_cmpuint (copy->ram_total_bytes, ==, 32 * GIB);
+  g_assert_cmpuint (copy->ram_available_bytes, ==, 20 * GIB);
+  g_assert_true (copy->ram_cgroup_limited);
+  g_assert_cmpstr (copy->models_dir, ==, "/models");
+  g_assert_cmpuint (copy->disk_free_bytes, ==, 500 * GIB);
+  g_assert_cmpfloat (copy->cpu_bandwidth_gbps, ==, 80.25);
+  g_assert_cmpstr (copy->gpu_note, ==, "a note");
+  g_assert_cmpuint (copy->gpus->len, ==, 2);
+  for (guint i = 0; i < copy->gpus->len; i++)
+    {
+      const BendiHwGpu *gpu = g_ptr_array_index (copy->gpus, i);
+      g_autofree char *name = g_strdup_printf ("GPU %u", i);
+      g_autofree char *cache_key = g_strdup_printf ("10de:2684:%u", i);
+
+      g_assert_cmpuint (gpu->index, ==, i);
+      g_assert_cmpstr (gpu->name, ==, name);
+      g_assert_cmpstr (gpu->vendor, ==, "Vendor");
+      g_assert_cmpint (gpu->type, ==, BENDI_VK_DEVICE_TYPE_DISCRETE);
+      g_assert_cmpstr (gpu->driver, ==, "driver 1.2");
+      g_assert_cmpuint (gpu->vram_bytes, ==, 8 * GIB + i);
+      g_assert_cmpuint (gpu->vram_free_bytes, ==, 6 * GIB + i);
+      g_assert_true (gpu->has_memory_budget);
+      g_assert_true (gpu->uma);
+      g_assert_true (gpu->usable);
+      g_assert_cmpstr (gpu->features, ==, "fp16 storage, int8 storage");
+      g_assert_cmpstr (gpu->cache_key, ==, cache_key);
+      g_assert_cmpfloat (gpu->bandwidth_gbps, ==, 900.5 + i);
+    }
+
+  /* A copy of a copy still owns everything: the GPU copy alone too. */
+  {
+    g_autoptr (BendiHwGpu) gpu = bendi_hw_gpu_copy (g_ptr_array_index (copy->gpus, 1));
+
+    g_clear_pointer (&copy, bendi_hw_info_free);
+    g_assert_cmpstr (gpu->name, ==, "GPU 1");
+    g_assert_cmpstr (gpu->cache_key, ==, "10de:2684:1");
+  }
+}
+
+/* Refreshing reads this machine's RAM again and leaves the rest alone. */
+static void
+test_info_refresh_memory (void)
+{
+  g_autoptr (BendiHwInfo) info = bendi_hw_info_new ();
+
+  info->cpu_model = g_strdup ("Test CPU");
+  info->disk_free_bytes = 7;
+  info->ram_physical_bytes = 1;
+  info->ram_total_bytes = 1;
+  info->ram_available_bytes = 1;
+  bendi_hw_info_add_gpu (info, described_gpu (0));
+
+  bendi_hw_info_refresh_memory (info);
+  /* Any Linux system has more than a byte of RAM. */
+  g_assert_cmpuint (info->ram_physical_bytes, >, 1);
+  g_assert_cmpuint (info->ram_total_bytes, >, 1);
+  g_assert_cmpuint (info->ram_total_bytes, <=, info->ram_physical_bytes);
+  g_assert_cmpuint (info->ram_available_bytes, <=, info->ram_total_bytes);
+  g_assert_cmpstr (info->cpu_model, ==, "Test CPU");
+  g_assert_cmpuint (info->disk_free_bytes, ==, 7);
+  g_assert_cmpuint (info->gpus->len, ==, 1);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -305,6 +438,8 @@ main (int   argc,
   g_test_add_func ("/hw/probe/cpu-topology", test_cpu_topology);
   g_test_add_func ("/hw/probe/cpu-sparse", test_cpu_sparse);
   g_test_add_func ("/hw/probe/this-machine", test_this_machine);
+  g_test_add_func ("/hw/info/copy", test_info_copy);
+  g_test_add_func ("/hw/info/refresh-memory", test_info_refresh_memory);
 
   return g_test_run ();
 }

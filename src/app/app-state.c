@@ -8,7 +8,6 @@
 
 #include "hub-token.h"
 #include "hw-bandwidth.h"
-#include "hw-probe-private.h"
 #include "window.h"
 
 struct _BendiAppState
@@ -425,45 +424,6 @@ bendi_app_state_get_hardware (BendiAppState *self)
   return self->hardware;
 }
 
-/* Every field, so a copy is as good as the original; the hw layer has no
- * copy of its own. */
-static BendiHwInfo *
-hw_info_copy (const BendiHwInfo *info)
-{
-  BendiHwInfo *copy = bendi_hw_info_new ();
-
-  copy->cpu_model = g_strdup (info->cpu_model);
-  copy->logical_cores = info->logical_cores;
-  copy->physical_cores = info->physical_cores;
-  copy->simd = g_strdup (info->simd);
-  copy->kernels = g_strdup (info->kernels);
-  copy->l1d_cache_bytes = info->l1d_cache_bytes;
-  copy->l2_cache_bytes = info->l2_cache_bytes;
-  copy->l3_cache_bytes = info->l3_cache_bytes;
-  copy->ram_physical_bytes = info->ram_physical_bytes;
-  copy->ram_total_bytes = info->ram_total_bytes;
-  copy->ram_available_bytes = info->ram_available_bytes;
-  copy->ram_cgroup_limited = info->ram_cgroup_limited;
-  copy->models_dir = g_strdup (info->models_dir);
-  copy->disk_free_bytes = info->disk_free_bytes;
-  copy->cpu_bandwidth_gbps = info->cpu_bandwidth_gbps;
-  copy->gpu_note = g_strdup (info->gpu_note);
-  for (guint i = 0; i < info->gpus->len; i++)
-    {
-      const BendiHwGpu *gpu = g_ptr_array_index (info->gpus, i);
-      BendiHwGpu *gpu_copy = bendi_hw_gpu_new ();
-
-      *gpu_copy = *gpu;
-      gpu_copy->name = g_strdup (gpu->name);
-      gpu_copy->vendor = g_strdup (gpu->vendor);
-      gpu_copy->driver = g_strdup (gpu->driver);
-      gpu_copy->features = g_strdup (gpu->features);
-      gpu_copy->cache_key = g_strdup (gpu->cache_key);
-      bendi_hw_info_add_gpu (copy, gpu_copy);
-    }
-  return copy;
-}
-
 BendiRemoteModels *
 bendi_app_state_get_remote_models (BendiAppState *self)
 {
@@ -499,10 +459,10 @@ bendi_app_state_dup_hardware (BendiAppState *self)
 
   if (self->hardware == NULL)
     return NULL;
-  copy = hw_info_copy (self->hardware);
-  /* Free memory changes from one minute to the next, and reading it is
-   * cheap (a few small files in /proc), unlike the GPUs' probe. */
-  bendi_hw_probe_memory (copy, "/");
+  copy = bendi_hw_info_copy (self->hardware);
+  /* Free memory changes from one minute to the next; the GPUs' probe is
+   * too slow to repeat. */
+  bendi_hw_info_refresh_memory (copy);
   return copy;
 }
 

@@ -50,6 +50,45 @@ bendi_hw_info_free (BendiHwInfo *self)
   g_free (self);
 }
 
+BendiHwGpu *
+bendi_hw_gpu_copy (const BendiHwGpu *self)
+{
+  BendiHwGpu *copy;
+
+  g_return_val_if_fail (self != NULL, NULL);
+
+  /* Every field by value first, so a new number or flag is never left
+   * behind; then each string of its own. */
+  copy = bendi_hw_gpu_new ();
+  *copy = *self;
+  copy->name = g_strdup (self->name);
+  copy->vendor = g_strdup (self->vendor);
+  copy->driver = g_strdup (self->driver);
+  copy->features = g_strdup (self->features);
+  copy->cache_key = g_strdup (self->cache_key);
+  return copy;
+}
+
+BendiHwInfo *
+bendi_hw_info_copy (const BendiHwInfo *self)
+{
+  BendiHwInfo *copy;
+
+  g_return_val_if_fail (self != NULL, NULL);
+
+  copy = g_new0 (BendiHwInfo, 1);
+  *copy = *self;
+  copy->cpu_model = g_strdup (self->cpu_model);
+  copy->simd = g_strdup (self->simd);
+  copy->kernels = g_strdup (self->kernels);
+  copy->models_dir = g_strdup (self->models_dir);
+  copy->gpu_note = g_strdup (self->gpu_note);
+  copy->gpus = g_ptr_array_new_with_free_func ((GDestroyNotify) bendi_hw_gpu_free);
+  for (guint i = 0; self->gpus != NULL && i < self->gpus->len; i++)
+    g_ptr_array_add (copy->gpus, bendi_hw_gpu_copy (g_ptr_array_index (self->gpus, i)));
+  return copy;
+}
+
 void
 bendi_hw_info_add_gpu (BendiHwInfo *self,
                        BendiHwGpu  *gpu)
@@ -168,6 +207,14 @@ bendi_hw_info_probe (const char *models_dir)
     }
   probe_gpus (info);
   return info;
+}
+
+void
+bendi_hw_info_refresh_memory (BendiHwInfo *self)
+{
+  g_return_if_fail (self != NULL);
+
+  bendi_hw_probe_memory (self, "/");
 }
 
 char *

@@ -62,10 +62,15 @@ typedef struct {
 } BendiHwInfo;
 
 BendiHwGpu  *bendi_hw_gpu_new   (void) G_GNUC_WARN_UNUSED_RESULT;
+/* A deep copy: its strings are its own. */
+BendiHwGpu  *bendi_hw_gpu_copy  (const BendiHwGpu *self) G_GNUC_WARN_UNUSED_RESULT;
 void         bendi_hw_gpu_free  (BendiHwGpu *self);
 
 /* An empty description (no GPU, nothing known), to fill in by hand. */
 BendiHwInfo *bendi_hw_info_new  (void) G_GNUC_WARN_UNUSED_RESULT;
+/* A deep copy: its strings and GPUs are its own, so it outlives @self and
+ * may be handed to another thread. */
+BendiHwInfo *bendi_hw_info_copy (const BendiHwInfo *self) G_GNUC_WARN_UNUSED_RESULT;
 void         bendi_hw_info_free (BendiHwInfo *self);
 
 /* Takes @gpu. */
@@ -77,6 +82,12 @@ void         bendi_hw_info_add_gpu (BendiHwInfo *self,
  * read stays 0 (a machine without a Vulkan loader or GPU is a normal case;
  * gpu_note says why). Bandwidths are 0: see hw-bandwidth.h. */
 BendiHwInfo *bendi_hw_info_probe (const char *models_dir) G_GNUC_WARN_UNUSED_RESULT;
+
+/* Reads the RAM figures again (ram_physical_bytes, ram_total_bytes,
+ * ram_available_bytes, ram_cgroup_limited), as bendi_hw_info_probe ()
+ * does: free memory changes from one minute to the next, and reading it
+ * takes a few small files in /proc, unlike the GPUs' probe. */
+void         bendi_hw_info_refresh_memory (BendiHwInfo *self);
 
 /* "AMD Ryzen 7 7840U, 8 cores, 31.2 GB": identifies the processor and
  * memory for the bandwidth cache, so a measurement is not reused on other
