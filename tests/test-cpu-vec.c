@@ -192,6 +192,165 @@ test_mad (void)
   bendi_cpu_features_override (NULL);
 }
 
+static void
+test_rms_norm (void)
+{
+  g_autoptr (GRand) rand = g_rand_new_with_seed (7);
+  const gint64 n_max = 2051;
+  g_autofree float *x = g_new (float, n_max);
+  g_autofree float *weight = g_new (float, n_max);
+  g_autofree float *out = g_new (float, n_max + 1);
+
+  for (gint64 i = 0; i < n_max; i++)
+    {
+      x[i] = (float) g_rand_double_range (rand, -3, 3);
+      weight[i] = (float) g_rand_double_range (rand, 0.5, 1.5);
+    }
+  for (gsize f = 0; f < G_N_ELEMENTS (families); f++)
+    {
+      if (!family_select (&families[f]))
+        continue;
+      for (gsize l = 1; l <= G_N_ELEMENTS (lengths); l++)
+        for (int with_weight = 0; with_weight < 2; with_weight++)
+          {
+            gint64 n = l < G_N_ELEMENTS (lengths) ? lengths[l] : n_max;
+            double sum = 0;
+            double scale;
+
+            for (gint64 i = 0; i < n; i++)
+              sum += (double) x[i] * x[i];
+            scale = 1.0 / sqrt (sum / (double) n + 1e-5);
+            out[n] = 42.0f;
+            bendi_vec_rms_norm (out, x, with_weight ? weight : NULL, n, 1e-5f);
+            for (gint64 i = 0; i < n; i++)
+              {
+                double expected = x[i] * scale * (with_weight ? weight[i] : 1.0);
+
+                g_assert_cmpfloat_with_epsilon (out[i], expected, 4e-7 * fabs (expected) + 1e-12);
+              }
+            g_assert_cmpfloat (out[n], ==, 42.0f);
+          }
+      /* in place, as the Q and K norms run: the same as out of place */
+      {
+        float expected[64];
+
+        bendi_vec_rms_norm (expected, x, weight, 64, 1e-6f);
+        memcpy (out, x, 64 * sizeof (float));
+        bendi_vec_rms_norm (out, out, weight, 64, 1e-6f);
+        for (gint64 i = 0; i < 64; i++)
+          g_assert_cmpfloat (out[i], ==, expected[i]);
+      }
+    }
+  bendi_cpu_features_override (NULL);
+}
+
+static void
+test_swiglu (void)
+{
+  g_autoptr (GRand) rand = g_rand_new_with_seed (8);
+  const gint64 n_max = 1000;
+  /* ends of exp's range and beyond, where silu is x or 0 */
+  static const float edges[] = { 0.0f, -0.0f, 1e-30f, -1e-30f, 87.0f, -87.0f, 88.5f, -88.5f, 89.0f, -89.0f,
+                                 100.0f, -100.0f, 200.0f, -200.0f, 1e10f, -1e10f };
+  g_autofree float *gate = g_new (float, n_max);
+  g_autofree float *up = g_new (float, n_max);
+  g_autofree float *out = g_new (float, n_max + 1);
+
+  for (gint64 i = 0; i < n_max; i++)
+    {
+      gate[i] = i < (gint64) G_N_ELEMENTS (edges) ? edges[i] : (float) g_rand_double_range (rand, -20, 20);
+      up[i] = (float) g_rand_double_range (rand, -2, 2);
+    }
+  for (gsize f = 0; f < G_N_ELEMENTS (families); f++)
+    {
+      if (!family_select (&families[f]))
+        continue;
+      for (gsize l = 0; l <= G_N_ELEMENTS (lengths); l++)
+        {
+          gint64 n = l < G_N_ELEMENTS (lengths) ? lengths[l] : n_max;
+
+          out[n] = 42.0f;
+          bendi_vec_swiglu (out, gate, up, n);
+          for (gint64 i = 0; i < n; i++)
+            {
+              double expected = gate[i] / (1.0 + exp (-(double) gate[i])) * up[i];
+
+              /* a few ulps: the exponential is a polynomial, not libm's */
+              g_assert_cmpfloat_with_epsilon (out[i], expected, 6e-7 * fabs (expected) + 1e-30);
+            }
+          g_assert_cmpfloat (out[n], ==, 42.0f);
+        }
+    }
+  bendi_cpu_features_override (NULL);
+}
+
+/* One head against a cache laid out like the engine's: positions @stride
+ * halves apart, the head at an offset inside. */
+static void
+test_attend (void)
+{
+  static const gint64 head_dims[] = { 8, 16, 64, 72, 128, 256, 272 };
+  static const gint64 positions[] = { 1, 2, 15, 16, 17, 100 };
+  g_autoptr (GRand) rand = g_rand_new_with_seed (9);
+  const gint64 stride = 600, offset = 40, n_pos_max = 100;
+  g_autofree BendiFp16 *keys = g_new (BendiFp16, stride * n_pos_max);
+  g_autofree BendiFp16 *values = g_new (BendiFp16, stride * n_pos_max);
+  g_autofree float *q = g_new (float, 300);
+  g_autofree float *out = g_new (float, 300 + 1);
+  g_autofree float *scores = g_new (float, n_pos_max);
+  g_autofree double *weights = g_new (double, n_pos_max);
+
+  for (gint64 i = 0; i < stride * n_pos_max; i++)
+    {
+      keys[i] = bendi_fp32_to_fp16 ((float) g_rand_double_range (rand, -1, 1));
+      values[i] = bendi_fp32_to_fp16 ((float) g_rand_double_range (rand, -1, 1));
+    }
+  for (gint64 i = 0; i < 300; i++)
+    q[i] = (float) g_rand_double_range (rand, -1, 1);
+
+  for (gsize f = 0; f < G_N_ELEMENTS (families); f++)
+    {
+      if (!family_select (&families[f]))
+        continue;
+      for (gsize h = 0; h < G_N_ELEMENTS (head_dims); h++)
+        for (gsize p = 0; p < G_N_ELEMENTS (positions); p++)
+          {
+            gint64 hd = head_dims[h], n_pos = positions[p];
+            /* large enough that the softmax is far from uniform */
+            float scale = 4.0f / sqrtf ((float) hd);
+            double max = -INFINITY, sum = 0;
+
+            for (gint64 j = 0; j < n_pos; j++)
+              {
+                double dot = 0;
+
+                for (gint64 i = 0; i < hd; i++)
+                  dot += (double) bendi_fp16_to_fp32 (keys[j * stride + offset + i]) * q[i];
+                weights[j] = dot * scale;
+                max = MAX (max, weights[j]);
+              }
+            for (gint64 j = 0; j < n_pos; j++)
+              {
+                weights[j] = exp (weights[j] - max);
+                sum += weights[j];
+              }
+            out[hd] = 42.0f;
+            bendi_vec_attend (out, q, keys + offset, values + offset, stride, n_pos, hd, scale, scores);
+            for (gint64 i = 0; i < hd; i++)
+              {
+                double expected = 0;
+
+                for (gint64 j = 0; j < n_pos; j++)
+                  expected += weights[j] / sum * bendi_fp16_to_fp32 (values[j * stride + offset + i]);
+                /* single-precision sums over hd products and n_pos terms */
+                g_assert_cmpfloat_with_epsilon (out[i], expected, 2e-6);
+              }
+            g_assert_cmpfloat (out[hd], ==, 42.0f);
+          }
+    }
+  bendi_cpu_features_override (NULL);
+}
+
 /* BENDI_CPU_DISABLE's names take a feature away with everything built on it. */
 static void
 test_features_disable (void)
@@ -238,6 +397,9 @@ main (int   argc,
   g_test_add_func ("/engine/cpu-vec/fp32-to-fp16", test_fp32_to_fp16);
   g_test_add_func ("/engine/cpu-vec/dot-f16-f32", test_dot);
   g_test_add_func ("/engine/cpu-vec/mad-f16", test_mad);
+  g_test_add_func ("/engine/cpu-vec/rms-norm", test_rms_norm);
+  g_test_add_func ("/engine/cpu-vec/swiglu", test_swiglu);
+  g_test_add_func ("/engine/cpu-vec/attend", test_attend);
   g_test_add_func ("/engine/cpu-vec/features-disable", test_features_disable);
 
   return g_test_run ();

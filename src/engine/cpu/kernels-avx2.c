@@ -7,6 +7,8 @@
  * the AVX-512 kernels, half a group (8 rows) per register. */
 #include "cpu/kernels-avx2.h"
 
+#include <math.h>
+
 /* ------------------------------------------------------------------------ */
 /* Activation quantisers: the same arithmetic as the portable ones. */
 
@@ -581,6 +583,163 @@ mad_f16 (float           *y,
     y[i] += a * bendi_fp16_to_fp32 (x[i]);
 }
 
+/* ------------------------------------------------------------------------ */
+/* The steps between the matrix products. */
+
+/* e^x as in the AVX-512 kernels (degree-6 polynomial on x - n·ln 2), with
+ * 2^n built in the exponent bits, which holds normal floats only: below
+ * x = -87 the result is 0 (the true value is under 1.7e-38), above 88 it
+ * is infinity (expf's is above 1.6e38, and infinity from 88.73). */
+static inline __m256
+exp_ps (__m256 x)
+{
+  __m256 n, r, p, scaled;
+  __m256i bits;
+
+  scaled = _mm256_min_ps (_mm256_max_ps (x, _mm256_set1_ps (-87.0f)), _mm256_set1_ps (88.0f));
+  n = _mm256_round_ps (_mm256_mul_ps (scaled, _mm256_set1_ps (1.44269504088896341f)),
+                       _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+  r = _mm256_fnmadd_ps (n, _mm256_set1_ps (0.693145751953125f), scaled);
+  r = _mm256_fnmadd_ps (n, _mm256_set1_ps (1.428606765330187e-06f), r);
+  p = _mm256_set1_ps (1.0f / 720);
+  p = _mm256_fmadd_ps (p, r, _mm256_set1_ps (1.0f / 120));
+  p = _mm256_fmadd_ps (p, r, _mm256_set1_ps (1.0f / 24));
+  p = _mm256_fmadd_ps (p, r, _mm256_set1_ps (1.0f / 6));
+  p = _mm256_fmadd_ps (p, r, _mm256_set1_ps (0.5f));
+  p = _mm256_fmadd_ps (p, r, _mm256_set1_ps (1.0f));
+  p = _mm256_fmadd_ps (p, r, _mm256_set1_ps (1.0f));
+  bits = _mm256_slli_epi32 (_mm256_add_epi32 (_mm256_cvtps_epi32 (n), _mm256_set1_epi32 (127)), 23);
+  p = _mm256_mul_ps (p, _mm256_castsi256_ps (bits));
+  /* beyond the clamps: what the polynomial cannot reach */
+  p = _mm256_blendv_ps (p, _mm256_set1_ps (INFINITY), _mm256_cmp_ps (x, _mm256_set1_ps (88.0f), _CMP_GT_OQ));
+  return _mm256_blendv_ps (p, _mm256_setzero_ps (), _mm256_cmp_ps (x, _mm256_set1_ps (-87.0f), _CMP_LT_OQ));
+}
+
+static void
+rms_norm (float       *out,
+          const float *x,
+          const float *weight,
+          gint64       n,
+          float        eps)
+{
+  __m256d s0 = _mm256_setzero_pd (), s1 = _mm256_setzero_pd ();
+  double lanes[4], sum = 0;
+  float scale;
+  gint64 i = 0;
+
+  for (; i + 8 <= n; i += 8)
+    {
+      __m256 v = _mm256_loadu_ps (x + i);
+      __m256d lo = _mm256_cvtps_pd (_mm256_castps256_ps128 (v));
+      __m256d hi = _mm256_cvtps_pd (_mm256_extractf128_ps (v, 1));
+
+      s0 = _mm256_fmadd_pd (lo, lo, s0);
+      s1 = _mm256_fmadd_pd (hi, hi, s1);
+    }
+  _mm256_storeu_pd (lanes, _mm256_add_pd (s0, s1));
+  sum = lanes[0] + lanes[1] + lanes[2] + lanes[3];
+  for (gint64 j = i; j < n; j++)
+    sum += (double) x[j] * x[j];
+  scale = 1.0f / sqrtf ((float) (sum / (double) n) + eps);
+  for (i = 0; i + 8 <= n; i += 8)
+    {
+      __m256 v = _mm256_mul_ps (_mm256_loadu_ps (x + i), _mm256_set1_ps (scale));
+
+      if (weight != NULL)
+        v = _mm256_mul_ps (v, _mm256_loadu_ps (weight + i));
+      _mm256_storeu_ps (out + i, v);
+    }
+  for (; i < n; i++)
+    out[i] = x[i] * scale * (weight != NULL ? weight[i] : 1.0f);
+}
+
+static void
+swiglu (float       *out,
+        const float *gate,
+        const float *up,
+        gint64       n)
+{
+  gint64 i = 0;
+
+  for (; i + 8 <= n; i += 8)
+    {
+      __m256 g = _mm256_loadu_ps (gate + i);
+      __m256 silu = _mm256_div_ps (g, _mm256_add_ps (_mm256_set1_ps (1.0f), exp_ps (_mm256_sub_ps (_mm256_setzero_ps (), g))));
+
+      _mm256_storeu_ps (out + i, _mm256_mul_ps (silu, _mm256_loadu_ps (up + i)));
+    }
+  for (; i < n; i++)
+    out[i] = gate[i] / (1.0f + expf (-gate[i])) * up[i];
+}
+
+/* Heads of whole 8-wide vectors up to 128 wide stay in registers; others
+ * go through the generic version. */
+#define ATTEND_MAX_VECS 16
+
+static void
+attend (float           *out,
+        const float     *q,
+        const BendiFp16 *keys,
+        const BendiFp16 *values,
+        gint64           stride,
+        gint64           n_pos,
+        gint64           head_dim,
+        float            scale,
+        float           *scores)
+{
+  int n_vecs = (int) (head_dim / 8);
+  __m256 qv[ATTEND_MAX_VECS], ov[ATTEND_MAX_VECS];
+  float max_score = -INFINITY, inv;
+  double sum = 0;
+  gint64 p;
+
+  if (head_dim % 8 != 0 || n_vecs > ATTEND_MAX_VECS)
+    {
+      bendi_kernels_attend_generic (out, q, keys, values, stride, n_pos, head_dim, scale, scores);
+      return;
+    }
+  for (int j = 0; j < n_vecs; j++)
+    {
+      qv[j] = _mm256_loadu_ps (q + 8 * j);
+      ov[j] = _mm256_setzero_ps ();
+    }
+
+  for (p = 0; p < n_pos; p++)
+    {
+      const BendiFp16 *k = keys + p * stride;
+      __m256 acc = _mm256_setzero_ps ();
+
+      for (int j = 0; j < n_vecs; j++)
+        acc = _mm256_fmadd_ps (_mm256_cvtph_ps (_mm_loadu_si128 ((const __m128i *) (k + 8 * j))), qv[j], acc);
+      scores[p] = hsum256 (acc) * scale;
+      max_score = MAX (max_score, scores[p]);
+    }
+  for (p = 0; p + 8 <= n_pos; p += 8)
+    {
+      __m256 e = exp_ps (_mm256_sub_ps (_mm256_loadu_ps (scores + p), _mm256_set1_ps (max_score)));
+
+      _mm256_storeu_ps (scores + p, e);
+      sum += hsum256 (e);
+    }
+  for (; p < n_pos; p++)
+    {
+      scores[p] = expf (scores[p] - max_score);
+      sum += scores[p];
+    }
+  inv = (float) (1.0 / sum);
+
+  for (p = 0; p < n_pos; p++)
+    {
+      const BendiFp16 *v = values + p * stride;
+      __m256 w = _mm256_set1_ps (scores[p]);
+
+      for (int j = 0; j < n_vecs; j++)
+        ov[j] = _mm256_fmadd_ps (_mm256_cvtph_ps (_mm_loadu_si128 ((const __m128i *) (v + 8 * j))), w, ov[j]);
+    }
+  for (int j = 0; j < n_vecs; j++)
+    _mm256_storeu_ps (out + 8 * j, _mm256_mul_ps (ov[j], _mm256_set1_ps (inv)));
+}
+
 void
 KERNELS_INIT (BendiCpuKernels *table)
 {
@@ -609,4 +768,7 @@ KERNELS_INIT (BendiCpuKernels *table)
   table->fp32_to_fp16 = fp32_to_fp16;
   table->dot_f16_f32 = dot_f16_f32;
   table->mad_f16 = mad_f16;
+  table->rms_norm = rms_norm;
+  table->swiglu = swiglu;
+  table->attend = attend;
 }

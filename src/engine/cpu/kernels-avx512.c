@@ -5,6 +5,8 @@
  * activations' quantiser stores -offset·Σq per block, which starts the sum. */
 #include "cpu/kernels-avx512.h"
 
+#include <math.h>
+
 /* Tokens per tile of the interleaved products: 16 rows × TILE_TOKENS
  * accumulators stay in registers while a group's block is reused. */
 #ifndef TILE_TOKENS
@@ -607,11 +609,164 @@ mad_f16 (float           *y,
     }
 }
 
+/* ------------------------------------------------------------------------ */
+/* The steps between the matrix products. */
+
+/* e^x: x = n·ln 2 + r with |r| <= ln 2 / 2, e^r by its Taylor polynomial
+ * to degree 6 (relative error below 2e-7), scaled by 2^n with VSCALEFPS,
+ * which also gives subnormals, zero and infinity where the result is out
+ * of range (x is clamped only to keep r small). */
+static inline __m512
+exp_ps (__m512 x)
+{
+  __m512 n, r, p;
+
+  x = _mm512_min_ps (_mm512_max_ps (x, _mm512_set1_ps (-104.0f)), _mm512_set1_ps (128.0f));
+  n = _mm512_roundscale_ps (_mm512_mul_ps (x, _mm512_set1_ps (1.44269504088896341f)),
+                            _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+  /* ln 2 in two parts, the first short enough that n times it is exact */
+  r = _mm512_fnmadd_ps (n, _mm512_set1_ps (0.693145751953125f), x);
+  r = _mm512_fnmadd_ps (n, _mm512_set1_ps (1.428606765330187e-06f), r);
+  p = _mm512_set1_ps (1.0f / 720);
+  p = _mm512_fmadd_ps (p, r, _mm512_set1_ps (1.0f / 120));
+  p = _mm512_fmadd_ps (p, r, _mm512_set1_ps (1.0f / 24));
+  p = _mm512_fmadd_ps (p, r, _mm512_set1_ps (1.0f / 6));
+  p = _mm512_fmadd_ps (p, r, _mm512_set1_ps (0.5f));
+  p = _mm512_fmadd_ps (p, r, _mm512_set1_ps (1.0f));
+  p = _mm512_fmadd_ps (p, r, _mm512_set1_ps (1.0f));
+  return _mm512_scalef_ps (p, n);
+}
+
+static inline __mmask16
+tail_mask (gint64 left)
+{
+  return left >= 16 ? (__mmask16) 0xffff : (__mmask16) ((1u << left) - 1);
+}
+
+static void
+rms_norm (float       *out,
+          const float *x,
+          const float *weight,
+          gint64       n,
+          float        eps)
+{
+  __m512d s0 = _mm512_setzero_pd (), s1 = _mm512_setzero_pd ();
+  __m512 scale;
+
+  for (gint64 i = 0; i < n; i += 16)
+    {
+      __m512 v = _mm512_maskz_loadu_ps (tail_mask (n - i), x + i);
+      __m512d lo = _mm512_cvtps_pd (_mm512_castps512_ps256 (v));
+      __m512d hi = _mm512_cvtps_pd (_mm256_castpd_ps (_mm512_extractf64x4_pd (_mm512_castps_pd (v), 1)));
+
+      s0 = _mm512_fmadd_pd (lo, lo, s0);
+      s1 = _mm512_fmadd_pd (hi, hi, s1);
+    }
+  scale = _mm512_set1_ps (1.0f / sqrtf ((float) (_mm512_reduce_add_pd (_mm512_add_pd (s0, s1)) / (double) n) + eps));
+  for (gint64 i = 0; i < n; i += 16)
+    {
+      __mmask16 m = tail_mask (n - i);
+      __m512 v = _mm512_mul_ps (_mm512_maskz_loadu_ps (m, x + i), scale);
+
+      if (weight != NULL)
+        v = _mm512_mul_ps (v, _mm512_maskz_loadu_ps (m, weight + i));
+      _mm512_mask_storeu_ps (out + i, m, v);
+    }
+}
+
+static void
+swiglu (float       *out,
+        const float *gate,
+        const float *up,
+        gint64       n)
+{
+  for (gint64 i = 0; i < n; i += 16)
+    {
+      __mmask16 m = tail_mask (n - i);
+      __m512 g = _mm512_maskz_loadu_ps (m, gate + i);
+      __m512 silu = _mm512_div_ps (g, _mm512_add_ps (_mm512_set1_ps (1.0f), exp_ps (_mm512_sub_ps (_mm512_setzero_ps (), g))));
+
+      _mm512_mask_storeu_ps (out + i, m, _mm512_mul_ps (silu, _mm512_maskz_loadu_ps (m, up + i)));
+    }
+}
+
+/* Heads up to 256 wide stay in registers: the query, and the output as it
+ * is summed; no call per cached position. */
+#define ATTEND_MAX_VECS 16
+
+static void
+attend (float           *out,
+        const float     *q,
+        const BendiFp16 *keys,
+        const BendiFp16 *values,
+        gint64           stride,
+        gint64           n_pos,
+        gint64           head_dim,
+        float            scale,
+        float           *scores)
+{
+  int n_vecs = (int) ((head_dim + 15) / 16);
+  __m512 qv[ATTEND_MAX_VECS], ov[ATTEND_MAX_VECS];
+  __mmask16 last = tail_mask (head_dim - 16 * (n_vecs - 1));
+  __m512 max = _mm512_set1_ps (-INFINITY), sum = _mm512_setzero_ps ();
+  float max_score, inv;
+
+  if (n_vecs > ATTEND_MAX_VECS)
+    {
+      bendi_kernels_attend_generic (out, q, keys, values, stride, n_pos, head_dim, scale, scores);
+      return;
+    }
+  for (int j = 0; j < n_vecs; j++)
+    {
+      qv[j] = _mm512_maskz_loadu_ps (j == n_vecs - 1 ? last : 0xffff, q + 16 * j);
+      ov[j] = _mm512_setzero_ps ();
+    }
+
+  for (gint64 p = 0; p < n_pos; p++)
+    {
+      const BendiFp16 *k = keys + p * stride;
+      __m512 acc = _mm512_setzero_ps ();
+
+      for (int j = 0; j < n_vecs; j++)
+        acc = _mm512_fmadd_ps (_mm512_cvtph_ps (_mm256_maskz_loadu_epi16 (j == n_vecs - 1 ? last : 0xffff, k + 16 * j)),
+                               qv[j], acc);
+      scores[p] = _mm512_reduce_add_ps (acc) * scale;
+    }
+
+  for (gint64 p = 0; p < n_pos; p += 16)
+    max = _mm512_mask_max_ps (max, tail_mask (n_pos - p), max, _mm512_maskz_loadu_ps (tail_mask (n_pos - p), scores + p));
+  max_score = _mm512_reduce_max_ps (max);
+  for (gint64 p = 0; p < n_pos; p += 16)
+    {
+      __mmask16 m = tail_mask (n_pos - p);
+      __m512 e = exp_ps (_mm512_sub_ps (_mm512_maskz_loadu_ps (m, scores + p), _mm512_set1_ps (max_score)));
+
+      _mm512_mask_storeu_ps (scores + p, m, e);
+      sum = _mm512_add_ps (sum, _mm512_maskz_mov_ps (m, e));
+    }
+  inv = 1.0f / _mm512_reduce_add_ps (sum);
+
+  for (gint64 p = 0; p < n_pos; p++)
+    {
+      const BendiFp16 *v = values + p * stride;
+      __m512 w = _mm512_set1_ps (scores[p]);
+
+      for (int j = 0; j < n_vecs; j++)
+        ov[j] = _mm512_fmadd_ps (_mm512_cvtph_ps (_mm256_maskz_loadu_epi16 (j == n_vecs - 1 ? last : 0xffff, v + 16 * j)),
+                                 w, ov[j]);
+    }
+  for (int j = 0; j < n_vecs; j++)
+    _mm512_mask_storeu_ps (out + 16 * j, j == n_vecs - 1 ? last : 0xffff, _mm512_mul_ps (ov[j], _mm512_set1_ps (inv)));
+}
+
 void
 bendi_kernels_init_avx512_vnni (BendiCpuKernels *table)
 {
   bendi_kernels_init_generic (table);
   table->name = "AVX-512 VNNI";
+  table->rms_norm = rms_norm;
+  table->swiglu = swiglu;
+  table->attend = attend;
   table->quantize[BENDI_ACT_Q8_0] = quantize_q8_01;
   table->quantize[BENDI_ACT_Q8_1] = quantize_q8_01;
   table->quantize[BENDI_ACT_F16] = quantize_f16;

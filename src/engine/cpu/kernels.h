@@ -116,6 +116,10 @@ typedef struct {
   void  (*fp32_to_fp16) (BendiFp16 *out, const float *in, gint64 n);
   float (*dot_f16_f32)  (const BendiFp16 *a, const float *b, gint64 n);
   void  (*mad_f16)      (float *y, const BendiFp16 *x, float a, gint64 n);
+  void  (*rms_norm)     (float *out, const float *x, const float *weight, gint64 n, float eps);
+  void  (*swiglu)       (float *out, const float *gate, const float *up, gint64 n);
+  void  (*attend)       (float *out, const float *q, const BendiFp16 *keys, const BendiFp16 *values,
+                         gint64 stride, gint64 n_pos, gint64 head_dim, float scale, float *scores);
 } BendiCpuKernels;
 
 /* The table for the current features (bendi_cpu_features_get ()). */
@@ -130,6 +134,18 @@ void bendi_kernels_init_avx2_vnni    (BendiCpuKernels *table);
 void bendi_kernels_init_avx512_vnni  (BendiCpuKernels *table);
 void bendi_kernels_init_amx          (BendiCpuKernels *table);
 #endif
+
+/* Attention for one head through the table's dot and mad: the wide heads
+ * a family's own version does not take. */
+void bendi_kernels_attend_generic (float           *out,
+                                   const float     *q,
+                                   const BendiFp16 *keys,
+                                   const BendiFp16 *values,
+                                   gint64           stride,
+                                   gint64           n_pos,
+                                   gint64           head_dim,
+                                   float            scale,
+                                   float           *scores);
 
 /* Bumped by bendi_cpu_features_override () so the table is chosen again. */
 guint bendi_cpu_features_serial (void);

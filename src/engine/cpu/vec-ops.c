@@ -36,3 +36,36 @@ bendi_vec_mad_f16 (float           *y,
 {
   bendi_cpu_kernels ()->mad_f16 (y, x, a, n);
 }
+
+void
+bendi_vec_rms_norm (float       *out,
+                    const float *x,
+                    const float *weight,
+                    gint64       n,
+                    float        eps)
+{
+  bendi_cpu_kernels ()->rms_norm (out, x, weight, n, eps);
+}
+
+void
+bendi_vec_swiglu (float       *out,
+                  const float *gate,
+                  const float *up,
+                  gint64       n)
+{
+  bendi_cpu_kernels ()->swiglu (out, gate, up, n);
+}
+
+void
+bendi_vec_attend (float           *out,
+                  const float     *q,
+                  const BendiFp16 *keys,
+                  const BendiFp16 *values,
+                  gint64           stride,
+                  gint64           n_pos,
+                  gint64           head_dim,
+                  float            scale,
+                  float           *scores)
+{
+  bendi_cpu_kernels ()->attend (out, q, keys, values, stride, n_pos, head_dim, scale, scores);
+}

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Vector helpers for attention over a half-precision KV cache, SIMD-dispatched. */
+/* Vector helpers for the steps between the matrix products (norms, SwiGLU, attention over a half-precision KV cache), SIMD-dispatched. */
 #pragma once
 
 #include <glib.h>
@@ -28,5 +28,32 @@ void  bendi_vec_mad_f16      (float           *y,
                               const BendiFp16 *x,
                               float            a,
                               gint64           n);
+
+/* out = x / rms (x) · weight (weight may be NULL); out may be x. The sum
+ * of squares is kept in double precision. */
+void  bendi_vec_rms_norm     (float           *out,
+                              const float     *x,
+                              const float     *weight,
+                              gint64           n,
+                              float            eps);
+
+/* out[i] = silu (gate[i]) · up[i]; out may be gate. */
+void  bendi_vec_swiglu       (float           *out,
+                              const float     *gate,
+                              const float     *up,
+                              gint64           n);
+
+/* One query head against @n_pos cached positions: scores q · k · @scale,
+ * their softmax, and out = Σ p · v. Keys and values of position p start
+ * at p · @stride; @scores is scratch for @n_pos floats. */
+void  bendi_vec_attend       (float           *out,
+                              const float     *q,
+                              const BendiFp16 *keys,
+                              const BendiFp16 *values,
+                              gint64           stride,
+                              gint64           n_pos,
+                              gint64           head_dim,
+                              float            scale,
+                              float           *scores);
 
 G_END_DECLS

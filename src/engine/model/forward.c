@@ -111,7 +111,7 @@ step_residual_norm (gpointer data,
       if (a->residual)
         bendi_add (x, ctx->out + t * n_embd, n_embd);
       if (a->norm != NULL)
-        bendi_rms_norm (ctx->xb + t * n_embd, x, a->norm, n_embd, ctx->config->norm_eps);
+        bendi_vec_rms_norm (ctx->xb + t * n_embd, x, a->norm, n_embd, ctx->config->norm_eps);
     }
 }
 
@@ -149,13 +149,13 @@ step_qkv_finish (gpointer data,
       for (gint64 h = 0; h < c->n_head; h++)
         {
           if (l->q_norm != NULL)
-            bendi_rms_norm (q + h * hd, q + h * hd, l->q_norm, hd, c->norm_eps);
+            bendi_vec_rms_norm (q + h * hd, q + h * hd, l->q_norm, hd, c->norm_eps);
           bendi_rope_apply (q + h * hd, cos_table, sin_table, c->n_rot, c->rope_type);
         }
       for (gint64 h = 0; h < c->n_head_kv; h++)
         {
           if (l->k_norm != NULL)
-            bendi_rms_norm (k + h * hd, k + h * hd, l->k_norm, hd, c->norm_eps);
+            bendi_vec_rms_norm (k + h * hd, k + h * hd, l->k_norm, hd, c->norm_eps);
           bendi_rope_apply (k + h * hd, cos_table, sin_table, c->n_rot, c->rope_type);
         }
       bendi_vec_fp32_to_fp16 (ctx->key_cache + cache_offset, k, ctx->kv_dim);
@@ -191,12 +191,7 @@ step_attention (gpointer data,
       const float *q = ctx->q + t * ctx->q_dim + h * hd;
       float *out = ctx->att_out + t * ctx->q_dim + h * hd;
 
-      for (gint64 p = 0; p < n_seen; p++)
-        scores[p] = bendi_vec_dot_f16_f32 (key_cache + p * ctx->kv_dim + kv_offset, q, hd) * scale;
-      bendi_softmax (scores, n_seen);
-      memset (out, 0, (gsize) hd * sizeof (float));
-      for (gint64 p = 0; p < n_seen; p++)
-        bendi_vec_mad_f16 (out, value_cache + p * ctx->kv_dim + kv_offset, scores[p], hd);
+      bendi_vec_attend (out, q, key_cache + kv_offset, value_cache + kv_offset, ctx->kv_dim, n_seen, hd, scale, scores);
     }
 }
 
@@ -211,7 +206,7 @@ step_swiglu (gpointer data,
   gint64 start, end;
 
   bendi_split_range (a->n_tokens, ith, nth, &start, &end);
-  bendi_swiglu (ctx->hb + start * n_ff, ctx->hb + start * n_ff, ctx->hb2 + start * n_ff,
+  bendi_vec_swiglu (ctx->hb + start * n_ff, ctx->hb + start * n_ff, ctx->hb2 + start * n_ff,
                 (end - start) * n_ff);
 }
 
@@ -345,7 +340,6 @@ forward_batch (BendiContext      *ctx,
       args.residual = il > ctx->first_cpu_layer;
       args.norm = l->attn_norm;
       run_step (ctx, step_residual_norm, &args, n_tokens);
-
       /* q, k, v projections; biases, norms, RoPE; keys and values cached */
       bendi_matmul_n (ctx->matmul, 3, (const BendiMatrix *[]) { &l->wq, &l->wk, &l->wv }, ctx->xb, n_tokens,
                       (float *[]) { ctx->q, ctx->k, ctx->v });
