@@ -324,6 +324,43 @@ test_api_key (void)
   }
 }
 
+/* A change that cannot be saved is not made: the list still matches the
+ * file, and no one is told of a change. Root writes anywhere, so the save
+ * fails by a folder standing where the file goes. */
+static void
+test_failed_save_keeps_old (void)
+{
+  g_autoptr (BendiRemoteConnections) store = NULL;
+  g_autoptr (BendiRemoteConnection) connection = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *dir = bendi_test_make_temp_dir ();
+  g_autofree char *path = g_build_filename (dir, "connections.json", NULL);
+  g_autofree char *id = NULL;
+  guint n_changed = 0;
+
+  store = bendi_remote_connections_new (path, &error);
+  g_assert_no_error (error);
+  id = bendi_remote_connections_add (store, "Box", "http://box:8080", &error);
+  g_assert_no_error (error);
+  g_signal_connect (store, "changed", G_CALLBACK (count_cb), &n_changed);
+  g_assert_cmpint (g_remove (path), ==, 0);
+  g_assert_cmpint (g_mkdir (path, 0700), ==, 0);
+
+  g_assert_false (bendi_remote_connections_rename (store, id, "Big box", &error));
+  g_assert_nonnull (error);
+  g_clear_error (&error);
+  g_assert_false (bendi_remote_connections_set_base_url (store, id, "http://box:9090", &error));
+  g_assert_nonnull (error);
+  g_clear_error (&error);
+  g_assert_cmpuint (n_changed, ==, 0);
+  connection = bendi_remote_connections_lookup (store, id);
+  g_assert_cmpstr (connection->name, ==, "Box");
+  g_assert_cmpstr (connection->base_url, ==, "http://box:8080/v1");
+
+  g_assert_cmpint (g_rmdir (path), ==, 0);
+  bendi_test_remove_dir (dir);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -337,6 +374,7 @@ main (int   argc,
 
   g_test_add_func ("/remote/connections/add-list-reload", test_add_list_reload);
   g_test_add_func ("/remote/connections/rename-move-remove", test_rename_move_remove);
+  g_test_add_func ("/remote/connections/failed-save-keeps-old", test_failed_save_keeps_old);
   g_test_add_func ("/remote/connections/bad-file", test_bad_file);
   g_test_add_func ("/remote/connections/bad-entries-skipped", test_bad_entries_skipped);
   g_test_add_func ("/remote/connections/api-key", test_api_key);

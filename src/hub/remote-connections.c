@@ -176,6 +176,27 @@ find (BendiRemoteConnections  *self,
   return NULL;
 }
 
+/* Sets *@field of a connection to @value (taken) and saves; when saving
+ * fails the old value is back, so the list still matches the file. */
+static gboolean
+replace_field (BendiRemoteConnections  *self,
+               char                   **field,
+               char                    *value,
+               GError                 **error)
+{
+  g_autofree char *old = g_steal_pointer (field);
+
+  *field = value;
+  if (!save_file (self, error))
+    {
+      g_free (*field);
+      *field = g_steal_pointer (&old);
+      return FALSE;
+    }
+  g_signal_emit (self, signals[SIGNAL_CHANGED], 0);
+  return TRUE;
+}
+
 /* ------------------------------------------------------------------------ */
 /* API keys in the keyring */
 
@@ -396,7 +417,6 @@ bendi_remote_connections_rename (BendiRemoteConnections  *self,
                                  GError                 **error)
 {
   BendiRemoteConnection *connection;
-  g_autofree char *old = NULL;
 
   g_return_val_if_fail (BENDI_IS_REMOTE_CONNECTIONS (self), FALSE);
 
@@ -410,16 +430,7 @@ bendi_remote_connections_rename (BendiRemoteConnections  *self,
     }
   if (g_strcmp0 (connection->name, name) == 0)
     return TRUE;
-  old = g_steal_pointer (&connection->name);
-  connection->name = g_strstrip (g_strdup (name));
-  if (!save_file (self, error))
-    {
-      g_free (connection->name);
-      connection->name = g_steal_pointer (&old);
-      return FALSE;
-    }
-  g_signal_emit (self, signals[SIGNAL_CHANGED], 0);
-  return TRUE;
+  return replace_field (self, &connection->name, g_strstrip (g_strdup (name)), error);
 }
 
 gboolean
@@ -430,7 +441,6 @@ bendi_remote_connections_set_base_url (BendiRemoteConnections  *self,
 {
   BendiRemoteConnection *connection;
   g_autofree char *normal = NULL;
-  g_autofree char *old = NULL;
 
   g_return_val_if_fail (BENDI_IS_REMOTE_CONNECTIONS (self), FALSE);
 
@@ -442,14 +452,5 @@ bendi_remote_connections_set_base_url (BendiRemoteConnections  *self,
     return FALSE;
   if (g_str_equal (normal, connection->base_url))
     return TRUE;
-  old = g_steal_pointer (&connection->base_url);
-  connection->base_url = g_steal_pointer (&normal);
-  if (!save_file (self, error))
-    {
-      g_free (connection->base_url);
-      connection->base_url = g_steal_pointer (&old);
-      return FALSE;
-    }
-  g_signal_emit (self, signals[SIGNAL_CHANGED], 0);
-  return TRUE;
+  return replace_field (self, &connection->base_url, g_steal_pointer (&normal), error);
 }
