@@ -8,6 +8,7 @@
 
 #include "hub-config.h"
 #include "hub-library.h"
+#include "remote-row.h"
 #include "window.h"
 
 static void model_row_activated_cb (BendiChatPage *self,
@@ -482,23 +483,6 @@ models_scanned_cb (GObject      *source G_GNUC_UNUSED,
                                                                                                        : "empty");
 }
 
-static GtkWidget *
-create_remote_row (const char *icon_name,
-                   const char *title,
-                   const char *subtitle)
-{
-  GtkWidget *row = adw_action_row_new ();
-  GtkWidget *icon = gtk_image_new_from_icon_name (icon_name);
-
-  /* The icon says "remote" to sight; the subtitle says it in words. */
-  gtk_accessible_update_property (GTK_ACCESSIBLE (icon), GTK_ACCESSIBLE_PROPERTY_LABEL, _("Remote"), -1);
-  adw_action_row_add_prefix (ADW_ACTION_ROW (row), icon);
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
-  adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
-  adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
-  return row;
-}
-
 void
 bendi_chat_page_fill_remote_list (BendiChatPage *self)
 {
@@ -516,52 +500,32 @@ bendi_chat_page_fill_remote_list (BendiChatPage *self)
       const char *name = endpoint->connection->name;
       GtkWidget *row;
 
-      switch (endpoint->state)
+      row = bendi_remote_row_new_state (endpoint);
+      if (row != NULL)
         {
-        case BENDI_REMOTE_ENDPOINT_LISTING:
-          {
-            /* TRANSLATORS: %s is the name of a connection to a server */
-            g_autofree char *title = g_strdup_printf (_("Asking %s…"), name);
+          gtk_list_box_append (self->remote_list, row);
+          continue;
+        }
+      for (guint j = 0; j < endpoint->models->len; j++)
+        {
+          const BendiRemoteModel *model = g_ptr_array_index (endpoint->models, j);
+          /* TRANSLATORS: where a remote model runs, "on Lab server" */
+          g_autofree char *subtitle = g_strdup_printf (_("on %s"), name);
 
-            row = create_remote_row ("network-server-symbolic", title, endpoint->connection->base_url);
-            gtk_widget_set_sensitive (row, FALSE);
-            gtk_list_box_append (self->remote_list, row);
-          }
-          break;
-        case BENDI_REMOTE_ENDPOINT_FAILED:
-          {
-            /* TRANSLATORS: %s is the name of a connection to a server that did not answer */
-            g_autofree char *title = g_strdup_printf (_("%s is unreachable"), name);
+          row = bendi_remote_row_new ("network-server-symbolic", model->id, subtitle);
+          gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row), TRUE);
+          g_object_set_data_full (G_OBJECT (row), "bendi-path",
+                                  bendi_remote_model_path_new (endpoint->connection->id, model->id), g_free);
+          gtk_list_box_append (self->remote_list, row);
+        }
+      if (endpoint->models->len == 0)
+        {
+          /* TRANSLATORS: %s is the name of a connection to a server */
+          g_autofree char *title = g_strdup_printf (_("%s has no models"), name);
 
-            row = create_remote_row ("network-offline-symbolic", title, endpoint->error->message);
-            gtk_widget_set_sensitive (row, FALSE);
-            gtk_list_box_append (self->remote_list, row);
-          }
-          break;
-        case BENDI_REMOTE_ENDPOINT_LISTED:
-        default:
-          for (guint j = 0; j < endpoint->models->len; j++)
-            {
-              const BendiRemoteModel *model = g_ptr_array_index (endpoint->models, j);
-              /* TRANSLATORS: where a remote model runs, "on Lab server" */
-              g_autofree char *subtitle = g_strdup_printf (_("on %s"), name);
-
-              row = create_remote_row ("network-server-symbolic", model->id, subtitle);
-              gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row), TRUE);
-              g_object_set_data_full (G_OBJECT (row), "bendi-path",
-                                      bendi_remote_model_path_new (endpoint->connection->id, model->id), g_free);
-              gtk_list_box_append (self->remote_list, row);
-            }
-          if (endpoint->models->len == 0)
-            {
-              /* TRANSLATORS: %s is the name of a connection to a server */
-              g_autofree char *title = g_strdup_printf (_("%s has no models"), name);
-
-              row = create_remote_row ("network-server-symbolic", title, endpoint->connection->base_url);
-              gtk_widget_set_sensitive (row, FALSE);
-              gtk_list_box_append (self->remote_list, row);
-            }
-          break;
+          row = bendi_remote_row_new ("network-server-symbolic", title, endpoint->connection->base_url);
+          gtk_widget_set_sensitive (row, FALSE);
+          gtk_list_box_append (self->remote_list, row);
         }
     }
   gtk_widget_set_visible (self->remote_box, endpoints->len > 0);

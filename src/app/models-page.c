@@ -12,6 +12,7 @@
 #include "fit-badge.h"
 #include "fit-model.h"
 #include "model-details.h"
+#include "remote-row.h"
 #include "window.h"
 
 struct _BendiModelsPage
@@ -294,22 +295,6 @@ has_remote (BendiModelsPage *self)
   return bendi_remote_models_get_endpoints (bendi_app_state_get_remote_models (self->state))->len > 0;
 }
 
-static GtkWidget *
-create_remote_row (const char *icon_name,
-                   const char *title,
-                   const char *subtitle)
-{
-  GtkWidget *row = adw_action_row_new ();
-  GtkWidget *icon = gtk_image_new_from_icon_name (icon_name);
-
-  gtk_accessible_update_property (GTK_ACCESSIBLE (icon), GTK_ACCESSIBLE_PROPERTY_LABEL, _("Remote"), -1);
-  adw_action_row_add_prefix (ADW_ACTION_ROW (row), icon);
-  adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
-  adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
-  return row;
-}
-
 /* The remote endpoints' models, each with its chat button; an endpoint
  * that did not answer is a row that says so. */
 static void
@@ -325,20 +310,10 @@ remote_changed_cb (BendiModelsPage *self)
       const BendiRemoteEndpoint *endpoint = g_ptr_array_index (endpoints, i);
       const char *name = endpoint->connection->name;
 
-      if (endpoint->state == BENDI_REMOTE_ENDPOINT_LISTING)
-        {
-          g_autofree char *title = g_strdup_printf (_("Asking %s…"), name);
+      GtkWidget *state_row = bendi_remote_row_new_state (endpoint);
 
-          gtk_list_box_append (self->remote_list,
-                               create_remote_row ("network-server-symbolic", title, endpoint->connection->base_url));
-        }
-      else if (endpoint->state == BENDI_REMOTE_ENDPOINT_FAILED)
-        {
-          g_autofree char *title = g_strdup_printf (_("%s is unreachable"), name);
-
-          gtk_list_box_append (self->remote_list,
-                               create_remote_row ("network-offline-symbolic", title, endpoint->error->message));
-        }
+      if (state_row != NULL)
+        gtk_list_box_append (self->remote_list, state_row);
       for (guint j = 0; j < endpoint->models->len; j++)
         {
           const BendiRemoteModel *model = g_ptr_array_index (endpoint->models, j);
@@ -356,7 +331,7 @@ remote_changed_cb (BendiModelsPage *self)
             }
           else
             subtitle = g_strdup_printf (_("on %s"), name);
-          row = create_remote_row ("network-server-symbolic", model->id, subtitle);
+          row = bendi_remote_row_new ("network-server-symbolic", model->id, subtitle);
           gtk_actionable_set_action_name (GTK_ACTIONABLE (chat), "win.chat-with-model");
           gtk_actionable_set_action_target_value (GTK_ACTIONABLE (chat), g_variant_new_string (path));
           gtk_widget_set_tooltip_text (chat, _("Chat with this model"));
