@@ -309,7 +309,6 @@ test_type (gconstpointer data)
   weights_clear (&w);
 }
 
-/* A longer row, as real models have: more blocks to accumulate. */
 /* bendi_matmul_n () gives each matrix exactly what bendi_matmul () gives it
  * alone: fused where the matrices round their input alike (three Q4_0;
  * Q4_K and Q5_K, both Q8_K blocks without offset), one by one where they
@@ -364,6 +363,7 @@ test_fused (void)
       }
 }
 
+/* A longer row, as real models have: more blocks to accumulate. */
 static void
 test_long_rows (void)
 {
