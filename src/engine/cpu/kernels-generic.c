@@ -697,14 +697,14 @@ swiglu_generic (float       *out,
  * still gets them here. */
 void
 bendi_kernels_attend_generic (float           *out,
-                const float     *q,
-                const BendiFp16 *keys,
-                const BendiFp16 *values,
-                gint64           stride,
-                gint64           n_pos,
-                gint64           head_dim,
-                float            scale,
-                float           *scores)
+                              const float     *q,
+                              const BendiFp16 *keys,
+                              const BendiFp16 *values,
+                              gint64           stride,
+                              gint64           n_pos,
+                              gint64           head_dim,
+                              float            scale,
+                              float           *scores)
 {
   const BendiCpuKernels *k = bendi_cpu_kernels ();
   float max = -INFINITY;
