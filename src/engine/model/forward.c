@@ -207,7 +207,7 @@ step_swiglu (gpointer data,
 
   bendi_split_range (a->n_tokens, ith, nth, &start, &end);
   bendi_vec_swiglu (ctx->hb + start * n_ff, ctx->hb + start * n_ff, ctx->hb2 + start * n_ff,
-                (end - start) * n_ff);
+                    (end - start) * n_ff);
 }
 
 /* ------------------------------------------------------------------------ */
