@@ -358,8 +358,9 @@ test_split (void)
       g_autoptr (GError) error = NULL;
       g_autoptr (BendiVkTensor) probe = NULL;
 
+      /* One variant missing still leaves the other to check. */
       if (device == NULL)
-        return;
+        continue;
       probe = bendi_vk_tensor_new (device, BENDI_TENSOR_TYPE_Q4_0, 64, 80, &error);
       g_assert_no_error (error);
       g_assert_cmpuint (bendi_vk_tensor_get_n_chunks (probe), >, 1);
