@@ -229,10 +229,9 @@ summarise (GPtrArray         *all,
         {
           g_autofree char *missing = bendi_hw_format_gb (smallest->fit->missing_ram_bytes +
                                                          smallest->fit->missing_gpu_bytes);
-
-          /* TRANSLATORS: a file name, then an amount of memory */
           g_autofree char *server = bendi_fit_describe_server (smallest->fit);
 
+          /* TRANSLATORS: a file name, then an amount of memory */
           g_string_append_printf (text, _("None of these fits: even the smallest (%s) needs %s more memory."),
                                   smallest->file_name, missing);
           g_string_append_c (text, '\n');
