@@ -354,6 +354,7 @@ bendi_remote_connections_add (BendiRemoteConnections  *self,
 {
   g_autofree char *normal = NULL;
   BendiRemoteConnection *connection;
+  char *id;
 
   g_return_val_if_fail (BENDI_IS_REMOTE_CONNECTIONS (self), NULL);
 
@@ -377,9 +378,10 @@ bendi_remote_connections_add (BendiRemoteConnections  *self,
       g_ptr_array_remove (self->connections, connection);
       return NULL;
     }
+  /* Copied first: a "changed" handler may edit the list. */
+  id = g_strdup (connection->id);
   g_signal_emit (self, signals[SIGNAL_CHANGED], 0);
-  return g_strdup (((BendiRemoteConnection *) g_ptr_array_index (self->connections,
-                                                                 self->connections->len - 1))->id);
+  return id;
 }
 
 gboolean
