@@ -237,6 +237,7 @@ bendi_backend_start_gpu (BendiModel               *model,
   GError *local_error = NULL;
   BendiVkForwardParams forward = { .n_ctx = n_ctx, .n_batch = n_batch };
   const char *validation = g_getenv ("BENDI_VULKAN_VALIDATION");
+  const char *max_binding = g_getenv ("BENDI_VULKAN_TEST_MAX_BINDING");
 
   *gpu = NULL;
   infos = bendi_vk_list_devices (&local_error);
@@ -305,8 +306,8 @@ bendi_backend_start_gpu (BendiModel               *model,
   forward.validation = (params->flags & BENDI_CONTEXT_VULKAN_VALIDATION) != 0 ||
                        (validation != NULL && g_str_equal (validation, "1"));
   /* Tests: bindings as small as a large vocabulary's logits make them. */
-  if (g_getenv ("BENDI_VULKAN_TEST_MAX_BINDING") != NULL)
-    forward.max_binding_bytes = g_ascii_strtoull (g_getenv ("BENDI_VULKAN_TEST_MAX_BINDING"), NULL, 10);
+  if (max_binding != NULL)
+    forward.max_binding_bytes = g_ascii_strtoull (max_binding, NULL, 10);
 
   /* The layers: as asked, or as many as fit (fewer again when allocating
    * them fails). */
