@@ -887,16 +887,6 @@ bendi_vk_forward_get_n_layers (const BendiVkForward *self)
   return self->params.n_layers;
 }
 
-BendiVkFastPath
-bendi_vk_forward_get_fast_paths (const BendiVkForward *self)
-{
-  BendiVkFastPath paths = BENDI_VK_FAST_ALL;
-
-  for (guint s = 0; s < self->n_segments; s++)
-    paths &= bendi_vk_device_get_fast_paths (self->segments[s].device);
-  return paths;
-}
-
 gboolean
 bendi_vk_forward_has_output (const BendiVkForward *self)
 {

@@ -51,8 +51,6 @@ BendiVkForward *bendi_vk_forward_new  (BendiModel                 *model,
 void            bendi_vk_forward_free (BendiVkForward             *self);
 
 gint64   bendi_vk_forward_get_n_layers (const BendiVkForward *self);
-/* The fast paths every device uses. */
-BendiVkFastPath bendi_vk_forward_get_fast_paths (const BendiVkForward *self);
 /* Whether the final norm and classifier run here (every layer does). */
 gboolean bendi_vk_forward_has_output   (const BendiVkForward *self);
 
