@@ -76,12 +76,13 @@ typedef enum {
   BENDI_VK_FAST_FP16      = 1 << 1,
   /* Matrix × vector on activations quantised to 8 bits on the device,
    * blocks summed in integers and scaled once (Q4_0, Q4_1, Q5_0, Q5_1,
-   * Q8_0, IQ4_NL, Q4_K, Q5_K, Q6_K, IQ4_XS): with plain integer arithmetic, which any device runs
-   * but none gains from, so only when forced ... */
+   * Q8_0, IQ4_NL, Q4_K, Q5_K, Q6_K, IQ4_XS), with plain integer
+   * arithmetic, which any device runs but none gains from ... */
   BENDI_VK_FAST_INT8      = 1 << 2,
   /* ... or with the packed 4×8-bit dot product of
-   * VK_KHR_shader_integer_dot_product, where the driver says it is
-   * accelerated. */
+   * VK_KHR_shader_integer_dot_product. Both only when forced, even where
+   * the driver says the dot product is accelerated (choose_fast_paths ()
+   * in vk-device.c says why). */
   BENDI_VK_FAST_INT8_DOT  = 1 << 3,
   BENDI_VK_FAST_ALL       = 0xf,
 } BendiVkFastPath;
