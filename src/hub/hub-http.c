@@ -274,22 +274,22 @@ hub_build_file_url (const char *endpoint,
 /* ------------------------------------------------------------------------ */
 /* The Hub's JSON */
 
-static const char *
-member_string (JsonObject *object,
-               const char *name)
+const char *
+hub_json_string (JsonObject *object,
+                 const char *name)
 {
-  JsonNode *node = json_object_get_member (object, name);
+  JsonNode *node = object != NULL ? json_object_get_member (object, name) : NULL;
 
   if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
     return NULL;
   return json_node_get_string (node);
 }
 
-static gint64
-member_int (JsonObject *object,
-            const char *name)
+gint64
+hub_json_int (JsonObject *object,
+              const char *name)
 {
-  JsonNode *node = json_object_get_member (object, name);
+  JsonNode *node = object != NULL ? json_object_get_member (object, name) : NULL;
 
   if (node == NULL || !JSON_NODE_HOLDS_VALUE (node))
     return 0;
@@ -300,13 +300,22 @@ member_int (JsonObject *object,
   return 0;
 }
 
-static JsonObject *
-member_object (JsonObject *object,
-               const char *name)
+JsonObject *
+hub_json_object (JsonObject *object,
+                 const char *name)
 {
-  JsonNode *node = json_object_get_member (object, name);
+  JsonNode *node = object != NULL ? json_object_get_member (object, name) : NULL;
 
   return node != NULL && JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+}
+
+JsonArray *
+hub_json_array (JsonObject *object,
+                const char *name)
+{
+  JsonNode *node = object != NULL ? json_object_get_member (object, name) : NULL;
+
+  return node != NULL && JSON_NODE_HOLDS_ARRAY (node) ? json_node_get_array (node) : NULL;
 }
 
 BendiHubModel *
@@ -314,24 +323,24 @@ hub_model_from_json (JsonObject *object)
 {
   g_autoptr (BendiHubModel) model = g_new0 (BendiHubModel, 1);
   g_autoptr (GStrvBuilder) tags = g_strv_builder_new ();
-  const char *id = member_string (object, "id");
+  const char *id = hub_json_string (object, "id");
   JsonNode *gated = json_object_get_member (object, "gated");
   JsonNode *tags_node = json_object_get_member (object, "tags");
-  JsonObject *card = member_object (object, "cardData");
-  JsonObject *gguf = member_object (object, "gguf");
+  JsonObject *card = hub_json_object (object, "cardData");
+  JsonObject *gguf = hub_json_object (object, "gguf");
 
   if (id == NULL)
-    id = member_string (object, "modelId");
+    id = hub_json_string (object, "modelId");
   if (id == NULL)
     return NULL;
   model->id = g_strdup (id);
-  model->author = g_strdup (member_string (object, "author"));
+  model->author = g_strdup (hub_json_string (object, "author"));
   if (model->author == NULL && strchr (id, '/') != NULL)
     model->author = g_strndup (id, (gsize) (strchr (id, '/') - id));
-  model->downloads = member_int (object, "downloads");
-  model->likes = member_int (object, "likes");
-  model->last_modified = g_strdup (member_string (object, "lastModified"));
-  model->pipeline_tag = g_strdup (member_string (object, "pipeline_tag"));
+  model->downloads = hub_json_int (object, "downloads");
+  model->likes = hub_json_int (object, "likes");
+  model->last_modified = g_strdup (hub_json_string (object, "lastModified"));
+  model->pipeline_tag = g_strdup (hub_json_string (object, "pipeline_tag"));
   /* "gated" is false, or "auto"/"manual" (older answers: true). */
   if (gated != NULL && JSON_NODE_HOLDS_VALUE (gated))
     {
@@ -359,16 +368,16 @@ hub_model_from_json (JsonObject *object)
         }
     }
   model->tags = g_strv_builder_end (tags);
-  if (card != NULL && member_string (card, "license") != NULL)
+  if (card != NULL && hub_json_string (card, "license") != NULL)
     {
       g_free (model->license);
-      model->license = g_strdup (member_string (card, "license"));
+      model->license = g_strdup (hub_json_string (card, "license"));
     }
   if (gguf != NULL)
     {
-      model->architecture = g_strdup (member_string (gguf, "architecture"));
-      model->context_length = member_int (gguf, "context_length");
-      model->n_params = member_int (gguf, "total");
+      model->architecture = g_strdup (hub_json_string (gguf, "architecture"));
+      model->context_length = hub_json_int (gguf, "context_length");
+      model->n_params = hub_json_int (gguf, "total");
     }
   return g_steal_pointer (&model);
 }
@@ -387,11 +396,11 @@ is_sha256_hex (const char *s)
 BendiHubFile *
 hub_file_from_json (JsonObject *object)
 {
-  const char *type = member_string (object, "type");
-  const char *path = member_string (object, "path");
-  JsonObject *lfs = member_object (object, "lfs");
+  const char *type = hub_json_string (object, "type");
+  const char *path = hub_json_string (object, "path");
+  JsonObject *lfs = hub_json_object (object, "lfs");
   const char *sha256 = NULL;
-  gint64 size = member_int (object, "size");
+  gint64 size = hub_json_int (object, "size");
 
   if (g_strcmp0 (type, "file") != 0 || path == NULL)
     return NULL;
@@ -402,13 +411,13 @@ hub_file_from_json (JsonObject *object)
     }
   if (lfs != NULL)
     {
-      sha256 = member_string (lfs, "oid");
+      sha256 = hub_json_string (lfs, "oid");
       if (sha256 != NULL && g_str_has_prefix (sha256, "sha256:"))
         sha256 += strlen ("sha256:");
       if (!is_sha256_hex (sha256))
         sha256 = NULL;
-      if (member_int (lfs, "size") > 0)
-        size = member_int (lfs, "size");
+      if (hub_json_int (lfs, "size") > 0)
+        size = hub_json_int (lfs, "size");
     }
   if (size < 0)
     return NULL;

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Helpers shared by the hub's files: blocking HTTP for worker threads. */
+/* Helpers shared by the hub's files: blocking HTTP for worker threads, members of JSON. */
 #pragma once
 
 #include <json-glib/json-glib.h>
@@ -66,6 +66,18 @@ char         *hub_build_file_url      (const char      *endpoint,
                                        const char      *repo_id,
                                        const char      *revision,
                                        const char      *path);
+
+/* A member of @object (which may be NULL) of the given JSON type: NULL, or
+ * 0 for a number, when it is missing or of another type. A number may be
+ * an integer or a double. */
+const char   *hub_json_string         (JsonObject      *object,
+                                       const char      *name);
+gint64        hub_json_int            (JsonObject      *object,
+                                       const char      *name);
+JsonObject   *hub_json_object         (JsonObject      *object,
+                                       const char      *name);
+JsonArray    *hub_json_array          (JsonObject      *object,
+                                       const char      *name);
 
 /* Parsing the Hub's JSON. NULL for entries that make no sense. */
 BendiHubModel *hub_model_from_json    (JsonObject      *object);

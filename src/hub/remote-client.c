@@ -8,6 +8,7 @@
 #include <libsoup/soup.h>
 #include <string.h>
 
+#include "hub-private.h"
 #include "sse.h"
 #include "template/chat-template.h"
 
@@ -683,48 +684,12 @@ request_send (Request *req,
 /* ------------------------------------------------------------------------ */
 /* Model list */
 
+/* A count the server gave (tokens, context length): never negative. */
 static gint64
-member_int (JsonObject *object,
-            const char *name)
-{
-  JsonNode *node = object != NULL ? json_object_get_member (object, name) : NULL;
-
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node))
-    return 0;
-  if (json_node_get_value_type (node) == G_TYPE_INT64)
-    return MAX (0, json_node_get_int (node));
-  if (json_node_get_value_type (node) == G_TYPE_DOUBLE)
-    return MAX (0, (gint64) json_node_get_double (node));
-  return 0;
-}
-
-static const char *
-member_string (JsonObject *object,
-               const char *name)
-{
-  JsonNode *node = object != NULL ? json_object_get_member (object, name) : NULL;
-
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
-    return NULL;
-  return json_node_get_string (node);
-}
-
-static JsonObject *
-member_object (JsonObject *object,
-               const char *name)
-{
-  JsonNode *node = object != NULL ? json_object_get_member (object, name) : NULL;
-
-  return node != NULL && JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
-}
-
-static JsonArray *
-member_array (JsonObject *object,
+member_count (JsonObject *object,
               const char *name)
 {
-  JsonNode *node = object != NULL ? json_object_get_member (object, name) : NULL;
-
-  return node != NULL && JSON_NODE_HOLDS_ARRAY (node) ? json_node_get_array (node) : NULL;
+  return MAX (0, hub_json_int (object, name));
 }
 
 static void
@@ -747,7 +712,7 @@ list_models_done (Request *req)
       return;
     }
   root = parse_json ((const char *) req->body->data, req->body->len);
-  data = root != NULL && JSON_NODE_HOLDS_OBJECT (root) ? member_array (json_node_get_object (root), "data") : NULL;
+  data = root != NULL && JSON_NODE_HOLDS_OBJECT (root) ? hub_json_array (json_node_get_object (root), "data") : NULL;
   if (data == NULL)
     {
       g_task_return_new_error (req->task, BENDI_REMOTE_ERROR, BENDI_REMOTE_ERROR_PROTOCOL,
@@ -761,22 +726,22 @@ list_models_done (Request *req)
     {
       JsonNode *node = json_array_get_element (data, i);
       JsonObject *object = JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
-      const char *id = member_string (object, "id");
+      const char *id = hub_json_string (object, "id");
       BendiRemoteModel *model;
 
       if (id == NULL || *id == '\0')
         continue;
       model = g_new0 (BendiRemoteModel, 1);
       model->id = g_strdup (id);
-      model->owned_by = g_strdup (member_string (object, "owned_by"));
+      model->owned_by = g_strdup (hub_json_string (object, "owned_by"));
       /* Each server says it its own way. */
-      model->context_length = member_int (object, "max_model_len");
+      model->context_length = member_count (object, "max_model_len");
       if (model->context_length == 0)
-        model->context_length = member_int (object, "context_length");
+        model->context_length = member_count (object, "context_length");
       if (model->context_length == 0)
-        model->context_length = member_int (object, "context_window");
+        model->context_length = member_count (object, "context_window");
       if (model->context_length == 0)
-        model->context_length = member_int (member_object (object, "meta"), "n_ctx_train");
+        model->context_length = member_count (hub_json_object (object, "meta"), "n_ctx_train");
       g_ptr_array_add (models, model);
     }
   g_task_return_pointer (req->task, g_steal_pointer (&models), (GDestroyNotify) g_ptr_array_unref);
@@ -863,13 +828,13 @@ static void
 chat_take_usage (Request    *req,
                  JsonObject *object)
 {
-  JsonObject *usage = member_object (object, "usage");
+  JsonObject *usage = hub_json_object (object, "usage");
 
   if (usage == NULL)
     return;
   req->usage_seen = TRUE;
-  req->prompt_tokens = member_int (usage, "prompt_tokens");
-  req->completion_tokens = member_int (usage, "completion_tokens");
+  req->prompt_tokens = member_count (usage, "prompt_tokens");
+  req->completion_tokens = member_count (usage, "completion_tokens");
 }
 
 /* One chunk (or a whole non-streamed reply: "message" in place of "delta"). */
@@ -878,7 +843,7 @@ chat_take_choice (Request    *req,
                   JsonObject *object,
                   const char *delta_name)
 {
-  JsonArray *choices = member_array (object, "choices");
+  JsonArray *choices = hub_json_array (object, "choices");
   JsonObject *choice;
   JsonObject *delta;
   const char *reasoning;
@@ -889,13 +854,13 @@ chat_take_choice (Request    *req,
     return;
   choice = JSON_NODE_HOLDS_OBJECT (json_array_get_element (choices, 0))
            ? json_node_get_object (json_array_get_element (choices, 0)) : NULL;
-  delta = member_object (choice, delta_name);
+  delta = hub_json_object (choice, delta_name);
   /* vLLM and llama-server say reasoning_content; newer vLLM and Ollama say reasoning. */
-  reasoning = member_string (delta, "reasoning_content");
+  reasoning = hub_json_string (delta, "reasoning_content");
   if (reasoning == NULL)
-    reasoning = member_string (delta, "reasoning");
-  chat_take_text (req, reasoning, member_string (delta, "content"));
-  finish_reason = member_string (choice, "finish_reason");
+    reasoning = hub_json_string (delta, "reasoning");
+  chat_take_text (req, reasoning, hub_json_string (delta, "content"));
+  finish_reason = hub_json_string (choice, "finish_reason");
   if (finish_reason != NULL)
     {
       g_free (req->finish_reason);
