@@ -366,6 +366,20 @@ bendi_app_test_find_all (GtkWidget        *root,
   return found;
 }
 
+gboolean
+bendi_app_test_row_has_title (GtkWidget *widget,
+                              gpointer   user_data)
+{
+  return g_strcmp0 (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (widget)), user_data) == 0;
+}
+
+gboolean
+bendi_app_test_button_has_label (GtkWidget *widget,
+                                 gpointer   user_data)
+{
+  return g_strcmp0 (gtk_button_get_label (GTK_BUTTON (widget)), user_data) == 0;
+}
+
 static gboolean
 label_has_text (GtkWidget *widget,
                 gpointer   user_data)

@@ -79,6 +79,13 @@ GPtrArray *bendi_app_test_find_all   (GtkWidget        *root,
                                       GType             type,
                                       BendiAppTestMatch match,
                                       gpointer          user_data) G_GNUC_WARN_UNUSED_RESULT;
+/* A BendiAppTestMatch for an AdwPreferencesRow whose title is @user_data
+ * (a string). */
+gboolean   bendi_app_test_row_has_title (GtkWidget *widget,
+                                         gpointer   user_data);
+/* The same for a GtkButton whose label (with its mnemonic) is @user_data. */
+gboolean   bendi_app_test_button_has_label (GtkWidget *widget,
+                                            gpointer   user_data);
 /* The first GtkLabel (or AdwWindowTitle title) below @root whose text is @text. */
 GtkWidget *bendi_app_test_find_label (GtkWidget  *root,
                                       const char *text);

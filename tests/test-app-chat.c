@@ -681,13 +681,6 @@ check_button_has_label (GtkWidget *widget,
   return g_strcmp0 (gtk_check_button_get_label (GTK_CHECK_BUTTON (widget)), user_data) == 0;
 }
 
-static gboolean
-row_has_title (GtkWidget *widget,
-               gpointer   user_data)
-{
-  return g_strcmp0 (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (widget)), user_data) == 0;
-}
-
 static gint64
 saved_gpu_layers (const char *model_name)
 {
@@ -734,7 +727,7 @@ check_gpu_layers (BendiApplication *app G_GNUC_UNUSED,
   g_assert_nonnull (all_that_fit);
   spin = gtk_widget_get_next_sibling (all_that_fit);
   g_assert_true (GTK_IS_SPIN_BUTTON (spin));
-  reload_row = bendi_app_test_find (panel, ADW_TYPE_ACTION_ROW, row_has_title,
+  reload_row = bendi_app_test_find (panel, ADW_TYPE_ACTION_ROW, bendi_app_test_row_has_title,
                                     (gpointer) "The new settings apply when the model is loaded again");
   g_assert_nonnull (reload_row);
   g_assert_false (gtk_check_button_get_active (GTK_CHECK_BUTTON (all_that_fit)));
@@ -763,7 +756,8 @@ check_gpu_layers (BendiApplication *app G_GNUC_UNUSED,
   /* The backend too: "Processor only" offers to reload, and the reload
    * asks for the CPU. */
   {
-    GtkWidget *backend_row = bendi_app_test_find (panel, ADW_TYPE_COMBO_ROW, row_has_title, (gpointer) "Backend");
+    GtkWidget *backend_row = bendi_app_test_find (panel, ADW_TYPE_COMBO_ROW, bendi_app_test_row_has_title,
+                                                  (gpointer) "Backend");
 
     g_assert_nonnull (backend_row);
     adw_combo_row_set_selected (ADW_COMBO_ROW (backend_row), 1);

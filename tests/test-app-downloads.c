@@ -36,13 +36,6 @@ row_is_file (GtkWidget *widget,
 }
 
 static gboolean
-row_has_title (GtkWidget *widget,
-               gpointer   user_data)
-{
-  return g_strcmp0 (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (widget)), user_data) == 0;
-}
-
-static gboolean
 has_tooltip (GtkWidget *widget,
              gpointer   user_data)
 {
@@ -79,7 +72,7 @@ static gboolean
 badge_settled (GtkWidget *page,
                const char *title)
 {
-  GtkWidget *row = bendi_app_test_find (page, ADW_TYPE_ACTION_ROW, row_has_title, (gpointer) title);
+  GtkWidget *row = bendi_app_test_find (page, ADW_TYPE_ACTION_ROW, bendi_app_test_row_has_title, (gpointer) title);
   const char *text = row != NULL ? badge_text (row) : NULL;
 
   return text != NULL && *text != '\0' && g_strcmp0 (text, "Checking…") != 0;
@@ -283,10 +276,12 @@ check_download (BendiApplication *app G_GNUC_UNUSED,
   models = bendi_window_show_page (window, "models");
   BENDI_APP_TEST_WAIT_UNTIL (badge_settled (GTK_WIDGET (models), REAL_FILE), 30);
   BENDI_APP_TEST_WAIT_UNTIL (badge_settled (GTK_WIDGET (models), "broken.gguf"), 30);
-  g_assert_cmpstr (badge_text (bendi_app_test_find (GTK_WIDGET (models), ADW_TYPE_ACTION_ROW, row_has_title,
-                                                    (gpointer) "broken.gguf")), ==, "Damaged");
-  g_assert_cmpstr (badge_text (bendi_app_test_find (GTK_WIDGET (models), ADW_TYPE_ACTION_ROW, row_has_title,
-                                                    (gpointer) REAL_FILE)), !=, "Damaged");
+  g_assert_cmpstr (badge_text (bendi_app_test_find (GTK_WIDGET (models), ADW_TYPE_ACTION_ROW,
+                                                    bendi_app_test_row_has_title, (gpointer) "broken.gguf")),
+                   ==, "Damaged");
+  g_assert_cmpstr (badge_text (bendi_app_test_find (GTK_WIDGET (models), ADW_TYPE_ACTION_ROW,
+                                                    bendi_app_test_row_has_title, (gpointer) REAL_FILE)),
+                   !=, "Damaged");
 
   /* The damaged file's details say what is wrong, in words, instead. */
   {

@@ -90,13 +90,6 @@ test_ram_zh (void)
 }
 
 static gboolean
-row_has_title (GtkWidget *widget,
-               gpointer   user_data)
-{
-  return g_strcmp0 (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (widget)), user_data) == 0;
-}
-
-static gboolean
 is_shown (GtkWidget *widget,
           gpointer   user_data G_GNUC_UNUSED)
 {
@@ -123,7 +116,7 @@ check_measure (BendiApplication *app G_GNUC_UNUSED,
   BENDI_APP_TEST_WAIT_UNTIL (!bendi_hardware_page_get_measuring (BENDI_HARDWARE_PAGE (page)), 90);
   g_assert_cmpfloat (bendi_app_state_get_hardware (state)->cpu_bandwidth_gbps, >, 0.0);
   speed = bendi_format_bandwidth (bendi_app_state_get_hardware (state)->cpu_bandwidth_gbps);
-  row = bendi_app_test_find (page, ADW_TYPE_ACTION_ROW, row_has_title, (gpointer) "Main memory");
+  row = bendi_app_test_find (page, ADW_TYPE_ACTION_ROW, bendi_app_test_row_has_title, (gpointer) "Main memory");
   g_assert_nonnull (row);
   g_assert_cmpstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)), ==, speed);
 }
@@ -293,13 +286,6 @@ test_first_run (void)
   bendi_app_test_trap_in_locale ("en_US.UTF-8");
 }
 
-static gboolean
-has_label (GtkWidget *widget,
-           gpointer   user_data)
-{
-  return g_strcmp0 (gtk_button_get_label (GTK_BUTTON (widget)), user_data) == 0;
-}
-
 /* One click on a recommendation downloads it from the Hub and opens the
  * chat with it. */
 static void
@@ -334,7 +320,8 @@ check_download_and_chat (BendiApplication *app G_GNUC_UNUSED,
   hub_test_server_add_file (server, repo_id, entry->recommended_file != NULL ? entry->recommended_file
                                                                              : "model-Q4_K_M.gguf", bytes, NULL);
 
-  button = bendi_app_test_find (card, GTK_TYPE_BUTTON, has_label, (gpointer) "_Download and Chat");
+  button = bendi_app_test_find (card, GTK_TYPE_BUTTON, bendi_app_test_button_has_label,
+                                (gpointer) "_Download and Chat");
   g_assert_nonnull (button);
   g_signal_emit_by_name (button, "clicked");
   BENDI_APP_TEST_WAIT_UNTIL (g_strcmp0 (bendi_window_get_page_id (window), "chat") == 0, 30);

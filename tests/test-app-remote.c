@@ -22,20 +22,6 @@ typedef struct
 } Fixture;
 
 static gboolean
-row_has_title (GtkWidget *widget,
-               gpointer   user_data)
-{
-  return g_strcmp0 (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (widget)), user_data) == 0;
-}
-
-static gboolean
-button_has_label (GtkWidget *widget,
-                  gpointer   user_data)
-{
-  return g_strcmp0 (gtk_button_get_label (GTK_BUTTON (widget)), user_data) == 0;
-}
-
-static gboolean
 label_starts_with (GtkWidget *widget,
                    gpointer   user_data)
 {
@@ -113,13 +99,13 @@ add_connection (GtkWidget  *preferences,
   gtk_editable_set_text (GTK_EDITABLE (g_ptr_array_index (entries, 1)), url);
   g_assert_true (adw_message_dialog_get_response_enabled (ADW_MESSAGE_DIALOG (dialog), "save"));
 
-  test = bendi_app_test_find (dialog, GTK_TYPE_BUTTON, button_has_label, (gpointer) "_Test Connection");
+  test = bendi_app_test_find (dialog, GTK_TYPE_BUTTON, bendi_app_test_button_has_label, (gpointer) "_Test Connection");
   g_assert_nonnull (test);
   g_signal_emit_by_name (test, "clicked");
   BENDI_APP_TEST_WAIT_UNTIL ((label = bendi_app_test_find (dialog, GTK_TYPE_LABEL, label_starts_with,
                                                            (gpointer) expect_test)) != NULL, TIMEOUT);
   /* The dialog's own button, which answers and closes. */
-  add = bendi_app_test_find (dialog, GTK_TYPE_BUTTON, button_has_label, (gpointer) "_Add");
+  add = bendi_app_test_find (dialog, GTK_TYPE_BUTTON, bendi_app_test_button_has_label, (gpointer) "_Add");
   g_assert_nonnull (add);
   g_signal_emit_by_name (add, "clicked");
   BENDI_APP_TEST_WAIT_UNTIL (find_toplevel (is_message_dialog) == NULL, 10);
@@ -198,10 +184,11 @@ check_remote (BendiApplication *app G_GNUC_UNUSED,
    * a row that says so, not a dialog. */
   models = bendi_window_show_page (window, "models");
   BENDI_APP_TEST_WAIT_UNTIL (find_endpoint ("Dead")->state == BENDI_REMOTE_ENDPOINT_FAILED, TIMEOUT);
-  BENDI_APP_TEST_WAIT_UNTIL ((row = bendi_app_test_find (GTK_WIDGET (models), ADW_TYPE_ACTION_ROW, row_has_title,
-                                                         (gpointer) "test-model")) != NULL, 10);
+  BENDI_APP_TEST_WAIT_UNTIL ((row = bendi_app_test_find (GTK_WIDGET (models), ADW_TYPE_ACTION_ROW,
+                                                         bendi_app_test_row_has_title, (gpointer) "test-model")) != NULL,
+                             10);
   g_assert_cmpstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)), ==, "on Test server · 8,192 tokens of context");
-  g_assert_nonnull (bendi_app_test_find (GTK_WIDGET (models), ADW_TYPE_ACTION_ROW, row_has_title,
+  g_assert_nonnull (bendi_app_test_find (GTK_WIDGET (models), ADW_TYPE_ACTION_ROW, bendi_app_test_row_has_title,
                                          (gpointer) "Dead is unreachable"));
   g_assert_null (find_toplevel (is_message_dialog));
   screenshot (window, GTK_WIDGET (window), "models-remote-en.png");
@@ -210,12 +197,12 @@ check_remote (BendiApplication *app G_GNUC_UNUSED,
   chat = BENDI_CHAT_PAGE (bendi_window_show_page (window, "chat"));
   bendi_chat_page_fill_remote_list (chat);
   g_assert_true (gtk_widget_get_visible (chat->remote_box));
-  row = bendi_app_test_find (GTK_WIDGET (chat->remote_list), ADW_TYPE_ACTION_ROW, row_has_title,
+  row = bendi_app_test_find (GTK_WIDGET (chat->remote_list), ADW_TYPE_ACTION_ROW, bendi_app_test_row_has_title,
                              (gpointer) "small-model");
   g_assert_nonnull (row);
   g_assert_cmpstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)), ==, "on Test server");
-  g_assert_nonnull (bendi_app_test_find (GTK_WIDGET (chat->remote_list), ADW_TYPE_ACTION_ROW, row_has_title,
-                                         (gpointer) "Dead is unreachable"));
+  g_assert_nonnull (bendi_app_test_find (GTK_WIDGET (chat->remote_list), ADW_TYPE_ACTION_ROW,
+                                         bendi_app_test_row_has_title, (gpointer) "Dead is unreachable"));
 
   /* Chat with test-model: it streams into the same view. */
   endpoint = find_endpoint ("Test server");
@@ -240,7 +227,8 @@ check_remote (BendiApplication *app G_GNUC_UNUSED,
   g_assert_cmpint (bendi_chat_message_get_status (failed), ==, BENDI_MESSAGE_ERROR);
   g_assert_nonnull (strstr (bendi_chat_message_get_error (failed), "7 seconds"));
   bendi_app_test_flush (window);
-  retry = bendi_app_test_find (GTK_WIDGET (last_row (chat)), GTK_TYPE_BUTTON, button_has_label, (gpointer) "_Retry");
+  retry = bendi_app_test_find (GTK_WIDGET (last_row (chat)), GTK_TYPE_BUTTON, bendi_app_test_button_has_label,
+                               (gpointer) "_Retry");
   g_assert_nonnull (retry);
   g_assert_true (gtk_widget_get_visible (retry));
   remote_test_server_set_reply (fixture->server, REMOTE_TEST_REPLY_NORMAL);

@@ -65,13 +65,6 @@ row_is_file (GtkWidget *widget,
 }
 
 static gboolean
-row_has_title (GtkWidget *widget,
-               gpointer   user_data)
-{
-  return g_strcmp0 (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (widget)), user_data) == 0;
-}
-
-static gboolean
 has_class (GtkWidget *widget,
            gpointer   user_data)
 {
@@ -82,7 +75,7 @@ static gboolean
 badge_settled (GtkWidget  *page,
                const char *title)
 {
-  GtkWidget *row = bendi_app_test_find (page, ADW_TYPE_ACTION_ROW, row_has_title, (gpointer) title);
+  GtkWidget *row = bendi_app_test_find (page, ADW_TYPE_ACTION_ROW, bendi_app_test_row_has_title, (gpointer) title);
   GtkWidget *badge = row != NULL ? bendi_app_test_find (row, GTK_TYPE_LABEL, has_class, (gpointer) "fit-badge")
                                  : NULL;
 
