@@ -221,13 +221,30 @@ create_row_menu (const BendiHubLocalModel *model)
   return G_MENU_MODEL (menu);
 }
 
+/* The row's button that opens a chat with the model at @path (a file or a
+ * remote model's path). */
+static GtkWidget *
+chat_button_new (const char *path)
+{
+  GtkWidget *chat = gtk_button_new_from_icon_name ("bendi-chat-symbolic");
+
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (chat), "win.chat-with-model");
+  gtk_actionable_set_action_target_value (GTK_ACTIONABLE (chat), g_variant_new_string (path));
+  gtk_widget_set_tooltip_text (chat, _("Chat with this model"));
+  gtk_accessible_update_property (GTK_ACCESSIBLE (chat), GTK_ACCESSIBLE_PROPERTY_LABEL, _("Chat with this model"),
+                                  -1);
+  gtk_widget_set_valign (chat, GTK_ALIGN_CENTER);
+  gtk_widget_add_css_class (chat, "flat");
+  return chat;
+}
+
 static GtkWidget *
 create_row (BendiModelsPage          *self,
             const BendiHubLocalModel *model)
 {
   GtkWidget *row = adw_action_row_new ();
   GtkWidget *badge = bendi_fit_badge_new ();
-  GtkWidget *chat = gtk_button_new_from_icon_name ("bendi-chat-symbolic");
+  GtkWidget *chat = chat_button_new (model->paths[0]);
   GtkWidget *menu_button = gtk_menu_button_new ();
   g_autoptr (GMenuModel) menu = create_row_menu (model);
   g_autoptr (GString) subtitle = g_string_new (NULL);
@@ -255,15 +272,7 @@ create_row (BendiModelsPage          *self,
                           g_strdup (_("The file is damaged or is not a GGUF model.")));
   update_badge (self, model->paths[0], badge);
 
-  gtk_actionable_set_action_name (GTK_ACTIONABLE (chat), "win.chat-with-model");
-  gtk_actionable_set_action_target_value (GTK_ACTIONABLE (chat), g_variant_new_string (model->paths[0]));
-  gtk_widget_set_tooltip_text (chat, _("Chat with this model"));
-  gtk_accessible_update_property (GTK_ACCESSIBLE (chat), GTK_ACCESSIBLE_PROPERTY_LABEL, _("Chat with this model"),
-                                  -1);
-  gtk_widget_set_valign (chat, GTK_ALIGN_CENTER);
   /* A file the engine cannot read cannot be chatted with. */
-  gtk_widget_set_sensitive (chat, model->architecture != NULL);
-  gtk_widget_add_css_class (chat, "flat");
   gtk_widget_set_sensitive (chat, model->architecture != NULL);
   adw_action_row_add_suffix (ADW_ACTION_ROW (row), chat);
 
@@ -319,7 +328,6 @@ remote_changed_cb (BendiModelsPage *self)
           const BendiRemoteModel *model = g_ptr_array_index (endpoint->models, j);
           g_autofree char *subtitle = NULL;
           g_autofree char *path = bendi_remote_model_path_new (endpoint->connection->id, model->id);
-          GtkWidget *chat = gtk_button_new_from_icon_name ("bendi-chat-symbolic");
           GtkWidget *row;
 
           if (model->context_length > 0)
@@ -332,14 +340,7 @@ remote_changed_cb (BendiModelsPage *self)
           else
             subtitle = g_strdup_printf (_("on %s"), name);
           row = bendi_remote_row_new ("network-server-symbolic", model->id, subtitle);
-          gtk_actionable_set_action_name (GTK_ACTIONABLE (chat), "win.chat-with-model");
-          gtk_actionable_set_action_target_value (GTK_ACTIONABLE (chat), g_variant_new_string (path));
-          gtk_widget_set_tooltip_text (chat, _("Chat with this model"));
-          gtk_accessible_update_property (GTK_ACCESSIBLE (chat), GTK_ACCESSIBLE_PROPERTY_LABEL,
-                                          _("Chat with this model"), -1);
-          gtk_widget_set_valign (chat, GTK_ALIGN_CENTER);
-          gtk_widget_add_css_class (chat, "flat");
-          adw_action_row_add_suffix (ADW_ACTION_ROW (row), chat);
+          adw_action_row_add_suffix (ADW_ACTION_ROW (row), chat_button_new (path));
           g_object_set_data_full (G_OBJECT (row), "bendi-path", g_steal_pointer (&path), g_free);
           gtk_list_box_append (self->remote_list, row);
         }
