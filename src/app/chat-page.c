@@ -230,6 +230,15 @@ bendi_chat_page_new_conversation (BendiChatPage *self)
 /* ------------------------------------------------------------------------ */
 /* Loading a model */
 
+/* Whether @path (may be NULL) names a model a load can start on: a file
+ * that is there, or a remote model. */
+static gboolean
+can_load (const char *path)
+{
+  return path != NULL && *path != '\0' &&
+         (g_file_test (path, G_FILE_TEST_IS_REGULAR) || bendi_remote_model_path_parse (path, NULL, NULL));
+}
+
 static void
 update_start_page (BendiChatPage *self)
 {
@@ -258,8 +267,7 @@ update_start_page (BendiChatPage *self)
     case BENDI_CHAT_RUNNER_EMPTY:
     default:
       description = g_strdup (_("Choose a model to talk to. It runs on this computer, and nothing you write leaves it."));
-      offer_last = *last != '\0' && (g_file_test (last, G_FILE_TEST_IS_REGULAR) ||
-                                      bendi_remote_model_path_parse (last, NULL, NULL));
+      offer_last = can_load (last);
       break;
     }
   adw_status_page_set_description (self->start_page, description);
@@ -654,13 +662,12 @@ ensure_model (BendiChatPage *self,
     }
   if (self->conversation != NULL)
     model = bendi_conversation_get_model (self->conversation);
-  if (model == NULL || !(g_file_test (model, G_FILE_TEST_IS_REGULAR) || bendi_remote_model_path_parse (model, NULL, NULL)))
+  if (!can_load (model))
     {
       last = g_settings_get_string (self->settings, "chat-model");
       model = last;
     }
-  if (model == NULL || *model == '\0' ||
-      !(g_file_test (model, G_FILE_TEST_IS_REGULAR) || bendi_remote_model_path_parse (model, NULL, NULL)))
+  if (!can_load (model))
     {
       toast (self, _("Choose a model first"));
       gtk_menu_button_popup (self->model_button);
