@@ -519,7 +519,6 @@ test_rate_limited (StandIn       *s,
   g_assert_cmpint (bendi_remote_error_get_retry_after (s->o.error), ==, 7);
   g_assert_nonnull (strstr (s->o.error->message, "7 s"));
   g_assert_cmpuint (bendi_remote_error_get_http_status (s->o.error), ==, 429);
-  /* Other errors carry no wait. */
 }
 
 static void
