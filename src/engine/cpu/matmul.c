@@ -558,6 +558,8 @@ bendi_matmul_n (BendiMatmulContext       *ctx,
   job.in = in;
   job.n_w = n;
   nth = bendi_thread_pool_get_n_threads (ctx->pool);
+  job.n_threads = nth;
+  job.guided = n_tokens <= PRIVATE_QUANT_TOKENS;
   for (int i = 0; i < n; i++)
     {
       gint64 n_groups, chunk_groups;
@@ -569,19 +571,18 @@ bendi_matmul_n (BendiMatmulContext       *ctx,
       job.w[i] = w[i];
       job.out[i] = out[i];
 
-      /* Chunks of whole groups; with many tokens, at least a panel's worth
-       * so the kernels' tiling over tokens pays off. */
       n_groups = (w[i]->n_rows + BENDI_INTERLEAVE - 1) / BENDI_INTERLEAVE;
+      job.first_group[i + 1] = job.first_group[i] + n_groups;
+      if (job.guided)
+        continue;
+      /* Fixed chunks of whole groups, at least a panel's worth so the
+       * kernels' tiling over tokens pays off. */
       chunk_groups = MAX (1, n_groups / (nth * CHUNKS_PER_THREAD));
-      if (n_tokens > PRIVATE_QUANT_TOKENS)
-        chunk_groups = MAX (chunk_groups, MIN (4, (n_groups + nth - 1) / nth));
+      chunk_groups = MAX (chunk_groups, MIN (4, (n_groups + nth - 1) / nth));
       job.row_chunk[i] = chunk_groups * BENDI_INTERLEAVE;
       job.first_chunk[i + 1] = job.first_chunk[i] + (w[i]->n_rows + job.row_chunk[i] - 1) / job.row_chunk[i];
-      job.first_group[i + 1] = job.first_group[i] + n_groups;
     }
-  job.n_threads = nth;
-  job.guided = n_tokens <= PRIVATE_QUANT_TOKENS;
-  if (job.first_chunk[n] == 0)
+  if (job.first_group[n] == 0)
     return;
 
   if (bendi_act_kind_for_type (w[0]->type) == BENDI_ACT_F32)
