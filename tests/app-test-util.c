@@ -15,6 +15,7 @@
 #include <glib-unix.h>
 #include <glib/gstdio.h>
 
+#include "chat-page-private.h"
 #include "test-util.h"
 
 static char *test_home;
@@ -378,6 +379,25 @@ bendi_app_test_button_has_label (GtkWidget *widget,
                                  gpointer   user_data)
 {
   return g_strcmp0 (gtk_button_get_label (GTK_BUTTON (widget)), user_data) == 0;
+}
+
+gboolean
+bendi_app_test_reply_finished (BendiChatPage *page)
+{
+  BendiChatMessage *last = page->conversation != NULL ? bendi_conversation_get_last (page->conversation) : NULL;
+
+  return last != NULL && !bendi_chat_message_is_user (last) &&
+         bendi_chat_message_get_status (last) != BENDI_MESSAGE_STREAMING &&
+         bendi_chat_runner_get_state (page->runner) == BENDI_CHAT_RUNNER_READY;
+}
+
+BendiMessageRow *
+bendi_app_test_last_message_row (BendiChatPage *page)
+{
+  GtkWidget *row = gtk_widget_get_last_child (GTK_WIDGET (page->message_box));
+
+  g_assert_true (BENDI_IS_MESSAGE_ROW (row));
+  return BENDI_MESSAGE_ROW (row);
 }
 
 static gboolean

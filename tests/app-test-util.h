@@ -3,6 +3,8 @@
 #pragma once
 
 #include "application.h"
+#include "chat-page.h"
+#include "message-row.h"
 #include "window.h"
 
 G_BEGIN_DECLS
@@ -86,6 +88,13 @@ gboolean   bendi_app_test_row_has_title (GtkWidget *widget,
 /* The same for a GtkButton whose label (with its mnemonic) is @user_data. */
 gboolean   bendi_app_test_button_has_label (GtkWidget *widget,
                                             gpointer   user_data);
+/* Whether @page's last message is a reply that has ended (not streaming)
+ * and the runner is ready for the next; FALSE while it has no
+ * conversation. */
+gboolean   bendi_app_test_reply_finished (BendiChatPage *page);
+/* The row of @page's last message (asserted to be one). */
+BendiMessageRow *bendi_app_test_last_message_row (BendiChatPage *page);
+
 /* The first GtkLabel (or AdwWindowTitle title) below @root whose text is @text. */
 GtkWidget *bendi_app_test_find_label (GtkWidget  *root,
                                       const char *text);

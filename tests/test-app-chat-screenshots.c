@@ -43,16 +43,6 @@ screenshot_path (const char *name,
   return g_build_filename (dir, file, NULL);
 }
 
-static gboolean
-reply_finished (BendiChatPage *page)
-{
-  BendiChatMessage *last = page->conversation != NULL ? bendi_conversation_get_last (page->conversation) : NULL;
-
-  return last != NULL && !bendi_chat_message_is_user (last) &&
-         bendi_chat_message_get_status (last) != BENDI_MESSAGE_STREAMING &&
-         bendi_chat_runner_get_state (page->runner) == BENDI_CHAT_RUNNER_READY;
-}
-
 /* A real exchange with stories260K, then a second, answered with the
  * sample Markdown so that the picture shows formatting. */
 static void
@@ -70,11 +60,11 @@ stage_chat (BendiChatPage *page)
 
   bendi_chat_composer_set_text (page->composer, "Once upon a time");
   bendi_chat_composer_send (page->composer);
-  BENDI_APP_TEST_WAIT_UNTIL (reply_finished (page), REPLY_TIMEOUT);
+  BENDI_APP_TEST_WAIT_UNTIL (bendi_app_test_reply_finished (page), REPLY_TIMEOUT);
 
   bendi_chat_composer_set_text (page->composer, "How does binary search work?");
   bendi_chat_composer_send (page->composer);
-  BENDI_APP_TEST_WAIT_UNTIL (reply_finished (page), REPLY_TIMEOUT);
+  BENDI_APP_TEST_WAIT_UNTIL (bendi_app_test_reply_finished (page), REPLY_TIMEOUT);
   reply = bendi_conversation_get_last (page->conversation);
   bendi_chat_message_set_content (reply, SAMPLE_REPLY);
   bendi_chat_message_set_status (reply, BENDI_MESSAGE_DONE);

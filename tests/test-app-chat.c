@@ -104,25 +104,6 @@ send_message (BendiChatPage *page,
   g_assert_true (press_key (page->composer, GDK_KEY_Return, 0));
 }
 
-static BendiMessageRow *
-last_row (BendiChatPage *page)
-{
-  GtkWidget *row = gtk_widget_get_last_child (GTK_WIDGET (page->message_box));
-
-  g_assert_true (BENDI_IS_MESSAGE_ROW (row));
-  return BENDI_MESSAGE_ROW (row);
-}
-
-static gboolean
-reply_finished (BendiChatPage *page)
-{
-  BendiChatMessage *last = bendi_conversation_get_last (page->conversation);
-
-  return last != NULL && !bendi_chat_message_is_user (last) &&
-         bendi_chat_message_get_status (last) != BENDI_MESSAGE_STREAMING &&
-         bendi_chat_runner_get_state (page->runner) == BENDI_CHAT_RUNNER_READY;
-}
-
 /* ------------------------------------------------------------------------ */
 
 static void
@@ -264,7 +245,7 @@ check_stream_and_stop (BendiApplication *app G_GNUC_UNUSED,
   meter = bendi_stall_meter_start ();
   send_message (page, "Once upon a time");
   g_assert_cmpstr (bendi_chat_composer_dup_text (page->composer), ==, "");
-  BENDI_APP_TEST_WAIT_UNTIL (reply_finished (page), REPLY_TIMEOUT);
+  BENDI_APP_TEST_WAIT_UNTIL (bendi_app_test_reply_finished (page), REPLY_TIMEOUT);
   bendi_stall_meter_stop (meter, &max_stall_ms, &max_busy_ms, &ticks);
   g_test_message ("main-loop stall while streaming %u pieces: longest %.1f ms, of which the main thread worked "
                   "%.1f ms (%u timer ticks)", stream.pieces, max_stall_ms, max_busy_ms, ticks);
@@ -282,7 +263,7 @@ check_stream_and_stop (BendiApplication *app G_GNUC_UNUSED,
   g_assert_cmpstr (bendi_chat_message_get_model (reply), ==, "stories260K.gguf");
 
   /* The page shows it: the row's Markdown is the reply, the meter moved. */
-  row = last_row (page);
+  row = bendi_app_test_last_message_row (page);
   bendi_message_row_sync (row);
   g_assert_true (bendi_message_row_get_message (row) == reply);
   g_assert_cmpstr (bendi_markdown_view_get_markdown (BENDI_MARKDOWN_VIEW (bendi_app_test_find (GTK_WIDGET (row),
@@ -311,7 +292,7 @@ check_stream_and_stop (BendiApplication *app G_GNUC_UNUSED,
   stream.pieces = 0;
   stream.stop_after = 3;
   send_message (page, "Tell me another one");
-  BENDI_APP_TEST_WAIT_UNTIL (reply_finished (page), REPLY_TIMEOUT);
+  BENDI_APP_TEST_WAIT_UNTIL (bendi_app_test_reply_finished (page), REPLY_TIMEOUT);
   reply = bendi_conversation_get_last (page->conversation);
   if (stream.pieces < 3)
     g_test_message ("the reply ended after %u pieces, before it could be stopped", stream.pieces);
@@ -320,7 +301,7 @@ check_stream_and_stop (BendiApplication *app G_GNUC_UNUSED,
       GtkLabel *status;
 
       g_assert_cmpint (bendi_chat_message_get_status (reply), ==, BENDI_MESSAGE_STOPPED);
-      row = last_row (page);
+      row = bendi_app_test_last_message_row (page);
       bendi_message_row_sync (row);
       status = GTK_LABEL (bendi_app_test_find_label (GTK_WIDGET (row), "Stopped."));
       g_assert_nonnull (status);
@@ -412,24 +393,24 @@ check_branches (BendiApplication *app G_GNUC_UNUSED,
   /* Sampled, so that a regenerated reply may differ. */
   g_object_set (page->chat_settings, "temperature", 1.0, NULL);
   send_message (page, "Hello");
-  BENDI_APP_TEST_WAIT_UNTIL (reply_finished (page), REPLY_TIMEOUT);
+  BENDI_APP_TEST_WAIT_UNTIL (bendi_app_test_reply_finished (page), REPLY_TIMEOUT);
   first_reply = bendi_conversation_get_last (page->conversation);
   user = bendi_conversation_lookup (page->conversation, bendi_chat_message_get_parent_id (first_reply));
 
   /* Regenerate: a second alternative, shown as 2/2. */
-  row = last_row (page);
+  row = bendi_app_test_last_message_row (page);
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (row), "message.regenerate", NULL));
-  BENDI_APP_TEST_WAIT_UNTIL (reply_finished (page), REPLY_TIMEOUT);
+  BENDI_APP_TEST_WAIT_UNTIL (bendi_app_test_reply_finished (page), REPLY_TIMEOUT);
   second_reply = bendi_conversation_get_last (page->conversation);
   g_assert_true (second_reply != first_reply);
   g_assert_cmpuint (bendi_conversation_get_n_alternatives (page->conversation, second_reply), ==, 2);
-  row = last_row (page);
+  row = bendi_app_test_last_message_row (page);
   bendi_message_row_sync (row);
   g_assert_nonnull (bendi_app_test_find_label (GTK_WIDGET (row), "2/2"));
 
   /* ‹ back to the first: the row shows it, 1/2. */
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (row), "message.previous", NULL));
-  row = last_row (page);
+  row = bendi_app_test_last_message_row (page);
   bendi_message_row_sync (row);
   g_assert_true (bendi_message_row_get_message (row) == first_reply);
   g_assert_nonnull (bendi_app_test_find_label (GTK_WIDGET (row), "1/2"));
@@ -445,7 +426,7 @@ check_branches (BendiApplication *app G_GNUC_UNUSED,
     gtk_text_buffer_set_text (gtk_text_view_get_buffer (editor), "Hello there", -1);
   }
   g_assert_true (gtk_widget_activate_action (first_row, "message.submit-edit", NULL));
-  BENDI_APP_TEST_WAIT_UNTIL (reply_finished (page), REPLY_TIMEOUT);
+  BENDI_APP_TEST_WAIT_UNTIL (bendi_app_test_reply_finished (page), REPLY_TIMEOUT);
   edited = gtk_widget_get_first_child (GTK_WIDGET (page->message_box)) != NULL
              ? bendi_message_row_get_message (BENDI_MESSAGE_ROW (gtk_widget_get_first_child (GTK_WIDGET (page->message_box))))
              : NULL;
@@ -500,7 +481,7 @@ check_restart_write (BendiApplication *app G_GNUC_UNUSED,
   BENDI_APP_TEST_WAIT_UNTIL (page->loaded, 30);
   load_model (page);
   send_message (page, "Once upon a time");
-  BENDI_APP_TEST_WAIT_UNTIL (reply_finished (page), REPLY_TIMEOUT);
+  BENDI_APP_TEST_WAIT_UNTIL (bendi_app_test_reply_finished (page), REPLY_TIMEOUT);
   contents = g_strdup_printf ("%s\n%s", bendi_conversation_get_id (page->conversation),
                               bendi_chat_message_get_content (bendi_conversation_get_last (page->conversation)));
   g_assert_true (g_file_set_contents (note, contents, -1, NULL));
@@ -539,7 +520,8 @@ check_restart_read (BendiApplication *app G_GNUC_UNUSED,
   g_assert_nonnull (row);
   g_signal_emit_by_name (page->conversation_list, "row-activated", row);
   g_assert_true (page->conversation == conversation);
-  g_assert_true (bendi_message_row_get_message (last_row (page)) == bendi_conversation_get_last (conversation));
+  g_assert_true (bendi_message_row_get_message (bendi_app_test_last_message_row (page)) ==
+                 bendi_conversation_get_last (conversation));
   g_assert_cmpstr (gtk_stack_get_visible_child_name (page->chat_stack), ==, "messages");
 }
 
@@ -603,7 +585,7 @@ check_crash_write (BendiApplication *app G_GNUC_UNUSED,
   load_model (page);
   g_signal_connect (page->runner, "text", G_CALLBACK (crash_text_cb), &crash);
   send_message (page, "Once upon a time");
-  BENDI_APP_TEST_WAIT_UNTIL (reply_finished (page), REPLY_TIMEOUT);
+  BENDI_APP_TEST_WAIT_UNTIL (bendi_app_test_reply_finished (page), REPLY_TIMEOUT);
   /* Only reached when the reply had fewer than four pieces. */
   g_test_message ("the reply ended before the crash");
 }

@@ -128,25 +128,6 @@ screenshot (BendiWindow *window,
   bendi_app_test_screenshot (widget, path);
 }
 
-static gboolean
-reply_done (BendiChatPage *page)
-{
-  BendiChatMessage *last = bendi_conversation_get_last (page->conversation);
-
-  return last != NULL && !bendi_chat_message_is_user (last) &&
-         bendi_chat_message_get_status (last) != BENDI_MESSAGE_STREAMING &&
-         bendi_chat_runner_get_state (page->runner) == BENDI_CHAT_RUNNER_READY;
-}
-
-static BendiMessageRow *
-last_row (BendiChatPage *page)
-{
-  GtkWidget *row = gtk_widget_get_last_child (GTK_WIDGET (page->message_box));
-
-  g_assert_true (BENDI_IS_MESSAGE_ROW (row));
-  return BENDI_MESSAGE_ROW (row);
-}
-
 static void
 check_remote (BendiApplication *app G_GNUC_UNUSED,
               BendiWindow      *window,
@@ -214,7 +195,7 @@ check_remote (BendiApplication *app G_GNUC_UNUSED,
   g_assert_true (gtk_widget_get_visible (GTK_WIDGET (chat->context_meter)));
   bendi_chat_composer_set_text (chat->composer, "Hi");
   g_signal_emit_by_name (chat->composer, "send", "Hi");
-  BENDI_APP_TEST_WAIT_UNTIL (reply_done (chat), TIMEOUT);
+  BENDI_APP_TEST_WAIT_UNTIL (bendi_app_test_reply_finished (chat), TIMEOUT);
   reply = bendi_conversation_get_last (chat->conversation);
   g_assert_cmpint (bendi_chat_message_get_status (reply), ==, BENDI_MESSAGE_DONE);
   g_assert_cmpstr (bendi_chat_message_get_content (reply), ==, "Hello, world!");
@@ -222,18 +203,19 @@ check_remote (BendiApplication *app G_GNUC_UNUSED,
   /* 429: said in the chat with when to try again, and a Retry. */
   remote_test_server_set_reply (fixture->server, REMOTE_TEST_REPLY_RATE_LIMITED);
   g_signal_emit_by_name (chat->composer, "send", "Again");
-  BENDI_APP_TEST_WAIT_UNTIL (reply_done (chat), TIMEOUT);
+  BENDI_APP_TEST_WAIT_UNTIL (bendi_app_test_reply_finished (chat), TIMEOUT);
   failed = bendi_conversation_get_last (chat->conversation);
   g_assert_cmpint (bendi_chat_message_get_status (failed), ==, BENDI_MESSAGE_ERROR);
   g_assert_nonnull (strstr (bendi_chat_message_get_error (failed), "7 seconds"));
   bendi_app_test_flush (window);
-  retry = bendi_app_test_find (GTK_WIDGET (last_row (chat)), GTK_TYPE_BUTTON, bendi_app_test_button_has_label,
-                               (gpointer) "_Retry");
+  retry = bendi_app_test_find (GTK_WIDGET (bendi_app_test_last_message_row (chat)), GTK_TYPE_BUTTON,
+                               bendi_app_test_button_has_label, (gpointer) "_Retry");
   g_assert_nonnull (retry);
   g_assert_true (gtk_widget_get_visible (retry));
   remote_test_server_set_reply (fixture->server, REMOTE_TEST_REPLY_NORMAL);
   g_assert_true (gtk_widget_activate (retry));
-  BENDI_APP_TEST_WAIT_UNTIL (reply_done (chat) && bendi_conversation_get_last (chat->conversation) != failed, TIMEOUT);
+  BENDI_APP_TEST_WAIT_UNTIL (bendi_app_test_reply_finished (chat) && bendi_conversation_get_last (chat->conversation) != failed,
+                             TIMEOUT);
   reply = bendi_conversation_get_last (chat->conversation);
   g_assert_cmpstr (bendi_chat_message_get_content (reply), ==, "Hello, world!");
   g_assert_cmpuint (bendi_conversation_get_n_alternatives (chat->conversation, reply), ==, 2);
@@ -262,7 +244,7 @@ check_remote (BendiApplication *app G_GNUC_UNUSED,
     g_assert_true (bendi_chat_runner_is_remote (chat->runner));
     g_assert_false (gtk_widget_get_visible (GTK_WIDGET (chat->context_meter)));
     g_signal_emit_by_name (chat->composer, "send", "Anyone there?");
-    BENDI_APP_TEST_WAIT_UNTIL (reply_done (chat), TIMEOUT);
+    BENDI_APP_TEST_WAIT_UNTIL (bendi_app_test_reply_finished (chat), TIMEOUT);
     failed = bendi_conversation_get_last (chat->conversation);
     g_assert_cmpint (bendi_chat_message_get_status (failed), ==, BENDI_MESSAGE_ERROR);
     g_assert_nonnull (strstr (bendi_chat_message_get_error (failed), "unlisted-model"));
