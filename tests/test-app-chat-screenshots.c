@@ -126,6 +126,10 @@ shoot_chat (BendiApplication *app G_GNUC_UNUSED,
   adw_flap_set_reveal_flap (BENDI_CHAT_PAGE (page)->settings_flap, TRUE);
   write_screenshot (window, "chat-settings", language);
   adw_flap_set_reveal_flap (BENDI_CHAT_PAGE (page)->settings_flap, FALSE);
+  /* Folding the window while the flap still slides away makes GTK
+   * snapshot the flap's stack before it has a size (a fatal warning under
+   * the tests' G_DEBUG): wait until it is gone. */
+  BENDI_APP_TEST_WAIT_UNTIL (adw_flap_get_reveal_progress (BENDI_CHAT_PAGE (page)->settings_flap) == 0.0, 10);
 
   /* A phone's width: the sidebars fold away. Phones (and GNOME) show
    * only the close button; GTK's own default has three. */
