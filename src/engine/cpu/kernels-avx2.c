@@ -205,6 +205,14 @@ group_tile (GroupKind        kind,
       __m256 dw = _mm256_cvtph_ps (_mm_loadu_si128 ((const __m128i *) (parts.scales + b * 32 + 16 * half)));
       __m256i qh = _mm256_setzero_si256 ();
 
+      /* The first tile's first half streams the group from memory, the
+       * rest find it in cache. */
+      if (t0 == 0 && half == 0)
+        {
+          bendi_prefetch_stream (parts.quants + b * parts.quant_bytes, parts.quant_bytes);
+          if (parts.high_bits != NULL)
+            bendi_prefetch_stream (parts.high_bits + b * 64, 64);
+        }
       if (parts.high_bits != NULL)
         qh = _mm256_loadu_si256 ((const __m256i *) (parts.high_bits + b * 64 + 32 * half));
       for (int t = 0; t < n_tokens; t++)

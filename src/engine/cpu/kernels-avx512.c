@@ -12,15 +12,6 @@
 #ifndef TILE_TOKENS
 #define TILE_TOKENS 12
 #endif
-/* Bytes ahead of the one-token kernel that are prefetched (0: none). The
- * kernel's chains per block are long enough that the out-of-order window
- * alone keeps too few cache-line misses in flight to stream at the
- * memory's bandwidth; 1 KiB ahead covers the latency. 1B Q4_0 matrices in
- * huge pages, 2 threads: 24.2 GB/s without, 26.7 GB/s with (2 KiB: 25.7,
- * 4 KiB: 24.9, 8 KiB: 22.4; perf-matmul, one session). */
-#ifndef PREFETCH_AHEAD
-#define PREFETCH_AHEAD 1024
-#endif
 
 /* ------------------------------------------------------------------------ */
 /* Activation quantisers: the same arithmetic as the portable ones. */
@@ -174,6 +165,14 @@ group_tile (GroupKind        kind,
       __m512i w[8];
       __m512 dw = _mm512_cvtph_ps (_mm256_loadu_si256 ((const __m256i *) (parts.scales + b * 32)));
 
+      /* The first tile streams the group from memory, the next ones find
+       * it in cache. */
+      if (t0 == 0)
+        {
+          bendi_prefetch_stream (parts.quants + b * parts.quant_bytes, parts.quant_bytes);
+          if (parts.high_bits != NULL)
+            bendi_prefetch_stream (parts.high_bits + b * 64, 64);
+        }
       group_block_load (kind, &parts, b, w);
 
       /* Element group j across all tokens before j + 1: the sums of
@@ -225,13 +224,9 @@ group_gemv (GroupKind        kind,
       __m512 scale = _mm512_mul_ps (dw, _mm512_set1_ps (a->d[b]));
       __m512 sum;
 
-      if (PREFETCH_AHEAD > 0)
-        {
-          const guint8 *next = parts.quants + b * parts.quant_bytes + PREFETCH_AHEAD;
-
-          for (gsize line = 0; line < parts.quant_bytes; line += 64)
-            _mm_prefetch ((const char *) (next + line), _MM_HINT_T0);
-        }
+      bendi_prefetch_stream (parts.quants + b * parts.quant_bytes, parts.quant_bytes);
+      if (parts.high_bits != NULL)
+        bendi_prefetch_stream (parts.high_bits + b * 64, 64);
       group_block_load (kind, &parts, b, w);
       for (int j = 0; j < 8; j += 2)
         {
