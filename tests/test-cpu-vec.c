@@ -284,69 +284,134 @@ test_swiglu (void)
   bendi_cpu_features_override (NULL);
 }
 
-/* One head against a cache laid out like the engine's: positions @stride
- * halves apart, the head at an offset inside. */
+/* A cache laid out like the engine's: positions STRIDE halves apart, the
+ * head at OFFSET inside; queries for up to MAX_HEADS heads of up to
+ * MAX_DIM each. */
+#define STRIDE 600
+#define OFFSET 40
+#define MAX_POS 100
+#define MAX_DIM 300
+#define MAX_HEADS 8
+
+typedef struct {
+  BendiFp16 keys[STRIDE * MAX_POS];
+  BendiFp16 values[STRIDE * MAX_POS];
+  float     q[MAX_HEADS * MAX_DIM];
+} AttendCase;
+
+static AttendCase *
+attend_case_new (void)
+{
+  g_autoptr (GRand) rand = g_rand_new_with_seed (9);
+  AttendCase *c = g_new (AttendCase, 1);
+
+  for (gint64 i = 0; i < STRIDE * MAX_POS; i++)
+    {
+      c->keys[i] = bendi_fp32_to_fp16 ((float) g_rand_double_range (rand, -1, 1));
+      c->values[i] = bendi_fp32_to_fp16 ((float) g_rand_double_range (rand, -1, 1));
+    }
+  for (gint64 i = 0; i < MAX_HEADS * MAX_DIM; i++)
+    c->q[i] = (float) g_rand_double_range (rand, -1, 1);
+  return c;
+}
+
+/* Checks @out (one head) against attention computed in double precision. */
+static void
+attend_check (const AttendCase *c,
+              const float      *q,
+              const float      *out,
+              gint64            n_pos,
+              gint64            hd,
+              float             scale)
+{
+  double weights[MAX_POS];
+  double max = -INFINITY, sum = 0;
+
+  for (gint64 j = 0; j < n_pos; j++)
+    {
+      double dot = 0;
+
+      for (gint64 i = 0; i < hd; i++)
+        dot += (double) bendi_fp16_to_fp32 (c->keys[j * STRIDE + OFFSET + i]) * q[i];
+      weights[j] = dot * scale;
+      max = MAX (max, weights[j]);
+    }
+  for (gint64 j = 0; j < n_pos; j++)
+    {
+      weights[j] = exp (weights[j] - max);
+      sum += weights[j];
+    }
+  for (gint64 i = 0; i < hd; i++)
+    {
+      double expected = 0;
+
+      for (gint64 j = 0; j < n_pos; j++)
+        expected += weights[j] / sum * bendi_fp16_to_fp32 (c->values[j * STRIDE + OFFSET + i]);
+      /* single-precision sums over hd products and n_pos terms */
+      g_assert_cmpfloat_with_epsilon (out[i], expected, 2e-6);
+    }
+}
+
+static const gint64 attend_head_dims[] = { 8, 16, 64, 72, 128, 256, 272 };
+static const gint64 attend_positions[] = { 1, 2, 15, 16, 17, 31, 33, 100 };
+
+/* One head. */
 static void
 test_attend (void)
 {
-  static const gint64 head_dims[] = { 8, 16, 64, 72, 128, 256, 272 };
-  static const gint64 positions[] = { 1, 2, 15, 16, 17, 100 };
-  g_autoptr (GRand) rand = g_rand_new_with_seed (9);
-  const gint64 stride = 600, offset = 40, n_pos_max = 100;
-  g_autofree BendiFp16 *keys = g_new (BendiFp16, stride * n_pos_max);
-  g_autofree BendiFp16 *values = g_new (BendiFp16, stride * n_pos_max);
-  g_autofree float *q = g_new (float, 300);
-  g_autofree float *out = g_new (float, 300 + 1);
-  g_autofree float *scores = g_new (float, n_pos_max);
-  g_autofree double *weights = g_new (double, n_pos_max);
-
-  for (gint64 i = 0; i < stride * n_pos_max; i++)
-    {
-      keys[i] = bendi_fp32_to_fp16 ((float) g_rand_double_range (rand, -1, 1));
-      values[i] = bendi_fp32_to_fp16 ((float) g_rand_double_range (rand, -1, 1));
-    }
-  for (gint64 i = 0; i < 300; i++)
-    q[i] = (float) g_rand_double_range (rand, -1, 1);
+  g_autofree AttendCase *c = attend_case_new ();
+  g_autofree float *out = g_new (float, MAX_DIM + 1);
+  g_autofree float *scores = g_new (float, MAX_POS);
 
   for (gsize f = 0; f < G_N_ELEMENTS (families); f++)
     {
       if (!family_select (&families[f]))
         continue;
-      for (gsize h = 0; h < G_N_ELEMENTS (head_dims); h++)
-        for (gsize p = 0; p < G_N_ELEMENTS (positions); p++)
+      for (gsize h = 0; h < G_N_ELEMENTS (attend_head_dims); h++)
+        for (gsize p = 0; p < G_N_ELEMENTS (attend_positions); p++)
           {
-            gint64 hd = head_dims[h], n_pos = positions[p];
+            gint64 hd = attend_head_dims[h], n_pos = attend_positions[p];
             /* large enough that the softmax is far from uniform */
             float scale = 4.0f / sqrtf ((float) hd);
-            double max = -INFINITY, sum = 0;
 
-            for (gint64 j = 0; j < n_pos; j++)
-              {
-                double dot = 0;
-
-                for (gint64 i = 0; i < hd; i++)
-                  dot += (double) bendi_fp16_to_fp32 (keys[j * stride + offset + i]) * q[i];
-                weights[j] = dot * scale;
-                max = MAX (max, weights[j]);
-              }
-            for (gint64 j = 0; j < n_pos; j++)
-              {
-                weights[j] = exp (weights[j] - max);
-                sum += weights[j];
-              }
             out[hd] = 42.0f;
-            bendi_vec_attend (out, q, keys + offset, values + offset, stride, n_pos, hd, scale, scores);
-            for (gint64 i = 0; i < hd; i++)
-              {
-                double expected = 0;
-
-                for (gint64 j = 0; j < n_pos; j++)
-                  expected += weights[j] / sum * bendi_fp16_to_fp32 (values[j * stride + offset + i]);
-                /* single-precision sums over hd products and n_pos terms */
-                g_assert_cmpfloat_with_epsilon (out[i], expected, 2e-6);
-              }
+            bendi_vec_attend (out, c->q, c->keys + OFFSET, c->values + OFFSET, STRIDE, n_pos, hd, scale, scores);
+            attend_check (c, c->q, out, n_pos, hd, scale);
             g_assert_cmpfloat (out[hd], ==, 42.0f);
           }
+    }
+  bendi_cpu_features_override (NULL);
+}
+
+/* Several query heads sharing the keys and values (grouped-query
+ * attention): each head as if it were alone. */
+static void
+test_attend_heads (void)
+{
+  static const int head_counts[] = { 1, 3, 8 };
+  g_autofree AttendCase *c = attend_case_new ();
+  g_autofree float *out = g_new (float, MAX_HEADS * MAX_DIM + 1);
+  g_autofree float *scores = g_new (float, MAX_HEADS * MAX_POS);
+
+  for (gsize f = 0; f < G_N_ELEMENTS (families); f++)
+    {
+      if (!family_select (&families[f]))
+        continue;
+      for (gsize n = 0; n < G_N_ELEMENTS (head_counts); n++)
+        for (gsize h = 0; h < G_N_ELEMENTS (attend_head_dims); h++)
+          for (gsize p = 0; p < G_N_ELEMENTS (attend_positions); p++)
+            {
+              int n_heads = head_counts[n];
+              gint64 hd = attend_head_dims[h], n_pos = attend_positions[p];
+              float scale = 4.0f / sqrtf ((float) hd);
+
+              out[n_heads * hd] = 42.0f;
+              bendi_vec_attend_heads (out, c->q, n_heads, c->keys + OFFSET, c->values + OFFSET, STRIDE, n_pos, hd,
+                                      scale, scores);
+              for (int k = 0; k < n_heads; k++)
+                attend_check (c, c->q + k * hd, out + k * hd, n_pos, hd, scale);
+              g_assert_cmpfloat (out[n_heads * hd], ==, 42.0f);
+            }
     }
   bendi_cpu_features_override (NULL);
 }
@@ -400,6 +465,7 @@ main (int   argc,
   g_test_add_func ("/engine/cpu-vec/rms-norm", test_rms_norm);
   g_test_add_func ("/engine/cpu-vec/swiglu", test_swiglu);
   g_test_add_func ("/engine/cpu-vec/attend", test_attend);
+  g_test_add_func ("/engine/cpu-vec/attend-heads", test_attend_heads);
   g_test_add_func ("/engine/cpu-vec/features-disable", test_features_disable);
 
   return g_test_run ();

@@ -6,6 +6,7 @@
 #include "cpu/kernels-avx512.h"
 
 #include <math.h>
+#include <stdalign.h>
 
 /* Tokens per tile of the interleaved products: 16 rows × TILE_TOKENS
  * accumulators stay in registers while a group's block is reused. */
@@ -754,6 +755,156 @@ attend (float           *out,
     _mm512_mask_storeu_ps (out + 16 * j, j == n_vecs - 1 ? last : 0xffff, _mm512_mul_ps (ov[j], _mm512_set1_ps (inv)));
 }
 
+/* r[i] = the sum of a[i]'s 16 lanes: pairs, then quads within each
+ * 128-bit lane, then across the lanes, 45 instructions for 16 sums where
+ * one horizontal sum alone takes 8. */
+static ALWAYS_INLINE __m512
+sum_lanes16 (const __m512 a[16])
+{
+  __m512 x[8], z[4], w01, w23;
+
+  /* per 128-bit lane of pair (a, b): a0 + a2, b0 + b2, a1 + a3, b1 + b3 */
+  for (int k = 0; k < 8; k++)
+    x[k] = _mm512_add_ps (_mm512_unpacklo_ps (a[2 * k], a[2 * k + 1]), _mm512_unpackhi_ps (a[2 * k], a[2 * k + 1]));
+  /* per 128-bit lane: the lane's sums of four vectors */
+  for (int m = 0; m < 4; m++)
+    z[m] = _mm512_add_ps (_mm512_shuffle_ps (x[2 * m], x[2 * m + 1], _MM_SHUFFLE (1, 0, 1, 0)),
+                          _mm512_shuffle_ps (x[2 * m], x[2 * m + 1], _MM_SHUFFLE (3, 2, 3, 2)));
+  /* the four 128-bit lanes of each z added together */
+  w01 = _mm512_add_ps (_mm512_shuffle_f32x4 (z[0], z[1], _MM_SHUFFLE (1, 0, 1, 0)),
+                       _mm512_shuffle_f32x4 (z[0], z[1], _MM_SHUFFLE (3, 2, 3, 2)));
+  w23 = _mm512_add_ps (_mm512_shuffle_f32x4 (z[2], z[3], _MM_SHUFFLE (1, 0, 1, 0)),
+                       _mm512_shuffle_f32x4 (z[2], z[3], _MM_SHUFFLE (3, 2, 3, 2)));
+  return _mm512_add_ps (_mm512_shuffle_f32x4 (w01, w23, _MM_SHUFFLE (2, 0, 2, 0)),
+                        _mm512_shuffle_f32x4 (w01, w23, _MM_SHUFFLE (3, 1, 3, 1)));
+}
+
+/* Positions widened to floats at a time, shared by the heads. */
+#define ATTEND_BLOCK 16
+
+/* Widens @n of the 16 positions from @rows (each @stride halves apart) to
+ * floats in @block, row i at i · n_vecs · 16; the rest are zero. */
+static ALWAYS_INLINE void
+widen_block (float           *block,
+             const BendiFp16 *rows,
+             gint64           stride,
+             int              n,
+             int              n_vecs,
+             __mmask16        last)
+{
+  for (int i = 0; i < ATTEND_BLOCK; i++)
+    for (int j = 0; j < n_vecs; j++)
+      _mm512_store_ps (block + (i * n_vecs + j) * 16,
+                       i < n ? _mm512_cvtph_ps (_mm256_maskz_loadu_epi16 (j == n_vecs - 1 ? last : 0xffff,
+                                                                           rows + i * stride + 16 * j))
+                             : _mm512_setzero_ps ());
+}
+
+/* The query heads that share one KV head (grouped-query attention): each
+ * block of 16 keys and values is widened once for all of them, and the 16
+ * scores of a block are summed across lanes together. */
+static void
+attend_heads (float           *out,
+              const float     *q,
+              int              n_heads,
+              const BendiFp16 *keys,
+              const BendiFp16 *values,
+              gint64           stride,
+              gint64           n_pos,
+              gint64           head_dim,
+              float            scale,
+              float           *scores)
+{
+  int n_vecs = (int) ((head_dim + 15) / 16);
+  __mmask16 last = tail_mask (head_dim - 16 * (n_vecs - 1));
+  alignas (64) float block[ATTEND_BLOCK * ATTEND_MAX_VECS * 16];
+
+  if (n_vecs > ATTEND_MAX_VECS)
+    {
+      for (int h = 0; h < n_heads; h++)
+        bendi_kernels_attend_generic (out + h * head_dim, q + h * head_dim, keys, values, stride, n_pos, head_dim,
+                                      scale, scores);
+      return;
+    }
+
+  /* scores[h · n_pos + p] = q_h · k_p · scale */
+  for (gint64 p0 = 0; p0 < n_pos; p0 += ATTEND_BLOCK)
+    {
+      int n = (int) MIN (ATTEND_BLOCK, n_pos - p0);
+
+      widen_block (block, keys + p0 * stride, stride, n, n_vecs, last);
+      for (int h = 0; h < n_heads; h++)
+        {
+          const float *qh = q + h * head_dim;
+          __m512 acc[ATTEND_BLOCK];
+
+          for (int i = 0; i < ATTEND_BLOCK; i++)
+            acc[i] = _mm512_setzero_ps ();
+          for (int j = 0; j < n_vecs; j++)
+            {
+              __m512 qv = _mm512_maskz_loadu_ps (j == n_vecs - 1 ? last : 0xffff, qh + 16 * j);
+
+              for (int i = 0; i < ATTEND_BLOCK; i++)
+                acc[i] = _mm512_fmadd_ps (_mm512_load_ps (block + (i * n_vecs + j) * 16), qv, acc[i]);
+            }
+          _mm512_mask_storeu_ps (scores + h * n_pos + p0, tail_mask (n),
+                                 _mm512_mul_ps (sum_lanes16 (acc), _mm512_set1_ps (scale)));
+        }
+    }
+
+  /* each head's softmax, normalised in place */
+  for (int h = 0; h < n_heads; h++)
+    {
+      float *sh = scores + h * n_pos;
+      __m512 max = _mm512_set1_ps (-INFINITY), sum = _mm512_setzero_ps (), inv;
+      float max_score;
+
+      for (gint64 p = 0; p < n_pos; p += 16)
+        max = _mm512_mask_max_ps (max, tail_mask (n_pos - p), max, _mm512_maskz_loadu_ps (tail_mask (n_pos - p), sh + p));
+      max_score = _mm512_reduce_max_ps (max);
+      for (gint64 p = 0; p < n_pos; p += 16)
+        {
+          __mmask16 m = tail_mask (n_pos - p);
+          __m512 e = exp_ps (_mm512_sub_ps (_mm512_maskz_loadu_ps (m, sh + p), _mm512_set1_ps (max_score)));
+
+          _mm512_mask_storeu_ps (sh + p, m, e);
+          sum = _mm512_add_ps (sum, _mm512_maskz_mov_ps (m, e));
+        }
+      inv = _mm512_set1_ps (1.0f / _mm512_reduce_add_ps (sum));
+      for (gint64 p = 0; p < n_pos; p += 16)
+        _mm512_mask_storeu_ps (sh + p, tail_mask (n_pos - p), _mm512_mul_ps (_mm512_maskz_loadu_ps (tail_mask (n_pos - p), sh + p), inv));
+    }
+
+  /* out_h = Σ_p weight_h,p · v_p */
+  for (int h = 0; h < n_heads; h++)
+    for (int j = 0; j < n_vecs; j++)
+      _mm512_mask_storeu_ps (out + h * head_dim + 16 * j, j == n_vecs - 1 ? last : 0xffff, _mm512_setzero_ps ());
+  for (gint64 p0 = 0; p0 < n_pos; p0 += ATTEND_BLOCK)
+    {
+      int n = (int) MIN (ATTEND_BLOCK, n_pos - p0);
+
+      widen_block (block, values + p0 * stride, stride, n, n_vecs, last);
+      for (int h = 0; h < n_heads; h++)
+        {
+          float *oh = out + h * head_dim;
+          const float *w = scores + h * n_pos + p0;
+          __m512 ov[ATTEND_MAX_VECS];
+
+          for (int j = 0; j < n_vecs; j++)
+            ov[j] = _mm512_maskz_loadu_ps (j == n_vecs - 1 ? last : 0xffff, oh + 16 * j);
+          for (int i = 0; i < n; i++)
+            {
+              __m512 wi = _mm512_set1_ps (w[i]);
+
+              for (int j = 0; j < n_vecs; j++)
+                ov[j] = _mm512_fmadd_ps (_mm512_load_ps (block + (i * n_vecs + j) * 16), wi, ov[j]);
+            }
+          for (int j = 0; j < n_vecs; j++)
+            _mm512_mask_storeu_ps (oh + 16 * j, j == n_vecs - 1 ? last : 0xffff, ov[j]);
+        }
+    }
+}
+
 void
 bendi_kernels_init_avx512_vnni (BendiCpuKernels *table)
 {
@@ -762,6 +913,7 @@ bendi_kernels_init_avx512_vnni (BendiCpuKernels *table)
   table->rms_norm = rms_norm;
   table->swiglu = swiglu;
   table->attend = attend;
+  table->attend_heads = attend_heads;
   table->quantize[BENDI_ACT_Q8_0] = quantize_q8_01;
   table->quantize[BENDI_ACT_Q8_1] = quantize_q8_01;
   table->quantize[BENDI_ACT_F16] = quantize_f16;

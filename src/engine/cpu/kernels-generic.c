@@ -751,4 +751,5 @@ bendi_kernels_init_generic (BendiCpuKernels *table)
   table->rms_norm = rms_norm_generic;
   table->swiglu = swiglu_generic;
   table->attend = bendi_kernels_attend_generic;
+  table->attend_heads = NULL;
 }

@@ -120,6 +120,10 @@ typedef struct {
   void  (*swiglu)       (float *out, const float *gate, const float *up, gint64 n);
   void  (*attend)       (float *out, const float *q, const BendiFp16 *keys, const BendiFp16 *values,
                          gint64 stride, gint64 n_pos, gint64 head_dim, float scale, float *scores);
+  /* NULL: attend () head by head */
+  void  (*attend_heads) (float *out, const float *q, int n_heads, const BendiFp16 *keys,
+                         const BendiFp16 *values, gint64 stride, gint64 n_pos, gint64 head_dim, float scale,
+                         float *scores);
 } BendiCpuKernels;
 
 /* The table for the current features (bendi_cpu_features_get ()). */

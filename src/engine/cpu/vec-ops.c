@@ -69,3 +69,26 @@ bendi_vec_attend (float           *out,
 {
   bendi_cpu_kernels ()->attend (out, q, keys, values, stride, n_pos, head_dim, scale, scores);
 }
+
+void
+bendi_vec_attend_heads (float           *out,
+                        const float     *q,
+                        int              n_heads,
+                        const BendiFp16 *keys,
+                        const BendiFp16 *values,
+                        gint64           stride,
+                        gint64           n_pos,
+                        gint64           head_dim,
+                        float            scale,
+                        float           *scores)
+{
+  const BendiCpuKernels *kernels = bendi_cpu_kernels ();
+
+  if (kernels->attend_heads != NULL)
+    {
+      kernels->attend_heads (out, q, n_heads, keys, values, stride, n_pos, head_dim, scale, scores);
+      return;
+    }
+  for (int h = 0; h < n_heads; h++)
+    kernels->attend (out + h * head_dim, q + h * head_dim, keys, values, stride, n_pos, head_dim, scale, scores);
+}

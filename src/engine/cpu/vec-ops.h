@@ -56,4 +56,19 @@ void  bendi_vec_attend       (float           *out,
                               float            scale,
                               float           *scores);
 
+/* bendi_vec_attend () for @n_heads query heads that share their keys and
+ * values (grouped-query attention): head h's query at q + h · @head_dim,
+ * its output at out + h · @head_dim; @scores is scratch for @n_heads ·
+ * @n_pos floats. */
+void  bendi_vec_attend_heads (float           *out,
+                              const float     *q,
+                              int              n_heads,
+                              const BendiFp16 *keys,
+                              const BendiFp16 *values,
+                              gint64           stride,
+                              gint64           n_pos,
+                              gint64           head_dim,
+                              float            scale,
+                              float           *scores);
+
 G_END_DECLS

@@ -57,7 +57,7 @@ struct _BendiContext {
   float      *hb2;           /* (n, n_ff) up */
   float      *rope_cos;      /* (n, n_rot / 2) */
   float      *rope_sin;      /* (n, n_rot / 2) */
-  float      *scores;        /* (n_threads, n_ctx) attention scores */
+  float      *scores;        /* (n_threads, query heads per KV head, n_ctx) attention scores */
 
   float      *logits;        /* (n_logits, n_vocab) */
   gint64      n_logits;
@@ -77,6 +77,7 @@ typedef struct {
   gint64                   n_tokens;
   gint64                   pos;        /* position of the batch's first token */
   const float             *norm;       /* for the norm step */
+  gint64                   heads_per_item;  /* for the attention step */
 } StepArgs;
 
 static void
@@ -163,7 +164,22 @@ step_qkv_finish (gpointer data,
     }
 }
 
-/* Causal attention for (token, head) pairs: scores against every cached
+/* The query heads attention takes at a time: those sharing a KV head,
+ * whose keys and values are then read once for all of them, unless that
+ * leaves threads without work. */
+static gint64
+attention_heads_per_item (const BendiContext *ctx,
+                          gint64              n_tokens)
+{
+  const BendiModelConfig *c = ctx->config;
+  gint64 n = c->n_head / c->n_head_kv;
+
+  while (n % 2 == 0 && n_tokens * (c->n_head / n) < bendi_thread_pool_get_n_threads (ctx->pool))
+    n /= 2;
+  return n;
+}
+
+/* Causal attention for (token, heads) items: scores against every cached
  * position up to the token's own, softmax, weighted sum of values. */
 static void
 step_attention (gpointer data,
@@ -175,23 +191,25 @@ step_attention (gpointer data,
   const BendiModelConfig *c = ctx->config;
   gint64 hd = c->head_dim;
   gint64 heads_per_kv = c->n_head / c->n_head_kv;
+  gint64 items_per_token = c->n_head / a->heads_per_item;
   float scale = 1.0f / sqrtf ((float) hd);
-  float *scores = ctx->scores + (gsize) ith * (gsize) ctx->n_ctx;
+  float *scores = ctx->scores + (gsize) ith * (gsize) ctx->n_ctx * (gsize) heads_per_kv;
   const BendiFp16 *key_cache = ctx->key_cache + (gsize) (a->il * ctx->n_ctx * ctx->kv_dim);
   const BendiFp16 *value_cache = ctx->value_cache + (gsize) (a->il * ctx->n_ctx * ctx->kv_dim);
   gint64 start, end;
 
-  bendi_split_range (a->n_tokens * c->n_head, ith, nth, &start, &end);
+  bendi_split_range (a->n_tokens * items_per_token, ith, nth, &start, &end);
   for (gint64 item = start; item < end; item++)
     {
-      gint64 t = item / c->n_head;
-      gint64 h = item % c->n_head;
+      gint64 t = item / items_per_token;
+      gint64 h = (item % items_per_token) * a->heads_per_item;
       gint64 kv_offset = (h / heads_per_kv) * hd;
       gint64 n_seen = a->pos + t + 1;
       const float *q = ctx->q + t * ctx->q_dim + h * hd;
       float *out = ctx->att_out + t * ctx->q_dim + h * hd;
 
-      bendi_vec_attend (out, q, key_cache + kv_offset, value_cache + kv_offset, ctx->kv_dim, n_seen, hd, scale, scores);
+      bendi_vec_attend_heads (out, q, (int) a->heads_per_item, key_cache + kv_offset, value_cache + kv_offset,
+                              ctx->kv_dim, n_seen, hd, scale, scores);
     }
 }
 
@@ -346,7 +364,8 @@ forward_batch (BendiContext      *ctx,
       run_step (ctx, step_qkv_finish, &args, n_tokens);
 
       /* attention, output projection */
-      run_step (ctx, step_attention, &args, n_tokens * c->n_head);
+      args.heads_per_item = attention_heads_per_item (ctx, n_tokens);
+      run_step (ctx, step_attention, &args, n_tokens * c->n_head / args.heads_per_item);
       bendi_matmul (ctx->matmul, &l->wo, ctx->att_out, n_tokens, ctx->out);
 
       /* residual, feed-forward rmsnorm */
@@ -416,7 +435,7 @@ bendi_context_estimate_memory (const BendiModelConfig   *c,
    * value, for float weights) */
   *scratch_bytes = sizeof (float) * (gsize) n * (gsize) (3 * c->n_embd + 2 * q_dim + 2 * kv_dim + 2 * c->n_ff + c->n_rot)
                    + sizeof (float) * (gsize) c->n_vocab
-                   + sizeof (float) * (gsize) n_threads * (gsize) n_ctx
+                   + sizeof (float) * (gsize) n_threads * (gsize) n_ctx * (gsize) (c->n_head / c->n_head_kv)
                    + sizeof (float) * (gsize) n * (gsize) widest;
 }
 
@@ -564,7 +583,8 @@ bendi_context_new (BendiModel               *model,
   ctx->notes.no_gpu = g_string_new (NULL);
   ctx->pool = bendi_thread_pool_new (params->n_threads);
   ctx->matmul = bendi_matmul_context_new (ctx->pool);
-  ctx->scores = g_new (float, (gsize) bendi_thread_pool_get_n_threads (ctx->pool) * (gsize) n_ctx);
+  ctx->scores = g_new (float, (gsize) bendi_thread_pool_get_n_threads (ctx->pool) * (gsize) n_ctx *
+                                (gsize) (c->n_head / c->n_head_kv));
   describe_backend (ctx);
 
   if (params->backend != BENDI_BACKEND_CPU)
