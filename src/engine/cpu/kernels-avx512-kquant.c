@@ -85,13 +85,8 @@ quantize_q8_k (const BendiActs    *acts,
 
 #define K_TILE_TOKENS 8
 
-/* Prefetches for the super-block's quants (see bendi_prefetch_stream),
- * for the types that have one stream. Those with a second stream of high
- * bits (Q3_K, Q5_K, Q6_K) have more arithmetic per byte and lost with it
- * (1B matrices, 2 threads, AVX-512, alternated: Q6_K 0.80-0.82 of the
- * read bandwidth without, 0.67-0.76 with prefetches on both streams or on
- * the quants alone; Q5_K 0.75 without, 0.71-0.74 with), while Q2_K
- * (0.58 -> 0.65), Q4_K (0.69 -> 0.84) and IQ4_XS (0.75 -> 0.83) gained. */
+/* Prefetches for the super-block's quants, for the K-quants that gain
+ * from them (see bendi_prefetch_stream). */
 static ALWAYS_INLINE void
 ksuper_prefetch (KQuantKind    kind,
                  const KSuper *k)

@@ -686,6 +686,28 @@ swiglu (float       *out,
     }
 }
 
+/* scores[p] = e^(scores[p] - max) in place; returns their sum. */
+static float
+exp_scores (float  *scores,
+            gint64  n_pos)
+{
+  __m512 max = _mm512_set1_ps (-INFINITY), sum = _mm512_setzero_ps ();
+  float max_score;
+
+  for (gint64 p = 0; p < n_pos; p += 16)
+    max = _mm512_mask_max_ps (max, tail_mask (n_pos - p), max, _mm512_maskz_loadu_ps (tail_mask (n_pos - p), scores + p));
+  max_score = _mm512_reduce_max_ps (max);
+  for (gint64 p = 0; p < n_pos; p += 16)
+    {
+      __mmask16 m = tail_mask (n_pos - p);
+      __m512 e = exp_ps (_mm512_sub_ps (_mm512_maskz_loadu_ps (m, scores + p), _mm512_set1_ps (max_score)));
+
+      _mm512_mask_storeu_ps (scores + p, m, e);
+      sum = _mm512_add_ps (sum, _mm512_maskz_mov_ps (m, e));
+    }
+  return _mm512_reduce_add_ps (sum);
+}
+
 /* Heads up to 256 wide stay in registers: the query, and the output as it
  * is summed; no call per cached position. */
 #define ATTEND_MAX_VECS 16
@@ -704,8 +726,7 @@ attend (float           *out,
   int n_vecs = (int) ((head_dim + 15) / 16);
   __m512 qv[ATTEND_MAX_VECS], ov[ATTEND_MAX_VECS];
   __mmask16 last = tail_mask (head_dim - 16 * (n_vecs - 1));
-  __m512 max = _mm512_set1_ps (-INFINITY), sum = _mm512_setzero_ps ();
-  float max_score, inv;
+  float inv;
 
   if (n_vecs > ATTEND_MAX_VECS)
     {
@@ -729,18 +750,7 @@ attend (float           *out,
       scores[p] = _mm512_reduce_add_ps (acc) * scale;
     }
 
-  for (gint64 p = 0; p < n_pos; p += 16)
-    max = _mm512_mask_max_ps (max, tail_mask (n_pos - p), max, _mm512_maskz_loadu_ps (tail_mask (n_pos - p), scores + p));
-  max_score = _mm512_reduce_max_ps (max);
-  for (gint64 p = 0; p < n_pos; p += 16)
-    {
-      __mmask16 m = tail_mask (n_pos - p);
-      __m512 e = exp_ps (_mm512_sub_ps (_mm512_maskz_loadu_ps (m, scores + p), _mm512_set1_ps (max_score)));
-
-      _mm512_mask_storeu_ps (scores + p, m, e);
-      sum = _mm512_add_ps (sum, _mm512_maskz_mov_ps (m, e));
-    }
-  inv = 1.0f / _mm512_reduce_add_ps (sum);
+  inv = 1.0f / exp_scores (scores, n_pos);
 
   for (gint64 p = 0; p < n_pos; p++)
     {
@@ -856,21 +866,7 @@ attend_heads (float           *out,
   for (int h = 0; h < n_heads; h++)
     {
       float *sh = scores + h * n_pos;
-      __m512 max = _mm512_set1_ps (-INFINITY), sum = _mm512_setzero_ps (), inv;
-      float max_score;
-
-      for (gint64 p = 0; p < n_pos; p += 16)
-        max = _mm512_mask_max_ps (max, tail_mask (n_pos - p), max, _mm512_maskz_loadu_ps (tail_mask (n_pos - p), sh + p));
-      max_score = _mm512_reduce_max_ps (max);
-      for (gint64 p = 0; p < n_pos; p += 16)
-        {
-          __mmask16 m = tail_mask (n_pos - p);
-          __m512 e = exp_ps (_mm512_sub_ps (_mm512_maskz_loadu_ps (m, sh + p), _mm512_set1_ps (max_score)));
-
-          _mm512_mask_storeu_ps (sh + p, m, e);
-          sum = _mm512_add_ps (sum, _mm512_maskz_mov_ps (m, e));
-        }
-      inv = _mm512_set1_ps (1.0f / _mm512_reduce_add_ps (sum));
+      __m512 inv = _mm512_set1_ps (1.0f / exp_scores (sh, n_pos));
       for (gint64 p = 0; p < n_pos; p += 16)
         _mm512_mask_storeu_ps (sh + p, tail_mask (n_pos - p), _mm512_mul_ps (_mm512_maskz_loadu_ps (tail_mask (n_pos - p), sh + p), inv));
     }

@@ -152,7 +152,12 @@ void bendi_kernels_init_amx          (BendiCpuKernels *table);
  * 43, IQ4_NL 46 -> 51; AVX2 VNNI Q4_0 42 -> 47, Q4_K 31 -> 38. The L2
  * distance has a plateau at 3-4 KiB (4.5 KiB lost 3%, 5 KiB and more 6-10%,
  * the L1 distance from 256 B to 1 KiB made no difference); the L2 prefetch
- * alone and prefetchnta were worse. */
+ * alone and prefetchnta were worse. The K-quants with a second stream of
+ * high bits (Q3_K, Q5_K, Q6_K) have more arithmetic per byte and lost
+ * with it (AVX-512: Q6_K 0.80-0.82 of the read bandwidth without, 0.67-0.76
+ * with prefetches on both streams or on the quants alone; Q5_K 0.75
+ * without, 0.71-0.74 with), so they have none, while Q2_K (0.58 -> 0.65),
+ * Q4_K (0.69 -> 0.84) and IQ4_XS (0.75 -> 0.83) gained. */
 #ifndef BENDI_PREFETCH_L1_AHEAD
 #define BENDI_PREFETCH_L1_AHEAD 1024
 #endif
