@@ -8,8 +8,10 @@
 #include "test-util.h"
 #include "test-vulkan-util.h"
 #include "vulkan/vk-ops.h"
+#include "vulkan/vk-pipeline.h"
 
-/* The types with int8 variants, and every type for fp16. */
+/* The types that must have int8 variants (int8_weight_types in
+ * shaders/meson.build), and every type for fp16. */
 static const BendiTensorType int8_types[] = {
   BENDI_TENSOR_TYPE_Q4_0, BENDI_TENSOR_TYPE_Q4_1, BENDI_TENSOR_TYPE_Q5_0,
   BENDI_TENSOR_TYPE_Q5_1, BENDI_TENSOR_TYPE_Q8_0, BENDI_TENSOR_TYPE_IQ4_NL,
@@ -285,6 +287,10 @@ check_types (BendiVkFastPath        path,
        * multiple of a workgroup's. */
       gint64 n_cols = block == 1 ? 53 : 3 * (gint64) MAX (block, 32);
 
+      /* The engine finds the int8 variants among the shaders the build
+       * made: each type listed here must have them. */
+      if (path & (BENDI_VK_FAST_INT8 | BENDI_VK_FAST_INT8_DOT))
+        g_assert_true (bendi_vk_pipeline_uses_int8 (device, type));
       check_product (device, path, rand, type, n_cols, 67, 1, EPILOGUE_NONE);
       check_product (device, path, rand, type, n_cols, 67, 3, EPILOGUE_NONE);
     }

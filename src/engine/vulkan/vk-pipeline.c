@@ -79,30 +79,35 @@ bendi_vk_type_is_supported (BendiTensorType type)
   return type_suffix (type) != NULL;
 }
 
-/* The types with int8 matrix × vector variants (int8_weight_types in
- * shaders/meson.build): 32-weight blocks or sub-blocks with one scale and
- * offset (Q6_K: a scale per 16, no offset), whose quants fit a signed
- * byte. Q2_K and Q3_K, with a scale and offset per 16 or 3-bit quants
- * split over two arrays, go on in floats (fp16 where that is on). */
+static const BendiVkShaderCode *
+find_shader (const char *name)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS (bendi_vk_shader_codes); i++)
+    if (strcmp (bendi_vk_shader_codes[i].name, name) == 0)
+      return &bendi_vk_shader_codes[i];
+  return NULL;
+}
+
+/* Whether @type has int8 matrix × vector variants: those that
+ * shaders/meson.build builds (its int8_weight_types says which and why). */
 static gboolean
 int8_type (BendiTensorType type)
 {
-  switch (type)
+  static gsize initialized = 0;
+  static gboolean has_int8[BENDI_TENSOR_TYPE_COUNT];
+
+  if (g_once_init_enter (&initialized))
     {
-    case BENDI_TENSOR_TYPE_Q4_0:
-    case BENDI_TENSOR_TYPE_Q4_1:
-    case BENDI_TENSOR_TYPE_Q5_0:
-    case BENDI_TENSOR_TYPE_Q5_1:
-    case BENDI_TENSOR_TYPE_Q8_0:
-    case BENDI_TENSOR_TYPE_IQ4_NL:
-    case BENDI_TENSOR_TYPE_Q4_K:
-    case BENDI_TENSOR_TYPE_Q5_K:
-    case BENDI_TENSOR_TYPE_Q6_K:
-    case BENDI_TENSOR_TYPE_IQ4_XS:
-      return TRUE;
-    default:
-      return FALSE;
+      for (int t = 0; t < BENDI_TENSOR_TYPE_COUNT; t++)
+        {
+          const char *suffix = type_suffix ((BendiTensorType) t);
+          g_autofree char *name = suffix != NULL ? g_strdup_printf ("matvec_%s_int8", suffix) : NULL;
+
+          has_int8[t] = name != NULL && find_shader (name) != NULL;
+        }
+      g_once_init_leave (&initialized, 1);
     }
+  return (int) type >= 0 && type < BENDI_TENSOR_TYPE_COUNT && has_int8[type];
 }
 
 gboolean
@@ -119,15 +124,6 @@ struct _BendiVkPipelineSet {
   VkPipelineCache  cache;
   char            *cache_path;  /* NULL: no disk cache */
 };
-
-static const BendiVkShaderCode *
-find_shader (const char *name)
-{
-  for (gsize i = 0; i < G_N_ELEMENTS (bendi_vk_shader_codes); i++)
-    if (strcmp (bendi_vk_shader_codes[i].name, name) == 0)
-      return &bendi_vk_shader_codes[i];
-  return NULL;
-}
 
 static void
 pipeline_destroy (BendiVkDevice   *device,
