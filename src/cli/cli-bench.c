@@ -145,35 +145,6 @@ measure (BendiContext     *context,
   return TRUE;
 }
 
-/* The shader variants of each GPU line of the backend description ("…;
- * int8-dot,subgroup shaders"), joined by "+" where devices differ: the
- * description is what the context says about its devices. NULL on the
- * CPU. */
-static char *
-vulkan_variants (BendiContext *context)
-{
-  g_auto (GStrv) lines = NULL;
-  g_autoptr (GPtrArray) variants = g_ptr_array_new_with_free_func (g_free);
-
-  if (bendi_context_get_backend (context) != BENDI_BACKEND_VULKAN)
-    return NULL;
-  lines = g_strsplit (bendi_context_get_backend_description (context), "\n", -1);
-  for (guint i = 0; lines[i] != NULL; i++)
-    {
-      const char *start = g_strrstr (lines[i], "; ");
-      g_autofree char *variant = NULL;
-
-      if (start == NULL || !g_str_has_suffix (lines[i], " shaders"))
-        continue;
-      variant = g_ascii_strdown (start + 2, strlen (start + 2) - strlen (" shaders"));
-      g_strdelimit (variant, " ", '-');
-      if (!g_ptr_array_find_with_equal_func (variants, variant, g_str_equal, NULL))
-        g_ptr_array_add (variants, g_steal_pointer (&variant));
-    }
-  g_ptr_array_add (variants, NULL);
-  return g_strjoinv ("+", (char **) variants->pdata);
-}
-
 int
 bendi_cli_bench (int    argc,
                  char **argv)
@@ -303,13 +274,8 @@ bendi_cli_bench (int    argc,
       MEMBER_STRING ("backend_description", bendi_context_get_backend_description (context));
       MEMBER_INT ("gpu_layers", bendi_context_get_n_gpu_layers (context));
       MEMBER_INT ("dispatches_per_token", m.dispatches_per_token);
-      if (on_gpu)
-        {
-          g_autofree char *variants = vulkan_variants (context);
-
-          if (variants != NULL)
-            MEMBER_STRING ("vulkan_variants", variants);
-        }
+      if (on_gpu && bendi_context_get_shader_variants (context) != NULL)
+        MEMBER_STRING ("vulkan_variants", bendi_context_get_shader_variants (context));
       MEMBER_DOUBLE ("cpu_ms_per_token", m.cpu_ms_per_token);
       if (compare_cpu)
         {

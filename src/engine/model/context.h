@@ -116,6 +116,9 @@ gint64       bendi_context_get_n_gpu_layers (const BendiContext *self);
 /* What runs where, a line per device: "CPU, 2 threads" or the devices
  * with their layers; under the auto backend without a GPU, a line on why. */
 const char  *bendi_context_get_backend_description (const BendiContext *self);
+/* The shader variants the GPUs run ("int8-dot,subgroup", "portable",
+ * "cpu-device"), joined by "+" where devices differ; NULL on the CPU. */
+const char  *bendi_context_get_shader_variants (const BendiContext *self);
 /* Why the backend is not the one asked for, or what it gave up (a self-check
  * that failed, a GPU that was lost, fewer layers than asked); NULL when
  * nothing happened. */

@@ -940,6 +940,27 @@ bendi_vk_forward_describe (const BendiVkForward *self)
   return g_string_free (text, FALSE);
 }
 
+char *
+bendi_vk_forward_describe_shaders (const BendiVkForward *self)
+{
+  g_autoptr (GPtrArray) variants = g_ptr_array_new_with_free_func (g_free);
+
+  for (guint s = 0; s < self->n_segments; s++)
+    {
+      BendiVkDevice *device = self->segments[s].device;
+      char *variant = bendi_vk_device_uses_cpu_kernels (device)
+                        ? g_strdup ("cpu-device")
+                        : bendi_vk_fast_paths_describe (bendi_vk_device_get_fast_paths (device));
+
+      if (g_ptr_array_find_with_equal_func (variants, variant, g_str_equal, NULL))
+        g_free (variant);
+      else
+        g_ptr_array_add (variants, variant);
+    }
+  g_ptr_array_add (variants, NULL);
+  return g_strjoinv ("+", (char **) variants->pdata);
+}
+
 gint
 bendi_vk_forward_get_validation_errors (const BendiVkForward *self)
 {

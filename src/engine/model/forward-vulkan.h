@@ -86,6 +86,9 @@ gsize        bendi_vk_forward_get_kv_bytes (const BendiVkForward *self);
 /* "llvmpipe (LLVM 15.0.6, 256 bits): layers 0–21, output", a line per
  * device. */
 char        *bendi_vk_forward_describe (const BendiVkForward *self) G_GNUC_WARN_UNUSED_RESULT;
+/* The shader variants of the devices ("int8-dot,subgroup", "cpu-device"),
+ * joined by "+" where devices differ. */
+char        *bendi_vk_forward_describe_shaders (const BendiVkForward *self) G_GNUC_WARN_UNUSED_RESULT;
 /* Validation-layer errors over all devices; -1 when not every device
  * runs under the layer. */
 gint         bendi_vk_forward_get_validation_errors (const BendiVkForward *self);

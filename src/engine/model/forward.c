@@ -35,6 +35,7 @@ struct _BendiContext {
   gint64      first_cpu_layer;
   BendiContextParams params;
   char       *backend_description;
+  char       *shader_variants;       /* NULL without GPUs */
   BendiBackendNotes notes;
   /* While a GPU runs, the tokens in its KV cache: should it be lost, the
    * CPU redoes them. */
@@ -469,6 +470,9 @@ static void
 describe_backend (BendiContext *ctx)
 {
   g_free (ctx->backend_description);
+  g_clear_pointer (&ctx->shader_variants, g_free);
+  if (ctx->gpu != NULL)
+    ctx->shader_variants = bendi_vk_forward_describe_shaders (ctx->gpu);
   if (ctx->gpu == NULL && ctx->notes.no_gpu->len > 0)
     ctx->backend_description = g_strdup_printf ("CPU, %d threads\n%.*s", bendi_thread_pool_get_n_threads (ctx->pool),
                                                 (int) ctx->notes.no_gpu->len - 1, ctx->notes.no_gpu->str);
@@ -610,6 +614,7 @@ bendi_context_free (BendiContext *self)
   g_free (self->key_cache);
   g_free (self->value_cache);
   g_free (self->backend_description);
+  g_free (self->shader_variants);
   if (self->notes.warnings != NULL)
     g_string_free (self->notes.warnings, TRUE);
   if (self->notes.no_gpu != NULL)
@@ -678,6 +683,14 @@ const char *
 bendi_context_get_backend_description (const BendiContext *self)
 {
   return self->backend_description;
+}
+
+const char *
+bendi_context_get_shader_variants (const BendiContext *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+
+  return self->shader_variants;
 }
 
 const char *
