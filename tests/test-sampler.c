@@ -214,6 +214,27 @@ test_large_vocab (void)
   }
 }
 
+/* Which parameters a GPU may answer with its argmax: greedy and no
+ * penalty of any kind, since a penalty can move the largest logit. */
+static void
+test_params_are_argmax (void)
+{
+  BendiSamplerParams p;
+
+  bendi_sampler_params_init (&p);
+  g_assert_false (bendi_sampler_params_are_argmax (&p));
+  p.temperature = 0.0f;
+  g_assert_true (bendi_sampler_params_are_argmax (&p));
+  p.repeat_penalty = 1.1f;
+  g_assert_false (bendi_sampler_params_are_argmax (&p));
+  p.repeat_penalty = 1.0f;
+  p.presence_penalty = 0.5f;
+  g_assert_false (bendi_sampler_params_are_argmax (&p));
+  p.presence_penalty = 0.0f;
+  p.frequency_penalty = 0.5f;
+  g_assert_false (bendi_sampler_params_are_argmax (&p));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -229,6 +250,7 @@ main (int   argc,
   g_test_add_func ("/engine/sampler/repeat-penalty", test_repeat_penalty);
   g_test_add_func ("/engine/sampler/frequency-presence", test_frequency_presence);
   g_test_add_func ("/engine/sampler/large-vocab", test_large_vocab);
+  g_test_add_func ("/engine/sampler/params-are-argmax", test_params_are_argmax);
 
   return g_test_run ();
 }

@@ -219,6 +219,20 @@ drop_below_min_p (Candidate *c,
   return MAX (kept, 1);
 }
 
+static gboolean
+has_penalties (const BendiSamplerParams *p)
+{
+  return p->repeat_penalty != 1.0f || p->presence_penalty != 0.0f || p->frequency_penalty != 0.0f;
+}
+
+gboolean
+bendi_sampler_params_are_argmax (const BendiSamplerParams *params)
+{
+  g_return_val_if_fail (params != NULL, FALSE);
+
+  return params->temperature <= 0.0f && !has_penalties (params);
+}
+
 /* Repetition, presence and frequency penalties over the recent window. */
 static void
 apply_penalties (BendiSampler *self)
@@ -228,7 +242,7 @@ apply_penalties (BendiSampler *self)
   gint64 window = p->repeat_last_n < 0 ? n : MIN (n, p->repeat_last_n);
   const BendiToken *recent = &g_array_index (self->history, BendiToken, 0) + (n - window);
 
-  if (window == 0 || (p->repeat_penalty == 1.0f && p->presence_penalty == 0.0f && p->frequency_penalty == 0.0f))
+  if (window == 0 || !has_penalties (p))
     return;
   for (gint64 i = 0; i < window; i++)
     if (recent[i] >= 0 && recent[i] < self->n_vocab)

@@ -23,6 +23,10 @@ typedef struct {
 /* llama.cpp's defaults: temperature 0.8, top-k 40, top-p 0.95, min-p 0.05,
  * no penalties, random seed. */
 void bendi_sampler_params_init (BendiSamplerParams *params);
+/* Whether these parameters pick the token of the largest logit, whatever
+ * came before (greedy without penalties): the argmax, which a GPU can find
+ * without the logits being read. */
+gboolean bendi_sampler_params_are_argmax (const BendiSamplerParams *params);
 
 typedef struct _BendiSampler BendiSampler;
 

@@ -204,11 +204,7 @@ generation_thread (gpointer data)
   BendiGenerationStats stats = { .n_prompt_tokens = (gint64) gen->prompt->len };
   BendiStopReason reason = BENDI_STOP_REASON_NONE;
   gboolean hit_stop_string = FALSE;
-  /* Greedy without penalties is the argmax, which a GPU finds on the
-   * device without the logits being read. */
-  const BendiSamplerParams *sampling = &gen->params.sampling;
-  gboolean argmax_only = sampling->temperature <= 0.0f && sampling->repeat_penalty == 1.0f &&
-                         sampling->presence_penalty == 0.0f && sampling->frequency_penalty == 0.0f;
+  gboolean argmax_only = bendi_sampler_params_are_argmax (&gen->params.sampling);
 
   for (guint i = 0; i < gen->prompt->len; i++)
     bendi_sampler_accept (sampler, g_array_index (gen->prompt, BendiToken, i));
