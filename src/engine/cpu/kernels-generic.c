@@ -8,6 +8,8 @@
 #include <math.h>
 #include <string.h>
 
+#include "model/ops.h"
+
 /* ------------------------------------------------------------------------ */
 /* Activation quantisers, as ggml's reference quantize_row_q8_* do it. */
 
@@ -666,33 +668,6 @@ mad_f16_generic (float           *y,
     y[i] += a * bendi_fp16_to_fp32 (x[i]);
 }
 
-static void
-rms_norm_generic (float       *out,
-                  const float *x,
-                  const float *weight,
-                  gint64       n,
-                  float        eps)
-{
-  double sum = 0.0;
-  float scale;
-
-  for (gint64 i = 0; i < n; i++)
-    sum += (double) x[i] * x[i];
-  scale = 1.0f / sqrtf ((float) (sum / (double) n) + eps);
-  for (gint64 i = 0; i < n; i++)
-    out[i] = x[i] * scale * (weight != NULL ? weight[i] : 1.0f);
-}
-
-static void
-swiglu_generic (float       *out,
-                const float *gate,
-                const float *up,
-                gint64       n)
-{
-  for (gint64 i = 0; i < n; i++)
-    out[i] = gate[i] / (1.0f + expf (-gate[i])) * up[i];
-}
-
 /* Through the table's dot and mad, so a family with only those two fast
  * still gets them here. */
 void
@@ -707,24 +682,13 @@ bendi_kernels_attend_generic (float           *out,
                               float           *scores)
 {
   const BendiCpuKernels *k = bendi_cpu_kernels ();
-  float max = -INFINITY;
-  double sum = 0.0;
-  float inv;
 
   for (gint64 p = 0; p < n_pos; p++)
-    {
-      scores[p] = k->dot_f16_f32 (keys + p * stride, q, head_dim) * scale;
-      max = MAX (max, scores[p]);
-    }
-  for (gint64 p = 0; p < n_pos; p++)
-    {
-      scores[p] = expf (scores[p] - max);
-      sum += scores[p];
-    }
-  inv = (float) (1.0 / sum);
+    scores[p] = k->dot_f16_f32 (keys + p * stride, q, head_dim) * scale;
+  bendi_softmax (scores, n_pos);
   memset (out, 0, (gsize) head_dim * sizeof (float));
   for (gint64 p = 0; p < n_pos; p++)
-    k->mad_f16 (out, values + p * stride, scores[p] * inv, head_dim);
+    k->mad_f16 (out, values + p * stride, scores[p], head_dim);
 }
 
 void
@@ -748,8 +712,8 @@ bendi_kernels_init_generic (BendiCpuKernels *table)
   table->fp32_to_fp16 = fp32_to_fp16_generic;
   table->dot_f16_f32 = dot_f16_f32_generic;
   table->mad_f16 = mad_f16_generic;
-  table->rms_norm = rms_norm_generic;
-  table->swiglu = swiglu_generic;
+  /* the reference pass's own steps */
+  table->rms_norm = bendi_rms_norm;
+  table->swiglu = bendi_swiglu;
   table->attend = bendi_kernels_attend_generic;
-  table->attend_heads = NULL;
 }
