@@ -352,43 +352,14 @@ attend_check (const AttendCase *c,
     }
 }
 
-static const gint64 attend_head_dims[] = { 8, 16, 64, 72, 128, 256, 272 };
-static const gint64 attend_positions[] = { 1, 2, 15, 16, 17, 31, 33, 100 };
-
-/* One head. */
-static void
-test_attend (void)
-{
-  g_autofree AttendCase *c = attend_case_new ();
-  g_autofree float *out = g_new (float, MAX_DIM + 1);
-  g_autofree float *scores = g_new (float, MAX_POS);
-
-  for (gsize f = 0; f < G_N_ELEMENTS (families); f++)
-    {
-      if (!family_select (&families[f]))
-        continue;
-      for (gsize h = 0; h < G_N_ELEMENTS (attend_head_dims); h++)
-        for (gsize p = 0; p < G_N_ELEMENTS (attend_positions); p++)
-          {
-            gint64 hd = attend_head_dims[h], n_pos = attend_positions[p];
-            /* large enough that the softmax is far from uniform */
-            float scale = 4.0f / sqrtf ((float) hd);
-
-            out[hd] = 42.0f;
-            bendi_vec_attend (out, c->q, c->keys + OFFSET, c->values + OFFSET, STRIDE, n_pos, hd, scale, scores);
-            attend_check (c, c->q, out, n_pos, hd, scale);
-            g_assert_cmpfloat (out[hd], ==, 42.0f);
-          }
-    }
-  bendi_cpu_features_override (NULL);
-}
-
-/* Several query heads sharing the keys and values (grouped-query
- * attention): each head as if it were alone. */
+/* One head, and several query heads sharing the keys and values
+ * (grouped-query attention): each head as if it were alone. */
 static void
 test_attend_heads (void)
 {
   static const int head_counts[] = { 1, 3, 8 };
+  static const gint64 head_dims[] = { 8, 16, 64, 72, 128, 256, 272 };
+  static const gint64 positions[] = { 1, 2, 15, 16, 17, 31, 33, 100 };
   g_autofree AttendCase *c = attend_case_new ();
   g_autofree float *out = g_new (float, MAX_HEADS * MAX_DIM + 1);
   g_autofree float *scores = g_new (float, MAX_HEADS * MAX_POS);
@@ -398,11 +369,11 @@ test_attend_heads (void)
       if (!family_select (&families[f]))
         continue;
       for (gsize n = 0; n < G_N_ELEMENTS (head_counts); n++)
-        for (gsize h = 0; h < G_N_ELEMENTS (attend_head_dims); h++)
-          for (gsize p = 0; p < G_N_ELEMENTS (attend_positions); p++)
+        for (gsize h = 0; h < G_N_ELEMENTS (head_dims); h++)
+          for (gsize p = 0; p < G_N_ELEMENTS (positions); p++)
             {
               int n_heads = head_counts[n];
-              gint64 hd = attend_head_dims[h], n_pos = attend_positions[p];
+              gint64 hd = head_dims[h], n_pos = positions[p];
               float scale = 4.0f / sqrtf ((float) hd);
 
               out[n_heads * hd] = 42.0f;
@@ -464,7 +435,6 @@ main (int   argc,
   g_test_add_func ("/engine/cpu-vec/mad-f16", test_mad);
   g_test_add_func ("/engine/cpu-vec/rms-norm", test_rms_norm);
   g_test_add_func ("/engine/cpu-vec/swiglu", test_swiglu);
-  g_test_add_func ("/engine/cpu-vec/attend", test_attend);
   g_test_add_func ("/engine/cpu-vec/attend-heads", test_attend_heads);
   g_test_add_func ("/engine/cpu-vec/features-disable", test_features_disable);
 

@@ -120,7 +120,8 @@ typedef struct {
   void  (*swiglu)       (float *out, const float *gate, const float *up, gint64 n);
   void  (*attend)       (float *out, const float *q, const BendiFp16 *keys, const BendiFp16 *values,
                          gint64 stride, gint64 n_pos, gint64 head_dim, float scale, float *scores);
-  /* NULL: attend () head by head */
+  /* Several heads sharing keys and values (NULL: attend () head by head);
+   * a single head goes to attend (), which is faster for one */
   void  (*attend_heads) (float *out, const float *q, int n_heads, const BendiFp16 *keys,
                          const BendiFp16 *values, gint64 stride, gint64 n_pos, gint64 head_dim, float scale,
                          float *scores);

@@ -43,23 +43,12 @@ void  bendi_vec_swiglu       (float           *out,
                               const float     *up,
                               gint64           n);
 
-/* One query head against @n_pos cached positions: scores q · k · @scale,
- * their softmax, and out = Σ p · v. Keys and values of position p start
- * at p · @stride; @scores is scratch for @n_pos floats. */
-void  bendi_vec_attend       (float           *out,
-                              const float     *q,
-                              const BendiFp16 *keys,
-                              const BendiFp16 *values,
-                              gint64           stride,
-                              gint64           n_pos,
-                              gint64           head_dim,
-                              float            scale,
-                              float           *scores);
-
-/* bendi_vec_attend () for @n_heads query heads that share their keys and
- * values (grouped-query attention): head h's query at q + h · @head_dim,
- * its output at out + h · @head_dim; @scores is scratch for @n_heads ·
- * @n_pos floats. */
+/* Attention of @n_heads query heads that share their keys and values
+ * (grouped-query attention; 1 for a head of its own) against @n_pos cached
+ * positions: scores q · k · @scale, their softmax, and out = Σ p · v. Head
+ * h's query is at q + h · @head_dim, its output at out + h · @head_dim;
+ * keys and values of position p start at p · @stride; @scores is scratch
+ * for @n_heads · @n_pos floats. */
 void  bendi_vec_attend_heads (float           *out,
                               const float     *q,
                               int              n_heads,

@@ -316,7 +316,8 @@ forward_batch (BendiContext      *ctx,
 {
   const BendiModelConfig *c = ctx->config;
   const BendiModelWeights *w = ctx->weights;
-  StepArgs args = { .ctx = ctx, .n_tokens = n_tokens, .pos = ctx->n_past };
+  StepArgs args = { .ctx = ctx, .n_tokens = n_tokens, .pos = ctx->n_past,
+                    .heads_per_item = attention_heads_per_item (ctx, n_tokens) };
   gint64 half_rot = c->n_rot / 2;
 
   ensure_scratch (ctx, n_tokens);
@@ -365,7 +366,6 @@ forward_batch (BendiContext      *ctx,
       run_step (ctx, step_qkv_finish, &args, n_tokens);
 
       /* attention, output projection */
-      args.heads_per_item = attention_heads_per_item (ctx, n_tokens);
       run_step (ctx, step_attention, &args, n_tokens * c->n_head / args.heads_per_item);
       bendi_matmul (ctx->matmul, &l->wo, ctx->att_out, n_tokens, ctx->out);
 
