@@ -18,6 +18,7 @@ static char *
 format_features (const BendiVkDeviceInfo *info)
 {
   g_autoptr (GPtrArray) names = g_ptr_array_new ();
+  g_autofree char *coopmat = NULL;
 
   if (info->subgroup_arithmetic)
     g_ptr_array_add (names, "subgroup arithmetic");
@@ -33,7 +34,12 @@ format_features (const BendiVkDeviceInfo *info)
     g_ptr_array_add (names, info->integer_dot_product_accelerated ? "integer dot product (accelerated)"
                                                                   : "integer dot product (not accelerated)");
   if (info->cooperative_matrix)
-    g_ptr_array_add (names, "cooperative matrix");
+    {
+      coopmat = info->coopmat_m > 0 ? g_strdup_printf ("cooperative matrix (%u×%u×%u in f16)", info->coopmat_m,
+                                                       info->coopmat_n, info->coopmat_k)
+                                    : g_strdup ("cooperative matrix (no shape Bendi's kernels take)");
+      g_ptr_array_add (names, coopmat);
+    }
   if (names->len == 0)
     return g_strdup ("none");
   g_ptr_array_add (names, NULL);
@@ -167,6 +173,14 @@ print_json (GPtrArray  *devices,
       add_bool (builder, "integer_dot_product", info->integer_dot_product);
       add_bool (builder, "integer_dot_product_accelerated", info->integer_dot_product_accelerated);
       add_bool (builder, "cooperative_matrix", info->cooperative_matrix);
+      if (info->coopmat_m > 0)
+        {
+          g_autofree char *shape = g_strdup_printf ("%ux%ux%u", info->coopmat_m, info->coopmat_n, info->coopmat_k);
+
+          add_string (builder, "cooperative_matrix_shape", shape);
+        }
+      else
+        add_string (builder, "cooperative_matrix_shape", NULL);
       add_int (builder, "max_storage_buffer_range", (gint64) info->max_storage_buffer_range);
       add_int (builder, "max_memory_allocation_size", (gint64) info->max_memory_allocation_size);
       add_int (builder, "max_workgroup_invocations", info->max_workgroup_invocations);

@@ -83,6 +83,8 @@ bendi_backend_fast_paths_from_names (const char *names)
         paths |= BENDI_VK_FAST_INT8;
       else if (g_str_equal (name, "int8-dot"))
         paths |= BENDI_VK_FAST_INT8_DOT;
+      else if (g_str_equal (name, "coopmat"))
+        paths |= BENDI_VK_FAST_COOPMAT;
     }
   return paths;
 }
@@ -301,6 +303,11 @@ bendi_backend_start_gpu (BendiModel               *model,
     forward.forced_fast_paths |= BENDI_VK_FAST_INT8 | BENDI_VK_FAST_INT8_DOT;
   if (params->flags & BENDI_CONTEXT_FP16_SHADERS)
     forward.forced_fast_paths |= BENDI_VK_FAST_FP16;
+  if (params->flags & BENDI_CONTEXT_COOPMAT_SHADERS)
+    forward.forced_fast_paths |= BENDI_VK_FAST_COOPMAT;
+  if (params->flags & BENDI_CONTEXT_F32_SHADERS)
+    forward.disabled_fast_paths |= (BENDI_VK_FAST_FP16 | BENDI_VK_FAST_INT8 | BENDI_VK_FAST_INT8_DOT |
+                                    BENDI_VK_FAST_COOPMAT) & ~forward.forced_fast_paths;
   forward.progress = params->progress;
   forward.progress_data = params->progress_data;
   forward.validation = (params->flags & BENDI_CONTEXT_VULKAN_VALIDATION) != 0 ||
@@ -381,9 +388,10 @@ bendi_backend_self_check (BendiContext      *ctx,
   const BendiModelConfig *c = bendi_model_get_config (model);
   g_autoptr (BendiContext) cpu = NULL;
   BendiContextParams params;
-  BendiToken tokens[8];
-  gint64 n_tokens = MIN (8, bendi_context_get_n_ctx (ctx));
-  /* A prompt, then single tokens: both kinds of recording. */
+  BendiToken tokens[BENDI_VK_MATVEC_MAX_TOKENS + 3];
+  gint64 n_tokens = MIN ((gint64) G_N_ELEMENTS (tokens), bendi_context_get_n_ctx (ctx));
+  /* A prompt, then single tokens: both kinds of recording, and a prompt
+   * long enough for the prompt kernels (tiled, or cooperative matrices). */
   gint64 n_prompt = MAX (1, n_tokens - 2);
   gboolean ok = TRUE;
 

@@ -40,10 +40,17 @@ typedef enum {
   /* Tests and benchmarks: the int8 matrix × vector shaders (with the
    * integer dot product where the device has it) and the fp16 ones, even
    * where the driver does not accelerate them or on a CPU device; also
-   * BENDI_VULKAN_FORCE=int8-dot,int8,fp16. BENDI_VULKAN_DISABLE takes the
-   * same names (and subgroup) to turn fast paths off. */
+   * BENDI_VULKAN_FORCE=int8-dot,int8,fp16,coopmat. BENDI_VULKAN_DISABLE
+   * takes the same names (and subgroup) to turn fast paths off. */
   BENDI_CONTEXT_INT8_SHADERS      = 1 << 4,
   BENDI_CONTEXT_FP16_SHADERS      = 1 << 5,
+  /* Tests and benchmarks: prompts on cooperative matrices even on a CPU
+   * device that has them (lavapipe from Mesa 25.2 on). */
+  BENDI_CONTEXT_COOPMAT_SHADERS   = 1 << 6,
+  /* Tests: no reduced-precision fast path (fp16, int8, cooperative
+   * matrices) unless the flags above force it, where a GPU would use one
+   * by default: for comparisons that must differ by summation order only. */
+  BENDI_CONTEXT_F32_SHADERS       = 1 << 7,
 } BendiContextFlags;
 
 typedef struct {

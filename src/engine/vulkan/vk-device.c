@@ -80,6 +80,17 @@ choose_fast_paths (BendiVkDevice             *self,
                        (forced & BENDI_VK_FAST_INT8_DOT);
   self->use_int8 = self->use_int8_dot ||
                    ((forced & BENDI_VK_FAST_INT8) && fast_path_allowed (params, BENDI_VK_FAST_INT8));
+  /* Cooperative matrices for prompts: a shape the kernels take, float16_t
+   * arithmetic, the memory model the shaders are written against, shared
+   * memory for their tiles and a build that has them (glslc too old for
+   * GL_KHR_cooperative_matrix builds none). On CPU devices only when
+   * forced: lavapipe runs them as plain loops. */
+  self->use_coopmat = info->coopmat_m > 0 && info->fp16_arithmetic && info->vulkan_memory_model &&
+                      info->max_shared_memory_bytes >= bendi_vk_coopmat_shared_bytes (info) &&
+                      info->max_workgroup_invocations >= 4 * info->subgroup_size &&
+                      bendi_vk_pipeline_has_coopmat () &&
+                      fast_path_allowed (params, BENDI_VK_FAST_COOPMAT) &&
+                      ((forced & BENDI_VK_FAST_COOPMAT) || !cpu_device);
 }
 
 char *
@@ -91,6 +102,8 @@ bendi_vk_fast_paths_describe (BendiVkFastPath paths)
     g_ptr_array_add (names, "int8-dot");
   else if (paths & BENDI_VK_FAST_INT8)
     g_ptr_array_add (names, "int8");
+  if (paths & BENDI_VK_FAST_COOPMAT)
+    g_ptr_array_add (names, "coopmat");
   if (paths & BENDI_VK_FAST_FP16)
     g_ptr_array_add (names, "fp16");
   if (paths & BENDI_VK_FAST_SUBGROUP)
@@ -106,11 +119,15 @@ create_logical_device (BendiVkDevice  *self,
                        GError        **error)
 {
   const float priority = 1.0f;
-  const char *extensions[2];
+  const char *extensions[3];
   guint32 n_extensions = 0;
   VkPhysicalDeviceShaderIntegerDotProductFeatures dot_features = {
     .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_INTEGER_DOT_PRODUCT_FEATURES,
     .shaderIntegerDotProduct = VK_TRUE,
+  };
+  BendiVkCoopmatFeatures coopmat_features = {
+    .sType = BENDI_VK_STRUCTURE_TYPE_COOPMAT_FEATURES,
+    .cooperativeMatrix = VK_TRUE,
   };
   VkPhysicalDeviceVulkan11Features features11 = {
     .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_1_FEATURES,
@@ -122,6 +139,7 @@ create_logical_device (BendiVkDevice  *self,
     .shaderFloat16 = self->info.fp16_arithmetic,
     .shaderInt8 = self->info.int8_arithmetic,
     .storageBuffer8BitAccess = self->info.int8_storage,
+    .vulkanMemoryModel = self->use_coopmat,
   };
   VkDeviceQueueCreateInfo queue_info = {
     .sType = VK_STRUCTURE_TYPE_DEVICE_QUEUE_CREATE_INFO,
@@ -144,7 +162,14 @@ create_logical_device (BendiVkDevice  *self,
   if (self->use_int8_dot)
     {
       extensions[n_extensions++] = VK_KHR_SHADER_INTEGER_DOT_PRODUCT_EXTENSION_NAME;
+      dot_features.pNext = features11.pNext;
       features11.pNext = &dot_features;
+    }
+  if (self->use_coopmat)
+    {
+      extensions[n_extensions++] = BENDI_VK_COOPMAT_EXTENSION;
+      coopmat_features.pNext = features11.pNext;
+      features11.pNext = &coopmat_features;
     }
   create_info.enabledExtensionCount = n_extensions;
   create_info.ppEnabledExtensionNames = extensions;
@@ -286,7 +311,8 @@ bendi_vk_device_get_fast_paths (const BendiVkDevice *self)
   return (self->use_subgroups ? BENDI_VK_FAST_SUBGROUP : 0) |
          (self->use_fp16 ? BENDI_VK_FAST_FP16 : 0) |
          (self->use_int8 ? BENDI_VK_FAST_INT8 : 0) |
-         (self->use_int8_dot ? BENDI_VK_FAST_INT8_DOT : 0);
+         (self->use_int8_dot ? BENDI_VK_FAST_INT8_DOT : 0) |
+         (self->use_coopmat ? BENDI_VK_FAST_COOPMAT : 0);
 }
 
 gboolean

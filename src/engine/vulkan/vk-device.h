@@ -44,6 +44,13 @@ typedef struct {
   gboolean           integer_dot_product;        /* VK_KHR_shader_integer_dot_product's shaderIntegerDotProduct */
   gboolean           integer_dot_product_accelerated; /* its packed 4×8-bit signed dot product is fast */
   gboolean           cooperative_matrix;         /* VK_KHR_cooperative_matrix */
+  /* Its float16_t × float16_t + float products of one subgroup, M × N
+   * outputs K deep, that the prompt kernels use (the largest with M, N,
+   * K ≤ 16 and K dividing 32); 0 where there is none. */
+  guint32            coopmat_m;
+  guint32            coopmat_n;
+  guint32            coopmat_k;
+  gboolean           vulkan_memory_model;        /* vulkanMemoryModel: the cooperative-matrix shaders need it */
 
   guint64            max_storage_buffer_range;   /* bytes one binding can see */
   guint64            max_memory_allocation_size;
@@ -84,7 +91,12 @@ typedef enum {
    * the driver says the dot product is accelerated (choose_fast_paths ()
    * in vk-device.c says why). */
   BENDI_VK_FAST_INT8_DOT  = 1 << 3,
-  BENDI_VK_FAST_ALL       = 0xf,
+  /* Prompt matrix products on VK_KHR_cooperative_matrix: weights and
+   * activations staged as float16_t, summed in f32. On GPUs that have it
+   * (and the float16_t arithmetic and memory model it needs); on CPU
+   * devices only when forced. */
+  BENDI_VK_FAST_COOPMAT   = 1 << 4,
+  BENDI_VK_FAST_ALL       = 0x1f,
 } BendiVkFastPath;
 
 /* "subgroup,fp16,int8-dot": the fast paths in @paths, or "portable". */

@@ -7,8 +7,6 @@
 #include "engine-error.h"
 
 #define VALIDATION_LAYER "VK_LAYER_KHRONOS_validation"
-/* Newer than the headers Debian 12 ships, so spelt out. */
-#define COOPERATIVE_MATRIX_EXTENSION "VK_KHR_cooperative_matrix"
 
 void
 bendi_vk_set_error (GError     **error,
@@ -295,6 +293,46 @@ describe_memory (BendiVkInstance   *self,
       }
 }
 
+/* The cooperative-matrix shape of the prompt kernels: float16_t A and B, f32
+ * C and result, subgroup scope, M, N and K at most 16 and K dividing the
+ * kernels' 32-deep tiles; of those, the most outputs per matrix. */
+static void
+choose_coopmat_shape (BendiVkInstance   *self,
+                      VkPhysicalDevice   physical_device,
+                      BendiVkDeviceInfo *info)
+{
+  BendiVkGetCoopmatProperties get_properties = (BendiVkGetCoopmatProperties)
+    self->fn.vkGetInstanceProcAddr (self->instance, "vkGetPhysicalDeviceCooperativeMatrixPropertiesKHR");
+  g_autofree BendiVkCoopmatProperties *shapes = NULL;
+  guint32 n_shapes = 0;
+
+  if (get_properties == NULL || get_properties (physical_device, &n_shapes, NULL) != VK_SUCCESS || n_shapes == 0)
+    return;
+  n_shapes = MIN (n_shapes, 256);
+  shapes = g_new0 (BendiVkCoopmatProperties, n_shapes);
+  for (guint32 i = 0; i < n_shapes; i++)
+    shapes[i].sType = BENDI_VK_STRUCTURE_TYPE_COOPMAT_PROPERTIES;
+  if (get_properties (physical_device, &n_shapes, shapes) < 0)
+    return;
+  for (guint32 i = 0; i < n_shapes; i++)
+    {
+      const BendiVkCoopmatProperties *s = &shapes[i];
+
+      if (s->a_type != BENDI_VK_COMPONENT_TYPE_FLOAT16 || s->b_type != BENDI_VK_COMPONENT_TYPE_FLOAT16 ||
+          s->c_type != BENDI_VK_COMPONENT_TYPE_FLOAT32 || s->result_type != BENDI_VK_COMPONENT_TYPE_FLOAT32 ||
+          s->scope != BENDI_VK_SCOPE_SUBGROUP || s->saturating_accumulation ||
+          s->m_size == 0 || s->n_size == 0 || s->k_size == 0 ||
+          s->m_size > 16 || s->n_size > 16 || s->k_size > 16 || 32 % s->k_size != 0)
+        continue;
+      if (s->m_size * s->n_size > info->coopmat_m * info->coopmat_n)
+        {
+          info->coopmat_m = s->m_size;
+          info->coopmat_n = s->n_size;
+          info->coopmat_k = s->k_size;
+        }
+    }
+}
+
 void
 bendi_vk_instance_describe (BendiVkInstance   *self,
                             VkPhysicalDevice   physical_device,
@@ -336,8 +374,12 @@ bendi_vk_instance_describe (BendiVkInstance   *self,
   VkPhysicalDeviceShaderIntegerDotProductProperties dot_props = {
     .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_INTEGER_DOT_PRODUCT_PROPERTIES,
   };
+  BendiVkCoopmatFeatures coopmat_features = {
+    .sType = BENDI_VK_STRUCTURE_TYPE_COOPMAT_FEATURES,
+  };
   gboolean has_size_control;
   gboolean has_dot_product;
+  gboolean has_coopmat;
   gboolean is_1_2;
 
   memset (info, 0, sizeof *info);
@@ -361,6 +403,8 @@ bendi_vk_instance_describe (BendiVkInstance   *self,
   has_dot_product = is_1_2 && bendi_vk_has_extension (extensions, n_extensions,
                                                       VK_KHR_SHADER_INTEGER_DOT_PRODUCT_EXTENSION_NAME);
 
+  has_coopmat = is_1_2 && bendi_vk_has_extension (extensions, n_extensions, BENDI_VK_COOPMAT_EXTENSION);
+
   /* Structures of a version the device lacks may not be chained. */
   props.pNext = &subgroup;
   if (is_1_2)
@@ -383,6 +427,11 @@ bendi_vk_instance_describe (BendiVkInstance   *self,
         {
           dot_features.pNext = features.pNext;
           features.pNext = &dot_features;
+        }
+      if (has_coopmat)
+        {
+          coopmat_features.pNext = features.pNext;
+          features.pNext = &coopmat_features;
         }
       self->fn.vkGetPhysicalDeviceFeatures2 (physical_device, &features);
     }
@@ -415,7 +464,10 @@ bendi_vk_instance_describe (BendiVkInstance   *self,
     info->integer_dot_product &&
     (dot_props.integerDotProduct4x8BitPackedSignedAccelerated ||
      dot_props.integerDotProduct4x8BitPackedMixedSignednessAccelerated);
-  info->cooperative_matrix = bendi_vk_has_extension (extensions, n_extensions, COOPERATIVE_MATRIX_EXTENSION);
+  info->cooperative_matrix = bendi_vk_has_extension (extensions, n_extensions, BENDI_VK_COOPMAT_EXTENSION);
+  info->vulkan_memory_model = is_1_2 && features12.vulkanMemoryModel;
+  if (has_coopmat && coopmat_features.cooperativeMatrix)
+    choose_coopmat_shape (self, physical_device, info);
 
   info->max_storage_buffer_range = basic.limits.maxStorageBufferRange;
   info->max_workgroup_invocations = basic.limits.maxComputeWorkGroupInvocations;

@@ -312,7 +312,8 @@ bendi_vk_op_matmul_ex (BendiVkRecorder            *rec,
           pipeline = get_pipeline (rec, BENDI_VK_OP_MATMUL, type);
           ok = pipeline != NULL &&
                bendi_vk_recorder_record (rec, pipeline, bindings, &constants,
-                                         div_up ((guint64) chunk->n_rows, 64), div_up ((guint64) n_tokens, 64), 1);
+                                         div_up ((guint64) chunk->n_rows, pipeline->rows_per_workgroup),
+                                         div_up ((guint64) n_tokens, pipeline->tokens_per_workgroup), 1);
         }
       if (!ok)
         return FALSE;

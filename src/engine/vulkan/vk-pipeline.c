@@ -110,6 +110,32 @@ int8_type (BendiTensorType type)
   return (int) type >= 0 && type < BENDI_TENSOR_TYPE_COUNT && has_int8[type];
 }
 
+/* The cooperative-matrix variants: every type but F32 and BF16, whose
+ * weights may lie outside float16_t's range. Built where glslc knows
+ * GL_KHR_cooperative_matrix (shaders/meson.build). */
+static gboolean
+coopmat_type (BendiTensorType type)
+{
+  const char *suffix = type_suffix (type);
+  g_autofree char *name = suffix != NULL ? g_strdup_printf ("matmul_%s_coopmat", suffix) : NULL;
+
+  return name != NULL && find_shader (name) != NULL;
+}
+
+gboolean
+bendi_vk_pipeline_has_coopmat (void)
+{
+  return coopmat_type (BENDI_TENSOR_TYPE_Q4_0);
+}
+
+/* matmul.comp's tiles: weights and activations 4 M and 4 N rows of 32
+ * float16_t, the products 4 M × 4 N floats. */
+guint32
+bendi_vk_coopmat_shared_bytes (const BendiVkDeviceInfo *info)
+{
+  return (4 * info->coopmat_m + 4 * info->coopmat_n) * 32 * 2 + 16 * info->coopmat_m * info->coopmat_n * 4;
+}
+
 gboolean
 bendi_vk_pipeline_uses_int8 (BendiVkDevice   *device,
                              BendiTensorType  type)
@@ -271,16 +297,13 @@ pipeline_create (BendiVkDevice       *device,
   VkDescriptorSetLayoutBinding bindings[8];
   VkShaderModule module = VK_NULL_HANDLE;
   gboolean rows_variant = spec->has_rows_variant && g_str_has_suffix (shader, "_rows");
-  /* A bool specialisation constant is a 32-bit VkBool32. */
-  guint32 constants[4] = { workgroup_size, MAX (spec->rows_per_workgroup, 1), n_tokens, x_vec4 ? VK_TRUE : VK_FALSE };
-  VkSpecializationMapEntry entries[4] = {
-    { .constantID = 0, .offset = 0, .size = sizeof (guint32) },
-    { .constantID = 1, .offset = sizeof (guint32), .size = sizeof (guint32) },
-    { .constantID = 2, .offset = 2 * sizeof (guint32), .size = sizeof (guint32) },
-    { .constantID = 3, .offset = 3 * sizeof (guint32), .size = sizeof (guint32) },
-  };
+  gboolean coopmat_variant = g_str_has_suffix (shader, "_coopmat");
+  /* A bool specialisation constant is a 32-bit VkBool32; 4 to 6 are the
+   * cooperative matrices' M, N and K. */
+  guint32 constants[7] = { workgroup_size, MAX (spec->rows_per_workgroup, 1), n_tokens, x_vec4 ? VK_TRUE : VK_FALSE,
+                           device->info.coopmat_m, device->info.coopmat_n, device->info.coopmat_k };
+  VkSpecializationMapEntry entries[7];
   VkSpecializationInfo specialization = {
-    .mapEntryCount = spec->has_token_constant ? 4 : spec->rows_per_workgroup > 0 ? 2 : 1,
     .pMapEntries = entries,
     .dataSize = sizeof constants,
     .pData = constants,
@@ -298,6 +321,18 @@ pipeline_create (BendiVkDevice       *device,
       return NULL;
     }
   g_assert (spec->n_bindings <= G_N_ELEMENTS (bindings));
+  for (guint32 id = 0; id < G_N_ELEMENTS (constants); id++)
+    {
+      gboolean used = id == 0 ||
+                      (id == 1 && (spec->has_token_constant || spec->rows_per_workgroup > 0)) ||
+                      ((id == 2 || id == 3) && spec->has_token_constant) ||
+                      (id >= 4 && coopmat_variant);
+
+      if (used)
+        entries[specialization.mapEntryCount++] = (VkSpecializationMapEntry) {
+          .constantID = id, .offset = id * sizeof (guint32), .size = sizeof (guint32),
+        };
+    }
 
   pipeline = g_new0 (BendiVkPipeline, 1);
   pipeline->name = g_strdup (name);
@@ -309,6 +344,12 @@ pipeline_create (BendiVkDevice       *device,
   pipeline->workgroup_size = workgroup_size;
   pipeline->rows_per_workgroup = rows_variant ? workgroup_size * BENDI_VK_ROWS_PER_LANE
                                               : MAX (spec->rows_per_workgroup, 1);
+  /* matmul.comp's tiles: 64 × 64, or 4 × 4 cooperative matrices. */
+  if (spec->op == BENDI_VK_OP_MATMUL)
+    {
+      pipeline->rows_per_workgroup = coopmat_variant ? 4 * device->info.coopmat_m : 64;
+      pipeline->tokens_per_workgroup = coopmat_variant ? 4 * device->info.coopmat_n : 64;
+    }
 
   for (guint i = 0; i < spec->n_bindings; i++)
     bindings[i] = (VkDescriptorSetLayoutBinding) {
@@ -407,6 +448,12 @@ bendi_vk_pipeline_get (BendiVkDevice    *device,
           return NULL;
         }
       g_string_append_printf (name, "_%s", suffix);
+    }
+  /* Prompts on cooperative matrices: four subgroups a workgroup. */
+  if (op == BENDI_VK_OP_MATMUL && device->use_coopmat && coopmat_type (type))
+    {
+      g_string_append (name, "_coopmat");
+      workgroup_size = 4 * device->info.subgroup_size;
     }
   /* The arithmetic variants of the GPU-shaped matrix × vector shader. */
   if (op == BENDI_VK_OP_MATVEC && !device->use_cpu_kernels)

@@ -45,6 +45,7 @@ typedef struct {
   guint32                push_size;
   guint32                workgroup_size;
   guint32                rows_per_workgroup;
+  guint32                tokens_per_workgroup;  /* matmul: the tile's tokens */
 } BendiVkPipeline;
 
 /* The pipeline of @op for weights of @type (ignored by untyped ops), the

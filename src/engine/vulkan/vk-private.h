@@ -33,6 +33,40 @@ gboolean         bendi_vk_has_extension (const VkExtensionProperties *extensions
                                          guint32                      n_extensions,
                                          const char                  *name);
 
+/* VK_KHR_cooperative_matrix, which Debian 12's Vulkan headers (1.3.239)
+ * predate: its structures as the specification lays them out. */
+#define BENDI_VK_COOPMAT_EXTENSION "VK_KHR_cooperative_matrix"
+#define BENDI_VK_STRUCTURE_TYPE_COOPMAT_FEATURES ((VkStructureType) 1000506000)
+#define BENDI_VK_STRUCTURE_TYPE_COOPMAT_PROPERTIES ((VkStructureType) 1000506001)
+#define BENDI_VK_COMPONENT_TYPE_FLOAT16 0
+#define BENDI_VK_COMPONENT_TYPE_FLOAT32 1
+#define BENDI_VK_SCOPE_SUBGROUP 3
+
+typedef struct {
+  VkStructureType sType;
+  void           *pNext;
+  VkBool32        cooperativeMatrix;
+  VkBool32        cooperativeMatrixRobustBufferAccess;
+} BendiVkCoopmatFeatures;
+
+typedef struct {
+  VkStructureType sType;
+  void           *pNext;
+  guint32         m_size;
+  guint32         n_size;
+  guint32         k_size;
+  gint32          a_type;
+  gint32          b_type;
+  gint32          c_type;
+  gint32          result_type;
+  VkBool32        saturating_accumulation;
+  gint32          scope;
+} BendiVkCoopmatProperties;
+
+typedef VkResult (VKAPI_PTR *BendiVkGetCoopmatProperties) (VkPhysicalDevice          physical_device,
+                                                          guint32                  *count,
+                                                          BendiVkCoopmatProperties *properties);
+
 typedef struct _BendiVkAllocator BendiVkAllocator;
 typedef struct _BendiVkBuffer BendiVkBuffer;
 typedef struct _BendiVkPipelineSet BendiVkPipelineSet;
@@ -54,6 +88,7 @@ struct _BendiVkDevice {
   gboolean                          use_fp16;         /* matrix × vector in float16_t */
   gboolean                          use_int8;         /* matrix × vector on 8-bit activations */
   gboolean                          use_int8_dot;     /* ... with the packed dot product */
+  gboolean                          use_coopmat;      /* prompt products on cooperative matrices */
   BendiVkAllocator                 *allocator;
   BendiVkPipelineSet               *pipelines;
   /* Bound where a dispatch leaves a binding unused: a valid buffer the
@@ -83,6 +118,10 @@ BendiVkPipelineSet *bendi_vk_pipeline_set_new  (BendiVkDevice       *device,
 void                bendi_vk_pipeline_set_free (BendiVkPipelineSet  *self);
 gboolean            bendi_vk_pipeline_set_save (BendiVkPipelineSet  *self,
                                                 GError             **error);
+/* Whether this build has the cooperative-matrix prompt kernels, and the
+ * shared memory they take with @info's shape. */
+gboolean            bendi_vk_pipeline_has_coopmat  (void);
+guint32             bendi_vk_coopmat_shared_bytes  (const BendiVkDeviceInfo *info);
 
 G_END_DECLS
 
