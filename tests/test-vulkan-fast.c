@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* The fast matrix × vector variants (8-bit activations with and without the integer dot product, fp16 arithmetic) against a CPU reference in double, forced on whatever device there is. */
+/* The fast matrix × vector variants (8-bit activations with and without the integer dot product, fp16 arithmetic) and the cooperative-matrix prompt products against a CPU reference in double, forced on whatever device there is. */
 #include <math.h>
 #include <string.h>
 
@@ -64,6 +64,7 @@ typedef enum {
   EPILOGUE_ACCUMULATE,   /* y += W · x, with partial sums of the new y² */
   EPILOGUE_NORM,         /* x RMS-normed on the way in, from a later token of x */
   EPILOGUE_GLU_BIAS,     /* (gate, up) row pairs plus a bias */
+  EPILOGUE_ADD,          /* y += W · x (prompts: no partial sums) */
 } Epilogue;
 
 static double
@@ -99,6 +100,9 @@ product_tolerance (BendiVkFastPath  path,
       }
   if (path & BENDI_VK_FAST_FP16)
     return 3e-3 * magnitude + 1e-5;
+  /* Each weight and activation rounded to float16_t once: 2^-11 each. */
+  if (path & BENDI_VK_FAST_COOPMAT)
+    return 1.2e-3 * magnitude + 1e-5;
   return quantisation + 2e-5 * magnitude + 1e-6;
 }
 
@@ -191,6 +195,9 @@ check_product (BendiVkDevice   *on,
       options.glu = TRUE;
       options.bias = bias_buffer;
       break;
+    case EPILOGUE_ADD:
+      options.accumulate = TRUE;
+      break;
     }
 
   rec = bendi_vk_recorder_new (on, &error);
@@ -248,7 +255,7 @@ check_product (BendiVkDevice   *on,
             {
               want = dots[r];
               tolerance = tolerances[r];
-              if (epilogue == EPILOGUE_ACCUMULATE)
+              if (epilogue == EPILOGUE_ACCUMULATE || epilogue == EPILOGUE_ADD)
                 {
                   want += y_before[t * y_stride + r];
                   tolerance += 1e-6 * fabs (y_before[t * y_stride + r]);
@@ -350,6 +357,118 @@ test_fp16_shapes (void)
   check_shapes (BENDI_VK_FAST_FP16, 6);
 }
 
+/* ------------------------------------------------------------------------ */
+/* Prompts on cooperative matrices: run where the device has them (on CI,
+ * Debian unstable's lavapipe through tests/coopmat-toolchain.sh's runner,
+ * which sets BENDI_TEST_REQUIRE_COOPMAT so that their absence fails). */
+
+static const BendiTensorType coopmat_types[] = {
+  BENDI_TENSOR_TYPE_F16, BENDI_TENSOR_TYPE_Q4_0, BENDI_TENSOR_TYPE_Q4_1, BENDI_TENSOR_TYPE_Q5_0,
+  BENDI_TENSOR_TYPE_Q5_1, BENDI_TENSOR_TYPE_Q8_0, BENDI_TENSOR_TYPE_Q2_K, BENDI_TENSOR_TYPE_Q3_K,
+  BENDI_TENSOR_TYPE_Q4_K, BENDI_TENSOR_TYPE_Q5_K, BENDI_TENSOR_TYPE_Q6_K, BENDI_TENSOR_TYPE_IQ4_NL,
+  BENDI_TENSOR_TYPE_IQ4_XS,
+};
+
+static BendiVkDevice *
+open_coopmat (guint64 max_binding_bytes)
+{
+  gboolean required = g_strcmp0 (g_getenv ("BENDI_TEST_REQUIRE_COOPMAT"), "1") == 0;
+  g_autoptr (BendiVkDevice) device = NULL;
+  BendiVkDeviceParams params;
+
+  bendi_vk_device_params_init (&params);
+  params.cache_dir = "";
+  params.gpu_kernels = TRUE;
+  params.forced_fast_paths = BENDI_VK_FAST_COOPMAT;
+  params.max_binding_bytes = max_binding_bytes;
+  device = bendi_test_vk_device_new (&params);
+  if (device == NULL)
+    {
+      g_assert_false (required);
+      return NULL;
+    }
+  if (!(bendi_vk_device_get_fast_paths (device) & BENDI_VK_FAST_COOPMAT))
+    {
+      const char *why = "no cooperative matrices here (VK_KHR_cooperative_matrix with an f16 shape, or a glslc "
+                        "that compiles them); CI runs these on Debian unstable's lavapipe, see "
+                        "tests/coopmat-toolchain.sh";
+
+      if (required)
+        g_error ("%s", why);
+      g_test_skip (why);
+      return NULL;
+    }
+  return g_steal_pointer (&device);
+}
+
+/* The prompt kernel @type's products take: the cooperative-matrix one. */
+static void
+assert_coopmat_pipeline (BendiVkDevice   *device,
+                         BendiTensorType  type,
+                         gboolean         expected)
+{
+  g_autoptr (GError) error = NULL;
+  const BendiVkPipeline *pipeline = bendi_vk_pipeline_get (device, BENDI_VK_OP_MATMUL, type, 1, FALSE, &error);
+
+  g_assert_no_error (error);
+  g_assert_cmpint (g_str_has_suffix (pipeline->name, "_coopmat"), ==, expected);
+  g_assert_cmpuint (pipeline->tokens_per_workgroup, ==, expected ? 4 * bendi_vk_device_get_info (device)->coopmat_n : 64);
+}
+
+/* Every type with a cooperative-matrix kernel: 67 rows and 9 or 40 tokens
+ * (edges of the device's tiles either way), three blocks deep. F32 and
+ * BF16 keep the f32 kernel. */
+static void
+test_coopmat_types (void)
+{
+  g_autoptr (BendiVkDevice) device = open_coopmat (0);
+  g_autoptr (GRand) rand = g_rand_new_with_seed (8);
+
+  if (device == NULL)
+    return;
+  g_test_message ("cooperative matrices of %ux%ux%u", bendi_vk_device_get_info (device)->coopmat_m,
+                  bendi_vk_device_get_info (device)->coopmat_n, bendi_vk_device_get_info (device)->coopmat_k);
+  for (gsize i = 0; i < G_N_ELEMENTS (coopmat_types); i++)
+    {
+      BendiTensorType type = coopmat_types[i];
+      guint32 block = bendi_tensor_type_info (type)->block_size;
+      gint64 n_cols = block == 1 ? 53 : 3 * (gint64) MAX (block, 32);
+
+      assert_coopmat_pipeline (device, type, TRUE);
+      check_product (device, BENDI_VK_FAST_COOPMAT, rand, type, n_cols, 67, 9, EPILOGUE_NONE);
+      check_product (device, BENDI_VK_FAST_COOPMAT, rand, type, n_cols, 67, 40, EPILOGUE_NONE);
+    }
+  assert_coopmat_pipeline (device, BENDI_TENSOR_TYPE_F32, FALSE);
+  assert_coopmat_pipeline (device, BENDI_TENSOR_TYPE_BF16, FALSE);
+}
+
+/* The epilogues, a long row, a wide prompt, and tensors in chunks. */
+static void
+test_coopmat_shapes (void)
+{
+  g_autoptr (GRand) rand = g_rand_new_with_seed (9);
+
+  {
+    g_autoptr (BendiVkDevice) device = open_coopmat (0);
+
+    if (device == NULL)
+      return;
+    check_product (device, BENDI_VK_FAST_COOPMAT, rand, BENDI_TENSOR_TYPE_Q4_0, 64, 34, 70, EPILOGUE_GLU_BIAS);
+    check_product (device, BENDI_VK_FAST_COOPMAT, rand, BENDI_TENSOR_TYPE_Q5_1, 128, 33, 12, EPILOGUE_ADD);
+    check_product (device, BENDI_VK_FAST_COOPMAT, rand, BENDI_TENSOR_TYPE_Q8_0, 32 * 70, 20, 9, EPILOGUE_NONE);
+    check_product (device, BENDI_VK_FAST_COOPMAT, rand, BENDI_TENSOR_TYPE_Q4_K, 256, 130, 100, EPILOGUE_NONE);
+  }
+  {
+    g_autoptr (BendiVkDevice) device = open_coopmat (1000);
+    g_autoptr (GError) error = NULL;
+    g_autoptr (BendiVkTensor) probe = bendi_vk_tensor_new (device, BENDI_TENSOR_TYPE_Q4_0, 64, 80, &error);
+
+    g_assert_no_error (error);
+    g_assert_cmpuint (bendi_vk_tensor_get_n_chunks (probe), >, 1);
+    check_product (device, BENDI_VK_FAST_COOPMAT, rand, BENDI_TENSOR_TYPE_Q4_0, 64, 80, 17, EPILOGUE_NONE);
+  }
+}
+
 /* Bindings of 1000 bytes: every tensor in chunks, the activations
  * quantised once for all of them. */
 static void
@@ -413,6 +532,8 @@ main (int   argc,
   g_test_add_func ("/engine/vulkan-fast/int8-shapes", test_int8_shapes);
   g_test_add_func ("/engine/vulkan-fast/fp16-shapes", test_fp16_shapes);
   g_test_add_func ("/engine/vulkan-fast/split", test_split);
+  g_test_add_func ("/engine/vulkan-fast/coopmat/types", test_coopmat_types);
+  g_test_add_func ("/engine/vulkan-fast/coopmat/shapes", test_coopmat_shapes);
   g_test_add_func ("/engine/vulkan-fast/portable-wins", test_portable_wins);
   return g_test_run ();
 }

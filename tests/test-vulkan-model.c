@@ -54,8 +54,8 @@ params_init (BendiContextParams *params,
   params->n_threads = 2;
   params->backend = backend;
   /* The self-check runs in its own tests; here it would only double the
-   * time. */
-  params->flags = BENDI_CONTEXT_NO_SELF_CHECK;
+   * time. On a GPU, f32 arithmetic unless a case forces a fast path. */
+  params->flags = BENDI_CONTEXT_NO_SELF_CHECK | BENDI_CONTEXT_F32_SHADERS;
 }
 
 static BendiContext *
@@ -265,6 +265,83 @@ static void
 test_logits_fp16 (gconstpointer data)
 {
   check_logits (data, BENDI_CONTEXT_FP16_SHADERS);
+}
+
+/* A prompt of 40 tokens, past the matrix × vector shaders' 8, on
+ * cooperative matrices: every position's logits against the f32 reference
+ * (float16_t weights and activations: the fp16 shaders' tolerance) and the
+ * CPU. Skipped where the device has none, unless
+ * BENDI_TEST_REQUIRE_COOPMAT=1 (CI's run on Debian unstable's lavapipe,
+ * tests/coopmat-toolchain.sh). */
+static void
+test_logits_coopmat (gconstpointer data)
+{
+  const LogitsCase *lc = data;
+  gboolean required = g_strcmp0 (g_getenv ("BENDI_TEST_REQUIRE_COOPMAT"), "1") == 0;
+  g_autofree char *dir = bendi_test_make_temp_dir ();
+  g_autofree char *path = NULL;
+  g_autoptr (BendiModel) reference_model = NULL;
+  g_autoptr (BendiModel) model = NULL;
+  g_autoptr (BendiReferenceState) reference = NULL;
+  g_autoptr (BendiContext) cpu = NULL;
+  g_autoptr (BendiContext) gpu = NULL;
+  g_autoptr (GError) error = NULL;
+  gboolean big_blocks = lc->type >= BENDI_TENSOR_TYPE_Q2_K && lc->type != BENDI_TENSOR_TYPE_IQ4_NL;
+  BendiToken prompt[40];
+  BendiContextParams params;
+  double worst_reference = 0.0, worst_cpu = 0.0;
+  gint64 n_vocab;
+
+  if (!have_vulkan ())
+    {
+      g_assert_false (required);
+      return;
+    }
+  path = make_model (dir, lc->arch, lc->type, big_blocks ? 256 : 64, 2);
+  reference_model = bendi_test_load_model (path, FALSE);
+  model = bendi_test_load_model (path, TRUE);
+  n_vocab = bendi_model_get_config (model)->n_vocab;
+  reference = bendi_reference_state_new (reference_model, G_N_ELEMENTS (prompt), &error);
+  g_assert_no_error (error);
+  for (guint i = 0; i < G_N_ELEMENTS (prompt); i++)
+    prompt[i] = (BendiToken) (1 + (i * 37) % (n_vocab - 1));
+
+  params_init (&params, BENDI_BACKEND_CPU);
+  params.n_ctx = 64;
+  cpu = context_new (model, &params);
+  params.backend = BENDI_BACKEND_VULKAN;
+  params.flags |= BENDI_CONTEXT_COOPMAT_SHADERS;
+  gpu = context_new (model, &params);
+  if (strstr (bendi_context_get_backend_description (gpu), "coopmat") == NULL)
+    {
+      const char *why = "no cooperative matrices on this Vulkan device (or none built)";
+
+      if (required)
+        g_error ("%s: %s", why, bendi_context_get_backend_description (gpu));
+      g_test_skip (why);
+      bendi_test_remove_dir (dir);
+      return;
+    }
+  g_assert_true (bendi_context_decode (cpu, prompt, G_N_ELEMENTS (prompt), TRUE, &error));
+  g_assert_no_error (error);
+  g_assert_true (bendi_context_decode (gpu, prompt, G_N_ELEMENTS (prompt), TRUE, &error));
+  g_assert_no_error (error);
+  for (gint64 t = 0; t < (gint64) G_N_ELEMENTS (prompt); t++)
+    {
+      const float *expected = bendi_reference_forward (reference, prompt[t], t);
+      const float *got = bendi_context_get_logits (gpu, t);
+      double to_reference = bendi_test_relative_rms_error (got, expected, n_vocab);
+      double to_cpu = bendi_test_relative_rms_error (got, bendi_context_get_logits (cpu, t), n_vocab);
+
+      worst_reference = MAX (worst_reference, to_reference);
+      worst_cpu = MAX (worst_cpu, to_cpu);
+      if (to_reference > 0.01 || to_cpu > CPU_TOLERANCE)
+        g_error ("%s: position %" G_GINT64_FORMAT ": relative error %.5f to the reference (limit 0.01), %.5f to "
+                 "the CPU (limit %.5f)", lc->name, t, to_reference, to_cpu, CPU_TOLERANCE);
+    }
+  g_test_message ("%s: worst relative error over %zu prompt positions %.5f to the reference, %.5f to the CPU",
+                  lc->name, G_N_ELEMENTS (prompt), worst_reference, worst_cpu);
+  bendi_test_remove_dir (dir);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -513,7 +590,7 @@ test_self_check (void)
     cpu_logits = run_sequence (cpu, n_vocab);
   }
   params.backend = BENDI_BACKEND_VULKAN;
-  params.flags = BENDI_CONTEXT_DEFAULT;
+  params.flags = BENDI_CONTEXT_F32_SHADERS;
 
   /* A sound driver passes, quietly. */
   {
@@ -725,10 +802,10 @@ test_fast_path_names (void)
   g_assert_cmpint (bendi_backend_fast_paths_from_names (""), ==, 0);
   g_assert_cmpint (bendi_backend_fast_paths_from_names ("int8-dot, fp16,bogus"), ==,
                    BENDI_VK_FAST_INT8_DOT | BENDI_VK_FAST_FP16);
-  g_assert_cmpint (bendi_backend_fast_paths_from_names ("subgroup,int8"), ==,
-                   BENDI_VK_FAST_SUBGROUP | BENDI_VK_FAST_INT8);
+  g_assert_cmpint (bendi_backend_fast_paths_from_names ("subgroup,int8,coopmat"), ==,
+                   BENDI_VK_FAST_SUBGROUP | BENDI_VK_FAST_INT8 | BENDI_VK_FAST_COOPMAT);
   described = bendi_vk_fast_paths_describe (BENDI_VK_FAST_ALL);
-  g_assert_cmpstr (described, ==, "int8-dot,fp16,subgroup");
+  g_assert_cmpstr (described, ==, "int8-dot,coopmat,fp16,subgroup");
   g_clear_pointer (&described, g_free);
   described = bendi_vk_fast_paths_describe (0);
   g_assert_cmpstr (described, ==, "portable");
@@ -1269,11 +1346,19 @@ main (int   argc,
 
         g_test_add_data_func (path, logits_case (int8_cases[i]), test_logits_int8);
       }
+    static const char *const coopmat_cases[] = { "llama-q4_k", "llama-f16", "qwen2-q4_0", "qwen3-q6_k" };
+
     for (gsize i = 0; i < G_N_ELEMENTS (fp16_cases); i++)
       {
         g_autofree char *path = g_strdup_printf ("/engine/vulkan-model/logits-fp16/%s", fp16_cases[i]);
 
         g_test_add_data_func (path, logits_case (fp16_cases[i]), test_logits_fp16);
+      }
+    for (gsize i = 0; i < G_N_ELEMENTS (coopmat_cases); i++)
+      {
+        g_autofree char *path = g_strdup_printf ("/engine/vulkan-model/logits-coopmat/%s", coopmat_cases[i]);
+
+        g_test_add_data_func (path, logits_case (coopmat_cases[i]), test_logits_coopmat);
       }
   }
   g_test_add_func ("/engine/vulkan-model/self-check-fast-paths", test_self_check_fast_paths);
