@@ -23,7 +23,7 @@ const char *bendi_backend_known_bad (const BendiVkDeviceInfo *info,
                                      BendiVkFastPath         *disable);
 
 /* "int8-dot,fp16": the fast paths named in a comma-separated list
- * (subgroup, fp16, int8, int8-dot; others are ignored), as
+ * (subgroup, fp16, int8, int8-dot, coopmat; others are ignored), as
  * BENDI_VULKAN_FORCE and BENDI_VULKAN_DISABLE take them. */
 BendiVkFastPath bendi_backend_fast_paths_from_names (const char *names);
 
