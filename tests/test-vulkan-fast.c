@@ -275,6 +275,16 @@ check_product (BendiVkDevice   *on,
     }
 }
 
+/* Row lengths for the type tests: three blocks of @type (of 32 at least),
+ * or 53 floats, not whole groups of 16. */
+static gint64
+three_blocks (BendiTensorType type)
+{
+  guint32 block = bendi_tensor_type_info (type)->block_size;
+
+  return block == 1 ? 53 : 3 * (gint64) MAX (block, 32);
+}
+
 static void
 check_types (BendiVkFastPath        path,
              const BendiTensorType *types,
@@ -289,10 +299,7 @@ check_types (BendiVkFastPath        path,
   for (gsize i = 0; i < n_types; i++)
     {
       BendiTensorType type = types[i];
-      guint32 block = bendi_tensor_type_info (type)->block_size;
-      /* Three blocks (or 53 floats, not whole groups of 16); rows not a
-       * multiple of a workgroup's. */
-      gint64 n_cols = block == 1 ? 53 : 3 * (gint64) MAX (block, 32);
+      gint64 n_cols = three_blocks (type);
 
       /* The engine finds the int8 variants among the shaders the build
        * made: each type listed here must have them. */
@@ -431,8 +438,7 @@ test_coopmat_types (void)
   for (gsize i = 0; i < G_N_ELEMENTS (coopmat_types); i++)
     {
       BendiTensorType type = coopmat_types[i];
-      guint32 block = bendi_tensor_type_info (type)->block_size;
-      gint64 n_cols = block == 1 ? 53 : 3 * (gint64) MAX (block, 32);
+      gint64 n_cols = three_blocks (type);
 
       assert_coopmat_pipeline (device, type, TRUE);
       check_product (device, BENDI_VK_FAST_COOPMAT, rand, type, n_cols, 67, 9, EPILOGUE_NONE);

@@ -164,6 +164,17 @@ logits_case (const char *name)
   g_error ("no logits case %s", name);
 }
 
+/* The case's model: two layers, 256 wide for the types in blocks of 256
+ * (K-quants and IQ4_XS), else 64. */
+static char *
+make_case_model (const char       *dir,
+                 const LogitsCase *lc)
+{
+  gboolean big_blocks = lc->type >= BENDI_TENSOR_TYPE_Q2_K && lc->type != BENDI_TENSOR_TYPE_IQ4_NL;
+
+  return make_model (dir, lc->arch, lc->type, big_blocks ? 256 : 64, 2);
+}
+
 static void
 check_logits (const LogitsCase *lc,
               BendiContextFlags flags)
@@ -187,12 +198,10 @@ check_logits (const LogitsCase *lc,
   double reference_tolerance = (flags & BENDI_CONTEXT_INT8_SHADERS) ? CPU_TOLERANCE
                                : (flags & BENDI_CONTEXT_FP16_SHADERS) ? 0.01
                                : lc->reference_tolerance;
-  /* K-quants and IQ4_XS come in blocks of 256. */
-  gboolean big_blocks = lc->type >= BENDI_TENSOR_TYPE_Q2_K && lc->type != BENDI_TENSOR_TYPE_IQ4_NL;
 
   if (!have_vulkan ())
     return;
-  path = make_model (dir, lc->arch, lc->type, big_blocks ? 256 : 64, 2);
+  path = make_case_model (dir, lc);
   reference_model = bendi_test_load_model (path, FALSE);
   /* The CPU rewrites its weights into its own layout; the GPU gets them
    * back in the file's. */
@@ -286,7 +295,6 @@ test_logits_coopmat (gconstpointer data)
   g_autoptr (BendiContext) cpu = NULL;
   g_autoptr (BendiContext) gpu = NULL;
   g_autoptr (GError) error = NULL;
-  gboolean big_blocks = lc->type >= BENDI_TENSOR_TYPE_Q2_K && lc->type != BENDI_TENSOR_TYPE_IQ4_NL;
   BendiToken prompt[40];
   BendiContextParams params;
   double worst_reference = 0.0, worst_cpu = 0.0;
@@ -297,7 +305,7 @@ test_logits_coopmat (gconstpointer data)
       g_assert_false (required);
       return;
     }
-  path = make_model (dir, lc->arch, lc->type, big_blocks ? 256 : 64, 2);
+  path = make_case_model (dir, lc);
   reference_model = bendi_test_load_model (path, FALSE);
   model = bendi_test_load_model (path, TRUE);
   n_vocab = bendi_model_get_config (model)->n_vocab;
