@@ -28,6 +28,7 @@ struct _RemoteTestServer {
   char              *last_request;
   guint              n_abandoned;
   guint              n_completed;
+  guint              n_listings;
 };
 
 typedef struct {
@@ -424,7 +425,12 @@ serve_connection (Connection *c)
     }
 
   if (g_str_equal (request_line[0], "GET") && g_str_equal (request_line[1], "/v1/models"))
-    write_response (c->connection, 200, "OK", "application/json", NULL, models_body);
+    {
+      g_mutex_lock (&self->lock);
+      self->n_listings++;
+      g_mutex_unlock (&self->lock);
+      write_response (c->connection, 200, "OK", "application/json", NULL, models_body);
+    }
   else if (g_str_equal (request_line[0], "POST") && g_str_equal (request_line[1], "/v1/chat/completions"))
     {
       g_autofree char *body = g_strndup ((const char *) received->data + head_len + 4, body_len);
@@ -616,6 +622,17 @@ remote_test_server_count_abandoned (RemoteTestServer *self)
 
   g_mutex_lock (&self->lock);
   n = self->n_abandoned;
+  g_mutex_unlock (&self->lock);
+  return n;
+}
+
+guint
+remote_test_server_count_listings (RemoteTestServer *self)
+{
+  guint n;
+
+  g_mutex_lock (&self->lock);
+  n = self->n_listings;
   g_mutex_unlock (&self->lock);
   return n;
 }

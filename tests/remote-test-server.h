@@ -62,5 +62,7 @@ char *remote_test_server_get_last_request (RemoteTestServer *self) G_GNUC_WARN_U
  * over, and streams that ran to their end. */
 guint remote_test_server_count_abandoned  (RemoteTestServer *self);
 guint remote_test_server_count_completed  (RemoteTestServer *self);
+/* GET /v1/models requests answered. */
+guint remote_test_server_count_listings   (RemoteTestServer *self);
 
 G_END_DECLS

@@ -165,31 +165,67 @@ api_key_cb (GObject      *source G_GNUC_UNUSED,
   endpoint_unref (endpoint);
 }
 
+/* A new endpoint for @connection, listing its models. */
+static Endpoint *
+endpoint_new (BendiRemoteModels           *self,
+              const BendiRemoteConnection *connection)
+{
+  Endpoint *endpoint = g_new0 (Endpoint, 1);
+  const char *api_key;
+
+  g_atomic_ref_count_init (&endpoint->ref_count);
+  endpoint->owner = self;
+  endpoint->public.connection = bendi_remote_connection_copy (connection);
+  endpoint->public.state = BENDI_REMOTE_ENDPOINT_LISTING;
+  endpoint->public.models = g_ptr_array_new_with_free_func ((GDestroyNotify) bendi_remote_model_free);
+  endpoint->cancellable = g_cancellable_new ();
+  if (g_hash_table_lookup_extended (self->api_keys, connection->id, NULL, (gpointer *) &api_key))
+    endpoint_list (endpoint, api_key);
+  else
+    bendi_remote_api_key_lookup_async (connection->id, endpoint->cancellable, api_key_cb, endpoint_ref (endpoint));
+  return endpoint;
+}
+
+/* The endpoints of the connections as they now are. One whose server is
+ * unchanged keeps its list (a rename only renames it), unless @relist_all
+ * or it is @relist_id's (a new API key); new or moved servers are listed,
+ * removed ones forgotten (their listing cancelled). */
 static void
-rebuild (BendiRemoteModels *self)
+rebuild (BendiRemoteModels *self,
+         gboolean           relist_all,
+         const char        *relist_id)
 {
   g_autoptr (GPtrArray) connections = bendi_remote_connections_list (self->connections);
+  g_autoptr (GPtrArray) old = g_steal_pointer (&self->endpoints);
 
-  g_ptr_array_set_size (self->endpoints, 0);
+  self->endpoints = g_ptr_array_new_with_free_func ((GDestroyNotify) endpoint_forget);
   for (guint i = 0; i < connections->len; i++)
     {
       const BendiRemoteConnection *connection = g_ptr_array_index (connections, i);
-      Endpoint *endpoint = g_new0 (Endpoint, 1);
-      const char *api_key;
+      Endpoint *endpoint = NULL;
 
-      g_atomic_ref_count_init (&endpoint->ref_count);
-      endpoint->owner = self;
-      endpoint->public.connection = bendi_remote_connection_copy (connection);
-      endpoint->public.state = BENDI_REMOTE_ENDPOINT_LISTING;
-      endpoint->public.models = g_ptr_array_new_with_free_func ((GDestroyNotify) bendi_remote_model_free);
-      endpoint->cancellable = g_cancellable_new ();
-      g_ptr_array_add (self->endpoints, endpoint);
-      if (g_hash_table_lookup_extended (self->api_keys, connection->id, NULL, (gpointer *) &api_key))
-        endpoint_list (endpoint, api_key);
-      else
-        bendi_remote_api_key_lookup_async (connection->id, endpoint->cancellable, api_key_cb, endpoint_ref (endpoint));
+      for (guint j = 0; j < old->len && endpoint == NULL; j++)
+        {
+          Endpoint *candidate = g_ptr_array_index (old, j);
+
+          if (!relist_all && g_strcmp0 (relist_id, connection->id) != 0 &&
+              g_str_equal (candidate->public.connection->id, connection->id) &&
+              g_str_equal (candidate->public.connection->base_url, connection->base_url))
+            {
+              endpoint = g_ptr_array_steal_index (old, j);
+              bendi_remote_connection_free (endpoint->public.connection);
+              endpoint->public.connection = bendi_remote_connection_copy (connection);
+            }
+        }
+      g_ptr_array_add (self->endpoints, endpoint != NULL ? endpoint : endpoint_new (self, connection));
     }
   g_signal_emit (self, signals[CHANGED], 0);
+}
+
+static void
+connections_changed_cb (BendiRemoteModels *self)
+{
+  rebuild (self, FALSE, NULL);
 }
 
 static Endpoint *
@@ -276,8 +312,8 @@ bendi_remote_models_new (BendiRemoteConnections *connections)
 
   self = g_object_new (BENDI_TYPE_REMOTE_MODELS, NULL);
   self->connections = g_object_ref (connections);
-  g_signal_connect_swapped (connections, "changed", G_CALLBACK (rebuild), self);
-  rebuild (self);
+  g_signal_connect_swapped (connections, "changed", G_CALLBACK (connections_changed_cb), self);
+  rebuild (self, TRUE, NULL);
   return self;
 }
 
@@ -300,7 +336,7 @@ void
 bendi_remote_models_refresh (BendiRemoteModels *self)
 {
   g_return_if_fail (BENDI_IS_REMOTE_MODELS (self));
-  rebuild (self);
+  rebuild (self, TRUE, NULL);
 }
 
 BendiRemoteClient *
@@ -357,5 +393,5 @@ bendi_remote_models_set_api_key (BendiRemoteModels *self,
 
   g_hash_table_replace (self->api_keys, g_strdup (connection_id), g_strdup (api_key != NULL ? api_key : ""));
   bendi_remote_api_key_store_async (connection_id, api_key, NULL, api_key_stored_cb, NULL);
-  rebuild (self);
+  rebuild (self, FALSE, connection_id);
 }

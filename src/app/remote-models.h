@@ -35,8 +35,9 @@ gboolean  bendi_remote_model_path_parse (const char  *path,
 #define BENDI_TYPE_REMOTE_MODELS (bendi_remote_models_get_type ())
 G_DECLARE_FINAL_TYPE (BendiRemoteModels, bendi_remote_models, BENDI, REMOTE_MODELS, GObject)
 
-/* Lists the models of @connections' endpoints, again whenever they change.
- * Signal "changed": an endpoint's state or models changed. */
+/* Lists the models of @connections' endpoints, and those of the ones that
+ * change: a new server or a new address is listed, a renamed connection
+ * keeps its list. Signal "changed": an endpoint's state or models changed. */
 BendiRemoteModels *bendi_remote_models_new (BendiRemoteConnections *connections) G_GNUC_WARN_UNUSED_RESULT;
 
 BendiRemoteConnections *bendi_remote_models_get_connections (BendiRemoteModels *self);
