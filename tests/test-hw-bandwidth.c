@@ -3,7 +3,7 @@
 #include <glib/gstdio.h>
 
 #include "hw-bandwidth.h"
-#include "hw-bandwidth-private.h"
+#include "gpu-bandwidth.h"
 #include "test-hw-util.h"
 #include "test-util.h"
 #include "vulkan/vk-device.h"
@@ -103,7 +103,7 @@ test_unwritable_cache (void)
   bendi_test_remove_dir (dir);
 }
 
-/* The first Vulkan device's read bandwidth through the backend's shader:
+/* The first Vulkan device's read bandwidth through the read shader:
  * a positive number (its size depends on the device). */
 static void
 test_gpu (void)

@@ -442,6 +442,40 @@ test_swiglu_add_bias (void)
     }
 }
 
+/* The bandwidth test's read: every word of the first 16 × 70001 bytes
+ * read once, added to what the output held, the words past them not. */
+static void
+test_read (void)
+{
+  const gsize n_words = 4 * 70001;
+  g_autoptr (GRand) rand = g_rand_new_with_seed (10);
+  g_autofree guint32 *words = g_new (guint32, n_words + 4);
+  guint32 start = 12345, want = 12345;
+  g_autofree float *got = NULL;
+  g_autoptr (BendiVkBuffer) buffer = NULL;
+  g_autoptr (BendiVkBuffer) out = NULL;
+  g_autoptr (BendiVkRecorder) rec = NULL;
+  guint32 sum;
+
+  if (!have_device ())
+    return;
+  for (gsize i = 0; i < n_words + 4; i++)
+    {
+      words[i] = g_rand_int (rand);
+      if (i < n_words)
+        want += words[i];
+    }
+  buffer = bendi_test_vk_upload (device, words, (n_words + 4) * sizeof (guint32));
+  out = bendi_test_vk_upload (device, &start, sizeof start);
+  rec = bendi_vk_recorder_new (device, NULL);
+  bendi_vk_recorder_begin (rec);
+  g_assert_true (bendi_vk_op_read (rec, buffer, n_words * sizeof (guint32), out));
+  bendi_test_vk_run (rec);
+  got = bendi_test_vk_download (out);
+  memcpy (&sum, got, sizeof sum);
+  g_assert_cmpuint (sum, ==, want);
+}
+
 static void
 test_softmax_argmax (void)
 {
@@ -1225,6 +1259,7 @@ static const Case cases[] = {
   { "rms-norm", test_rms_norm },
   { "swiglu-add-bias", test_swiglu_add_bias },
   { "softmax-argmax", test_softmax_argmax },
+  { "read", test_read },
   { "rope", test_rope },
   { "rope-kv-write", test_rope_kv },
   { "attention", test_attention },

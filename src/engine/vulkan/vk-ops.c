@@ -605,6 +605,31 @@ bendi_vk_op_add (BendiVkRecorder *rec,
 }
 
 gboolean
+bendi_vk_op_read (BendiVkRecorder *rec,
+                  BendiVkBuffer   *buffer,
+                  gsize            bytes,
+                  BendiVkBuffer   *out)
+{
+  BendiVkReadConstants constants = { .n_vec4 = (guint32) (bytes / 16) };
+  BendiVkBuffer *bindings[] = { buffer, out };
+  const BendiVkPipeline *pipeline;
+  guint64 n_groups;
+
+  if (!check (rec, buffer != NULL && out != NULL, "read: no buffer") ||
+      !check (rec, bytes > 0 && bytes % 16 == 0 && bytes / 16 <= G_MAXUINT32 &&
+                   bytes <= bendi_vk_buffer_get_size (buffer) && bendi_vk_buffer_get_size (out) >= 4,
+              "read: %" G_GSIZE_FORMAT " bytes of a buffer of %" G_GSIZE_FORMAT, bytes,
+              bendi_vk_buffer_get_size (buffer)))
+    return FALSE;
+  pipeline = get_pipeline (rec, BENDI_VK_OP_READ, BENDI_TENSOR_TYPE_F32);
+  if (pipeline == NULL)
+    return FALSE;
+  /* About 64 words an invocation, every invocation streaming its share. */
+  n_groups = CLAMP (constants.n_vec4 / ((guint64) pipeline->workgroup_size * 64), 1, MAX_GROUPS_X);
+  return bendi_vk_recorder_record (rec, pipeline, bindings, &constants, (guint32) n_groups, 1, 1);
+}
+
+gboolean
 bendi_vk_op_add_bias (BendiVkRecorder *rec,
                       BendiVkBuffer   *x,
                       gint64           x_stride,

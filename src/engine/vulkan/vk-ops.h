@@ -154,6 +154,14 @@ gboolean bendi_vk_op_swiglu (BendiVkRecorder *rec,
                              gint64           n,
                              gint64           n_tokens);
 
+/* Reads the first @bytes of @buffer (a multiple of 16), each word once,
+ * as fast as the device can, adding their sum (modulo 2^32, as 32-bit
+ * words) to the first word of @out: the memory bandwidth test's op. */
+gboolean bendi_vk_op_read (BendiVkRecorder *rec,
+                           BendiVkBuffer   *buffer,
+                           gsize            bytes,
+                           BendiVkBuffer   *out);
+
 /* out = a + b over @n values per token; @out may be @a or @b. */
 gboolean bendi_vk_op_add (BendiVkRecorder *rec,
                           BendiVkBuffer   *a,

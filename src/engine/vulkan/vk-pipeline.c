@@ -46,6 +46,7 @@ static const PipelineSpec pipeline_specs[BENDI_VK_N_OPS] = {
   { BENDI_VK_OP_ARGMAX, "argmax", FALSE, FALSE, FALSE, FALSE, 2, 1u << 1, sizeof (BendiVkRowConstants), 256, 0 },
   { BENDI_VK_OP_QKV_PREP, "qkv_prep", FALSE, TRUE, FALSE, FALSE, 7, (1u << 0) | (1u << 1) | (1u << 2), sizeof (BendiVkQkvPrepConstants), 64, 0 },
   { BENDI_VK_OP_QUANTIZE_Q8, "quantize_q8", FALSE, FALSE, FALSE, FALSE, 4, 1u << 3, sizeof (BendiVkQuantizeConstants), 64, 0 },
+  { BENDI_VK_OP_READ, "read", FALSE, FALSE, FALSE, FALSE, 2, 1u << 1, sizeof (BendiVkReadConstants), 256, 0 },
 };
 
 /* The weight types with shaders, as types.glsl spells them. */

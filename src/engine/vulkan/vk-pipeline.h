@@ -27,6 +27,7 @@ typedef enum {
   BENDI_VK_OP_ARGMAX,
   BENDI_VK_OP_QKV_PREP,
   BENDI_VK_OP_QUANTIZE_Q8,        /* activations to 8-bit blocks, for the int8 matrix × vector variants */
+  BENDI_VK_OP_READ,               /* reads a buffer: the memory bandwidth test */
   BENDI_VK_N_OPS,
 } BendiVkOp;
 

@@ -151,6 +151,11 @@ typedef struct {
   guint32 n_splits;
 } BendiVkCombineConstants;
 
+/* read.comp */
+typedef struct {
+  guint32 n_vec4;
+} BendiVkReadConstants;
+
 /* softmax.comp, argmax.comp */
 typedef struct {
   guint32 n;
@@ -172,5 +177,6 @@ _Static_assert (sizeof (BendiVkQkvPrepConstants) <= 128, "qkv_prep push constant
 _Static_assert (sizeof (BendiVkAttentionConstants) <= 128, "attention push constants");
 _Static_assert (sizeof (BendiVkCombineConstants) <= 128, "attention_combine push constants");
 _Static_assert (sizeof (BendiVkRowConstants) <= 128, "softmax/argmax push constants");
+_Static_assert (sizeof (BendiVkReadConstants) <= 128, "read push constants");
 
 G_END_DECLS
