@@ -1276,6 +1276,12 @@ test_cli_bench (void)
   g_assert_cmpfloat (json_object_get_double_member (result, "gen_tokens_per_s"), >, 0.0);
   g_assert_cmpfloat (json_object_get_double_member (result, "cpu_backend_gen_tokens_per_s"), >, 0.0);
   g_assert_true (json_object_has_member (result, "gen_speed_vs_cpu_backend"));
+  /* The whole model on the one device: the fraction is of that device's
+   * read bandwidth, measured in the same run. */
+  g_assert_cmpfloat (json_object_get_double_member (result, "gpu_bandwidth_gbps"), >, 0.0);
+  g_assert_cmpfloat_with_epsilon (json_object_get_double_member (result, "gen_bandwidth_fraction"),
+                                  json_object_get_double_member (result, "gen_bandwidth_gbps") /
+                                  json_object_get_double_member (result, "gpu_bandwidth_gbps"), 1e-9);
   /* Which shader variants ran: on lavapipe its own kernels, unless the
    * fast GPU variants are forced. */
   g_assert_cmpstr (json_object_get_string_member_with_default (result, "vulkan_variants", ""), !=, "");

@@ -9,6 +9,7 @@
 #include "cli-commands.h"
 #include "cpu/cpu-features.h"
 #include "cpu-bandwidth.h"
+#include "gpu-bandwidth.h"
 #include "model/context.h"
 
 typedef struct {
@@ -173,7 +174,7 @@ bendi_cli_bench (int    argc,
   BendiContextParams context_params;
   Measurement m, cpu = { 0 };
   gboolean on_gpu;
-  double bandwidth, gen_bandwidth;
+  double bandwidth, gen_bandwidth, gpu_bandwidth = 0.0;
   guint64 rss, peak_rss;
   gint64 n_tokens;
   GRand *rand;
@@ -241,6 +242,20 @@ bendi_cli_bench (int    argc,
    * read memory. */
   bandwidth = bendi_cpu_read_bandwidth_measure (n_threads, 0, 1.0);
   gen_bandwidth = m.tg.mean * (double) bendi_model_get_bytes_per_token (model) / 1e9;
+  /* With the whole model on one GPU, that GPU's: read by a shader that
+   * only reads, so that the fraction is of what the memory can do. */
+  if (on_gpu && bendi_context_get_n_gpu_layers (context) == bendi_model_get_config (model)->n_layer)
+    {
+      guint n_devices;
+      const guint *devices = bendi_context_get_gpu_devices (context, &n_devices);
+      g_autoptr (GError) gpu_error = NULL;
+
+      if (n_devices == 1)
+        gpu_bandwidth = bendi_hw_gpu_bandwidth_measure (devices[0], bendi_hw_gpu_bandwidth_default_bytes (0), 1.0,
+                                                        &gpu_error);
+      if (gpu_error != NULL)
+        g_message ("The GPU's read bandwidth was not measured: %s", gpu_error->message);
+    }
 
   if (json)
     {
@@ -259,7 +274,15 @@ bendi_cli_bench (int    argc,
       MEMBER_DOUBLE ("gen_tokens_per_s_stddev", m.tg.stddev);
       MEMBER_DOUBLE ("gen_bandwidth_gbps", gen_bandwidth);
       MEMBER_DOUBLE ("memory_bandwidth_gbps", bandwidth);
-      MEMBER_DOUBLE ("gen_bandwidth_fraction", bandwidth > 0 ? gen_bandwidth / bandwidth : 0.0);
+      /* Of the memory that holds the weights: the GPU's when it has them
+       * all, else the CPU's. */
+      if (gpu_bandwidth > 0)
+        {
+          MEMBER_DOUBLE ("gpu_bandwidth_gbps", gpu_bandwidth);
+          MEMBER_DOUBLE ("gen_bandwidth_fraction", gen_bandwidth / gpu_bandwidth);
+        }
+      else
+        MEMBER_DOUBLE ("gen_bandwidth_fraction", bandwidth > 0 ? gen_bandwidth / bandwidth : 0.0);
       MEMBER_INT ("prompt_tokens", n_prompt);
       MEMBER_INT ("gen_tokens", n_gen);
       MEMBER_INT ("threads", n_threads);
@@ -314,6 +337,9 @@ bendi_cli_bench (int    argc,
       if (n_gen > 0 && on_gpu)
         printf ("generation:  %8.2f ± %.2f tokens/s  (%" G_GINT64_FORMAT " tokens), %u dispatches and %.3f ms of "
                 "CPU time per token\n", m.tg.mean, m.tg.stddev, n_gen, m.dispatches_per_token, m.cpu_ms_per_token);
+      if (n_gen > 0 && gpu_bandwidth > 0)
+        printf ("             = %.1f GB/s of weights, %.0f%% of the %.1f GB/s the GPU reads\n", gen_bandwidth,
+                100.0 * gen_bandwidth / gpu_bandwidth, gpu_bandwidth);
       else if (n_gen > 0)
         printf ("generation:  %8.2f ± %.2f tokens/s  (%" G_GINT64_FORMAT " tokens) = %.1f GB/s of weights, "
                 "%.0f%% of the %.1f GB/s this machine reads\n",

@@ -130,6 +130,10 @@ const char  *bendi_context_get_shader_variants (const BendiContext *self);
  * that failed, a GPU that was lost, fewer layers than asked); NULL when
  * nothing happened. */
 const char  *bendi_context_get_backend_note (const BendiContext *self);
+/* The Vulkan devices the layers run on (indices as bendi_vk_list_devices ()
+ * orders them), in layer order; NULL and 0 on the CPU. */
+const guint *bendi_context_get_gpu_devices (const BendiContext *self,
+                                            guint              *n_devices);
 /* Dispatches one generated token replays on the GPUs; 0 on the CPU. */
 guint        bendi_context_get_dispatches_per_token (const BendiContext *self);
 /* Tests and diagnostics: errors the Khronos validation layer reported on

@@ -81,6 +81,7 @@ struct _BendiVkForward {
   BendiVkForwardParams    params;
   gint64                  q_dim;
   gint64                  kv_dim;
+  guint                   device_indices[BENDI_VK_FORWARD_MAX_DEVICES];
   GPtrArray              *devices;   /* of BendiVkDevice, one per segment */
   Segment                *segments;
   guint                   n_segments;
@@ -868,6 +869,7 @@ bendi_vk_forward_new (BendiModel                 *model,
       if (device == NULL)
         return NULL;
       g_ptr_array_add (self->devices, device);
+      self->device_indices[s] = params->devices[s];
       if (!segment_init (&self->segments[s], self, device, first, counts[s], last && params->n_layers == c->n_layer,
                          error))
         {
@@ -891,6 +893,14 @@ gboolean
 bendi_vk_forward_has_output (const BendiVkForward *self)
 {
   return self->segments[self->n_segments - 1].has_output;
+}
+
+const guint *
+bendi_vk_forward_get_device_indices (const BendiVkForward *self,
+                                     guint                *n_devices)
+{
+  *n_devices = self->n_segments;
+  return self->device_indices;
 }
 
 guint

@@ -81,6 +81,10 @@ gint32       bendi_vk_forward_get_argmax (const BendiVkForward *self);
 /* Dispatches in the recordings one generated token replays, over all
  * devices. */
 guint        bendi_vk_forward_get_dispatches_per_token (const BendiVkForward *self);
+/* The devices' indices (as bendi_vk_list_devices () orders them), in the
+ * order the layers run on them; @n_devices gets their count. */
+const guint *bendi_vk_forward_get_device_indices (const BendiVkForward *self,
+                                                  guint                *n_devices);
 /* Bytes of the KV caches on the devices. */
 gsize        bendi_vk_forward_get_kv_bytes (const BendiVkForward *self);
 /* "llvmpipe (LLVM 15.0.6, 256 bits): layers 0–21, output", a line per

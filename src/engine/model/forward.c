@@ -705,6 +705,14 @@ bendi_context_get_validation_errors (const BendiContext *self)
   return self->gpu != NULL ? bendi_vk_forward_get_validation_errors (self->gpu) : -1;
 }
 
+const guint *
+bendi_context_get_gpu_devices (const BendiContext *self,
+                               guint              *n_devices)
+{
+  *n_devices = 0;
+  return self->gpu != NULL ? bendi_vk_forward_get_device_indices (self->gpu, n_devices) : NULL;
+}
+
 guint
 bendi_context_get_dispatches_per_token (const BendiContext *self)
 {
