@@ -1,0 +1,64 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# The Vulkan backend's checks on a real GPU, by hand (CI has none): the
+# device as Bendi sees it, the Vulkan test programs, and bench on the
+# TinyLlama-shaped 1.1B Q4_0 model with and without cooperative matrices,
+# each JSON kept in OUT. Nothing here needs a build tree: it runs the
+# programs it is given, so that they can be built elsewhere and carried.
+#
+# Usage: gpu-check.sh BUILD_DIR VOCAB_GGUF OUT
+#   BUILD_DIR   holds src/cli/bendi-cli and tests/test-vulkan-{fast,ops,model}
+#               (or bendi-cli and the tests side by side)
+#   VOCAB_GGUF  ../shared/vocab/ggml-vocab-llama-spm.gguf
+#   OUT         a folder for the results
+set -u
+
+if [ $# -ne 3 ]; then
+  echo "usage: $0 BUILD_DIR VOCAB_GGUF OUT" >&2
+  exit 2
+fi
+build=$1 vocab=$2 out=$3
+mkdir -p "$out"
+find_program () {
+  for candidate in "$build/$1" "$build/src/cli/$1" "$build/tests/$1"; do
+    [ -x "$candidate" ] && { echo "$candidate"; return; }
+  done
+  echo "$0: no $1 under $build" >&2
+  exit 1
+}
+cli=$(find_program bendi-cli)
+start=$(date +%s)
+step () { echo "== $(( $(date +%s) - start )) s: $*"; }
+
+step devices
+"$cli" devices | tee "$out/devices.txt"
+"$cli" devices --json > "$out/devices.json"
+grep -q '"cooperative_matrix_shape" : "' "$out/devices.json" && require_coopmat=1 || require_coopmat=0
+
+# The 1.1B model, written while the tests run.
+"$cli" make-model --arch llama --vocab-from "$vocab" --embd 2048 --layers 22 --heads 32 --kv-heads 4 --ff 5632 \
+  --type Q4_0 --seed 1 -o "$out/tl.gguf" > /dev/null &
+maker=$!
+
+# The test programs: cases that need lavapipe (two devices of one) skip or
+# fail here for that reason alone; read the failures before blaming a GPU.
+for test in test-vulkan-fast test-vulkan-ops test-vulkan-model; do
+  step "$test"
+  BENDI_TEST_REQUIRE_COOPMAT=$require_coopmat BENDI_CLI=$cli timeout 300 "$(find_program "$test")" --tap \
+    > "$out/$test.tap" 2>&1
+  echo "$test: exit $?, $(grep -c '^ok' "$out/$test.tap") ok, $(grep -c '^not ok' "$out/$test.tap") not ok"
+  grep -E '^not ok|Bail out' "$out/$test.tap" | head -5
+done
+
+wait $maker
+step bench
+"$cli" bench -m "$out/tl.gguf" -p 512 -n 128 --backend vulkan --json > "$out/bench.json"
+BENDI_VULKAN_DISABLE=coopmat "$cli" bench -m "$out/tl.gguf" -p 512 -n 128 --backend vulkan --json \
+  > "$out/bench-no-coopmat.json"
+for result in bench bench-no-coopmat; do
+  echo "$result:"
+  grep -E '"(prompt_tokens_per_s|gen_tokens_per_s|gen_bandwidth_gbps|gpu_bandwidth_gbps|gen_bandwidth_fraction|dispatches_per_token|cpu_ms_per_token|vulkan_variants)"' \
+    "$out/$result.json"
+done
+rm -f "$out/tl.gguf"
+step done
