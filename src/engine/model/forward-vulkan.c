@@ -81,7 +81,6 @@ struct _BendiVkForward {
   BendiVkForwardParams    params;
   gint64                  q_dim;
   gint64                  kv_dim;
-  guint                   device_indices[BENDI_VK_FORWARD_MAX_DEVICES];
   GPtrArray              *devices;   /* of BendiVkDevice, one per segment */
   Segment                *segments;
   guint                   n_segments;
@@ -869,7 +868,6 @@ bendi_vk_forward_new (BendiModel                 *model,
       if (device == NULL)
         return NULL;
       g_ptr_array_add (self->devices, device);
-      self->device_indices[s] = params->devices[s];
       if (!segment_init (&self->segments[s], self, device, first, counts[s], last && params->n_layers == c->n_layer,
                          error))
         {
@@ -899,8 +897,9 @@ const guint *
 bendi_vk_forward_get_device_indices (const BendiVkForward *self,
                                      guint                *n_devices)
 {
+  /* Segment s runs on params.devices[s]. */
   *n_devices = self->n_segments;
-  return self->device_indices;
+  return self->params.devices;
 }
 
 guint
