@@ -1297,6 +1297,16 @@ test_cli_bench (void)
   result = json_node_get_object (json_parser_get_root (parser));
   /* lavapipe has all three: "int8-dot,fp16,subgroup". */
   g_assert_nonnull (strstr (json_object_get_string_member (result, "vulkan_variants"), "int8"));
+
+  /* Text, one layer on the GPU and the rest on the CPU: one generation
+   * line, the GPU's (no read bandwidth of either: the weights are split). */
+  bendi_test_run_clear (&run);
+  if (!RUN (&run, "bench", "-m", model, "-p", "0", "-n", "2", "-r", "1", "--backend", "vulkan", "--gpu-layers", "1"))
+    g_assert_not_reached ();
+  g_assert_cmpint (run.status, ==, 0);
+  g_assert_nonnull (strstr (run.out, "dispatches"));
+  g_assert_null (strstr (strstr (run.out, "generation:") + 1, "generation:"));
+  g_assert_null (strstr (run.out, "GB/s"));
   bendi_test_remove_dir (dir);
 }
 

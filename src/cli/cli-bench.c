@@ -335,11 +335,13 @@ bendi_cli_bench (int    argc,
       if (n_prompt > 0)
         printf ("prompt:      %8.2f ± %.2f tokens/s  (%" G_GINT64_FORMAT " tokens)\n", m.pp.mean, m.pp.stddev, n_prompt);
       if (n_gen > 0 && on_gpu)
-        printf ("generation:  %8.2f ± %.2f tokens/s  (%" G_GINT64_FORMAT " tokens), %u dispatches and %.3f ms of "
-                "CPU time per token\n", m.tg.mean, m.tg.stddev, n_gen, m.dispatches_per_token, m.cpu_ms_per_token);
-      if (n_gen > 0 && gpu_bandwidth > 0)
-        printf ("             = %.1f GB/s of weights, %.0f%% of the %.1f GB/s the GPU reads\n", gen_bandwidth,
-                100.0 * gen_bandwidth / gpu_bandwidth, gpu_bandwidth);
+        {
+          printf ("generation:  %8.2f ± %.2f tokens/s  (%" G_GINT64_FORMAT " tokens), %u dispatches and %.3f ms of "
+                  "CPU time per token\n", m.tg.mean, m.tg.stddev, n_gen, m.dispatches_per_token, m.cpu_ms_per_token);
+          if (gpu_bandwidth > 0)
+            printf ("             = %.1f GB/s of weights, %.0f%% of the %.1f GB/s the GPU reads\n", gen_bandwidth,
+                    100.0 * gen_bandwidth / gpu_bandwidth, gpu_bandwidth);
+        }
       else if (n_gen > 0)
         printf ("generation:  %8.2f ± %.2f tokens/s  (%" G_GINT64_FORMAT " tokens) = %.1f GB/s of weights, "
                 "%.0f%% of the %.1f GB/s this machine reads\n",
