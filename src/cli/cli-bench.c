@@ -251,8 +251,7 @@ bendi_cli_bench (int    argc,
       g_autoptr (GError) gpu_error = NULL;
 
       if (n_devices == 1)
-        gpu_bandwidth = bendi_hw_gpu_bandwidth_measure (devices[0], bendi_hw_gpu_bandwidth_default_bytes (0), 1.0,
-                                                        &gpu_error);
+        gpu_bandwidth = bendi_hw_gpu_bandwidth_measure (devices[0], 0, 1.0, &gpu_error);
       if (gpu_error != NULL)
         g_message ("The GPU's read bandwidth was not measured: %s", gpu_error->message);
     }

@@ -16,6 +16,14 @@
 #define PASSES_PER_SUBMIT 4
 #define MIN_RUNS 3
 
+guint64
+bendi_hw_gpu_free_bytes (const BendiVkDeviceInfo *info)
+{
+  if (info->has_memory_budget)
+    return info->budget_bytes - MIN (info->usage_bytes, info->budget_bytes);
+  return info->device_local_bytes;
+}
+
 gsize
 bendi_hw_gpu_bandwidth_default_bytes (guint64 vram_free_bytes)
 {
@@ -44,6 +52,8 @@ bendi_hw_gpu_bandwidth_measure (guint    index,
   device = bendi_vk_device_new (index, &params, error);
   if (device == NULL)
     return 0.0;
+  if (bytes == 0)
+    bytes = bendi_hw_gpu_bandwidth_default_bytes (bendi_hw_gpu_free_bytes (bendi_vk_device_get_info (device)));
 
   n_rows = MAX ((gint64) (bytes / (N_COLS * sizeof (guint16))), 1);
   matrix = bendi_vk_tensor_new (device, BENDI_TENSOR_TYPE_F16, N_COLS, n_rows, error);

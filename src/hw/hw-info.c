@@ -6,6 +6,7 @@
 
 #include <sys/statvfs.h>
 
+#include "gpu-bandwidth.h"
 #include "hw-probe-private.h"
 
 BendiHwGpu *
@@ -161,10 +162,7 @@ gpu_from_device_info (const BendiVkDeviceInfo *info)
                                            : g_strdup (info->driver_name);
   gpu->vram_bytes = info->device_local_bytes;
   gpu->has_memory_budget = info->has_memory_budget;
-  if (info->has_memory_budget)
-    gpu->vram_free_bytes = info->budget_bytes - MIN (info->usage_bytes, info->budget_bytes);
-  else
-    gpu->vram_free_bytes = info->device_local_bytes;
+  gpu->vram_free_bytes = bendi_hw_gpu_free_bytes (info);
   gpu->uma = info->uma;
   gpu->usable = info->usable;
   gpu->features = describe_gpu_features (info);
