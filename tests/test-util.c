@@ -41,6 +41,12 @@ bendi_test_data_path (const char *relative)
   return g_steal_pointer (&path);
 }
 
+gboolean
+bendi_test_coopmat_required (void)
+{
+  return g_strcmp0 (g_getenv ("BENDI_TEST_REQUIRE_COOPMAT"), "1") == 0;
+}
+
 char *
 bendi_test_make_temp_dir (void)
 {

@@ -11,6 +11,11 @@ G_BEGIN_DECLS
  * current test is marked skipped with a message saying what is missing. */
 char *bendi_test_data_path (const char *relative) G_GNUC_WARN_UNUSED_RESULT;
 
+/* Whether the cooperative-matrix cases must run rather than skip where the
+ * device lacks them: BENDI_TEST_REQUIRE_COOPMAT=1, which the tests run
+ * through tests/coopmat-toolchain.sh's runner set (tests/meson.build). */
+gboolean bendi_test_coopmat_required (void);
+
 /* A fresh temporary directory, removed with its contents by
  * bendi_test_remove_dir (). */
 char *bendi_test_make_temp_dir (void) G_GNUC_WARN_UNUSED_RESULT;

@@ -379,7 +379,7 @@ static const BendiTensorType coopmat_types[] = {
 static BendiVkDevice *
 open_coopmat (guint64 max_binding_bytes)
 {
-  gboolean required = g_strcmp0 (g_getenv ("BENDI_TEST_REQUIRE_COOPMAT"), "1") == 0;
+  gboolean required = bendi_test_coopmat_required ();
   g_autoptr (BendiVkDevice) device = NULL;
   BendiVkDeviceParams params;
 

@@ -286,7 +286,7 @@ static void
 test_logits_coopmat (gconstpointer data)
 {
   const LogitsCase *lc = data;
-  gboolean required = g_strcmp0 (g_getenv ("BENDI_TEST_REQUIRE_COOPMAT"), "1") == 0;
+  gboolean required = bendi_test_coopmat_required ();
   g_autofree char *dir = bendi_test_make_temp_dir ();
   g_autofree char *path = NULL;
   g_autoptr (BendiModel) reference_model = NULL;
