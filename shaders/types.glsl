@@ -10,6 +10,10 @@
 //   dequant16 (row_offset, g, n_cols, v)  elements 16 g … 16 g + 15 of the
 //   row that starts at byte row_offset, into v. Elements at or past n_cols
 //   (only the float types allow rows that are not whole groups) read 0.
+// The types with blocks of 32 elements (Q4_0, Q4_1, Q5_0, Q5_1, Q8_0,
+// IQ4_NL) are also read a block at a time, each byte loaded once:
+//   dequant32 (row_offset, b, v)  block b of the row, into v[32]; such
+//   types define UNIT_ELEMENTS as 32.
 
 // FP16 variants keep dequantised weights as float16_t: half the registers.
 #ifdef FP16
@@ -56,12 +60,29 @@ byte_of (uint word,
   return (word >> (8u * k)) & 0xffu;
 }
 
-// 16 bytes from @offset, as four words.
+// The 32 bits of the 64 in (@high, @low) that start at bit @shift < 32:
+// branch-free, and right for a shift of 0 too (high moves out entirely).
+uint
+funnel_shift (uint low,
+              uint high,
+              uint shift)
+{
+  return (low >> shift) | ((high << 1u) << (31u - shift));
+}
+
+// 16 bytes from @offset, as four words: five word loads, or four where the
+// offset is aligned (the fifth word may lie past the buffer's end).
 void
 load_16_bytes (uint      offset,
                out uvec4 bytes)
 {
-  bytes = uvec4 (load_u32 (offset), load_u32 (offset + 4u), load_u32 (offset + 8u), load_u32 (offset + 12u));
+  uint w = offset >> 2;
+  uint shift = (offset & 3u) * 8u;
+  uint a0 = WQ (w), a1 = WQ (w + 1u), a2 = WQ (w + 2u), a3 = WQ (w + 3u);
+  uint a4 = shift != 0u ? WQ (w + 4u) : 0u;
+
+  bytes = uvec4 (funnel_shift (a0, a1, shift), funnel_shift (a1, a2, shift), funnel_shift (a2, a3, shift),
+                 funnel_shift (a3, a4, shift));
 }
 
 uint
@@ -142,6 +163,31 @@ dequant16 (uint      row_offset,
     }
 }
 
+#define UNIT_ELEMENTS 32u
+
+void
+dequant32 (uint      row_offset,
+           uint      b,
+           out DQ_T  v[32])
+{
+  uint base = row_offset + b * BLOCK_BYTES;
+  float d = load_f16 (base);
+  uvec4 qs;
+
+  load_16_bytes (base + 2u, qs);
+  [[unroll]] for (uint i = 0; i < 16u; i++)
+    {
+      uint lo = byte_at (qs, i) & 0xfu, hi = byte_at (qs, i) >> 4;
+#ifdef TYPE_IQ4_NL
+      v[i] = DQ_T (d * iq4nl_values[lo]);
+      v[i + 16u] = DQ_T (d * iq4nl_values[hi]);
+#else
+      v[i] = DQ_T ((float (lo) - 8.0) * d);
+      v[i + 16u] = DQ_T ((float (hi) - 8.0) * d);
+#endif
+    }
+}
+
 #elif defined(TYPE_Q4_1)
 #define BLOCK_ELEMENTS 32u
 #define BLOCK_BYTES 20u
@@ -161,6 +207,26 @@ dequant16 (uint      row_offset,
   load_16_bytes (base + 4u, qs);
   [[unroll]] for (uint i = 0; i < 16u; i++)
     v[i] = DQ_T (float ((byte_at (qs, i) >> shift) & 0xfu) * d + m);
+}
+
+#define UNIT_ELEMENTS 32u
+
+void
+dequant32 (uint      row_offset,
+           uint      b,
+           out DQ_T  v[32])
+{
+  uint base = row_offset + b * BLOCK_BYTES;
+  float d = load_f16 (base);
+  float m = load_f16 (base + 2u);
+  uvec4 qs;
+
+  load_16_bytes (base + 4u, qs);
+  [[unroll]] for (uint i = 0; i < 16u; i++)
+    {
+      v[i] = DQ_T (float (byte_at (qs, i) & 0xfu) * d + m);
+      v[i + 16u] = DQ_T (float (byte_at (qs, i) >> 4) * d + m);
+    }
 }
 
 #elif defined(TYPE_Q5_0) || defined(TYPE_Q5_1)
@@ -197,6 +263,35 @@ dequant16 (uint      row_offset,
     }
 }
 
+#define UNIT_ELEMENTS 32u
+
+void
+dequant32 (uint      row_offset,
+           uint      b,
+           out DQ_T  v[32])
+{
+  uint base = row_offset + b * BLOCK_BYTES;
+  float d = load_f16 (base);
+  uint qh = load_u32 (base + QH_OFFSET);
+  uvec4 qs;
+
+  load_16_bytes (base + QH_OFFSET + 4u, qs);
+  [[unroll]] for (uint i = 0; i < 16u; i++)
+    {
+      uint lo = (byte_at (qs, i) & 0xfu) | (((qh >> i) & 1u) << 4);
+      uint hi = (byte_at (qs, i) >> 4) | (((qh >> (i + 16u)) & 1u) << 4);
+#ifdef TYPE_Q5_0
+      v[i] = DQ_T ((float (lo) - 16.0) * d);
+      v[i + 16u] = DQ_T ((float (hi) - 16.0) * d);
+#else
+      float m = load_f16 (base + 2u);
+
+      v[i] = DQ_T (float (lo) * d + m);
+      v[i + 16u] = DQ_T (float (hi) * d + m);
+#endif
+    }
+}
+
 #elif defined(TYPE_Q8_0)
 #define BLOCK_ELEMENTS 32u
 #define BLOCK_BYTES 34u
@@ -214,6 +309,23 @@ dequant16 (uint      row_offset,
   load_16_bytes (base + 2u + 16u * (g & 1u), qs);
   [[unroll]] for (uint i = 0; i < 16u; i++)
     v[i] = DQ_T (float (bitfieldExtract (int (qs[i >> 2]), int (8u * (i & 3u)), 8)) * d);
+}
+
+#define UNIT_ELEMENTS 32u
+
+void
+dequant32 (uint      row_offset,
+           uint      b,
+           out DQ_T  v[32])
+{
+  uint base = row_offset + b * BLOCK_BYTES;
+  float d = load_f16 (base);
+  uvec4 qs[2];
+
+  load_16_bytes (base + 2u, qs[0]);
+  load_16_bytes (base + 18u, qs[1]);
+  [[unroll]] for (uint i = 0; i < 32u; i++)
+    v[i] = DQ_T (float (bitfieldExtract (int (qs[i >> 4][(i >> 2) & 3u]), int (8u * (i & 3u)), 8)) * d);
 }
 
 #elif defined(TYPE_Q2_K)
