@@ -15,9 +15,13 @@
 //   BIAS        y = W · x + bias (Qwen2's Q, K and V)
 //   PARTIALS    partial sums of the new y², for the next NORM
 //
-// On GPUs a workgroup takes ROWS_PER_WORKGROUP rows; its invocations
-// stride along a row 16 elements at a time, so neighbours read
-// neighbouring blocks, then the partial sums meet in a workgroup reduction.
+// On GPUs a workgroup takes ROWS_PER_WORKGROUP rows (an even number, for
+// GLU's pairs) and goes along them together: its invocations stride along
+// the rows a unit at a time (a whole 32-element block where the type is
+// read that way, else 16 elements), so neighbours read neighbouring
+// blocks, each invocation has a unit of every row in flight, and the
+// activations it loads serve all the rows; then each row's partial sums
+// meet in a workgroup reduction.
 // Built with ROW_PER_INVOCATION, for CPU devices (lavapipe), each
 // invocation computes ROWS_PER_LANE whole rows alone: the activations it
 // loads (the same for every lane) serve all of them, there is no reduction
@@ -151,24 +155,22 @@ dot4 (uint a,
 #endif
 }
 
-// Block b of the row at @row_offset times block b of quantised token t.
+// A block of weights (as load_block_i8 gives it) times block b of
+// quantised token t.
 float
-block_product (uint row_offset,
-               uint b,
-               uint n_blocks,
-               uint t)
+block_product (uint  wq8[8],
+               vec2  d,
+               float m,
+               uint  b,
+               uint  n_blocks,
+               uint  t)
 {
-  uint wq8[8];
-  vec2 d;
-  float m;
   uint i = 3u * ((p.first_token + t) * n_blocks + b);
   uvec4 lo = xq[i], hi = xq[i + 1u];
   vec2 scales = uintBitsToFloat (xq[i + 2u].xy);
-  int first = 0, second = 0;
+  int first = dot4 (wq8[0], lo.x) + dot4 (wq8[1], lo.y) + dot4 (wq8[2], lo.z) + dot4 (wq8[3], lo.w);
+  int second = dot4 (wq8[4], hi.x) + dot4 (wq8[5], hi.y) + dot4 (wq8[6], hi.z) + dot4 (wq8[7], hi.w);
 
-  load_block_i8 (row_offset, b, wq8, d, m);
-  first = dot4 (wq8[0], lo.x) + dot4 (wq8[1], lo.y) + dot4 (wq8[2], lo.z) + dot4 (wq8[3], lo.w);
-  second = dot4 (wq8[4], hi.x) + dot4 (wq8[5], hi.y) + dot4 (wq8[6], hi.z) + dot4 (wq8[7], hi.w);
 #ifdef HALF_SCALES
   return scales.x * (d.x * float (first) + d.y * float (second));
 #else
@@ -194,11 +196,15 @@ load_x4 (uint t,
         v *= norm_weight4[c / 4u];
     }
   else
+    // Past the row's end, read its last element and drop it: no branch.
     [[unroll]] for (uint i = 0; i < 4u; i++)
       {
-        v[i] = c + i < p.n_cols ? x[index + i] : 0.0;
-        if (has_flag (FLAG_NORM) && c + i < p.n_cols)
-          v[i] *= norm_weight[c + i];
+        uint k = min (c + i, p.n_cols - 1u);
+
+        v[i] = x[index - c + k];
+        if (has_flag (FLAG_NORM))
+          v[i] *= norm_weight[k];
+        v[i] = c + i < p.n_cols ? v[i] : 0.0;
       }
   return v;
 }
@@ -222,6 +228,35 @@ dot16 (float w[16],
          dot (vec4 (w[8], w[9], w[10], w[11]), xv[2]) + dot (vec4 (w[12], w[13], w[14], w[15]), xv[3]);
 }
 #endif
+
+// The GPU shape reads a unit at a time: a whole block where the type is
+// read that way (types.glsl), else a group of 16.
+#ifdef UNIT_ELEMENTS
+#define dequant_unit(row_offset, u, n_cols, v) dequant32 (row_offset, u, v)
+#else
+#define UNIT_ELEMENTS 16u
+#define dequant_unit dequant16
+#endif
+
+float
+dot_unit (DQ_T w[UNIT_ELEMENTS],
+          vec4 xv[UNIT_ELEMENTS / 4u])
+{
+  float sum = 0.0;
+
+  [[unroll]] for (uint h = 0; h < UNIT_ELEMENTS / 16u; h++)
+    {
+      DQ_T w16[16];
+      vec4 x16[4];
+
+      [[unroll]] for (uint i = 0; i < 16u; i++)
+        w16[i] = w[16u * h + i];
+      [[unroll]] for (uint k = 0; k < 4u; k++)
+        x16[k] = xv[4u * h + k];
+      sum += dot16 (w16, x16);
+    }
+  return sum;
+}
 
 #endif
 
@@ -326,58 +361,114 @@ main ()
 
 #else
 
+shared float sums_scratch[ROWS_PER_WORKGROUP * N_TOKENS * WG_SIZE];
+
 void
 main ()
 {
   uint group_id = flat_workgroup_id ();
   uint row0 = group_id * ROWS_PER_WORKGROUP;
-  uint n_groups = (p.n_cols + 15u) / 16u;
   float scale[N_TOKENS];
+  float sums[ROWS_PER_WORKGROUP][N_TOKENS];
   float totals[ROWS_PER_WORKGROUP][N_TOKENS];
+  uint offsets[ROWS_PER_WORKGROUP];
 
   // Uniform per workgroup: every invocation leaves together.
   if (row0 >= p.n_rows)
     return;
   [[unroll]] for (uint t = 0; t < N_TOKENS; t++)
     scale[t] = has_flag (FLAG_NORM) ? norm_scale (wg_sum (partial_squares (t, TID, WG_SIZE))) : 1.0;
-
-  for (uint r = 0; r < ROWS_PER_WORKGROUP; r++)
+  // Rows past the end repeat the last, so every invocation takes part in
+  // the reductions; their results are not stored.
+  [[unroll]] for (uint r = 0; r < ROWS_PER_WORKGROUP; r++)
     {
-      // Rows past the end repeat the last, so every invocation takes part
-      // in the reductions; their results are not stored.
-      uint row = min (row0 + r, p.n_rows - 1u);
-      float sums[N_TOKENS];
-
+      offsets[r] = min (row0 + r, p.n_rows - 1u) * p.row_bytes;
       [[unroll]] for (uint t = 0; t < N_TOKENS; t++)
-        sums[t] = 0.0;
-#ifdef INT8
-      uint n_blocks = p.n_cols / 32u;
-
-      for (uint b = TID; b < n_blocks; b += WG_SIZE)
-        [[unroll]] for (uint t = 0; t < N_TOKENS; t++)
-          sums[t] += block_product (row * p.row_bytes, b, n_blocks, t);
-#else
-      for (uint g = TID; g < n_groups; g += WG_SIZE)
-        {
-          DQ_T w[16];
-
-          dequant16 (row * p.row_bytes, g, p.n_cols, w);
-          [[unroll]] for (uint t = 0; t < N_TOKENS; t++)
-            {
-              vec4 xv[4];
-
-              [[unroll]] for (uint k = 0; k < 4u; k++)
-                xv[k] = load_x4 (t, 16u * g + 4u * k);
-              sums[t] += dot16 (w, xv);
-            }
-        }
-#endif
-      [[unroll]] for (uint t = 0; t < N_TOKENS; t++)
-        totals[r][t] = wg_sum (sums[t]) * scale[t];
+        sums[r][t] = 0.0;
     }
+
+  // All the workgroup's rows in one pass: each invocation has a unit of
+  // every row in flight at once, and the activations it loads serve them
+  // all; one reduction per row and token at the end.
+#ifdef INT8
+  uint n_blocks = p.n_cols / 32u;
+
+  for (uint b = TID; b < n_blocks; b += WG_SIZE)
+    [[unroll]] for (uint r = 0; r < ROWS_PER_WORKGROUP; r++)
+      {
+        uint wq8[8];
+        vec2 d;
+        float m;
+
+        load_block_i8 (offsets[r], b, wq8, d, m);
+        [[unroll]] for (uint t = 0; t < N_TOKENS; t++)
+          sums[r][t] += block_product (wq8, d, m, b, n_blocks, t);
+      }
+#else
+  uint n_units = (p.n_cols + UNIT_ELEMENTS - 1u) / UNIT_ELEMENTS;
+
+  for (uint u = TID; u < n_units; u += WG_SIZE)
+    {
+      DQ_T w[ROWS_PER_WORKGROUP][UNIT_ELEMENTS];
+
+      [[unroll]] for (uint r = 0; r < ROWS_PER_WORKGROUP; r++)
+        dequant_unit (offsets[r], u, p.n_cols, w[r]);
+      [[unroll]] for (uint t = 0; t < N_TOKENS; t++)
+        {
+          vec4 xv[UNIT_ELEMENTS / 4u];
+
+          [[unroll]] for (uint k = 0; k < UNIT_ELEMENTS / 4u; k++)
+            xv[k] = load_x4 (t, UNIT_ELEMENTS * u + 4u * k);
+          [[unroll]] for (uint r = 0; r < ROWS_PER_WORKGROUP; r++)
+            sums[r][t] += dot_unit (w[r], xv);
+        }
+    }
+#endif
+  // The sums over the workgroup, all rows and tokens together: one set of
+  // barriers for them all (lavapipe builds each barrier into a coroutine
+  // split, and one reduction per value took minutes to compile there).
+  // Only invocation 0 needs the totals.
+#ifdef USE_SUBGROUP
+  [[unroll]] for (uint r = 0; r < ROWS_PER_WORKGROUP; r++)
+    [[unroll]] for (uint t = 0; t < N_TOKENS; t++)
+      totals[r][t] = subgroupAdd (sums[r][t]);
+  if (gl_NumSubgroups > 1u)
+    {
+      if (subgroupElect ())
+        [[unroll]] for (uint r = 0; r < ROWS_PER_WORKGROUP; r++)
+          [[unroll]] for (uint t = 0; t < N_TOKENS; t++)
+            sums_scratch[(r * N_TOKENS + t) * WG_SIZE + gl_SubgroupID] = totals[r][t];
+      barrier ();
+      [[unroll]] for (uint r = 0; r < ROWS_PER_WORKGROUP; r++)
+        [[unroll]] for (uint t = 0; t < N_TOKENS; t++)
+          {
+            totals[r][t] = 0.0;
+            for (uint i = 0; i < gl_NumSubgroups; i++)
+              totals[r][t] += sums_scratch[(r * N_TOKENS + t) * WG_SIZE + i];
+          }
+    }
+#else
+  [[unroll]] for (uint r = 0; r < ROWS_PER_WORKGROUP; r++)
+    [[unroll]] for (uint t = 0; t < N_TOKENS; t++)
+      sums_scratch[(r * N_TOKENS + t) * WG_SIZE + TID] = sums[r][t];
+  barrier ();
+  [[dont_unroll]] for (uint s = WG_SIZE / 2u; s > 0u; s >>= 1)
+    {
+      if (TID < s)
+        for (uint i = 0; i < ROWS_PER_WORKGROUP * N_TOKENS; i++)
+          sums_scratch[i * WG_SIZE + TID] += sums_scratch[i * WG_SIZE + TID + s];
+      barrier ();
+    }
+  [[unroll]] for (uint r = 0; r < ROWS_PER_WORKGROUP; r++)
+    [[unroll]] for (uint t = 0; t < N_TOKENS; t++)
+      totals[r][t] = sums_scratch[(r * N_TOKENS + t) * WG_SIZE];
+#endif
 
   if (TID != 0u)
     return;
+  [[unroll]] for (uint r = 0; r < ROWS_PER_WORKGROUP; r++)
+    [[unroll]] for (uint t = 0; t < N_TOKENS; t++)
+      totals[r][t] *= scale[t];
   [[unroll]] for (uint t = 0; t < N_TOKENS; t++)
     {
       float squares = 0.0;

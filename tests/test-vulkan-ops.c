@@ -1310,6 +1310,10 @@ main (int   argc,
       params_by_variant[variant].cache_dir = "";
       params_by_variant[variant].portable_only = variant == 0;
       params_by_variant[variant].gpu_kernels = variant != 2;
+      /* The portable variant takes 4 rows a workgroup, the subgroup one
+       * the default 2: either row count with matrices it does not divide, GLU
+       * pairs and partial sums of squares for either. */
+      params_by_variant[variant].matvec_rows = variant == 0 ? 4 : 0;
       /* The reduced-precision variants have test-vulkan-fast.c; here a
        * GPU computes in f32 as the references do. */
       params_by_variant[variant].disabled_fast_paths = BENDI_VK_FAST_ALL & ~BENDI_VK_FAST_SUBGROUP;

@@ -11,9 +11,11 @@ void
 bendi_vk_device_params_init (BendiVkDeviceParams *params)
 {
   const char *validation = g_getenv ("BENDI_VULKAN_VALIDATION");
+  const char *matvec_rows = g_getenv ("BENDI_VULKAN_MATVEC_ROWS");
 
   memset (params, 0, sizeof *params);
   params->validation = validation != NULL && g_str_equal (validation, "1");
+  params->matvec_rows = matvec_rows != NULL ? (guint) g_ascii_strtoull (matvec_rows, NULL, 10) : 0;
 }
 
 /* A queue family that computes, preferring one that does nothing else:
@@ -241,6 +243,8 @@ bendi_vk_device_new (guint                      index,
     self->max_binding_bytes = MIN (self->max_binding_bytes, params->max_binding_bytes);
   self->force_staging = params->force_staging;
   choose_fast_paths (self, params);
+  self->matvec_rows = params->matvec_rows >= 2 && params->matvec_rows <= 8 && params->matvec_rows % 2 == 0
+                      ? params->matvec_rows : 2;
 
   if (!find_compute_queue (self, &self->queue_family))
     {

@@ -126,6 +126,10 @@ typedef struct {
   /* Tests: upload through staging buffers even where device memory is
    * host-visible. */
   gboolean    force_staging;
+  /* Rows per workgroup of the GPU-shaped matrix × vector kernel: an even
+   * number up to 8; anything else means the default (2). Default:
+   * BENDI_VULKAN_MATVEC_ROWS, so that a GPU's best can be measured. */
+  guint       matvec_rows;
 } BendiVkDeviceParams;
 
 void bendi_vk_device_params_init (BendiVkDeviceParams *params);

@@ -134,7 +134,9 @@ bendi_vk_matmul_can_norm (BendiVkRecorder *rec,
 static gint64
 rows_per_partial (BendiVkRecorder *rec)
 {
-  return bendi_vk_recorder_get_device (rec)->use_cpu_kernels ? BENDI_VK_ROWS_PER_LANE : 2;
+  BendiVkDevice *device = bendi_vk_recorder_get_device (rec);
+
+  return device->use_cpu_kernels ? BENDI_VK_ROWS_PER_LANE : device->matvec_rows;
 }
 
 gint64

@@ -26,7 +26,8 @@ typedef struct {
   guint32     written;
   guint32     push_size;
   guint32     workgroup_size;      /* specialisation constant 0 */
-  guint32     rows_per_workgroup;  /* specialisation constant 1, where the shader has it */
+  guint32     rows_per_workgroup;  /* specialisation constant 1, where the shader has it
+                                    * (matvec: the device's matvec_rows) */
 } PipelineSpec;
 
 static const PipelineSpec pipeline_specs[BENDI_VK_N_OPS] = {
@@ -301,7 +302,8 @@ pipeline_create (BendiVkDevice       *device,
   gboolean coopmat_variant = g_str_has_suffix (shader, "_coopmat");
   /* A bool specialisation constant is a 32-bit VkBool32; 4 to 6 are the
    * cooperative matrices' M, N and K. */
-  guint32 constants[7] = { workgroup_size, MAX (spec->rows_per_workgroup, 1), n_tokens, x_vec4 ? VK_TRUE : VK_FALSE,
+  guint32 rows = spec->op == BENDI_VK_OP_MATVEC ? device->matvec_rows : MAX (spec->rows_per_workgroup, 1);
+  guint32 constants[7] = { workgroup_size, rows, n_tokens, x_vec4 ? VK_TRUE : VK_FALSE,
                            device->info.coopmat_m, device->info.coopmat_n, device->info.coopmat_k };
   VkSpecializationMapEntry entries[7];
   VkSpecializationInfo specialization = {
@@ -343,8 +345,7 @@ pipeline_create (BendiVkDevice       *device,
   pipeline->texel_bindings = rows_variant ? 1u : 0u;
   pipeline->push_size = spec->push_size;
   pipeline->workgroup_size = workgroup_size;
-  pipeline->rows_per_workgroup = rows_variant ? workgroup_size * BENDI_VK_ROWS_PER_LANE
-                                              : MAX (spec->rows_per_workgroup, 1);
+  pipeline->rows_per_workgroup = rows_variant ? workgroup_size * BENDI_VK_ROWS_PER_LANE : rows;
   /* matmul.comp's tiles: 64 × 64, or 4 × 4 cooperative matrices. */
   if (spec->op == BENDI_VK_OP_MATMUL)
     {

@@ -89,6 +89,7 @@ struct _BendiVkDevice {
   gboolean                          use_int8;         /* matrix × vector on 8-bit activations */
   gboolean                          use_int8_dot;     /* ... with the packed dot product */
   gboolean                          use_coopmat;      /* prompt products on cooperative matrices */
+  guint32                           matvec_rows;      /* rows per workgroup of the GPU-shaped matvec */
   BendiVkAllocator                 *allocator;
   BendiVkPipelineSet               *pipelines;
   /* Bound where a dispatch leaves a binding unused: a valid buffer the
