@@ -6,7 +6,14 @@
 # each JSON kept in OUT. Nothing here needs a build tree: it runs the
 # programs it is given, so that they can be built elsewhere and carried.
 #
-# Usage: gpu-check.sh BUILD_DIR VOCAB_GGUF OUT
+# Then generation with 2, 4 and 8 rows per workgroup of the matrix ×
+# vector kernel (BENDI_VULKAN_MATVEC_ROWS), on that model and on a wide
+# one (two 8192-wide layers, Llama-70B-shaped: the memory, not the
+# dispatches, limits it), and llama.cpp's Vulkan backend on both files
+# where LLAMA_BENCH names its llama-bench (tests/llama-cpp-reference.sh
+# installs one as bendi-llama-bench).
+#
+# Usage: [LLAMA_BENCH=PROGRAM] gpu-check.sh BUILD_DIR VOCAB_GGUF OUT
 #   BUILD_DIR   holds src/cli/bendi-cli and tests/test-vulkan-{fast,ops,model}
 #               (or bendi-cli and the tests side by side)
 #   VOCAB_GGUF  ../shared/vocab/ggml-vocab-llama-spm.gguf
@@ -60,5 +67,21 @@ for result in bench bench-no-coopmat; do
   grep -E '"(prompt_tokens_per_s|gen_tokens_per_s|gen_bandwidth_gbps|gpu_bandwidth_gbps|gen_bandwidth_fraction|dispatches_per_token|cpu_ms_per_token|vulkan_variants)"' \
     "$out/$result.json"
 done
-rm -f "$out/tl.gguf"
+
+"$cli" make-model --arch llama --vocab-from "$vocab" --embd 8192 --layers 2 --heads 64 --kv-heads 8 --ff 28672 \
+  --type Q4_0 --seed 1 -o "$out/wide.gguf" > /dev/null
+for model in tl wide; do
+  for rows in 2 4 8; do
+    step "bench $model, $rows rows per workgroup"
+    BENDI_VULKAN_MATVEC_ROWS=$rows "$cli" bench -m "$out/$model.gguf" -p 0 -n 128 --backend vulkan --json \
+      > "$out/bench-$model-rows$rows.json"
+    grep -E '"(gen_tokens_per_s|gen_bandwidth_gbps|gpu_bandwidth_gbps|gen_bandwidth_fraction)"' \
+      "$out/bench-$model-rows$rows.json"
+  done
+  if [ -n "${LLAMA_BENCH:-}" ]; then
+    step "llama.cpp on $model"
+    "$LLAMA_BENCH" -m "$out/$model.gguf" -ngl 99 -p 512 -n 128 | tee "$out/llama-bench-$model.txt"
+  fi
+done
+rm -f "$out/tl.gguf" "$out/wide.gguf"
 step done
