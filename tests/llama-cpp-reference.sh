@@ -99,7 +99,9 @@ while [ \$n -gt 0 ]; do
   set -- "\$@" "\$arg"
   n=\$((n - 1))
 done
-cd "$backends" && exec "$loader" --library-path "$lib:$lib/llama" "$dir/root/usr/bin/llama-bench" "\$@"
+# The loader's path replaces LD_LIBRARY_PATH, which may name a GPU driver's.
+cd "$backends" && exec "$loader" --library-path "$lib:$lib/llama\${LD_LIBRARY_PATH:+:\$LD_LIBRARY_PATH}" \
+  "$dir/root/usr/bin/llama-bench" "\$@"
 WRAPPER
 chmod 755 "$bindir/bendi-llama-bench"
 echo "llama-bench $(basename "$debs"/llama.cpp-tools_*.deb .deb | sed 's/.*_\(.*\)_.*/\1/; s/%3a/:/') in $dir: $bindir/bendi-llama-bench"
