@@ -232,6 +232,7 @@ dot16 (float w[16],
 // The GPU shape reads a unit at a time: a whole block where the type is
 // read that way (types.glsl), else a group of 16.
 #ifdef UNIT_ELEMENTS
+#define UNIT_32
 #define dequant_unit(row_offset, u, n_cols, v) dequant32 (row_offset, u, v)
 #else
 #define UNIT_ELEMENTS 16u
@@ -301,7 +302,6 @@ main ()
 {
   uint lane = flat_workgroup_id () * WG_SIZE + TID;
   uint row0 = lane * ROWS_PER_LANE;
-  uint n_groups = (p.n_cols + 15u) / 16u;
   float scale[N_TOKENS];
   float sums[ROWS_PER_LANE][N_TOKENS];
 
@@ -314,7 +314,44 @@ main ()
         sums[r][t] = 0.0;
     }
 
-  for (uint g = 0; g < n_groups; g++)
+#ifdef UNIT_32
+  // Generation (one or two tokens) reads a whole block a step: a block's
+  // weights are d · q + m, so the sums take d · Σ q x + m · Σ x with Σ x
+  // once for all the rows. More tokens go 16 elements a step as the other
+  // types do: unrolled over eight tokens, the whole-block body took LLVM
+  // minutes to compile.
+  if (N_TOKENS <= 2u)
+    {
+      for (uint u = 0; u < p.n_cols / 32u; u++)
+        {
+          vec4 xv[N_TOKENS][8];
+          float x_sums[N_TOKENS];
+
+          [[unroll]] for (uint t = 0; t < N_TOKENS; t++)
+            {
+              vec4 s4 = vec4 (0.0);
+
+              [[unroll]] for (uint k = 0; k < 8u; k++)
+                {
+                  xv[t][k] = load_x4 (t, 32u * u + 4u * k);
+                  s4 += xv[t][k];
+                }
+              x_sums[t] = s4.x + s4.y + s4.z + s4.w;
+            }
+          [[unroll]] for (uint r = 0; r < ROWS_PER_LANE; r++)
+            {
+              float q[32], d, m;
+
+              // Past the last row, repeat it: cheaper than a branch per lane.
+              dequant32_parts (min (row0 + r, p.n_rows - 1u) * p.row_bytes, u, q, d, m);
+              [[unroll]] for (uint t = 0; t < N_TOKENS; t++)
+                sums[r][t] += d * dot_unit (q, xv[t]) + m * x_sums[t];
+            }
+        }
+    }
+  else
+#endif
+  for (uint g = 0; g < (p.n_cols + 15u) / 16u; g++)
     {
       vec4 xv[N_TOKENS][4];
 
@@ -325,7 +362,6 @@ main ()
         {
           float w[16];
 
-          // Past the last row, repeat it: cheaper than a branch per lane.
           dequant16 (min (row0 + r, p.n_rows - 1u) * p.row_bytes, g, p.n_cols, w);
           [[unroll]] for (uint t = 0; t < N_TOKENS; t++)
             sums[r][t] += dot16 (w, xv[t]);

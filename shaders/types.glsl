@@ -12,8 +12,10 @@
 //   (only the float types allow rows that are not whole groups) read 0.
 // The types with blocks of 32 elements (Q4_0, Q4_1, Q5_0, Q5_1, Q8_0,
 // IQ4_NL) are also read a block at a time, each byte loaded once:
-//   dequant32 (row_offset, b, v)  block b of the row, into v[32]; such
-//   types define UNIT_ELEMENTS as 32.
+//   dequant32_parts (row_offset, b, q, d, m)  block b of the row as its
+//   32 quants (as floats: IQ4_NL's table values) and the d and m that
+//   make each weight d · q + m; dequant32 (row_offset, b, v) the weights
+//   themselves. Such types define UNIT_ELEMENTS as 32.
 
 // FP16 variants keep dequantised weights as float16_t: half the registers.
 #ifdef FP16
@@ -166,26 +168,33 @@ dequant16 (uint      row_offset,
 #define UNIT_ELEMENTS 32u
 
 void
-dequant32 (uint      row_offset,
-           uint      b,
-           out DQ_T  v[32])
+dequant32_parts (uint      row_offset,
+                 uint      b,
+                 out float q[32],
+                 out float d,
+                 out float m)
 {
   uint base = row_offset + b * BLOCK_BYTES;
-  float d = load_f16 (base);
   uvec4 qs;
 
+  d = load_f16 (base);
   load_16_bytes (base + 2u, qs);
   [[unroll]] for (uint i = 0; i < 16u; i++)
     {
       uint lo = byte_at (qs, i) & 0xfu, hi = byte_at (qs, i) >> 4;
 #ifdef TYPE_IQ4_NL
-      v[i] = DQ_T (d * iq4nl_values[lo]);
-      v[i + 16u] = DQ_T (d * iq4nl_values[hi]);
+      q[i] = iq4nl_values[lo];
+      q[i + 16u] = iq4nl_values[hi];
 #else
-      v[i] = DQ_T ((float (lo) - 8.0) * d);
-      v[i + 16u] = DQ_T ((float (hi) - 8.0) * d);
+      q[i] = float (lo);
+      q[i + 16u] = float (hi);
 #endif
     }
+#ifdef TYPE_IQ4_NL
+  m = 0.0;
+#else
+  m = -8.0 * d;
+#endif
 }
 
 #elif defined(TYPE_Q4_1)
@@ -212,20 +221,22 @@ dequant16 (uint      row_offset,
 #define UNIT_ELEMENTS 32u
 
 void
-dequant32 (uint      row_offset,
-           uint      b,
-           out DQ_T  v[32])
+dequant32_parts (uint      row_offset,
+                 uint      b,
+                 out float q[32],
+                 out float d,
+                 out float m)
 {
   uint base = row_offset + b * BLOCK_BYTES;
-  float d = load_f16 (base);
-  float m = load_f16 (base + 2u);
   uvec4 qs;
 
+  d = load_f16 (base);
+  m = load_f16 (base + 2u);
   load_16_bytes (base + 4u, qs);
   [[unroll]] for (uint i = 0; i < 16u; i++)
     {
-      v[i] = DQ_T (float (byte_at (qs, i) & 0xfu) * d + m);
-      v[i + 16u] = DQ_T (float (byte_at (qs, i) >> 4) * d + m);
+      q[i] = float (byte_at (qs, i) & 0xfu);
+      q[i + 16u] = float (byte_at (qs, i) >> 4);
     }
 }
 
@@ -266,30 +277,28 @@ dequant16 (uint      row_offset,
 #define UNIT_ELEMENTS 32u
 
 void
-dequant32 (uint      row_offset,
-           uint      b,
-           out DQ_T  v[32])
+dequant32_parts (uint      row_offset,
+                 uint      b,
+                 out float q[32],
+                 out float d,
+                 out float m)
 {
   uint base = row_offset + b * BLOCK_BYTES;
-  float d = load_f16 (base);
   uint qh = load_u32 (base + QH_OFFSET);
   uvec4 qs;
 
+  d = load_f16 (base);
   load_16_bytes (base + QH_OFFSET + 4u, qs);
   [[unroll]] for (uint i = 0; i < 16u; i++)
     {
-      uint lo = (byte_at (qs, i) & 0xfu) | (((qh >> i) & 1u) << 4);
-      uint hi = (byte_at (qs, i) >> 4) | (((qh >> (i + 16u)) & 1u) << 4);
-#ifdef TYPE_Q5_0
-      v[i] = DQ_T ((float (lo) - 16.0) * d);
-      v[i + 16u] = DQ_T ((float (hi) - 16.0) * d);
-#else
-      float m = load_f16 (base + 2u);
-
-      v[i] = DQ_T (float (lo) * d + m);
-      v[i + 16u] = DQ_T (float (hi) * d + m);
-#endif
+      q[i] = float ((byte_at (qs, i) & 0xfu) | (((qh >> i) & 1u) << 4));
+      q[i + 16u] = float ((byte_at (qs, i) >> 4) | (((qh >> (i + 16u)) & 1u) << 4));
     }
+#ifdef TYPE_Q5_0
+  m = -16.0 * d;
+#else
+  m = load_f16 (base + 2u);
+#endif
 }
 
 #elif defined(TYPE_Q8_0)
@@ -314,18 +323,21 @@ dequant16 (uint      row_offset,
 #define UNIT_ELEMENTS 32u
 
 void
-dequant32 (uint      row_offset,
-           uint      b,
-           out DQ_T  v[32])
+dequant32_parts (uint      row_offset,
+                 uint      b,
+                 out float q[32],
+                 out float d,
+                 out float m)
 {
   uint base = row_offset + b * BLOCK_BYTES;
-  float d = load_f16 (base);
   uvec4 qs[2];
 
+  d = load_f16 (base);
+  m = 0.0;
   load_16_bytes (base + 2u, qs[0]);
   load_16_bytes (base + 18u, qs[1]);
   [[unroll]] for (uint i = 0; i < 32u; i++)
-    v[i] = DQ_T (float (bitfieldExtract (int (qs[i >> 4][(i >> 2) & 3u]), int (8u * (i & 3u)), 8)) * d);
+    q[i] = float (bitfieldExtract (int (qs[i >> 4][(i >> 2) & 3u]), int (8u * (i & 3u)), 8));
 }
 
 #elif defined(TYPE_Q2_K)
@@ -495,6 +507,21 @@ dequant16 (uint      row_offset,
 
 #else
 #error "No TYPE_* defined"
+#endif
+
+#ifdef UNIT_ELEMENTS
+// A whole block as values: d · q + m.
+void
+dequant32 (uint      row_offset,
+           uint      b,
+           out DQ_T  v[32])
+{
+  float q[32], d, m;
+
+  dequant32_parts (row_offset, b, q, d, m);
+  [[unroll]] for (uint i = 0; i < 32u; i++)
+    v[i] = DQ_T (q[i] * d + m);
+}
 #endif
 
 #ifdef INT8
