@@ -94,6 +94,19 @@ byte_at (uvec4 bytes,
   return byte_of (bytes[i >> 2], i & 3u);
 }
 
+// The 32 nibbles of 16 bytes as ggml's 32-element blocks hold them: byte
+// i's low nibble is element i, its high nibble element i + 16.
+void
+nibbles32 (uvec4     bytes,
+           out uint  q[32])
+{
+  [[unroll]] for (uint i = 0; i < 16u; i++)
+    {
+      q[i] = byte_at (bytes, i) & 0xfu;
+      q[i + 16u] = byte_at (bytes, i) >> 4;
+    }
+}
+
 #if defined(TYPE_F32)
 #define BLOCK_ELEMENTS 16u
 #define BLOCK_BYTES 64u
@@ -176,20 +189,17 @@ dequant32_parts (uint      row_offset,
 {
   uint base = row_offset + b * BLOCK_BYTES;
   uvec4 qs;
+  uint n[32];
 
   d = load_f16 (base);
   load_16_bytes (base + 2u, qs);
-  [[unroll]] for (uint i = 0; i < 16u; i++)
-    {
-      uint lo = byte_at (qs, i) & 0xfu, hi = byte_at (qs, i) >> 4;
+  nibbles32 (qs, n);
+  [[unroll]] for (uint i = 0; i < 32u; i++)
 #ifdef TYPE_IQ4_NL
-      q[i] = iq4nl_values[lo];
-      q[i + 16u] = iq4nl_values[hi];
+    q[i] = iq4nl_values[n[i]];
 #else
-      q[i] = float (lo);
-      q[i + 16u] = float (hi);
+    q[i] = float (n[i]);
 #endif
-    }
 #ifdef TYPE_IQ4_NL
   m = 0.0;
 #else
@@ -229,15 +239,14 @@ dequant32_parts (uint      row_offset,
 {
   uint base = row_offset + b * BLOCK_BYTES;
   uvec4 qs;
+  uint n[32];
 
   d = load_f16 (base);
   m = load_f16 (base + 2u);
   load_16_bytes (base + 4u, qs);
-  [[unroll]] for (uint i = 0; i < 16u; i++)
-    {
-      q[i] = float (byte_at (qs, i) & 0xfu);
-      q[i + 16u] = float (byte_at (qs, i) >> 4);
-    }
+  nibbles32 (qs, n);
+  [[unroll]] for (uint i = 0; i < 32u; i++)
+    q[i] = float (n[i]);
 }
 
 #elif defined(TYPE_Q5_0) || defined(TYPE_Q5_1)
@@ -286,14 +295,14 @@ dequant32_parts (uint      row_offset,
   uint base = row_offset + b * BLOCK_BYTES;
   uint qh = load_u32 (base + QH_OFFSET);
   uvec4 qs;
+  uint n[32];
 
   d = load_f16 (base);
   load_16_bytes (base + QH_OFFSET + 4u, qs);
-  [[unroll]] for (uint i = 0; i < 16u; i++)
-    {
-      q[i] = float ((byte_at (qs, i) & 0xfu) | (((qh >> i) & 1u) << 4));
-      q[i + 16u] = float ((byte_at (qs, i) >> 4) | (((qh >> (i + 16u)) & 1u) << 4));
-    }
+  nibbles32 (qs, n);
+  // Element i's fifth bit is bit i of qh.
+  [[unroll]] for (uint i = 0; i < 32u; i++)
+    q[i] = float (n[i] | (((qh >> i) & 1u) << 4));
 #ifdef TYPE_Q5_0
   m = -16.0 * d;
 #else
