@@ -25,9 +25,10 @@
 // Built with ROW_PER_INVOCATION, for CPU devices (lavapipe), each
 // invocation computes ROWS_PER_LANE whole rows alone: the activations it
 // loads (the same for every lane) serve all of them, there is no reduction
-// at all, and the weights come through a texel buffer, which lavapipe
-// gathers for the whole SIMD vector at once where a storage buffer read
-// costs a branch per lane.
+// at all, and the weights, the activations and the norm's weights come
+// through texel buffers, which lavapipe gathers for the whole SIMD vector
+// at once where a storage buffer read costs a loop over the lanes with a
+// branch each (the activations' share of the time fell from 45% to 20%).
 //
 // Variants of the GPU shape, picked per device (vk-device.c):
 //   FP16        weights dequantised to float16_t and multiplied with
@@ -53,7 +54,7 @@ int dot_packed_4x8 (int a, int b, spirv_literal int packed_vector_format);
 #endif
 
 #define MATVEC_MAX_TOKENS 8
-#define ROWS_PER_LANE 8u
+#define ROWS_PER_LANE 16u
 
 #define FLAG_ACCUMULATE 1u
 #define FLAG_GLU 2u
@@ -70,12 +71,16 @@ layout (constant_id = 2) const uint N_TOKENS = 1;
 layout (constant_id = 3) const bool X_VEC4 = false;
 
 #ifdef ROW_PER_INVOCATION
+// Texels of 32-bit words (vk-memory.c's texel views).
 layout (binding = 0) uniform usamplerBuffer weight_words;
+layout (binding = 1) uniform usamplerBuffer x_words;
+layout (binding = 3) uniform usamplerBuffer norm_weight_words;
 #define WQ(i) texelFetch (weight_words, int (i)).x
+#define X_AT(i) uintBitsToFloat (texelFetch (x_words, int (i)).x)
+#define NORM_WEIGHT_AT(i) uintBitsToFloat (texelFetch (norm_weight_words, int (i)).x)
 #else
 layout (binding = 0) readonly buffer Weights { uint wq[]; };
 #define WQ(i) wq[i]
-#endif
 #ifdef INT8
 // 12 words per token and block: 8 of packed bytes, d, d · Σ q, padding.
 layout (binding = 1) readonly buffer XQ { uvec4 xq[]; };
@@ -83,9 +88,12 @@ layout (binding = 1) readonly buffer XQ { uvec4 xq[]; };
 layout (binding = 1) readonly buffer X { float x[]; };
 layout (binding = 1) readonly buffer X4 { vec4 x4[]; };
 #endif
-layout (binding = 2) buffer Y { float y[]; };
 layout (binding = 3) readonly buffer NormWeight { float norm_weight[]; };
 layout (binding = 3) readonly buffer NormWeight4 { vec4 norm_weight4[]; };
+#define X_AT(i) x[i]
+#define NORM_WEIGHT_AT(i) norm_weight[i]
+#endif
+layout (binding = 2) buffer Y { float y[]; };
 layout (binding = 4) readonly buffer PartialsIn { float partials_in[]; };
 layout (binding = 5) writeonly buffer PartialsOut { float partials_out[]; };
 layout (binding = 6) readonly buffer Bias { float bias[]; };
@@ -191,9 +199,15 @@ load_x4 (uint t,
 
   if (X_VEC4)
     {
+#ifdef ROW_PER_INVOCATION
+      v = vec4 (X_AT (index), X_AT (index + 1u), X_AT (index + 2u), X_AT (index + 3u));
+      if (has_flag (FLAG_NORM))
+        v *= vec4 (NORM_WEIGHT_AT (c), NORM_WEIGHT_AT (c + 1u), NORM_WEIGHT_AT (c + 2u), NORM_WEIGHT_AT (c + 3u));
+#else
       v = x4[index / 4u];
       if (has_flag (FLAG_NORM))
         v *= norm_weight4[c / 4u];
+#endif
     }
   else
     // Past the row's end, read its last element and drop it: no branch.
@@ -201,9 +215,9 @@ load_x4 (uint t,
       {
         uint k = min (c + i, p.n_cols - 1u);
 
-        v[i] = x[index - c + k];
+        v[i] = X_AT (index - c + k);
         if (has_flag (FLAG_NORM))
-          v[i] *= norm_weight[k];
+          v[i] *= NORM_WEIGHT_AT (k);
         v[i] = c + i < p.n_cols ? v[i] : 0.0;
       }
   return v;
@@ -297,22 +311,24 @@ store (uint  t,
 
 #ifdef ROW_PER_INVOCATION
 
-void
-main ()
-{
-  uint lane = flat_workgroup_id () * WG_SIZE + TID;
-  uint row0 = lane * ROWS_PER_LANE;
-  float scale[N_TOKENS];
-  float sums[ROWS_PER_LANE][N_TOKENS];
+// Rows a lane goes along together: with one or two tokens all sixteen (the
+// activations each load serves twice as many rows, 8.8 G weights a second
+// on lavapipe where eight made 7.3), with more two passes of eight, since
+// sixteen rows of eight tokens' sums take LLVM minutes to compile.
+const uint ROWS_PER_PASS = N_TOKENS <= 2u ? ROWS_PER_LANE : ROWS_PER_LANE / 2u;
 
-  if (row0 >= p.n_rows)
-    return;
+// This lane's rows from @row0 on, for one pass; adds each token's sum of
+// the stored values' squares to @squares.
+void
+rows_pass (uint      row0,
+           float     scale[N_TOKENS],
+           inout float squares[N_TOKENS])
+{
+  float sums[ROWS_PER_PASS][N_TOKENS];
+
   [[unroll]] for (uint t = 0; t < N_TOKENS; t++)
-    {
-      scale[t] = has_flag (FLAG_NORM) ? norm_scale (partial_squares (t, 0u, 1u)) : 1.0;
-      [[unroll]] for (uint r = 0; r < ROWS_PER_LANE; r++)
-        sums[r][t] = 0.0;
-    }
+    [[unroll]] for (uint r = 0; r < ROWS_PER_PASS; r++)
+      sums[r][t] = 0.0;
 
 #ifdef UNIT_32
   // Generation (one or two tokens) reads a whole block a step: a block's
@@ -338,7 +354,7 @@ main ()
                 }
               x_sums[t] = s4.x + s4.y + s4.z + s4.w;
             }
-          [[unroll]] for (uint r = 0; r < ROWS_PER_LANE; r++)
+          [[unroll]] for (uint r = 0; r < ROWS_PER_PASS; r++)
             {
               float q[32], d, m;
 
@@ -358,7 +374,7 @@ main ()
       [[unroll]] for (uint t = 0; t < N_TOKENS; t++)
         [[unroll]] for (uint k = 0; k < 4u; k++)
           xv[t][k] = load_x4 (t, 16u * g + 4u * k);
-      [[unroll]] for (uint r = 0; r < ROWS_PER_LANE; r++)
+      [[unroll]] for (uint r = 0; r < ROWS_PER_PASS; r++)
         {
           float w[16];
 
@@ -369,30 +385,45 @@ main ()
     }
 
   [[unroll]] for (uint t = 0; t < N_TOKENS; t++)
+    [[unroll]] for (uint r = 0; r < ROWS_PER_PASS; r += 2u)
+      if (row0 + r < p.n_rows)
+        {
+          if (has_flag (FLAG_GLU))
+            store (t, row0 + r, sums[r][t] * scale[t], sums[r + 1u][t] * scale[t]);
+          else
+            {
+              float v0 = store (t, row0 + r, sums[r][t] * scale[t], 0.0);
+
+              squares[t] += v0 * v0;
+              if (row0 + r + 1u < p.n_rows)
+                {
+                  float v1 = store (t, row0 + r + 1u, sums[r + 1u][t] * scale[t], 0.0);
+
+                  squares[t] += v1 * v1;
+                }
+            }
+        }
+}
+
+void
+main ()
+{
+  uint lane = flat_workgroup_id () * WG_SIZE + TID;
+  float scale[N_TOKENS];
+  float squares[N_TOKENS];
+
+  if (lane * ROWS_PER_LANE >= p.n_rows)
+    return;
+  [[unroll]] for (uint t = 0; t < N_TOKENS; t++)
     {
-      float squares = 0.0;
-
-      [[unroll]] for (uint r = 0; r < ROWS_PER_LANE; r += 2u)
-        if (row0 + r < p.n_rows)
-          {
-            if (has_flag (FLAG_GLU))
-              store (t, row0 + r, sums[r][t] * scale[t], sums[r + 1u][t] * scale[t]);
-            else
-              {
-                float v0 = store (t, row0 + r, sums[r][t] * scale[t], 0.0);
-
-                squares += v0 * v0;
-                if (row0 + r + 1u < p.n_rows)
-                  {
-                    float v1 = store (t, row0 + r + 1u, sums[r + 1u][t] * scale[t], 0.0);
-
-                    squares += v1 * v1;
-                  }
-              }
-          }
-      if (has_flag (FLAG_PARTIALS))
-        partials_out[(p.first_token + t) * p.partial_stride + p.partial_base + lane] = squares;
+      scale[t] = has_flag (FLAG_NORM) ? norm_scale (partial_squares (t, 0u, 1u)) : 1.0;
+      squares[t] = 0.0;
     }
+  for (uint pass = 0; pass < ROWS_PER_LANE / ROWS_PER_PASS; pass++)
+    rows_pass (lane * ROWS_PER_LANE + pass * ROWS_PER_PASS, scale, squares);
+  if (has_flag (FLAG_PARTIALS))
+    [[unroll]] for (uint t = 0; t < N_TOKENS; t++)
+      partials_out[(p.first_token + t) * p.partial_stride + p.partial_base + lane] = squares[t];
 }
 
 #else

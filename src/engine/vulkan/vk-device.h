@@ -58,6 +58,7 @@ typedef struct {
   guint32            max_shared_memory_bytes;
   guint32            max_push_constants_bytes;
   guint64            min_storage_buffer_offset_alignment;
+  guint64            min_texel_buffer_offset_alignment;
   guint64            max_texel_buffer_elements;
 
   gboolean           usable;                     /* Bendi can compute on it */

@@ -474,6 +474,7 @@ bendi_vk_instance_describe (BendiVkInstance   *self,
   info->max_shared_memory_bytes = basic.limits.maxComputeSharedMemorySize;
   info->max_push_constants_bytes = basic.limits.maxPushConstantsSize;
   info->min_storage_buffer_offset_alignment = basic.limits.minStorageBufferOffsetAlignment;
+  info->min_texel_buffer_offset_alignment = basic.limits.minTexelBufferOffsetAlignment;
   info->max_texel_buffer_elements = basic.limits.maxTexelBufferElements;
   /* maxMemoryAllocationSize is Vulkan 1.1's VkPhysicalDeviceMaintenance3Properties;
    * 1.2 devices all report it through the 1.1 properties. */

@@ -341,8 +341,9 @@ pipeline_create (BendiVkDevice       *device,
   pipeline->name = g_strdup (name);
   pipeline->n_bindings = spec->n_bindings;
   pipeline->written_bindings = spec->written;
-  /* The rows variant reads its weights (binding 0) as texels. */
-  pipeline->texel_bindings = rows_variant ? 1u : 0u;
+  /* The rows variant reads its weights (binding 0), activations (1) and
+   * norm weights (3) as texels. */
+  pipeline->texel_bindings = rows_variant ? (1u << 0) | (1u << 1) | (1u << 3) : 0u;
   pipeline->push_size = spec->push_size;
   pipeline->workgroup_size = workgroup_size;
   pipeline->rows_per_workgroup = rows_variant ? workgroup_size * BENDI_VK_ROWS_PER_LANE : rows;
