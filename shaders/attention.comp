@@ -12,13 +12,33 @@
 // with its maximum and sum; attention_combine.comp merges them. Long
 // contexts then fill the device even for one token. Chunk sizes come from
 // the positions at run time, so a recorded command buffer replays.
+//
+// Built with CPU_DEVICE, for lavapipe, the workgroup is one subgroup and
+// shares nothing through memory: queries, keys and values come through
+// texel buffers (one gather for the SIMD vector, where a storage buffer
+// read loops over the lanes with a branch each, as a shared one does), and
+// each key's weight reaches the lanes by a subgroup shuffle, with no
+// barrier (each costs lavapipe a coroutine switch).
 #include "common.glsl"
 
 #define MAX_HEAD_DIM 256u
 
+#ifdef CPU_DEVICE
+#extension GL_KHR_shader_subgroup_shuffle : require
+layout (binding = 0) uniform usamplerBuffer q_words;
+layout (binding = 1) uniform usamplerBuffer k_words;
+layout (binding = 2) uniform usamplerBuffer v_words;
+#define Q_AT(i) uintBitsToFloat (texelFetch (q_words, int (i)).x)
+#define K_AT(i) texelFetch (k_words, int (i)).x
+#define V_AT(i) texelFetch (v_words, int (i)).x
+#else
 layout (binding = 0) readonly buffer Q { float q[]; };
 layout (binding = 1) readonly buffer KCache { uint k_cache[]; };
 layout (binding = 2) readonly buffer VCache { uint v_cache[]; };
+#define Q_AT(i) q[i]
+#define K_AT(i) k_cache[i]
+#define V_AT(i) v_cache[i]
+#endif
 layout (binding = 3) readonly buffer Positions { int positions[]; };
 layout (binding = 4) writeonly buffer Out { float out_values[]; };
 
@@ -35,8 +55,13 @@ layout (push_constant) uniform Params {
 
 #include "reduce.glsl"
 
+#ifdef CPU_DEVICE
+#define QUERY(i) (Q_AT (q_base + (i)) * p.scale)
+#else
 shared float q_shared[MAX_HEAD_DIM];
 shared float weights[gl_WorkGroupSize.x];
+#define QUERY(i) q_shared[i]
+#endif
 
 void
 main ()
@@ -61,11 +86,15 @@ main ()
   key_end = min (key_begin + chunk, n_keys);
 #endif
 
+  uint q_base = token * p.q_stride + head * p.head_dim;
+
+#ifndef CPU_DEVICE
   for (uint i = TID; i < p.head_dim; i += WG_SIZE)
-    q_shared[i] = q[token * p.q_stride + head * p.head_dim + i] * p.scale;
+    q_shared[i] = Q_AT (q_base + i) * p.scale;
+  barrier ();
+#endif
   [[unroll]] for (uint j = 0; j < MAX_PAIRS; j++)
     acc[j] = vec2 (0.0);
-  barrier ();
 
   for (uint base = key_begin; base < key_end; base += WG_SIZE)
     {
@@ -79,8 +108,8 @@ main ()
           score = 0.0;
           for (uint i = 0; i < half_dim; i++)
             {
-              vec2 k = unpackHalf2x16 (k_cache[row + i]);
-              score += q_shared[2u * i] * k.x + q_shared[2u * i + 1u] * k.y;
+              vec2 k = unpackHalf2x16 (K_AT (row + i));
+              score += QUERY (2u * i) * k.x + QUERY (2u * i + 1u) * k.y;
             }
         }
       float new_max = max (running_max, wg_max (score));
@@ -88,25 +117,40 @@ main ()
       // The first chunk has running_max = -inf and nothing to rescale.
       float correction = running_sum > 0.0 ? exp (running_max - new_max) : 0.0;
 
-      weights[TID] = weight;
-      barrier ();
       running_sum = running_sum * correction + wg_sum (weight);
       running_max = new_max;
 
       uint n_in_chunk = min (WG_SIZE, key_end - base);
       [[unroll]] for (uint j = 0; j < MAX_PAIRS; j++)
+        acc[j] *= correction;
+#ifdef CPU_DEVICE
+      // Key by key, its weight shuffled from its lane in uniform control
+      // flow, then into each pair this lane holds.
+      for (uint c = 0; c < n_in_chunk; c++)
+        {
+          float key_weight = subgroupShuffle (weight, c);
+          uint row = ((base + c) * kv_dim + kv_head * p.head_dim) / 2u;
+
+          [[unroll]] for (uint j = 0; j < MAX_PAIRS; j++)
+            if (TID + j * WG_SIZE < half_dim)
+              acc[j] += key_weight * unpackHalf2x16 (V_AT (row + TID + j * WG_SIZE));
+        }
+#else
+      weights[TID] = weight;
+      barrier ();
+      [[unroll]] for (uint j = 0; j < MAX_PAIRS; j++)
         {
           uint pair = TID + j * WG_SIZE;
 
-          acc[j] *= correction;
           if (pair < half_dim)
             for (uint c = 0; c < n_in_chunk; c++)
               {
                 uint row = ((base + c) * kv_dim + kv_head * p.head_dim) / 2u;
-                acc[j] += weights[c] * unpackHalf2x16 (v_cache[row + pair]);
+                acc[j] += weights[c] * unpackHalf2x16 (V_AT (row + pair));
               }
         }
       barrier ();
+#endif
     }
 
 #ifdef SPLIT

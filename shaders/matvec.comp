@@ -71,13 +71,16 @@ layout (constant_id = 2) const uint N_TOKENS = 1;
 layout (constant_id = 3) const bool X_VEC4 = false;
 
 #ifdef ROW_PER_INVOCATION
-// Texels of 32-bit words (vk-memory.c's texel views).
+// Texels (vk-memory.c's texel views) of one word, or of four where x and
+// the norm's weights are read in fours and the weights eight blocks a step
+// (rows_octets); the norm's partial sums (binding 4) too, below.
 layout (binding = 0) uniform usamplerBuffer weight_words;
-layout (binding = 1) uniform usamplerBuffer x_words;
-layout (binding = 3) uniform usamplerBuffer norm_weight_words;
+layout (binding = 1) uniform usamplerBuffer x_texels;
+layout (binding = 3) uniform usamplerBuffer norm_weight_texels;
+layout (binding = 7) uniform usamplerBuffer weight_texels;
 #define WQ(i) texelFetch (weight_words, int (i)).x
-#define X_AT(i) uintBitsToFloat (texelFetch (x_words, int (i)).x)
-#define NORM_WEIGHT_AT(i) uintBitsToFloat (texelFetch (norm_weight_words, int (i)).x)
+#define X_AT(i) uintBitsToFloat (texelFetch (x_texels, int ((i) >> 2u))[(i) & 3u])
+#define NORM_WEIGHT_AT(i) uintBitsToFloat (texelFetch (norm_weight_texels, int ((i) >> 2u))[(i) & 3u])
 #else
 layout (binding = 0) readonly buffer Weights { uint wq[]; };
 #define WQ(i) wq[i]
@@ -94,7 +97,13 @@ layout (binding = 3) readonly buffer NormWeight4 { vec4 norm_weight4[]; };
 #define NORM_WEIGHT_AT(i) norm_weight[i]
 #endif
 layout (binding = 2) buffer Y { float y[]; };
+#ifdef ROW_PER_INVOCATION
+layout (binding = 4) uniform usamplerBuffer partials_in_words;
+#define PARTIAL_IN_AT(i) uintBitsToFloat (texelFetch (partials_in_words, int (i)).x)
+#else
 layout (binding = 4) readonly buffer PartialsIn { float partials_in[]; };
+#define PARTIAL_IN_AT(i) partials_in[i]
+#endif
 layout (binding = 5) writeonly buffer PartialsOut { float partials_out[]; };
 layout (binding = 6) readonly buffer Bias { float bias[]; };
 
@@ -136,7 +145,7 @@ partial_squares (uint t,
   float sum = 0.0;
 
   for (uint i = first; i < p.n_partials; i += stride)
-    sum += partials_in[(p.x_first_token + p.first_token + t) * p.partial_stride + i];
+    sum += PARTIAL_IN_AT ((p.x_first_token + p.first_token + t) * p.partial_stride + i);
   return sum;
 }
 
@@ -200,9 +209,9 @@ load_x4 (uint t,
   if (X_VEC4)
     {
 #ifdef ROW_PER_INVOCATION
-      v = vec4 (X_AT (index), X_AT (index + 1u), X_AT (index + 2u), X_AT (index + 3u));
+      v = uintBitsToFloat (texelFetch (x_texels, int (index / 4u)));
       if (has_flag (FLAG_NORM))
-        v *= vec4 (NORM_WEIGHT_AT (c), NORM_WEIGHT_AT (c + 1u), NORM_WEIGHT_AT (c + 2u), NORM_WEIGHT_AT (c + 3u));
+        v *= uintBitsToFloat (texelFetch (norm_weight_texels, int (c / 4u)));
 #else
       v = x4[index / 4u];
       if (has_flag (FLAG_NORM))
@@ -317,6 +326,106 @@ store (uint  t,
 // sixteen rows of eight tokens' sums take LLVM minutes to compile.
 const uint ROWS_PER_PASS = N_TOKENS <= 2u ? ROWS_PER_LANE : ROWS_PER_LANE / 2u;
 
+#ifdef BLOCKS_IN_TEXELS
+// Generation's products of Q4_0 where rows start on texels of four words
+// (rows of a multiple of 256 elements): eight blocks of a row are nine such
+// texels, so the weights take a ninth of the texel reads of the word at a
+// time kind (lavapipe's gathers, a third of the time), and every block
+// sits at a known place in them.
+//
+// And a nibble at bit 4n of a word, masked in place, is
+// q · 2^4n as an integer, so each activation is taken times 2^-4n once for
+// all the rows instead of every weight shifted down (the top nibble, past
+// a signed conversion's range, is shifted). Scaling by powers of two is
+// exact: the products are the same.
+void
+rows_octets (uint      row0,
+             inout float sums[ROWS_PER_PASS][N_TOKENS])
+{
+  const uint N_TEXELS = BLOCK_BYTES * BLOCKS_IN_TEXELS / 16u;
+
+  for (uint o = 0; o < p.n_cols / (32u * BLOCKS_IN_TEXELS); o++)
+    {
+      // Block j's activations in the order its weights come: 4 words of
+      // 8 nibbles, each word as two vec4.
+      vec4 xv[N_TOKENS][8u * BLOCKS_IN_TEXELS];
+      float x_sums[N_TOKENS][BLOCKS_IN_TEXELS];
+
+      [[unroll]] for (uint t = 0; t < N_TOKENS; t++)
+        [[unroll]] for (uint j = 0; j < BLOCKS_IN_TEXELS; j++)
+          {
+            vec4 s4 = vec4 (0.0);
+            vec4 block[8];
+
+            [[unroll]] for (uint k = 0; k < 8u; k++)
+              {
+                block[k] = load_x4 (t, 32u * (BLOCKS_IN_TEXELS * o + j) + 4u * k);
+                s4 += block[k];
+              }
+            x_sums[t][j] = s4.x + s4.y + s4.z + s4.w;
+            // Word k, nibble n: byte 4k + n / 2, element 4k + n / 2 (low
+            // nibble) or 16 more (high).
+            [[unroll]] for (uint k = 0; k < 4u; k++)
+              [[unroll]] for (uint h = 0; h < 2u; h++)
+                {
+                  vec4 v;
+
+                  [[unroll]] for (uint c = 0; c < 4u; c++)
+                    {
+                      uint n = 4u * h + c;
+                      uint e = 4u * k + n / 2u + 16u * (n & 1u);
+
+                      v[c] = block[e / 4u][e % 4u] * (n < 7u ? exp2 (-4.0 * float (n)) : 1.0);
+                    }
+                  xv[t][8u * j + 2u * k + h] = v;
+                }
+          }
+      [[unroll]] for (uint r = 0; r < ROWS_PER_PASS; r++)
+        {
+          uint first = min (row0 + r, p.n_rows - 1u) * (p.row_bytes / 16u) + N_TEXELS * o;
+          uint words[4u * N_TEXELS];
+
+          [[unroll]] for (uint i = 0; i < N_TEXELS; i++)
+            {
+              uvec4 texel = texelFetch (weight_texels, int (first + i));
+
+              [[unroll]] for (uint c = 0; c < 4u; c++)
+                words[4u * i + c] = texel[c];
+            }
+          [[unroll]] for (uint j = 0; j < BLOCKS_IN_TEXELS; j++)
+            {
+              const uint w = BLOCK_BYTES * j / 4u;
+              float d;
+              uvec4 qs;
+              vec4 scaled[8];
+
+              f16_and_16_bytes (words[w], words[w + 1u], words[w + 2u], words[w + 3u], words[w + 4u],
+                                (BLOCK_BYTES * j) % 4u, d, qs);
+              // Signed conversions (every value is under 2^28): one
+              // instruction where an unsigned one may take several.
+              [[unroll]] for (uint k = 0; k < 4u; k++)
+                {
+                  ivec4 masked = ivec4 (uvec4 (qs[k]) & uvec4 (0xfu, 0xf0u, 0xf00u, 0xf000u));
+                  ivec4 masked_high = ivec4 (uvec4 (qs[k] & 0xf0000u, qs[k] & 0xf00000u, qs[k] & 0xf000000u,
+                                                    qs[k] >> 28));
+
+                  scaled[2u * k] = vec4 (masked);
+                  scaled[2u * k + 1u] = vec4 (masked_high);
+                }
+              [[unroll]] for (uint t = 0; t < N_TOKENS; t++)
+                {
+                  float dot_sum = 0.0;
+
+                  [[unroll]] for (uint k = 0; k < 8u; k++)
+                    dot_sum += dot (scaled[k], xv[t][8u * j + k]);
+                  sums[r][t] += d * (dot_sum - 8.0 * x_sums[t][j]);
+                }
+            }
+        }
+    }
+}
+#endif
+
 // This lane's rows from @row0 on, for one pass; adds each token's sum of
 // the stored values' squares to @squares.
 void
@@ -330,6 +439,11 @@ rows_pass (uint      row0,
     [[unroll]] for (uint r = 0; r < ROWS_PER_PASS; r++)
       sums[r][t] = 0.0;
 
+#ifdef BLOCKS_IN_TEXELS
+  if (N_TOKENS <= 2u && p.row_bytes % 16u == 0u)
+    rows_octets (row0, sums);
+  else
+#endif
 #ifdef UNIT_32
   // Generation (one or two tokens) reads a whole block a step: a block's
   // weights are d · q + m, so the sums take d · Σ q x + m · Σ x with Σ x

@@ -87,25 +87,39 @@ load_16_bytes (uint      offset,
                  funnel_shift (a3, a4, shift));
 }
 
-// An f16 at the even offset @base and the 16 bytes after it (Q4_0's and
-// IQ4_NL's blocks): five word loads for both, where the two apart took six
-// whenever @base is a multiple of four.
+// An f16 and the 16 bytes after it (Q4_0's and IQ4_NL's blocks) from the
+// five words that hold them, the f16 at byte @lead (0 or 2) of a0.
 void
-load_f16_and_16_bytes (uint      base,
-                       out float h,
-                       out uvec4 bytes)
+f16_and_16_bytes (uint      a0,
+                  uint      a1,
+                  uint      a2,
+                  uint      a3,
+                  uint      a4,
+                  uint      lead,
+                  out float h,
+                  out uvec4 bytes)
 {
-  uint w = base >> 2;
-  uint a0 = WQ (w), a1 = WQ (w + 1u), a2 = WQ (w + 2u), a3 = WQ (w + 3u), a4 = WQ (w + 4u);
   // The f16 in a0's high half and the bytes word-aligned, or the f16 in its
   // low half and the bytes two further on.
-  uint shift = 16u - (base & 2u) * 8u;
+  uint shift = 16u - lead * 8u;
 
   h = unpackHalf2x16 (a0 >> (16u - shift)).x;
   bytes = uvec4 (funnel_shift (a0, a1, shift), funnel_shift (a1, a2, shift), funnel_shift (a2, a3, shift),
                  funnel_shift (a3, a4, shift));
   if (shift == 0u)
     bytes = uvec4 (a1, a2, a3, a4);
+}
+
+// The same at the even offset @base: five word loads for both, where the
+// two apart took six whenever @base is a multiple of four.
+void
+load_f16_and_16_bytes (uint      base,
+                       out float h,
+                       out uvec4 bytes)
+{
+  uint w = base >> 2;
+
+  f16_and_16_bytes (WQ (w), WQ (w + 1u), WQ (w + 2u), WQ (w + 3u), WQ (w + 4u), base & 2u, h, bytes);
 }
 
 uint
@@ -201,18 +215,30 @@ dequant16 (uint      row_offset,
 
 #define UNIT_ELEMENTS 32u
 
+// Eight Q4_0 blocks are 144 bytes, nine texels of four words: where rows
+// start on texels, matvec.comp's CPU-device shape reads such groups and
+// takes each block from the words that hold it. (IQ4_NL's would be read
+// the same way, but its table lookups, sixteen rows of eight blocks of
+// them, take LLVM minutes to compile.)
+#ifdef TYPE_Q4_0
+#define BLOCKS_IN_TEXELS 8u
+#endif
+
 void
-dequant32_parts (uint      row_offset,
-                 uint      b,
-                 out float q[32],
-                 out float d,
-                 out float m)
+dequant32_parts_words (uint      a0,
+                       uint      a1,
+                       uint      a2,
+                       uint      a3,
+                       uint      a4,
+                       uint      lead,
+                       out float q[32],
+                       out float d,
+                       out float m)
 {
-  uint base = row_offset + b * BLOCK_BYTES;
   uvec4 qs;
   uint n[32];
 
-  load_f16_and_16_bytes (base, d, qs);
+  f16_and_16_bytes (a0, a1, a2, a3, a4, lead, d, qs);
   nibbles32 (qs, n);
   [[unroll]] for (uint i = 0; i < 32u; i++)
 #ifdef TYPE_IQ4_NL
@@ -225,6 +251,19 @@ dequant32_parts (uint      row_offset,
 #else
   m = -8.0 * d;
 #endif
+}
+
+void
+dequant32_parts (uint      row_offset,
+                 uint      b,
+                 out float q[32],
+                 out float d,
+                 out float m)
+{
+  uint base = row_offset + b * BLOCK_BYTES;
+  uint w = base >> 2;
+
+  dequant32_parts_words (WQ (w), WQ (w + 1u), WQ (w + 2u), WQ (w + 3u), WQ (w + 4u), base & 2u, q, d, m);
 }
 
 #elif defined(TYPE_Q4_1)

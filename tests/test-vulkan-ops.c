@@ -220,6 +220,11 @@ test_matmul_shapes (void)
   check_matmul (device, rand, BENDI_TENSOR_TYPE_Q4_K, 256 * 5, 130, 70, FALSE);
   check_matmul (device, rand, BENDI_TENSOR_TYPE_Q8_0, 32 * 41, 129, 5, FALSE);
   check_matmul (device, rand, BENDI_TENSOR_TYPE_F16, 2053, 65, 65, FALSE);
+  /* Q4_0 rows on 16-byte texels: CPU devices read them eight blocks a
+   * step for one or two tokens. */
+  check_matmul (device, rand, BENDI_TENSOR_TYPE_Q4_0, 256 * 3, 37, 1, FALSE);
+  check_matmul (device, rand, BENDI_TENSOR_TYPE_Q4_0, 256 * 2, 21, 2, FALSE);
+  check_matmul (device, rand, BENDI_TENSOR_TYPE_Q4_0, 256, 40, 2, TRUE);
 }
 
 static void

@@ -65,17 +65,24 @@ choose_fast_paths (BendiVkDevice             *self,
   const BendiVkDeviceInfo *info = &self->info;
   gboolean cpu_device = info->type == BENDI_VK_DEVICE_TYPE_CPU;
   BendiVkFastPath forced = params->forced_fast_paths;
+  /* bendi_vk_buffer_new_view ()'s */
+  guint64 view_alignment = MAX (info->min_storage_buffer_offset_alignment, 4);
 
   self->use_subgroups = info->subgroup_arithmetic && fast_path_allowed (params, BENDI_VK_FAST_SUBGROUP);
   /* CPU devices read weights, activations and norm weights through texel
    * buffers: weight chunks must not hold more words than one may, and every
    * buffer view's offset (aligned for storage buffers) must suit a texel
-   * view too. Forcing a fast path forces the
+   * view too, and fall on a 16-byte texel; the attention kernel's
+   * workgroup is one subgroup of at least eight, whose lanes shuffle.
+   * Forcing a fast path forces the
    * GPU-shaped kernels it is a variant of (subgroup alone: the baseline
    * the others are measured against). */
   self->use_cpu_kernels = cpu_device && !params->gpu_kernels && !(forced & BENDI_VK_FAST_ALL) &&
                           info->max_texel_buffer_elements >= (1u << 20) &&
-                          MAX (info->min_storage_buffer_offset_alignment, 4) % MAX (info->min_texel_buffer_offset_alignment, 1) == 0;
+                          view_alignment % 16 == 0 &&
+                          view_alignment % MAX (info->min_texel_buffer_offset_alignment, 1) == 0 &&
+                          info->subgroup_arithmetic && info->subgroup_shuffle &&
+                          info->subgroup_size >= 8 && info->subgroup_size <= 64;
   self->use_fp16 = info->fp16_arithmetic && fast_path_allowed (params, BENDI_VK_FAST_FP16) &&
                    ((forced & BENDI_VK_FAST_FP16) || !cpu_device);
   /* The dot product is a variant of the int8 path: turning int8 off turns

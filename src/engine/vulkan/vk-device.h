@@ -37,6 +37,7 @@ typedef struct {
   guint32            subgroup_size_min;
   guint32            subgroup_size_max;
   gboolean           subgroup_arithmetic;        /* subgroupAdd/Max in compute shaders */
+  gboolean           subgroup_shuffle;           /* subgroupShuffle in compute shaders */
   gboolean           fp16_storage;               /* storageBuffer16BitAccess */
   gboolean           fp16_arithmetic;            /* shaderFloat16 */
   gboolean           int8_storage;               /* storageBuffer8BitAccess */

@@ -453,6 +453,8 @@ bendi_vk_instance_describe (BendiVkInstance   *self,
   info->subgroup_arithmetic = (subgroup.supportedStages & VK_SHADER_STAGE_COMPUTE_BIT) &&
                               (subgroup.supportedOperations & VK_SUBGROUP_FEATURE_ARITHMETIC_BIT) &&
                               (subgroup.supportedOperations & VK_SUBGROUP_FEATURE_BASIC_BIT);
+  info->subgroup_shuffle = (subgroup.supportedStages & VK_SHADER_STAGE_COMPUTE_BIT) &&
+                           (subgroup.supportedOperations & VK_SUBGROUP_FEATURE_SHUFFLE_BIT);
   info->fp16_storage = features11.storageBuffer16BitAccess;
   info->fp16_arithmetic = features12.shaderFloat16;
   info->int8_storage = features12.storageBuffer8BitAccess;

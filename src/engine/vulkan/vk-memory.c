@@ -44,6 +44,7 @@ struct _BendiVkBuffer {
   MemoryBlock   *block;      /* NULL for views */
   guint8        *mapped;     /* host address of byte 0, or NULL */
   VkBufferView   texel_view; /* as R32_UINT texels, made on first use */
+  VkBufferView   texel_view4; /* as R32G32B32A32_UINT texels, likewise */
 };
 
 struct _BendiVkTensor {
@@ -253,8 +254,9 @@ bendi_vk_buffer_new (BendiVkDevice      *device,
   g_autofree BendiVkBuffer *self = g_new0 (BendiVkBuffer, 1);
   VkBufferCreateInfo info = {
     .sType = VK_STRUCTURE_TYPE_BUFFER_CREATE_INFO,
-    /* Storage buffers sizes are whole words: the shaders read uints. */
-    .size = MAX ((size + 3) / 4 * 4, 4),
+    /* Storage buffers sizes are whole words, the shaders reading uints, and
+     * whole texels of four words, which the CPU-device kernels read. */
+    .size = MAX ((size + 15) / 16 * 16, 16),
     .usage = VK_BUFFER_USAGE_STORAGE_BUFFER_BIT | VK_BUFFER_USAGE_UNIFORM_TEXEL_BUFFER_BIT |
              VK_BUFFER_USAGE_TRANSFER_SRC_BIT | VK_BUFFER_USAGE_TRANSFER_DST_BIT,
     .sharingMode = VK_SHARING_MODE_EXCLUSIVE,
@@ -374,6 +376,8 @@ bendi_vk_buffer_free (BendiVkBuffer *self)
     return;
   if (self->texel_view != VK_NULL_HANDLE)
     self->device->fn.vkDestroyBufferView (self->device->device, self->texel_view, NULL);
+  if (self->texel_view4 != VK_NULL_HANDLE)
+    self->device->fn.vkDestroyBufferView (self->device->device, self->texel_view4, NULL);
   if (!self->is_view)
     {
       self->device->fn.vkDestroyBuffer (self->device->device, self->handle, NULL);
@@ -408,37 +412,58 @@ bendi_vk_buffer_get_device (const BendiVkBuffer *self)
   return self->device;
 }
 
+/* A texel view of the buffer in @format, of @texel_bytes a texel, made in
+ * *@view on first use. Its last texel may reach past the buffer's end into
+ * the padding bendi_vk_buffer_new () gives every buffer (a view's offset is
+ * aligned as much, where CPU-device kernels read texels: vk-device.c). */
+static VkBufferView
+get_texel_view (BendiVkBuffer  *self,
+                VkFormat        format,
+                guint64         texel_bytes,
+                VkBufferView   *view,
+                GError        **error)
+{
+  BendiVkDevice *device = self->device;
+  guint64 n_texels = MAX ((self->size + texel_bytes - 1) / texel_bytes, 1);
+  VkBufferViewCreateInfo info = {
+    .sType = VK_STRUCTURE_TYPE_BUFFER_VIEW_CREATE_INFO,
+    .buffer = self->handle,
+    .format = format,
+    .offset = self->offset,
+    .range = n_texels * texel_bytes,
+  };
+  VkResult result;
+
+  if (*view != VK_NULL_HANDLE)
+    return *view;
+  if (n_texels > device->info.max_texel_buffer_elements)
+    {
+      g_set_error (error, BENDI_ENGINE_ERROR, BENDI_ENGINE_ERROR_UNSUPPORTED,
+                   "A texel view of %" G_GUINT64_FORMAT " texels is over the device's limit of %" G_GUINT64_FORMAT,
+                   n_texels, device->info.max_texel_buffer_elements);
+      return VK_NULL_HANDLE;
+    }
+  result = device->fn.vkCreateBufferView (device->device, &info, NULL, view);
+  if (result != VK_SUCCESS)
+    {
+      bendi_vk_set_error (error, result, "Creating a texel view");
+      *view = VK_NULL_HANDLE;
+    }
+  return *view;
+}
+
 VkBufferView
 bendi_vk_buffer_get_texel_view (BendiVkBuffer  *self,
                                 GError        **error)
 {
-  BendiVkDevice *device = self->device;
-  guint64 n_words = (self->size + 3) / 4;
-  VkBufferViewCreateInfo info = {
-    .sType = VK_STRUCTURE_TYPE_BUFFER_VIEW_CREATE_INFO,
-    .buffer = self->handle,
-    .format = VK_FORMAT_R32_UINT,
-    .offset = self->offset,
-    .range = n_words * 4,
-  };
-  VkResult result;
+  return get_texel_view (self, VK_FORMAT_R32_UINT, 4, &self->texel_view, error);
+}
 
-  if (self->texel_view != VK_NULL_HANDLE)
-    return self->texel_view;
-  if (n_words > device->info.max_texel_buffer_elements)
-    {
-      g_set_error (error, BENDI_ENGINE_ERROR, BENDI_ENGINE_ERROR_UNSUPPORTED,
-                   "A texel view of %" G_GUINT64_FORMAT " words is over the device's limit of %" G_GUINT64_FORMAT,
-                   n_words, device->info.max_texel_buffer_elements);
-      return VK_NULL_HANDLE;
-    }
-  result = device->fn.vkCreateBufferView (device->device, &info, NULL, &self->texel_view);
-  if (result != VK_SUCCESS)
-    {
-      bendi_vk_set_error (error, result, "Creating a texel view");
-      self->texel_view = VK_NULL_HANDLE;
-    }
-  return self->texel_view;
+VkBufferView
+bendi_vk_buffer_get_texel_view4 (BendiVkBuffer  *self,
+                                 GError        **error)
+{
+  return get_texel_view (self, VK_FORMAT_R32G32B32A32_UINT, 16, &self->texel_view4, error);
 }
 
 /* A one-shot command buffer for copies, with its pool and fence. */
@@ -740,10 +765,10 @@ bendi_vk_tensor_new_full (BendiVkDevice    *device,
   /* Whole rows per chunk (and a multiple of @row_multiple of them); a
    * chunk's size is also capped by the allocation limit, by what a texel
    * view may hold where the shaders read weights as texels, and its buffer
-   * is padded to a word. */
-  chunk_bytes = MIN (device->max_binding_bytes - 3, device->info.max_memory_allocation_size);
+   * is padded to 16 bytes. */
+  chunk_bytes = MIN (device->max_binding_bytes - 15, device->info.max_memory_allocation_size - 15);
   if (device->use_cpu_kernels)
-    chunk_bytes = MIN (chunk_bytes, device->info.max_texel_buffer_elements * 4 - 3);
+    chunk_bytes = MIN (chunk_bytes, device->info.max_texel_buffer_elements * 4 - 15);
   if (row_bytes * (guint64) row_multiple > chunk_bytes)
     {
       g_set_error (error, BENDI_ENGINE_ERROR, BENDI_ENGINE_ERROR_UNSUPPORTED,

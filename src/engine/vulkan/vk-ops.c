@@ -281,6 +281,7 @@ bendi_vk_op_matmul_ex (BendiVkRecorder            *rec,
       const BendiVkTensorChunk *chunk = bendi_vk_tensor_get_chunk (weights, i);
       BendiVkBuffer *bindings[] = {
         chunk->buffer, x, y, options->norm_weight, options->norm_partials, options->partials_out, options->bias,
+        chunk->buffer,  /* as four-word texels, where the pipeline has an eighth binding */
       };
       BendiVkMatmulConstants constants = {
         .n_cols = (guint32) n_cols,

@@ -20,7 +20,7 @@ typedef struct {
   const char *shader;
   gboolean    typed;
   gboolean    has_subgroup_variant;
-  gboolean    has_rows_variant;    /* "_rows": a row per invocation, for CPU devices */
+  gboolean    has_rows_variant;    /* "_rows": the CPU devices' (matvec: rows per invocation) */
   gboolean    has_token_constant;  /* specialisation constants 2 and 3: tokens per dispatch, vec4 loads */
   guint       n_bindings;
   guint32     written;
@@ -40,7 +40,7 @@ static const PipelineSpec pipeline_specs[BENDI_VK_N_OPS] = {
   { BENDI_VK_OP_SWIGLU, "swiglu", FALSE, FALSE, FALSE, FALSE, 3, 1u << 2, sizeof (BendiVkSwigluConstants), 256, 0 },
   { BENDI_VK_OP_ADD, "add", FALSE, FALSE, FALSE, FALSE, 3, 1u << 2, sizeof (BendiVkAddConstants), 256, 0 },
   { BENDI_VK_OP_KV_WRITE, "kv_write", FALSE, FALSE, FALSE, FALSE, 5, (1u << 2) | (1u << 3), sizeof (BendiVkKvWriteConstants), 64, 0 },
-  { BENDI_VK_OP_ATTENTION, "attention", FALSE, TRUE, FALSE, FALSE, 5, 1u << 4, sizeof (BendiVkAttentionConstants), 64, 0 },
+  { BENDI_VK_OP_ATTENTION, "attention", FALSE, TRUE, TRUE, FALSE, 5, 1u << 4, sizeof (BendiVkAttentionConstants), 64, 0 },
   { BENDI_VK_OP_ATTENTION_SPLIT, "attention_split", FALSE, TRUE, FALSE, FALSE, 5, 1u << 4, sizeof (BendiVkAttentionConstants), 64, 0 },
   { BENDI_VK_OP_ATTENTION_COMBINE, "attention_combine", FALSE, FALSE, FALSE, FALSE, 2, 1u << 1, sizeof (BendiVkCombineConstants), 64, 0 },
   { BENDI_VK_OP_SOFTMAX, "softmax", FALSE, TRUE, FALSE, FALSE, 1, 1u << 0, sizeof (BendiVkRowConstants), 256, 0 },
@@ -341,9 +341,19 @@ pipeline_create (BendiVkDevice       *device,
   pipeline->name = g_strdup (name);
   pipeline->n_bindings = spec->n_bindings;
   pipeline->written_bindings = spec->written;
-  /* The rows variant reads its weights (binding 0), activations (1) and
-   * norm weights (3) as texels. */
-  pipeline->texel_bindings = rows_variant ? (1u << 0) | (1u << 1) | (1u << 3) : 0u;
+  /* The CPU devices' variants read through texel buffers: matvec its
+   * weights as texels of a word (binding 0) and again of four (7), its
+   * activations (1) and norm weights (3) of four, the norm's partial sums
+   * (4) of a word; attention its queries, keys and values (0–2), a word
+   * each. */
+  if (rows_variant && spec->op == BENDI_VK_OP_MATVEC)
+    {
+      pipeline->texel_bindings = (1u << 0) | (1u << 1) | (1u << 3) | (1u << 4) | (1u << 7);
+      pipeline->texel4_bindings = (1u << 1) | (1u << 3) | (1u << 7);
+      pipeline->n_bindings = 8;
+    }
+  else if (rows_variant)
+    pipeline->texel_bindings = (1u << 0) | (1u << 1) | (1u << 2);
   pipeline->push_size = spec->push_size;
   pipeline->workgroup_size = workgroup_size;
   pipeline->rows_per_workgroup = rows_variant ? workgroup_size * BENDI_VK_ROWS_PER_LANE : rows;
@@ -354,7 +364,7 @@ pipeline_create (BendiVkDevice       *device,
       pipeline->tokens_per_workgroup = coopmat_variant ? 4 * device->info.coopmat_n : 64;
     }
 
-  for (guint i = 0; i < spec->n_bindings; i++)
+  for (guint i = 0; i < pipeline->n_bindings; i++)
     bindings[i] = (VkDescriptorSetLayoutBinding) {
       .binding = i,
       .descriptorType = (pipeline->texel_bindings & (1u << i)) ? VK_DESCRIPTOR_TYPE_UNIFORM_TEXEL_BUFFER
@@ -365,7 +375,7 @@ pipeline_create (BendiVkDevice       *device,
   {
     VkDescriptorSetLayoutCreateInfo info = {
       .sType = VK_STRUCTURE_TYPE_DESCRIPTOR_SET_LAYOUT_CREATE_INFO,
-      .bindingCount = spec->n_bindings,
+      .bindingCount = pipeline->n_bindings,
       .pBindings = bindings,
     };
     result = device->fn.vkCreateDescriptorSetLayout (device->device, &info, NULL, &pipeline->set_layout);

@@ -43,6 +43,7 @@ typedef struct {
   guint                  n_bindings;
   guint32                written_bindings;  /* bit i: the shader writes binding i */
   guint32                texel_bindings;    /* bit i: binding i is a uniform texel buffer of words */
+  guint32                texel4_bindings;   /* … of four-word texels */
   guint32                push_size;
   guint32                workgroup_size;
   guint32                rows_per_workgroup;

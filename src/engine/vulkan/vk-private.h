@@ -137,5 +137,8 @@ BendiVkDevice *bendi_vk_buffer_get_device (const BendiVkBuffer *self);
  * and owned by the buffer. */
 VkBufferView   bendi_vk_buffer_get_texel_view (BendiVkBuffer  *self,
                                                GError        **error);
+/* The same as texels of four words. */
+VkBufferView   bendi_vk_buffer_get_texel_view4 (BendiVkBuffer  *self,
+                                                GError        **error);
 
 G_END_DECLS

@@ -211,7 +211,7 @@ allocate_set (BendiVkRecorder       *self,
     {
       VkDescriptorPoolSize sizes[] = {
         { .type = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, .descriptorCount = SETS_PER_POOL * MAX_BINDINGS },
-        { .type = VK_DESCRIPTOR_TYPE_UNIFORM_TEXEL_BUFFER, .descriptorCount = SETS_PER_POOL },
+        { .type = VK_DESCRIPTOR_TYPE_UNIFORM_TEXEL_BUFFER, .descriptorCount = SETS_PER_POOL * MAX_BINDINGS },
       };
       VkDescriptorPoolCreateInfo pool_info = {
         .sType = VK_STRUCTURE_TYPE_DESCRIPTOR_POOL_CREATE_INFO,
@@ -340,7 +340,8 @@ bendi_vk_recorder_record (BendiVkRecorder        *self,
         {
           GError *error = NULL;
 
-          texel_views[i] = bendi_vk_buffer_get_texel_view (buffer, &error);
+          texel_views[i] = (pipeline->texel4_bindings & (1u << i)) ? bendi_vk_buffer_get_texel_view4 (buffer, &error)
+                                                                    : bendi_vk_buffer_get_texel_view (buffer, &error);
           if (texel_views[i] == VK_NULL_HANDLE)
             {
               bendi_vk_recorder_fail (self, error);
