@@ -232,6 +232,23 @@ load_x4 (uint t,
   return v;
 }
 
+// Thirty-two activations of token t from element c (a multiple of 4) in
+// @xv; returns their sum.
+float
+load_x32 (uint     t,
+          uint     c,
+          out vec4 xv[8])
+{
+  vec4 sums = vec4 (0.0);
+
+  [[unroll]] for (uint k = 0; k < 8u; k++)
+    {
+      xv[k] = load_x4 (t, c + 4u * k);
+      sums += xv[k];
+    }
+  return sums.x + sums.y + sums.z + sums.w;
+}
+
 #ifdef FP16
 float
 dot16 (float16_t w[16],
@@ -354,15 +371,9 @@ rows_octets (uint      row0,
       [[unroll]] for (uint t = 0; t < N_TOKENS; t++)
         [[unroll]] for (uint j = 0; j < BLOCKS_IN_TEXELS; j++)
           {
-            vec4 s4 = vec4 (0.0);
             vec4 block[8];
 
-            [[unroll]] for (uint k = 0; k < 8u; k++)
-              {
-                block[k] = load_x4 (t, 32u * (BLOCKS_IN_TEXELS * o + j) + 4u * k);
-                s4 += block[k];
-              }
-            x_sums[t][j] = s4.x + s4.y + s4.z + s4.w;
+            x_sums[t][j] = load_x32 (t, 32u * (BLOCKS_IN_TEXELS * o + j), block);
             // Word k, nibble n: byte 4k + n / 2, element 4k + n / 2 (low
             // nibble) or 16 more (high).
             [[unroll]] for (uint k = 0; k < 4u; k++)
@@ -458,16 +469,7 @@ rows_pass (uint      row0,
           float x_sums[N_TOKENS];
 
           [[unroll]] for (uint t = 0; t < N_TOKENS; t++)
-            {
-              vec4 s4 = vec4 (0.0);
-
-              [[unroll]] for (uint k = 0; k < 8u; k++)
-                {
-                  xv[t][k] = load_x4 (t, 32u * u + 4u * k);
-                  s4 += xv[t][k];
-                }
-              x_sums[t] = s4.x + s4.y + s4.z + s4.w;
-            }
+            x_sums[t] = load_x32 (t, 32u * u, xv[t]);
           [[unroll]] for (uint r = 0; r < ROWS_PER_PASS; r++)
             {
               float q[32], d, m;

@@ -101,13 +101,10 @@ f16_and_16_bytes (uint      a0,
 {
   // The f16 in a0's high half and the bytes word-aligned, or the f16 in its
   // low half and the bytes two further on.
-  uint shift = 16u - lead * 8u;
-
-  h = unpackHalf2x16 (a0 >> (16u - shift)).x;
-  bytes = uvec4 (funnel_shift (a0, a1, shift), funnel_shift (a1, a2, shift), funnel_shift (a2, a3, shift),
-                 funnel_shift (a3, a4, shift));
-  if (shift == 0u)
-    bytes = uvec4 (a1, a2, a3, a4);
+  h = unpackHalf2x16 (a0 >> (lead * 8u)).x;
+  bytes = lead != 0u ? uvec4 (a1, a2, a3, a4)
+                     : uvec4 (funnel_shift (a0, a1, 16u), funnel_shift (a1, a2, 16u), funnel_shift (a2, a3, 16u),
+                              funnel_shift (a3, a4, 16u));
 }
 
 // The same at the even offset @base: five word loads for both, where the
@@ -140,6 +137,17 @@ nibbles32 (uvec4     bytes,
       q[i] = byte_at (bytes, i) & 0xfu;
       q[i + 16u] = byte_at (bytes, i) >> 4;
     }
+}
+
+// The same of the 16 bytes at @offset.
+void
+load_nibbles32 (uint     offset,
+                out uint q[32])
+{
+  uvec4 bytes;
+
+  load_16_bytes (offset, bytes);
+  nibbles32 (bytes, q);
 }
 
 #if defined(TYPE_F32)
@@ -225,20 +233,16 @@ dequant16 (uint      row_offset,
 #endif
 
 void
-dequant32_parts_words (uint      a0,
-                       uint      a1,
-                       uint      a2,
-                       uint      a3,
-                       uint      a4,
-                       uint      lead,
-                       out float q[32],
-                       out float d,
-                       out float m)
+dequant32_parts (uint      row_offset,
+                 uint      b,
+                 out float q[32],
+                 out float d,
+                 out float m)
 {
   uvec4 qs;
   uint n[32];
 
-  f16_and_16_bytes (a0, a1, a2, a3, a4, lead, d, qs);
+  load_f16_and_16_bytes (row_offset + b * BLOCK_BYTES, d, qs);
   nibbles32 (qs, n);
   [[unroll]] for (uint i = 0; i < 32u; i++)
 #ifdef TYPE_IQ4_NL
@@ -251,19 +255,6 @@ dequant32_parts_words (uint      a0,
 #else
   m = -8.0 * d;
 #endif
-}
-
-void
-dequant32_parts (uint      row_offset,
-                 uint      b,
-                 out float q[32],
-                 out float d,
-                 out float m)
-{
-  uint base = row_offset + b * BLOCK_BYTES;
-  uint w = base >> 2;
-
-  dequant32_parts_words (WQ (w), WQ (w + 1u), WQ (w + 2u), WQ (w + 3u), WQ (w + 4u), base & 2u, q, d, m);
 }
 
 #elif defined(TYPE_Q4_1)
@@ -297,13 +288,11 @@ dequant32_parts (uint      row_offset,
                  out float m)
 {
   uint base = row_offset + b * BLOCK_BYTES;
-  uvec4 qs;
   uint n[32];
 
   d = load_f16 (base);
   m = load_f16 (base + 2u);
-  load_16_bytes (base + 4u, qs);
-  nibbles32 (qs, n);
+  load_nibbles32 (base + 4u, n);
   [[unroll]] for (uint i = 0; i < 32u; i++)
     q[i] = float (n[i]);
 }
@@ -353,12 +342,10 @@ dequant32_parts (uint      row_offset,
 {
   uint base = row_offset + b * BLOCK_BYTES;
   uint qh = load_u32 (base + QH_OFFSET);
-  uvec4 qs;
   uint n[32];
 
   d = load_f16 (base);
-  load_16_bytes (base + QH_OFFSET + 4u, qs);
-  nibbles32 (qs, n);
+  load_nibbles32 (base + QH_OFFSET + 4u, n);
   // Element i's fifth bit is bit i of qh.
   [[unroll]] for (uint i = 0; i < 32u; i++)
     q[i] = float (n[i] | (((qh >> i) & 1u) << 4));

@@ -28,10 +28,20 @@ typedef struct {
   guint32     workgroup_size;      /* specialisation constant 0 */
   guint32     rows_per_workgroup;  /* specialisation constant 1, where the shader has it
                                     * (matvec: the device's matvec_rows) */
+  /* The "_rows" variant's bindings read through texel buffers: bit i for
+   * binding i, of one-word texels or (rows_texels4) of four; and how many
+   * bindings it has, where it has more than the others. */
+  guint32     rows_texels;
+  guint32     rows_texels4;
+  guint       rows_n_bindings;
 } PipelineSpec;
 
 static const PipelineSpec pipeline_specs[BENDI_VK_N_OPS] = {
-  { BENDI_VK_OP_MATVEC, "matvec", TRUE, TRUE, TRUE, TRUE, 7, (1u << 2) | (1u << 5), sizeof (BendiVkMatmulConstants), 64, 2 },
+  /* CPU devices: weights as texels of a word (0) and again of four (7, an
+   * eighth binding), activations (1) and norm weights (3) of four, the
+   * norm's partial sums (4) of a word */
+  { BENDI_VK_OP_MATVEC, "matvec", TRUE, TRUE, TRUE, TRUE, 7, (1u << 2) | (1u << 5), sizeof (BendiVkMatmulConstants), 64, 2,
+    (1u << 0) | (1u << 1) | (1u << 3) | (1u << 4) | (1u << 7), (1u << 1) | (1u << 3) | (1u << 7), 8 },
   { BENDI_VK_OP_MATMUL, "matmul", TRUE, FALSE, FALSE, FALSE, 7, 1u << 2, sizeof (BendiVkMatmulConstants), 256, 0 },
   { BENDI_VK_OP_GET_ROWS, "get_rows", TRUE, FALSE, FALSE, FALSE, 3, 1u << 2, sizeof (BendiVkGetRowsConstants), 64, 0 },
   { BENDI_VK_OP_RMS_NORM, "rms_norm", FALSE, TRUE, FALSE, FALSE, 3, 1u << 2, sizeof (BendiVkRmsNormConstants), 256, 0 },
@@ -40,7 +50,9 @@ static const PipelineSpec pipeline_specs[BENDI_VK_N_OPS] = {
   { BENDI_VK_OP_SWIGLU, "swiglu", FALSE, FALSE, FALSE, FALSE, 3, 1u << 2, sizeof (BendiVkSwigluConstants), 256, 0 },
   { BENDI_VK_OP_ADD, "add", FALSE, FALSE, FALSE, FALSE, 3, 1u << 2, sizeof (BendiVkAddConstants), 256, 0 },
   { BENDI_VK_OP_KV_WRITE, "kv_write", FALSE, FALSE, FALSE, FALSE, 5, (1u << 2) | (1u << 3), sizeof (BendiVkKvWriteConstants), 64, 0 },
-  { BENDI_VK_OP_ATTENTION, "attention", FALSE, TRUE, TRUE, FALSE, 5, 1u << 4, sizeof (BendiVkAttentionConstants), 64, 0 },
+  /* CPU devices: queries, keys and values (0–2) as texels of a word */
+  { BENDI_VK_OP_ATTENTION, "attention", FALSE, TRUE, TRUE, FALSE, 5, 1u << 4, sizeof (BendiVkAttentionConstants), 64, 0,
+    (1u << 0) | (1u << 1) | (1u << 2), 0, 0 },
   { BENDI_VK_OP_ATTENTION_SPLIT, "attention_split", FALSE, TRUE, FALSE, FALSE, 5, 1u << 4, sizeof (BendiVkAttentionConstants), 64, 0 },
   { BENDI_VK_OP_ATTENTION_COMBINE, "attention_combine", FALSE, FALSE, FALSE, FALSE, 2, 1u << 1, sizeof (BendiVkCombineConstants), 64, 0 },
   { BENDI_VK_OP_SOFTMAX, "softmax", FALSE, TRUE, FALSE, FALSE, 1, 1u << 0, sizeof (BendiVkRowConstants), 256, 0 },
@@ -323,7 +335,7 @@ pipeline_create (BendiVkDevice       *device,
                    "No shader %s was built into this engine", name);
       return NULL;
     }
-  g_assert (spec->n_bindings <= G_N_ELEMENTS (bindings));
+  g_assert (MAX (spec->n_bindings, spec->rows_n_bindings) <= G_N_ELEMENTS (bindings));
   for (guint32 id = 0; id < G_N_ELEMENTS (constants); id++)
     {
       gboolean used = id == 0 ||
@@ -341,22 +353,16 @@ pipeline_create (BendiVkDevice       *device,
   pipeline->name = g_strdup (name);
   pipeline->n_bindings = spec->n_bindings;
   pipeline->written_bindings = spec->written;
-  /* The CPU devices' variants read through texel buffers: matvec its
-   * weights as texels of a word (binding 0) and again of four (7), its
-   * activations (1) and norm weights (3) of four, the norm's partial sums
-   * (4) of a word; attention its queries, keys and values (0–2), a word
-   * each. */
-  if (rows_variant && spec->op == BENDI_VK_OP_MATVEC)
+  if (rows_variant)
     {
-      pipeline->texel_bindings = (1u << 0) | (1u << 1) | (1u << 3) | (1u << 4) | (1u << 7);
-      pipeline->texel4_bindings = (1u << 1) | (1u << 3) | (1u << 7);
-      pipeline->n_bindings = 8;
+      pipeline->texel_bindings = spec->rows_texels;
+      pipeline->texel4_bindings = spec->rows_texels4;
+      pipeline->n_bindings = MAX (spec->n_bindings, spec->rows_n_bindings);
     }
-  else if (rows_variant)
-    pipeline->texel_bindings = (1u << 0) | (1u << 1) | (1u << 2);
   pipeline->push_size = spec->push_size;
   pipeline->workgroup_size = workgroup_size;
-  pipeline->rows_per_workgroup = rows_variant ? workgroup_size * BENDI_VK_ROWS_PER_LANE : rows;
+  pipeline->rows_per_workgroup = rows_variant && spec->op == BENDI_VK_OP_MATVEC ? workgroup_size * BENDI_VK_ROWS_PER_LANE
+                                                                                : rows;
   /* matmul.comp's tiles: 64 × 64, or 4 × 4 cooperative matrices. */
   if (spec->op == BENDI_VK_OP_MATMUL)
     {
