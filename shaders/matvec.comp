@@ -54,7 +54,7 @@ int dot_packed_4x8 (int a, int b, spirv_literal int packed_vector_format);
 #endif
 
 #define MATVEC_MAX_TOKENS 8
-#define ROWS_PER_LANE 16u
+#define ROWS_PER_LANE 32u
 
 #define FLAG_ACCUMULATE 1u
 #define FLAG_GLU 2u
@@ -337,24 +337,71 @@ store (uint  t,
 
 #ifdef ROW_PER_INVOCATION
 
-// Rows a lane goes along together: with one or two tokens all sixteen (the
-// activations each load serves twice as many rows, 8.8 G weights a second
-// on lavapipe where eight made 7.3), with more two passes of eight, since
-// sixteen rows of eight tokens' sums take LLVM minutes to compile.
-const uint ROWS_PER_PASS = N_TOKENS <= 2u ? ROWS_PER_LANE : ROWS_PER_LANE / 2u;
+// Rows a lane goes along in one pass (ROWS_PER_LANE in all): the
+// activations each load (and for Q4_0 each quantisation) serves every row
+// of a pass, so passes are as long as compiling allows: all 32 rows for
+// Q4_0's one token (the integer kernel below: 15% more weights a second on
+// lavapipe than 16), 16 for one or two tokens, 8 for more (sixteen rows of
+// eight tokens' sums take LLVM minutes to compile).
+#ifdef BLOCKS_IN_TEXELS
+const uint ROWS_PER_PASS = N_TOKENS == 1u ? ROWS_PER_LANE : N_TOKENS == 2u ? ROWS_PER_LANE / 2u : ROWS_PER_LANE / 4u;
+#else
+const uint ROWS_PER_PASS = N_TOKENS <= 2u ? ROWS_PER_LANE / 2u : ROWS_PER_LANE / 4u;
+#endif
 
 #ifdef BLOCKS_IN_TEXELS
 // Generation's products of Q4_0 where rows start on texels of four words
 // (rows of a multiple of 256 elements): eight blocks of a row are nine such
 // texels, so the weights take a ninth of the texel reads of the word at a
-// time kind (lavapipe's gathers, a third of the time), and every block
-// sits at a known place in them.
+// time kind (lavapipe's gathers), and every block sits at a known place in
+// them.
 //
-// And a nibble at bit 4n of a word, masked in place, is
-// q · 2^4n as an integer, so each activation is taken times 2^-4n once for
-// all the rows instead of every weight shifted down (the top nibble, past
-// a signed conversion's range, is shifted). Scaling by powers of two is
-// exact: the products are the same.
+// The products are integers, two to a 32-bit multiply. Each block of 32
+// activations is quantised to 8 bits (xi = round (x · 127 / max |x|), as
+// the CPU path quantises them). A word of nibbles masked with 0x000f000f
+// after a shift holds two weights qa and qb, 16 bits apart; the
+// activations go in pairs the other way round, xb + xa · 2^16, and their
+// product holds qa · xa + qb · xb in bits 16 to 31, qa · xb below them
+// and the rest past bit 31. Eight such products add up without the
+// middle field overflowing (|Σ| ≤ 8 · 2 · 15 · 127 < 2^15) or the low one
+// reaching it (|Σ qa · xb| < 2^15), so rounding off the low 16 bits leaves
+// the sum of sixteen products exactly: one multiply and one add for two
+// weights where floats took a conversion, a multiply and an add each.
+
+// Block @xv's activations quantised: their scale, the sum of the 8-bit
+// values, and the packed pairs, pair 4k + s for the block's word k of
+// nibbles shifted right by 4s.
+void
+pack_x32 (vec4      xv[8],
+          out int   pairs[16],
+          out float scale,
+          out int   sum)
+{
+  vec4 m = abs (xv[0]);
+  int xi[32];
+
+  [[unroll]] for (uint k = 1; k < 8u; k++)
+    m = max (m, abs (xv[k]));
+  scale = max (max (m.x, m.y), max (m.z, m.w)) / 127.0;
+  float inverse = scale > 0.0 ? 1.0 / scale : 0.0;
+
+  sum = 0;
+  [[unroll]] for (uint e = 0; e < 32u; e++)
+    {
+      xi[e] = int (roundEven (xv[e / 4u][e % 4u] * inverse));
+      sum += xi[e];
+    }
+  [[unroll]] for (uint k = 0; k < 4u; k++)
+    [[unroll]] for (uint s = 0; s < 4u; s++)
+      {
+        // Shift 4s brings the nibbles of bytes 4k + s/2 and 4k + s/2 + 2
+        // to bits 0 and 16: low nibbles for even s, high for odd.
+        uint a = 4u * k + s / 2u + 16u * (s % 2u);
+
+        pairs[4u * k + s] = xi[a + 2u] + (xi[a] << 16);
+      }
+}
+
 void
 rows_octets (uint      row0,
              inout float sums[ROWS_PER_PASS][N_TOKENS])
@@ -363,33 +410,20 @@ rows_octets (uint      row0,
 
   for (uint o = 0; o < p.n_cols / (32u * BLOCKS_IN_TEXELS); o++)
     {
-      // Block j's activations in the order its weights come: 4 words of
-      // 8 nibbles, each word as two vec4.
-      vec4 xv[N_TOKENS][8u * BLOCKS_IN_TEXELS];
-      float x_sums[N_TOKENS][BLOCKS_IN_TEXELS];
+      int pairs[N_TOKENS][BLOCKS_IN_TEXELS][16];
+      float x_scale[N_TOKENS][BLOCKS_IN_TEXELS];
+      int x_sum8[N_TOKENS][BLOCKS_IN_TEXELS];
 
       [[unroll]] for (uint t = 0; t < N_TOKENS; t++)
         [[unroll]] for (uint j = 0; j < BLOCKS_IN_TEXELS; j++)
           {
             vec4 block[8];
+            int sum;
 
-            x_sums[t][j] = load_x32 (t, 32u * (BLOCKS_IN_TEXELS * o + j), block);
-            // Word k, nibble n: byte 4k + n / 2, element 4k + n / 2 (low
-            // nibble) or 16 more (high).
-            [[unroll]] for (uint k = 0; k < 4u; k++)
-              [[unroll]] for (uint h = 0; h < 2u; h++)
-                {
-                  vec4 v;
-
-                  [[unroll]] for (uint c = 0; c < 4u; c++)
-                    {
-                      uint n = 4u * h + c;
-                      uint e = 4u * k + n / 2u + 16u * (n & 1u);
-
-                      v[c] = block[e / 4u][e % 4u] * (n < 7u ? exp2 (-4.0 * float (n)) : 1.0);
-                    }
-                  xv[t][8u * j + 2u * k + h] = v;
-                }
+            load_x32 (t, 32u * (BLOCKS_IN_TEXELS * o + j), block);
+            pack_x32 (block, pairs[t][j], x_scale[t][j], sum);
+            // Q4_0's weights are q - 8.
+            x_sum8[t][j] = 8 * sum;
           }
       [[unroll]] for (uint r = 0; r < ROWS_PER_PASS; r++)
         {
@@ -408,28 +442,23 @@ rows_octets (uint      row0,
               const uint w = BLOCK_BYTES * j / 4u;
               float d;
               uvec4 qs;
-              vec4 scaled[8];
+              int q[16];
 
               f16_and_16_bytes (words[w], words[w + 1u], words[w + 2u], words[w + 3u], words[w + 4u],
                                 (BLOCK_BYTES * j) % 4u, d, qs);
-              // Signed conversions (every value is under 2^28): one
-              // instruction where an unsigned one may take several.
               [[unroll]] for (uint k = 0; k < 4u; k++)
-                {
-                  ivec4 masked = ivec4 (uvec4 (qs[k]) & uvec4 (0xfu, 0xf0u, 0xf00u, 0xf000u));
-                  ivec4 masked_high = ivec4 (uvec4 (qs[k] & 0xf0000u, qs[k] & 0xf00000u, qs[k] & 0xf000000u,
-                                                    qs[k] >> 28));
-
-                  scaled[2u * k] = vec4 (masked);
-                  scaled[2u * k + 1u] = vec4 (masked_high);
-                }
+                [[unroll]] for (uint s = 0; s < 4u; s++)
+                  q[4u * k + s] = int ((qs[k] >> (4u * s)) & 0x000f000fu);
               [[unroll]] for (uint t = 0; t < N_TOKENS; t++)
                 {
-                  float dot_sum = 0.0;
+                  // Eight products to a sum (above): half a block each.
+                  int half_sums[2] = { 0, 0 };
 
-                  [[unroll]] for (uint k = 0; k < 8u; k++)
-                    dot_sum += dot (scaled[k], xv[t][8u * j + k]);
-                  sums[r][t] += d * (dot_sum - 8.0 * x_sums[t][j]);
+                  [[unroll]] for (uint i = 0; i < 16u; i++)
+                    half_sums[i / 8u] += q[i] * pairs[t][j][i];
+                  int dot_sum = ((half_sums[0] + 0x8000) >> 16) + ((half_sums[1] + 0x8000) >> 16);
+
+                  sums[r][t] += d * x_scale[t][j] * float (dot_sum - x_sum8[t][j]);
                 }
             }
         }

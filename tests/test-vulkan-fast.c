@@ -364,6 +364,41 @@ test_fp16_shapes (void)
   check_shapes (BENDI_VK_FAST_FP16, 6);
 }
 
+/* The CPU devices' kernel for Q4_0 rows of whole 256-element octets
+ * quantises one or two tokens' activations to 8 bits as the int8 variants
+ * do (bendi_vk_matmul_quantizes_x): the same bound, every epilogue, and
+ * three tokens, which it takes as floats. */
+static void
+test_cpu_q4_0_shapes (void)
+{
+  g_autoptr (GRand) rand = g_rand_new_with_seed (7);
+  g_autoptr (BendiVkDevice) device = NULL;
+  BendiVkDeviceParams params;
+  const BendiTensorType q4_0 = BENDI_TENSOR_TYPE_Q4_0;
+
+  bendi_vk_device_params_init (&params);
+  params.cache_dir = "";
+  device = bendi_test_vk_device_new (&params);
+  if (device == NULL)
+    return;
+  if (!bendi_vk_device_uses_cpu_kernels (device))
+    {
+      g_test_skip ("not a CPU device: its kernels are the GPUs'");
+      return;
+    }
+  g_assert_true (bendi_vk_matmul_quantizes_x (device, q4_0, 256, 1, 0));
+  g_assert_true (bendi_vk_matmul_quantizes_x (device, q4_0, 768, 2, 1));
+  g_assert_true (bendi_vk_matmul_quantizes_x (device, q4_0, 256, 9, 8));
+  g_assert_false (bendi_vk_matmul_quantizes_x (device, q4_0, 256, 3, 0));
+  g_assert_false (bendi_vk_matmul_quantizes_x (device, q4_0, 96, 1, 0));
+  g_assert_false (bendi_vk_matmul_quantizes_x (device, BENDI_TENSOR_TYPE_Q4_1, 256, 1, 0));
+  check_product (device, BENDI_VK_FAST_INT8, rand, q4_0, 256, 67, 1, EPILOGUE_NONE);
+  check_product (device, BENDI_VK_FAST_INT8, rand, q4_0, 512, 33, 2, EPILOGUE_ACCUMULATE);
+  check_product (device, BENDI_VK_FAST_INT8, rand, q4_0, 256, 35, 1, EPILOGUE_NORM);
+  check_product (device, BENDI_VK_FAST_INT8, rand, q4_0, 768, 34, 2, EPILOGUE_GLU_BIAS);
+  check_product (device, 0, rand, q4_0, 256, 40, 3, EPILOGUE_NORM);
+}
+
 /* ------------------------------------------------------------------------ */
 /* Prompts on cooperative matrices: run where the device has them (on CI,
  * Debian unstable's lavapipe through tests/coopmat-toolchain.sh's runner,
@@ -538,6 +573,7 @@ main (int   argc,
   g_test_add_func ("/engine/vulkan-fast/int8-shapes", test_int8_shapes);
   g_test_add_func ("/engine/vulkan-fast/fp16-shapes", test_fp16_shapes);
   g_test_add_func ("/engine/vulkan-fast/split", test_split);
+  g_test_add_func ("/engine/vulkan-fast/cpu-q4_0-shapes", test_cpu_q4_0_shapes);
   g_test_add_func ("/engine/vulkan-fast/coopmat/types", test_coopmat_types);
   g_test_add_func ("/engine/vulkan-fast/coopmat/shapes", test_coopmat_shapes);
   g_test_add_func ("/engine/vulkan-fast/portable-wins", test_portable_wins);

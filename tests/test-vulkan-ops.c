@@ -91,24 +91,55 @@ weights_upload (const Weights *w,
   return tensor;
 }
 
-/* |got − want| within a bound scaled by the sum of the products' magnitudes:
- * float accumulation in any order stays well inside it. */
+/* |got − want| within a bound scaled by the sum of the products' magnitudes
+ * (float accumulation in any order stays well inside it), plus @slack. */
 static void
 assert_dot_close (float        got,
                   double       want,
                   double       magnitude,
+                  double       slack,
                   const char  *what,
                   gint64       row,
                   gint64       token)
 {
-  double tolerance = 2e-5 * magnitude + 1e-6;
+  double tolerance = 2e-5 * magnitude + 1e-6 + slack;
 
   if (!(fabs (got - want) <= tolerance))
     g_error ("%s: row %" G_GINT64_FORMAT " token %" G_GINT64_FORMAT ": got %.8g, want %.8g (±%.3g)",
              what, row, token, got, want, tolerance);
 }
 
-/* y = W · x on @on for n_tokens tokens, checked row by row in double. */
+/* @n values of x as a product reads them where bendi_vk_matmul_quantizes_x ()
+ * says so: each block of 32 quantised to 8 bits, scaled by max |x| / 127
+ * and rounded to even, into @xq (as the values they stand for). @tie gets
+ * the scale of each value so near a tie (within 10^-4 of a half) that the
+ * device's reciprocal of the scale might round it the other way, else 0. */
+static void
+quantize_like_device (const float *x,
+                      gint64       n,
+                      double      *xq,
+                      double      *tie)
+{
+  for (gint64 b = 0; b < n; b += 32)
+    {
+      float amax = 0.0f, scale, inverse;
+
+      for (gint64 i = b; i < b + 32; i++)
+        amax = fmaxf (amax, fabsf (x[i]));
+      scale = amax / 127.0f;
+      inverse = scale > 0.0f ? 1.0f / scale : 0.0f;
+      for (gint64 i = b; i < b + 32; i++)
+        {
+          float v = x[i] * inverse;
+
+          xq[i] = rintf (v) * (double) scale;
+          tie[i] = fabs (fabs (v - truncf (v)) - 0.5) < 1e-4 ? scale : 0.0;
+        }
+    }
+}
+
+/* y = W · x on @on for n_tokens tokens, checked row by row in double: x
+ * quantised for the tokens the product quantises. */
 static void
 check_matmul (BendiVkDevice   *on,
               GRand           *rand,
@@ -127,6 +158,8 @@ check_matmul (BendiVkDevice   *on,
   g_autofree float *x = NULL;
   g_autofree float *y_before = NULL;
   g_autofree float *y = NULL;
+  g_autofree double *xq = g_new (double, n_cols);
+  g_autofree double *tie = g_new (double, n_cols);
   g_autofree char *what = g_strdup_printf ("%s %" G_GINT64_FORMAT "×%" G_GINT64_FORMAT " with %" G_GINT64_FORMAT
                                            " tokens", bendi_tensor_type_name (type), n_rows, n_cols, n_tokens);
   /* Strides a little over the rows, as a fused QKV buffer would have. */
@@ -148,30 +181,41 @@ check_matmul (BendiVkDevice   *on,
   y = bendi_test_vk_download (y_buffer);
 
   for (gint64 t = 0; t < n_tokens; t++)
-    for (gint64 r = 0; r < y_stride; r++)
-      {
-        double want = 0.0, magnitude = 0.0;
-
-        if (r >= n_rows)
-          {
-            /* Past the rows: untouched. */
-            g_assert_cmpfloat (y[t * y_stride + r], ==, y_before[t * y_stride + r]);
-            continue;
-          }
+    {
+      if (bendi_vk_matmul_quantizes_x (on, type, n_cols, n_tokens, t))
+        quantize_like_device (x + t * x_stride, n_cols, xq, tie);
+      else
         for (gint64 c = 0; c < n_cols; c++)
           {
-            double product = (double) w.dequantised[r * n_cols + c] * x[t * x_stride + c];
+            xq[c] = x[t * x_stride + c];
+            tie[c] = 0.0;
+          }
+      for (gint64 r = 0; r < y_stride; r++)
+        {
+          double want = 0.0, magnitude = 0.0, slack = 0.0;
 
-            want += product;
-            magnitude += fabs (product);
-          }
-        if (accumulate)
-          {
-            want += y_before[t * y_stride + r];
-            magnitude += fabs (y_before[t * y_stride + r]);
-          }
-        assert_dot_close (y[t * y_stride + r], want, magnitude, what, r, t);
-      }
+          if (r >= n_rows)
+            {
+              /* Past the rows: untouched. */
+              g_assert_cmpfloat (y[t * y_stride + r], ==, y_before[t * y_stride + r]);
+              continue;
+            }
+          for (gint64 c = 0; c < n_cols; c++)
+            {
+              double product = (double) w.dequantised[r * n_cols + c] * xq[c];
+
+              want += product;
+              magnitude += fabs (product);
+              slack += tie[c] * fabs (w.dequantised[r * n_cols + c]);
+            }
+          if (accumulate)
+            {
+              want += y_before[t * y_stride + r];
+              magnitude += fabs (y_before[t * y_stride + r]);
+            }
+          assert_dot_close (y[t * y_stride + r], want, magnitude, slack, what, r, t);
+        }
+    }
   weights_clear (&w);
 }
 
@@ -1006,6 +1050,16 @@ test_layer (void)
                 sum += scores[key] * value_cache[key * kv_dim + kv_head * shape.head_dim + i];
               att[h * shape.head_dim + i] = sum;
             }
+        }
+      /* The generated token's output product may read its input
+       * quantised (the prompt's five are one pass of floats). */
+      if (bendi_vk_matmul_quantizes_x (device, wo.type, q_dim, t < n_prompt ? n_prompt : 1, t < n_prompt ? t : 0))
+        {
+          double quantised[256], tie[256];
+
+          quantize_like_device (att, q_dim, quantised, tie);
+          for (gint64 i = 0; i < q_dim; i++)
+            att[i] = (float) quantised[i];
         }
       reference_matvec (out, &wo, att);
       bendi_add (xt, out, n_embd);

@@ -151,6 +151,23 @@ bendi_vk_matmul_n_partials (BendiVkRecorder     *rec,
   return n;
 }
 
+gboolean
+bendi_vk_matmul_quantizes_x (BendiVkDevice   *device,
+                             BendiTensorType  type,
+                             gint64           n_cols,
+                             gint64           n_tokens,
+                             gint64           token)
+{
+  /* The matrix × vector shaders take tokens in passes of at most
+   * BENDI_VK_MATVEC_MAX_TOKENS (bendi_vk_op_matmul_ex). */
+  gint64 pass_first = token - token % BENDI_VK_MATVEC_MAX_TOKENS;
+  gsize row_bytes;
+
+  return device->use_cpu_kernels && type == BENDI_TENSOR_TYPE_Q4_0 &&
+         bendi_tensor_type_row_bytes (type, n_cols, &row_bytes) && row_bytes % 16 == 0 &&
+         MIN (BENDI_VK_MATVEC_MAX_TOKENS, n_tokens - pass_first) <= 2;
+}
+
 /* Records the quantisation of @n_tokens tokens of @x (from
  * options->x_first_token on, normed as @options say) to 8-bit blocks in the
  * recorder's scratch buffer, which it returns (NULL on failure). */

@@ -79,6 +79,16 @@ gboolean bendi_vk_matmul_can_norm   (BendiVkRecorder     *rec,
 /* The partial sums per token a product with partials_out writes. */
 gint64   bendi_vk_matmul_n_partials (BendiVkRecorder     *rec,
                                      const BendiVkTensor *weights);
+/* Whether a product on @device of @type weights @n_cols wide, of @n_tokens
+ * tokens, reads token @token's activations quantised to 8 bits, as the CPU
+ * path does: each block of 32 scaled by max |x| / 127 and rounded to even.
+ * The CPU devices' Q4_0 generation kernel does (rows of whole 256-element
+ * octets, passes of one or two tokens); every other product reads floats. */
+gboolean bendi_vk_matmul_quantizes_x (BendiVkDevice       *device,
+                                      BendiTensorType      type,
+                                      gint64               n_cols,
+                                      gint64               n_tokens,
+                                      gint64               token);
 
 /* out[t] = row tokens[t] of @weights, as floats: the embedding lookup. */
 gboolean bendi_vk_op_get_rows (BendiVkRecorder     *rec,

@@ -33,7 +33,7 @@ typedef enum {
 
 /* Rows each invocation of the CPU devices' matrix × vector shader computes
  * (ROWS_PER_LANE in matvec.comp). */
-#define BENDI_VK_ROWS_PER_LANE 16
+#define BENDI_VK_ROWS_PER_LANE 32
 
 typedef struct {
   const char            *name;              /* the shader variant, "matvec_q4_0_subgroup" */
