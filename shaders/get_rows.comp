@@ -16,6 +16,7 @@ layout (push_constant) uniform Params {
   uint first_row;   // of this chunk, in the whole matrix
   uint n_tokens;
   uint out_stride;
+  uint interleave_lanes; // W's rows interleaved for this many lanes (types.glsl), or 0
 } p;
 
 #define WQ(i) wq[i]
@@ -36,7 +37,11 @@ main ()
     {
       float v[16];
 
+#ifdef TYPE_Q4_0
+      dequant16_rows (row, g, p.interleave_lanes != 0u, max (p.interleave_lanes, 1u), v);
+#else
       dequant16 (row * p.row_bytes, g, p.n_cols, v);
+#endif
       [[unroll]] for (uint i = 0; i < 16u; i++)
         if (16u * g + i < p.n_cols)
           out_rows[t * p.out_stride + 16u * g + i] = v[i];

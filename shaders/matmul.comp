@@ -57,6 +57,7 @@ layout (push_constant) uniform Params {
   uint partial_base;
   float eps;
   uint x_first_token;   // unused: 0
+  uint interleave_lanes; // unused: only CPU devices interleave, and they take matvec.comp
 } p;
 
 #define WQ(i) wq[i]

@@ -54,7 +54,6 @@ int dot_packed_4x8 (int a, int b, spirv_literal int packed_vector_format);
 #endif
 
 #define MATVEC_MAX_TOKENS 8
-#define ROWS_PER_LANE 32u
 
 #define FLAG_ACCUMULATE 1u
 #define FLAG_GLU 2u
@@ -122,6 +121,7 @@ layout (push_constant) uniform Params {
   uint partial_base;
   float eps;
   uint x_first_token;   // x's (and partials_in's) token of y's token 0
+  uint interleave_lanes; // W's rows interleaved for this many lanes (types.glsl), or 0
 } p;
 
 #include "types.glsl"
@@ -427,12 +427,19 @@ rows_octets (uint      row0,
           }
       [[unroll]] for (uint r = 0; r < ROWS_PER_PASS; r++)
         {
-          uint first = min (row0 + r, p.n_rows - 1u) * (p.row_bytes / 16u) + N_TEXELS * o;
+          // Past the last row, repeat it: cheaper than a branch per lane.
+          uint row = min (row0 + r, p.n_rows - 1u);
+          // The octet's texels: one after another, or interleaved as
+          // CPU devices store such rows (types.glsl), for as many lanes as
+          // this workgroup has: a constant, so no divisions.
+          bool interleaved = p.interleave_lanes != 0u;
+          uint first = interleaved ? interleaved_texel (row, o, 0u, WG_SIZE) : row * (p.row_bytes / 16u) + N_TEXELS * o;
+          uint stride = interleaved ? WG_SIZE : 1u;
           uint words[4u * N_TEXELS];
 
           [[unroll]] for (uint i = 0; i < N_TEXELS; i++)
             {
-              uvec4 texel = texelFetch (weight_texels, int (first + i));
+              uvec4 texel = texelFetch (weight_texels, int (first + i * stride));
 
               [[unroll]] for (uint c = 0; c < 4u; c++)
                 words[4u * i + c] = texel[c];
@@ -522,8 +529,13 @@ rows_pass (uint      row0,
       [[unroll]] for (uint r = 0; r < ROWS_PER_PASS; r++)
         {
           float w[16];
+          uint row = min (row0 + r, p.n_rows - 1u);
 
-          dequant16 (min (row0 + r, p.n_rows - 1u) * p.row_bytes, g, p.n_cols, w);
+#ifdef TYPE_Q4_0
+          dequant16_rows (row, g, p.interleave_lanes != 0u, WG_SIZE, w);
+#else
+          dequant16 (row * p.row_bytes, g, p.n_cols, w);
+#endif
           [[unroll]] for (uint t = 0; t < N_TOKENS; t++)
             sums[r][t] += dot16 (w, xv[t]);
         }

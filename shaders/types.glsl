@@ -16,6 +16,12 @@
 //   32 quants (as floats: IQ4_NL's table values) and the d and m that
 //   make each weight d · q + m; dequant32 (row_offset, b, v) the weights
 //   themselves. Such types define UNIT_ELEMENTS as 32.
+// Q4_0 rows of whole octets of blocks are stored interleaved on CPU
+// devices: dequant16_rows (row, g, interleaved, lanes, v) reads either.
+
+// Rows each lane of the CPU devices' matrix × vector shader goes along
+// (BENDI_VK_ROWS_PER_LANE), which their Q4_0 layout follows.
+#define ROWS_PER_LANE 32u
 
 // FP16 variants keep dequantised weights as float16_t: half the registers.
 #ifdef FP16
@@ -230,6 +236,55 @@ dequant16 (uint      row_offset,
 // them, take LLVM minutes to compile.)
 #ifdef TYPE_Q4_0
 #define BLOCKS_IN_TEXELS 8u
+
+// Rows of a multiple of 256 elements as CPU devices store them
+// (vk-memory.c's interleave_group): in groups of @lanes · ROWS_PER_LANE
+// rows, each octet of columns (9 texels) of a lane's rows one after
+// another, the lanes side by side, texel by texel. Texel @i of octet @o
+// of @row (of the chunk).
+uint
+interleaved_texel (uint row,
+                   uint o,
+                   uint i,
+                   uint lanes)
+{
+  uint group_rows = lanes * ROWS_PER_LANE;
+
+  return row / group_rows * group_rows * (p.row_bytes / 16u) +
+         ((o * ROWS_PER_LANE + row % ROWS_PER_LANE) * 9u + i) * lanes + row % group_rows / ROWS_PER_LANE;
+}
+
+// dequant16 of row @row, stored one row after another or, where
+// @interleaved, as above: the block's five words from where either layout
+// put them, chosen without a branch (CPU devices run both sides of one).
+void
+dequant16_rows (uint      row,
+                uint      g,
+                bool      interleaved,
+                uint      lanes,
+                out DQ_T  v[16])
+{
+  uint b = g >> 1;
+  uint first = BLOCK_BYTES * (b % BLOCKS_IN_TEXELS) / 4u;   // word of the octet
+  // Interleaved, the five words span two texels at most, @lanes apart.
+  uint texel = interleaved_texel (row, b / BLOCKS_IN_TEXELS, first / 4u, lanes);
+  // Where the block starts in plain rows (interleaved rows are whole
+  // texels, so its offset within a word is the same both ways).
+  uint base = row * p.row_bytes + b * BLOCK_BYTES;
+  uint a[5];
+  float d;
+  uvec4 qs;
+
+  [[unroll]] for (uint k = 0; k < 5u; k++)
+    {
+      uint word = first % 4u + k;
+
+      a[k] = WQ (interleaved ? 4u * (texel + word / 4u * lanes) + word % 4u : base / 4u + k);
+    }
+  f16_and_16_bytes (a[0], a[1], a[2], a[3], a[4], base % 4u, d, qs);
+  [[unroll]] for (uint i = 0; i < 16u; i++)
+    v[i] = DQ_T ((float ((byte_at (qs, i) >> ((g & 1u) * 4u)) & 0xfu) - 8.0) * d);
+}
 #endif
 
 void

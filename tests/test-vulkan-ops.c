@@ -10,6 +10,7 @@
 #include "test-util.h"
 #include "test-vulkan-util.h"
 #include "vulkan/vk-ops.h"
+#include "vulkan/vk-pipeline.h"
 
 /* The device the running case uses; NULL when there is none. */
 static BendiVkDevice *device;
@@ -78,6 +79,23 @@ weights_clear (Weights *w)
   g_free (w->dequantised);
 }
 
+/* Whether weights_upload () asks for rows a piece at a time, as the model
+ * loader does, instead of handing over the whole array. */
+static gboolean upload_by_rows;
+
+static void
+copy_rows (gint64    first_row,
+           gint64    n_rows,
+           guint8   *out,
+           gpointer  user_data)
+{
+  const Weights *w = user_data;
+  gsize row_bytes;
+
+  g_assert_true (bendi_tensor_type_row_bytes (w->type, w->n_cols, &row_bytes));
+  memcpy (out, w->data + (gsize) first_row * row_bytes, (gsize) n_rows * row_bytes);
+}
+
 static BendiVkTensor *
 weights_upload (const Weights *w,
                 BendiVkDevice *on)
@@ -86,7 +104,10 @@ weights_upload (const Weights *w,
   BendiVkTensor *tensor = bendi_vk_tensor_new (on, w->type, w->n_cols, w->n_rows, &error);
 
   g_assert_no_error (error);
-  bendi_vk_tensor_upload (tensor, w->data, NULL, NULL, &error);
+  if (upload_by_rows)
+    bendi_vk_tensor_upload_rows (tensor, copy_rows, (gpointer) w, NULL, NULL, &error);
+  else
+    bendi_vk_tensor_upload (tensor, w->data, NULL, NULL, &error);
   g_assert_no_error (error);
   return tensor;
 }
@@ -386,6 +407,65 @@ test_get_rows (void)
   small = open_small_binding_device ();
   for (gsize i = 0; i < G_N_ELEMENTS (weight_types); i++)
     check_get_rows (small, rand, weight_types[i], odd_columns (weight_types[i], 1), 31);
+}
+
+/* Q4_0 rows of whole octets, which CPU devices store interleaved in groups
+ * of a workgroup's rows (bendi_vk_tensor_get_interleave_lanes): a last
+ * group short of rows, tensors split into chunks of whole groups, both
+ * ways of uploading, generation's kernel, prompts' (three and nine tokens)
+ * and the embedding lookup. Elsewhere the rows are plain and this checks
+ * them all the same. */
+static void
+test_interleaved (void)
+{
+  g_autoptr (GRand) rand = g_rand_new_with_seed (12);
+  g_autoptr (BendiVkDevice) chunked = NULL;
+  g_autoptr (BendiVkDevice) small = NULL;
+  g_autoptr (BendiVkTensor) probe = NULL;
+  g_autoptr (BendiVkTensor) small_probe = NULL;
+  g_autoptr (GError) error = NULL;
+  BendiVkDeviceParams params;
+  const BendiTensorType q4_0 = BENDI_TENSOR_TYPE_Q4_0;
+  gboolean cpu;
+
+  if (!have_device ())
+    return;
+  cpu = bendi_vk_device_uses_cpu_kernels (device);
+  /* 144-byte rows: groups of 32 rows a lane; bindings of 80000 bytes hold
+   * 555 rows, chunks whole groups of them. */
+  params = variant_params;
+  params.max_binding_bytes = 80000;
+  chunked = bendi_test_vk_device_new (&params);
+  probe = bendi_vk_tensor_new (chunked, q4_0, 256, 600, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (bendi_vk_tensor_get_n_chunks (probe), ==, 2);
+  if (cpu)
+    {
+      guint32 lanes = bendi_vk_tensor_get_interleave_lanes (probe);
+
+      g_assert_cmpuint (lanes, >=, 8);
+      g_assert_cmpint (bendi_vk_tensor_get_chunk (probe, 0)->n_rows % (lanes * BENDI_VK_ROWS_PER_LANE), ==, 0);
+    }
+  else
+    g_assert_cmpuint (bendi_vk_tensor_get_interleave_lanes (probe), ==, 0);
+  /* Bindings too small for a group: plain rows. */
+  small = open_small_binding_device ();
+  small_probe = bendi_vk_tensor_new (small, q4_0, 256, 600, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (bendi_vk_tensor_get_interleave_lanes (small_probe), ==, 0);
+
+  for (int by_rows = 0; by_rows < 2; by_rows++)
+    {
+      upload_by_rows = by_rows;
+      check_matmul (device, rand, q4_0, 512, 600, 1, FALSE);
+      check_matmul (device, rand, q4_0, 256, 300, 3, TRUE);
+      check_matmul (device, rand, q4_0, 256 * 3, 70, 9, FALSE);
+      check_matmul (chunked, rand, q4_0, 256, 600, 1, FALSE);
+      check_matmul (chunked, rand, q4_0, 256, 600, 9, TRUE);
+      check_get_rows (device, rand, q4_0, 256, 600);
+      check_get_rows (chunked, rand, q4_0, 256, 600);
+    }
+  upload_by_rows = FALSE;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -1315,6 +1395,7 @@ static const Case cases[] = {
   { "matmul-split", test_matmul_split },
   { "matmul-over-binding-limit", test_matmul_over_binding_limit },
   { "get-rows", test_get_rows },
+  { "interleaved", test_interleaved },
   { "rms-norm", test_rms_norm },
   { "swiglu-add-bias", test_swiglu_add_bias },
   { "softmax-argmax", test_softmax_argmax },

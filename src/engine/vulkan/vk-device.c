@@ -83,6 +83,7 @@ choose_fast_paths (BendiVkDevice             *self,
                           view_alignment % MAX (info->min_texel_buffer_offset_alignment, 1) == 0 &&
                           info->subgroup_arithmetic && info->subgroup_shuffle &&
                           info->subgroup_size >= 8 && info->subgroup_size <= 64;
+  self->cpu_lanes = self->use_cpu_kernels ? info->subgroup_size : 0;
   self->use_fp16 = info->fp16_arithmetic && fast_path_allowed (params, BENDI_VK_FAST_FP16) &&
                    ((forced & BENDI_VK_FAST_FP16) || !cpu_device);
   /* The dot product is a variant of the int8 path: turning int8 off turns

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "engine-error.h"
+#include "vulkan/vk-pipeline.h"
 #include "vulkan/vk-private.h"
 
 /* Most drivers handle a few large allocations far better than many small
@@ -54,6 +55,7 @@ struct _BendiVkTensor {
   gint64              n_rows;
   gsize               row_bytes;
   GArray             *chunks;  /* of BendiVkTensorChunk */
+  guint32             lanes;   /* interleaved for this many lanes (bendi_vk_tensor_get_interleave_lanes), or 0 */
 };
 
 /* ------------------------------------------------------------------------ */
@@ -753,6 +755,8 @@ bendi_vk_tensor_new_full (BendiVkDevice    *device,
   gsize row_bytes;
   guint64 chunk_bytes;
   gint64 rows_per_chunk;
+  gint64 group_rows = 1;
+  guint32 lanes = 0;
 
   if (n_rows <= 0 || row_multiple <= 0 || n_rows % row_multiple != 0 ||
       !bendi_tensor_type_row_bytes (type, n_cols, &row_bytes) || row_bytes == 0)
@@ -777,15 +781,25 @@ bendi_vk_tensor_new_full (BendiVkDevice    *device,
       return NULL;
     }
 
+  /* The CPU devices' Q4_0 kernel reads rows of whole octets interleaved
+   * in groups of a workgroup's rows, where a chunk holds whole groups. */
+  if (device->use_cpu_kernels && type == BENDI_TENSOR_TYPE_Q4_0 && row_bytes % 16 == 0 &&
+      (guint64) device->cpu_lanes * BENDI_VK_ROWS_PER_LANE * row_multiple * row_bytes <= chunk_bytes)
+    {
+      lanes = device->cpu_lanes;
+      group_rows = (gint64) lanes * BENDI_VK_ROWS_PER_LANE;
+    }
+
   self = g_new0 (BendiVkTensor, 1);
   self->device = device;
   self->type = type;
   self->n_cols = n_cols;
   self->n_rows = n_rows;
   self->row_bytes = row_bytes;
+  self->lanes = lanes;
   self->chunks = g_array_new (FALSE, TRUE, sizeof (BendiVkTensorChunk));
 
-  rows_per_chunk = (gint64) (chunk_bytes / row_bytes) / row_multiple * row_multiple;
+  rows_per_chunk = (gint64) (chunk_bytes / row_bytes) / (row_multiple * group_rows) * (row_multiple * group_rows);
   for (gint64 first = 0; first < n_rows; first += rows_per_chunk)
     {
       BendiVkTensorChunk chunk = {
@@ -793,8 +807,9 @@ bendi_vk_tensor_new_full (BendiVkDevice    *device,
         .n_rows = MIN (rows_per_chunk, n_rows - first),
       };
 
-      chunk.buffer = bendi_vk_buffer_new (device, (gsize) chunk.n_rows * row_bytes,
-                                          BENDI_VK_MEMORY_DEVICE, error);
+      /* Interleaved, the last group's missing rows are padding. */
+      chunk.buffer = bendi_vk_buffer_new (device, (gsize) ((chunk.n_rows + group_rows - 1) / group_rows * group_rows) *
+                                                    row_bytes, BENDI_VK_MEMORY_DEVICE, error);
       if (chunk.buffer == NULL)
         return NULL;
       g_array_append_val (self->chunks, chunk);
@@ -829,6 +844,33 @@ tensor_piece_done (gsize    done,
   return p->progress == NULL || p->progress ((double) (p->before + done) / (double) p->total, p->user_data);
 }
 
+/* Rows of a workgroup's group (this many lanes, BENDI_VK_ROWS_PER_LANE rows
+ * each) as the CPU devices' Q4_0 kernel reads them: for each octet of
+ * columns (144 bytes, 9 texels of 16), each row a lane goes along, each
+ * texel, the lanes side by side. So a SIMD vector's texel read takes
+ * neighbouring texels, and a group's octet is one stretch of memory: one
+ * stream for the prefetchers where rows one after another were hundreds. */
+static void
+interleave_group (const guint8 *rows,
+                  gint64        n_rows,
+                  gsize         row_bytes,
+                  guint32       lanes,
+                  guint8       *out)
+{
+  const gsize texels = row_bytes / 16, octets = texels / 9;
+
+  memset (out, 0, (gsize) lanes * BENDI_VK_ROWS_PER_LANE * row_bytes);
+  for (gint64 row = 0; row < n_rows; row++)
+    {
+      gsize lane = (gsize) row / BENDI_VK_ROWS_PER_LANE, r = (gsize) row % BENDI_VK_ROWS_PER_LANE;
+
+      for (gsize o = 0; o < octets; o++)
+        for (gsize i = 0; i < 9; i++)
+          memcpy (out + 16 * (((o * BENDI_VK_ROWS_PER_LANE + r) * 9 + i) * lanes + lane),
+                  rows + (gsize) row * row_bytes + 16 * (9 * o + i), 16);
+    }
+}
+
 gboolean
 bendi_vk_tensor_upload (BendiVkTensor        *self,
                         const void           *data,
@@ -836,6 +878,8 @@ bendi_vk_tensor_upload (BendiVkTensor        *self,
                         gpointer              user_data,
                         GError              **error)
 {
+  gint64 group_rows = self->lanes > 0 ? (gint64) self->lanes * BENDI_VK_ROWS_PER_LANE : 0;
+  g_autofree guint8 *group = group_rows > 0 ? g_malloc ((gsize) group_rows * self->row_bytes) : NULL;
   UploadProgress p = {
     .progress = progress,
     .user_data = user_data,
@@ -845,12 +889,31 @@ bendi_vk_tensor_upload (BendiVkTensor        *self,
   for (guint i = 0; i < self->chunks->len; i++)
     {
       const BendiVkTensorChunk *chunk = &g_array_index (self->chunks, BendiVkTensorChunk, i);
+      const guint8 *rows = (const guint8 *) data + (gsize) chunk->first_row * self->row_bytes;
       gsize bytes = (gsize) chunk->n_rows * self->row_bytes;
 
-      if (!upload_pieces (chunk->buffer, 0, (const guint8 *) data + (gsize) chunk->first_row * self->row_bytes,
-                          bytes, tensor_piece_done, &p, error))
-        return FALSE;
-      p.before += bytes;
+      if (group_rows == 0)
+        {
+          if (!upload_pieces (chunk->buffer, 0, rows, bytes, tensor_piece_done, &p, error))
+            return FALSE;
+          p.before += bytes;
+          continue;
+        }
+      for (gint64 first = 0; first < chunk->n_rows; first += group_rows)
+        {
+          gint64 n = MIN (group_rows, chunk->n_rows - first);
+
+          interleave_group (rows + (gsize) first * self->row_bytes, n, self->row_bytes, self->lanes, group);
+          if (!upload_pieces (chunk->buffer, (gsize) first * self->row_bytes, group,
+                              (gsize) group_rows * self->row_bytes, NULL, NULL, error))
+            return FALSE;
+          p.before += (gsize) n * self->row_bytes;
+          if (!tensor_piece_done (0, &p))
+            {
+              g_set_error_literal (error, BENDI_ENGINE_ERROR, BENDI_ENGINE_ERROR_CANCELLED, "Upload cancelled");
+              return FALSE;
+            }
+        }
     }
   return TRUE;
 }
@@ -863,9 +926,13 @@ bendi_vk_tensor_upload_rows (BendiVkTensor        *self,
                              gpointer              user_data,
                              GError              **error)
 {
-  gint64 rows_per_piece = MAX (1, (gint64) (STAGING_BYTES / self->row_bytes));
+  gint64 group_rows = self->lanes > 0 ? (gint64) self->lanes * BENDI_VK_ROWS_PER_LANE : 1;
+  /* Interleaved, whole groups a piece, the rows asked for into their own
+   * buffer first. */
+  gint64 rows_per_piece = MAX (1, (gint64) (STAGING_BYTES / self->row_bytes) / group_rows) * group_rows;
   gsize total = (gsize) self->n_rows * self->row_bytes;
   g_autofree guint8 *staging = NULL;
+  g_autofree guint8 *plain = NULL;
   gsize done = 0;
 
   for (guint i = 0; i < self->chunks->len; i++)
@@ -878,18 +945,33 @@ bendi_vk_tensor_upload_rows (BendiVkTensor        *self,
           gint64 n = MIN (rows_per_piece, chunk->n_rows - first);
           gsize bytes = (gsize) n * self->row_bytes;
           gsize offset = (gsize) first * self->row_bytes;
+          /* Interleaved, a piece's last group is whole, padding included. */
+          gsize stored = (gsize) ((n + group_rows - 1) / group_rows * group_rows) * self->row_bytes;
+          guint8 *out;
 
           /* Mapped memory is written in place; otherwise through a copy. */
           if (mapped != NULL)
-            rows_func (chunk->first_row + first, n, mapped + offset, rows_data);
+            out = mapped + offset;
           else
             {
               if (staging == NULL)
-                staging = g_malloc ((gsize) MIN (rows_per_piece, self->n_rows) * self->row_bytes);
-              rows_func (chunk->first_row + first, n, staging, rows_data);
-              if (!upload_pieces (chunk->buffer, offset, staging, bytes, NULL, NULL, error))
-                return FALSE;
+                staging = g_malloc ((gsize) MIN (rows_per_piece, self->n_rows + group_rows - 1) * self->row_bytes);
+              out = staging;
             }
+          if (self->lanes == 0)
+            rows_func (chunk->first_row + first, n, out, rows_data);
+          else
+            {
+              if (plain == NULL)
+                plain = g_malloc ((gsize) MIN (rows_per_piece, self->n_rows) * self->row_bytes);
+              rows_func (chunk->first_row + first, n, plain, rows_data);
+              for (gint64 g = 0; g < n; g += group_rows)
+                interleave_group (plain + (gsize) g * self->row_bytes, MIN (group_rows, n - g), self->row_bytes,
+                                  self->lanes, out + (gsize) g * self->row_bytes);
+            }
+          if (mapped == NULL && !upload_pieces (chunk->buffer, offset, staging, self->lanes == 0 ? bytes : stored,
+                                                NULL, NULL, error))
+            return FALSE;
           done += bytes;
           if (progress != NULL && !progress ((double) done / (double) total, user_data))
             {
@@ -923,6 +1005,12 @@ gsize
 bendi_vk_tensor_get_row_bytes (const BendiVkTensor *self)
 {
   return self->row_bytes;
+}
+
+guint32
+bendi_vk_tensor_get_interleave_lanes (const BendiVkTensor *self)
+{
+  return self->lanes;
 }
 
 guint

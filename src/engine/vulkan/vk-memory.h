@@ -109,6 +109,10 @@ gint64                    bendi_vk_tensor_get_n_cols    (const BendiVkTensor *se
 gint64                    bendi_vk_tensor_get_n_rows    (const BendiVkTensor *self);
 gsize                     bendi_vk_tensor_get_row_bytes (const BendiVkTensor *self);
 guint                     bendi_vk_tensor_get_n_chunks  (const BendiVkTensor *self);
+/* Rows stored interleaved for the CPU devices' Q4_0 kernel, in groups of
+ * this many lanes times BENDI_VK_ROWS_PER_LANE rows (a chunk holds whole
+ * groups, its last one padded), or 0 for rows one after another. */
+guint32                   bendi_vk_tensor_get_interleave_lanes (const BendiVkTensor *self);
 const BendiVkTensorChunk *bendi_vk_tensor_get_chunk     (const BendiVkTensor *self,
                                                          guint                index);
 

@@ -313,6 +313,7 @@ bendi_vk_op_matmul_ex (BendiVkRecorder            *rec,
         .partial_base = (guint32) partial_base,
         .eps = options->eps,
         .x_first_token = (guint32) x_first_token,
+        .interleave_lanes = bendi_vk_tensor_get_interleave_lanes (weights),
       };
       gboolean ok = TRUE;
 
@@ -373,6 +374,7 @@ bendi_vk_op_get_rows (BendiVkRecorder     *rec,
         .first_row = (guint32) chunk->first_row,
         .n_tokens = (guint32) n_tokens,
         .out_stride = (guint32) out_stride,
+        .interleave_lanes = bendi_vk_tensor_get_interleave_lanes (weights),
       };
 
       if (!bendi_vk_recorder_record (rec, pipeline, bindings, &constants,

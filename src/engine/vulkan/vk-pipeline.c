@@ -486,7 +486,7 @@ bendi_vk_pipeline_get (BendiVkDevice    *device,
     {
       g_string_append (name, "_rows");
       /* One SIMD-wide workgroup: lavapipe runs it as one vector loop. */
-      workgroup_size = CLAMP (device->info.subgroup_size, 8, 64);
+      workgroup_size = device->cpu_lanes;
     }
   else if (spec->has_subgroup_variant && device->use_subgroups)
     {

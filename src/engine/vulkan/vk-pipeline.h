@@ -32,7 +32,8 @@ typedef enum {
 } BendiVkOp;
 
 /* Rows each invocation of the CPU devices' matrix × vector shader computes
- * (ROWS_PER_LANE in matvec.comp). */
+ * (ROWS_PER_LANE in types.glsl), which their Q4_0 layout follows
+ * (bendi_vk_tensor_get_interleave_lanes). */
 #define BENDI_VK_ROWS_PER_LANE 32
 
 typedef struct {

@@ -85,6 +85,7 @@ struct _BendiVkDevice {
   gboolean                          force_staging;
   gboolean                          use_subgroups;
   gboolean                          use_cpu_kernels;  /* CPU device: shaders shaped for SIMD lanes */
+  guint32                           cpu_lanes;        /* ... a workgroup of them: one subgroup */
   gboolean                          use_fp16;         /* matrix × vector in float16_t */
   gboolean                          use_int8;         /* matrix × vector on 8-bit activations */
   gboolean                          use_int8_dot;     /* ... with the packed dot product */

@@ -28,6 +28,7 @@ typedef struct {
   guint32 partial_base;    /* PARTIALS: this dispatch's first slot */
   float   eps;             /* NORM */
   guint32 x_first_token;   /* x's (and the norm's) token of y's token 0 */
+  guint32 interleave_lanes; /* bendi_vk_tensor_get_interleave_lanes () of W */
 } BendiVkMatmulConstants;
 
 /* quantize_q8.comp */
@@ -53,6 +54,7 @@ typedef struct {
   guint32 first_row;
   guint32 n_tokens;
   guint32 out_stride;
+  guint32 interleave_lanes; /* bendi_vk_tensor_get_interleave_lanes () of W */
 } BendiVkGetRowsConstants;
 
 /* rms_norm.comp */
