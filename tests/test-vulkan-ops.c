@@ -79,23 +79,6 @@ weights_clear (Weights *w)
   g_free (w->dequantised);
 }
 
-/* Whether weights_upload () asks for rows a piece at a time, as the model
- * loader does, instead of handing over the whole array. */
-static gboolean upload_by_rows;
-
-static void
-copy_rows (gint64    first_row,
-           gint64    n_rows,
-           guint8   *out,
-           gpointer  user_data)
-{
-  const Weights *w = user_data;
-  gsize row_bytes;
-
-  g_assert_true (bendi_tensor_type_row_bytes (w->type, w->n_cols, &row_bytes));
-  memcpy (out, w->data + (gsize) first_row * row_bytes, (gsize) n_rows * row_bytes);
-}
-
 static BendiVkTensor *
 weights_upload (const Weights *w,
                 BendiVkDevice *on)
@@ -104,10 +87,7 @@ weights_upload (const Weights *w,
   BendiVkTensor *tensor = bendi_vk_tensor_new (on, w->type, w->n_cols, w->n_rows, &error);
 
   g_assert_no_error (error);
-  if (upload_by_rows)
-    bendi_vk_tensor_upload_rows (tensor, copy_rows, (gpointer) w, NULL, NULL, &error);
-  else
-    bendi_vk_tensor_upload (tensor, w->data, NULL, NULL, &error);
+  bendi_vk_tensor_upload (tensor, w->data, NULL, NULL, &error);
   g_assert_no_error (error);
   return tensor;
 }
@@ -411,9 +391,9 @@ test_get_rows (void)
 
 /* Q4_0 rows of whole octets, which CPU devices store interleaved in groups
  * of a workgroup's rows (bendi_vk_tensor_get_interleave_lanes): a last
- * group short of rows, tensors split into chunks of whole groups, both
- * ways of uploading, generation's kernel, prompts' (three and nine tokens)
- * and the embedding lookup. Elsewhere the rows are plain and this checks
+ * group short of rows, tensors split into chunks of whole groups,
+ * generation's kernel, prompts' (three and nine tokens) and the embedding
+ * lookup. Elsewhere the rows are plain and this checks
  * them all the same. */
 static void
 test_interleaved (void)
@@ -454,18 +434,13 @@ test_interleaved (void)
   g_assert_no_error (error);
   g_assert_cmpuint (bendi_vk_tensor_get_interleave_lanes (small_probe), ==, 0);
 
-  for (int by_rows = 0; by_rows < 2; by_rows++)
-    {
-      upload_by_rows = by_rows;
-      check_matmul (device, rand, q4_0, 512, 600, 1, FALSE);
-      check_matmul (device, rand, q4_0, 256, 300, 3, TRUE);
-      check_matmul (device, rand, q4_0, 256 * 3, 70, 9, FALSE);
-      check_matmul (chunked, rand, q4_0, 256, 600, 1, FALSE);
-      check_matmul (chunked, rand, q4_0, 256, 600, 9, TRUE);
-      check_get_rows (device, rand, q4_0, 256, 600);
-      check_get_rows (chunked, rand, q4_0, 256, 600);
-    }
-  upload_by_rows = FALSE;
+  check_matmul (device, rand, q4_0, 512, 600, 1, FALSE);
+  check_matmul (device, rand, q4_0, 256, 300, 3, TRUE);
+  check_matmul (device, rand, q4_0, 256 * 3, 70, 9, FALSE);
+  check_matmul (chunked, rand, q4_0, 256, 600, 1, FALSE);
+  check_matmul (chunked, rand, q4_0, 256, 600, 9, TRUE);
+  check_get_rows (device, rand, q4_0, 256, 600);
+  check_get_rows (chunked, rand, q4_0, 256, 600);
 }
 
 /* ------------------------------------------------------------------------ */

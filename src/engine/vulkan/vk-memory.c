@@ -612,18 +612,13 @@ check_range (const BendiVkBuffer  *self,
   return TRUE;
 }
 
-/* Copies @size bytes of @data into @self at @offset in pieces, calling
- * @piece_done after each with the bytes copied so far. */
-typedef gboolean (*PieceFunc) (gsize    done,
-                               gpointer user_data);
-
+/* Copies @size bytes of @data into @self at @offset, through staging
+ * buffers a piece at a time where @self is not mapped. */
 static gboolean
 upload_pieces (BendiVkBuffer  *self,
                gsize           offset,
                const guint8   *data,
                gsize           size,
-               PieceFunc       piece_done,
-               gpointer        user_data,
                GError        **error)
 {
   Transfer transfer;
@@ -633,18 +628,8 @@ upload_pieces (BendiVkBuffer  *self,
     return FALSE;
   if (self->mapped != NULL)
     {
-      for (gsize done = 0; done < size && ok;)
-        {
-          gsize piece = MIN (STAGING_BYTES, size - done);
-
-          memcpy (self->mapped + offset + done, data + done, piece);
-          done += piece;
-          if (piece_done != NULL && !piece_done (done, user_data))
-            ok = FALSE;
-        }
-      if (!ok)
-        g_set_error_literal (error, BENDI_ENGINE_ERROR, BENDI_ENGINE_ERROR_CANCELLED, "Upload cancelled");
-      return ok;
+      memcpy (self->mapped + offset, data, size);
+      return TRUE;
     }
   if (size == 0)
     return TRUE;
@@ -657,11 +642,6 @@ upload_pieces (BendiVkBuffer  *self,
       memcpy (transfer.staging->mapped, data + done, piece);
       ok = transfer_run (&transfer, transfer.staging, 0, self, offset + done, piece, error);
       done += piece;
-      if (ok && piece_done != NULL && !piece_done (done, user_data))
-        {
-          g_set_error_literal (error, BENDI_ENGINE_ERROR, BENDI_ENGINE_ERROR_CANCELLED, "Upload cancelled");
-          ok = FALSE;
-        }
     }
   transfer_clear (&transfer);
   return ok;
@@ -674,7 +654,7 @@ bendi_vk_buffer_upload (BendiVkBuffer  *self,
                         gsize           size,
                         GError        **error)
 {
-  return upload_pieces (self, offset, data, size, NULL, NULL, error);
+  return upload_pieces (self, offset, data, size, error);
 }
 
 gboolean
@@ -828,20 +808,11 @@ bendi_vk_tensor_free (BendiVkTensor *self)
   g_free (self);
 }
 
-typedef struct {
-  BendiVkProgressFunc progress;
-  gpointer            user_data;
-  gsize               before;  /* bytes of earlier chunks */
-  gsize               total;
-} UploadProgress;
-
-static gboolean
-tensor_piece_done (gsize    done,
-                   gpointer user_data)
+/* Rows stored together: an interleaved group's, else one. */
+static gint64
+tensor_group_rows (const BendiVkTensor *self)
 {
-  UploadProgress *p = user_data;
-
-  return p->progress == NULL || p->progress ((double) (p->before + done) / (double) p->total, p->user_data);
+  return self->lanes > 0 ? (gint64) self->lanes * BENDI_VK_ROWS_PER_LANE : 1;
 }
 
 /* Rows of a workgroup's group (this many lanes, BENDI_VK_ROWS_PER_LANE rows
@@ -871,6 +842,23 @@ interleave_group (const guint8 *rows,
     }
 }
 
+/* bendi_vk_tensor_upload ()'s rows: from one array. */
+typedef struct {
+  const guint8 *data;
+  gsize         row_bytes;
+} ArrayRows;
+
+static void
+copy_array_rows (gint64    first_row,
+                 gint64    n_rows,
+                 guint8   *out,
+                 gpointer  user_data)
+{
+  const ArrayRows *rows = user_data;
+
+  memcpy (out, rows->data + (gsize) first_row * rows->row_bytes, (gsize) n_rows * rows->row_bytes);
+}
+
 gboolean
 bendi_vk_tensor_upload (BendiVkTensor        *self,
                         const void           *data,
@@ -878,44 +866,9 @@ bendi_vk_tensor_upload (BendiVkTensor        *self,
                         gpointer              user_data,
                         GError              **error)
 {
-  gint64 group_rows = self->lanes > 0 ? (gint64) self->lanes * BENDI_VK_ROWS_PER_LANE : 0;
-  g_autofree guint8 *group = group_rows > 0 ? g_malloc ((gsize) group_rows * self->row_bytes) : NULL;
-  UploadProgress p = {
-    .progress = progress,
-    .user_data = user_data,
-    .total = (gsize) self->n_rows * self->row_bytes,
-  };
+  ArrayRows rows = { data, self->row_bytes };
 
-  for (guint i = 0; i < self->chunks->len; i++)
-    {
-      const BendiVkTensorChunk *chunk = &g_array_index (self->chunks, BendiVkTensorChunk, i);
-      const guint8 *rows = (const guint8 *) data + (gsize) chunk->first_row * self->row_bytes;
-      gsize bytes = (gsize) chunk->n_rows * self->row_bytes;
-
-      if (group_rows == 0)
-        {
-          if (!upload_pieces (chunk->buffer, 0, rows, bytes, tensor_piece_done, &p, error))
-            return FALSE;
-          p.before += bytes;
-          continue;
-        }
-      for (gint64 first = 0; first < chunk->n_rows; first += group_rows)
-        {
-          gint64 n = MIN (group_rows, chunk->n_rows - first);
-
-          interleave_group (rows + (gsize) first * self->row_bytes, n, self->row_bytes, self->lanes, group);
-          if (!upload_pieces (chunk->buffer, (gsize) first * self->row_bytes, group,
-                              (gsize) group_rows * self->row_bytes, NULL, NULL, error))
-            return FALSE;
-          p.before += (gsize) n * self->row_bytes;
-          if (!tensor_piece_done (0, &p))
-            {
-              g_set_error_literal (error, BENDI_ENGINE_ERROR, BENDI_ENGINE_ERROR_CANCELLED, "Upload cancelled");
-              return FALSE;
-            }
-        }
-    }
-  return TRUE;
+  return bendi_vk_tensor_upload_rows (self, copy_array_rows, &rows, progress, user_data, error);
 }
 
 gboolean
@@ -926,7 +879,7 @@ bendi_vk_tensor_upload_rows (BendiVkTensor        *self,
                              gpointer              user_data,
                              GError              **error)
 {
-  gint64 group_rows = self->lanes > 0 ? (gint64) self->lanes * BENDI_VK_ROWS_PER_LANE : 1;
+  gint64 group_rows = tensor_group_rows (self);
   /* Interleaved, whole groups a piece, the rows asked for into their own
    * buffer first. */
   gint64 rows_per_piece = MAX (1, (gint64) (STAGING_BYTES / self->row_bytes) / group_rows) * group_rows;
@@ -945,7 +898,8 @@ bendi_vk_tensor_upload_rows (BendiVkTensor        *self,
           gint64 n = MIN (rows_per_piece, chunk->n_rows - first);
           gsize bytes = (gsize) n * self->row_bytes;
           gsize offset = (gsize) first * self->row_bytes;
-          /* Interleaved, a piece's last group is whole, padding included. */
+          /* Interleaved, a piece's last group is whole, padding included:
+           * the chunk's buffer holds it. */
           gsize stored = (gsize) ((n + group_rows - 1) / group_rows * group_rows) * self->row_bytes;
           guint8 *out;
 
@@ -969,8 +923,7 @@ bendi_vk_tensor_upload_rows (BendiVkTensor        *self,
                 interleave_group (plain + (gsize) g * self->row_bytes, MIN (group_rows, n - g), self->row_bytes,
                                   self->lanes, out + (gsize) g * self->row_bytes);
             }
-          if (mapped == NULL && !upload_pieces (chunk->buffer, offset, staging, self->lanes == 0 ? bytes : stored,
-                                                NULL, NULL, error))
+          if (mapped == NULL && !upload_pieces (chunk->buffer, offset, staging, stored, error))
             return FALSE;
           done += bytes;
           if (progress != NULL && !progress ((double) done / (double) total, user_data))
