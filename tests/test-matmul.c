@@ -363,6 +363,67 @@ test_fused (void)
       }
 }
 
+/* Generation's shares: each thread streams its own groups and takes half
+ * of another's when done (threads beyond the cores make that happen
+ * often). Every row must be computed exactly once, whoever takes it: the
+ * outputs equal one thread's bit for bit, over fused matrices and a last
+ * group of a few rows, and nothing past the rows is written. */
+static void
+test_shares (void)
+{
+  static const gint64 n_rows[3] = { 16 * 97 + 5, 16 * 8, 16 * 200 };
+  const gint64 n_cols = 64;
+  g_autoptr (GRand) rand = g_rand_new_with_seed (11);
+  g_autoptr (BendiThreadPool) one = bendi_thread_pool_new (1);
+  g_autoptr (BendiMatmulContext) alone = bendi_matmul_context_new (one);
+  float in[2 * 64];
+  Weights w[3];
+  BendiMatrix m[3];
+  float *want[3], *got[3];
+
+  for (gsize i = 0; i < G_N_ELEMENTS (in); i++)
+    in[i] = random_value (rand);
+  for (int i = 0; i < 3; i++)
+    {
+      weights_init (&w[i], BENDI_TENSOR_TYPE_Q4_0, n_rows[i], n_cols, rand);
+      bendi_matrix_init (&m[i], w[i].type, n_cols, n_rows[i], w[i].data);
+      g_assert_true (bendi_matrix_can_repack (&m[i]));
+      bendi_matrix_repack (&m[i], w[i].data);
+      want[i] = g_new (float, 2 * n_rows[i]);
+      got[i] = g_new (float, 2 * n_rows[i] + 1);
+    }
+
+  for (gint64 n_tokens = 1; n_tokens <= 2; n_tokens++)
+    {
+      bendi_matmul_n (alone, 3, (const BendiMatrix *[]) { &m[0], &m[1], &m[2] }, in, n_tokens, want);
+      for (int n_threads = 2; n_threads <= 6; n_threads++)
+        {
+          g_autoptr (BendiThreadPool) pool = bendi_thread_pool_new (n_threads);
+          g_autoptr (BendiMatmulContext) ctx = bendi_matmul_context_new (pool);
+
+          for (int pass = 0; pass < 20; pass++)
+            {
+              for (int i = 0; i < 3; i++)
+                for (gint64 k = 0; k <= n_tokens * n_rows[i]; k++)
+                  got[i][k] = NAN;
+              bendi_matmul_n (ctx, 3, (const BendiMatrix *[]) { &m[0], &m[1], &m[2] }, in, n_tokens, got);
+              for (int i = 0; i < 3; i++)
+                {
+                  g_assert_cmpmem (got[i], n_tokens * n_rows[i] * sizeof (float),
+                                   want[i], n_tokens * n_rows[i] * sizeof (float));
+                  g_assert_true (isnan (got[i][n_tokens * n_rows[i]]));
+                }
+            }
+        }
+    }
+  for (int i = 0; i < 3; i++)
+    {
+      g_free (want[i]);
+      g_free (got[i]);
+      weights_clear (&w[i]);
+    }
+}
+
 /* A longer row, as real models have: more blocks to accumulate. */
 static void
 test_long_rows (void)
@@ -633,6 +694,7 @@ main (int   argc,
     }
   g_test_add_func ("/engine/matmul/long-rows", test_long_rows);
   g_test_add_func ("/engine/matmul/fused", test_fused);
+  g_test_add_func ("/engine/matmul/shares", test_shares);
   g_test_add_func ("/engine/matmul/get-row", test_get_row);
   g_test_add_func ("/engine/matmul/interleave-round-trip", test_interleave_round_trip);
   g_test_add_func ("/engine/matmul/can-repack", test_can_repack);

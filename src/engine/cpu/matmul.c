@@ -11,10 +11,19 @@
 #include "cpu/kernels.h"
 #include "tensor/quant.h"
 
+/* A thread's share of a product's groups, [first, end) packed in one word
+ * (first in the high half) so the owner taking from the front and a thief
+ * taking from the back agree through one compare-and-swap. On a cache line
+ * of its own. */
+typedef struct {
+  alignas (64) atomic_ullong range;
+} ThreadShare;
+
 struct _BendiMatmulContext {
   BendiThreadPool *pool;
   guint8          *scratch;       /* quantised activations, 64-byte aligned */
   gsize            scratch_size;
+  ThreadShare     *shares;        /* one per thread of the pool */
 };
 
 /* ------------------------------------------------------------------------ */
@@ -249,6 +258,7 @@ bendi_matmul_context_new (BendiThreadPool *pool)
 
   self = g_new0 (BendiMatmulContext, 1);
   self->pool = pool;
+  self->shares = g_aligned_alloc0 (bendi_thread_pool_get_n_threads (pool), sizeof (ThreadShare), 64);
   return self;
 }
 
@@ -258,6 +268,7 @@ bendi_matmul_context_free (BendiMatmulContext *self)
   if (self == NULL)
     return;
   g_aligned_free (self->scratch);
+  g_aligned_free (self->shares);
   g_free (self);
 }
 
@@ -378,11 +389,12 @@ typedef struct {
   gboolean               private_acts;   /* each thread quantises all tokens itself */
   gsize                  copy_bytes;
   gint64                 token_chunk;
-  /* One or a few tokens: no fixed chunks but shares that shrink as the
-   * work runs out, in groups of rows counted across the matrices. */
-  gboolean               guided;
+  /* One or a few tokens: every thread streams a share of the groups,
+   * counted across the matrices (see take_groups). */
+  gboolean               shared;
   int                    n_threads;
   gint64                 first_group[MAX_FUSED + 1];
+  ThreadShare           *shares;
 
   /* Work handed out as it is asked for, each counter on its own line. */
   alignas (64) atomic_llong next_token;
@@ -400,39 +412,97 @@ cpu_relax (void)
 #endif
 }
 
-/* The next rows [*r0, *r1) of matrix *i for this thread, or FALSE when
- * every row is taken. With few tokens a matrix product takes tens to
- * hundreds of microseconds and ends at a barrier, so the threads must
- * finish together, yet every new chunk restarts a memory stream: shares
- * start at a quarter of the work left and shrink to one group. Generation,
- * 1B Q4_0, 2 threads, runs alternated: 0.86-0.89 of the read bandwidth
- * with four fixed chunks per thread, 0.89-0.92 with these; shares of an
- * eighth or a sixteenth (more restarts) fell to 0.85 and 0.80. */
+#define SHARE(first, end) (((guint64) (first) << 32) | (guint64) (end))
+#define SHARE_FIRST(range) ((gint64) ((range) >> 32))
+#define SHARE_END(range) ((gint64) ((range) & G_MAXUINT32))
+
+/* The next groups [*g0, *g1) for thread @ith, or FALSE when every group
+ * is taken. With few tokens a product takes tens to hundreds of
+ * microseconds and ends at a barrier, so the threads must finish together;
+ * yet every jump to other rows restarts a memory stream, which costs the
+ * time the prefetchers take to catch up. So each thread starts on its own
+ * contiguous share and takes it one group at a time, one unbroken stream;
+ * a thread that has finished takes the back half of the largest share
+ * left, which then is its own (and can be halved again by the other
+ * threads). The threads end within a group of each other after a handful
+ * of jumps. Generation, 1B Q4_0, 2 threads, four runs each alternated,
+ * against shares handed out from one counter and shrinking from a quarter
+ * of the work left to one group (some twenty streams a product): about 2%
+ * faster (perf-matmul 20.2-20.7 -> 19.6-20.6 ms a token; bench 45.2-48.3
+ * -> 45.5-48.8 tokens/s). */
+static gboolean
+take_groups (MatmulJob *job,
+             int        ith,
+             gint64    *g0,
+             gint64    *g1)
+{
+  ThreadShare *own = &job->shares[ith];
+  guint64 range = atomic_load_explicit (&own->range, memory_order_relaxed);
+
+  for (;;)
+    {
+      gint64 first = SHARE_FIRST (range), end = SHARE_END (range);
+      ThreadShare *victim = NULL;
+      guint64 victim_range = 0;
+      gint64 most = 0, half;
+
+      if (first < end)
+        {
+          if (atomic_compare_exchange_weak_explicit (&own->range, &range, SHARE (first + 1, end),
+                                                     memory_order_relaxed, memory_order_relaxed))
+            {
+              *g0 = first;
+              *g1 = first + 1;
+              return TRUE;
+            }
+          continue;
+        }
+
+      /* Nothing left of our own: the largest share left, if any. */
+      for (int t = 0; t < job->n_threads; t++)
+        {
+          guint64 r = atomic_load_explicit (&job->shares[t].range, memory_order_relaxed);
+
+          if (SHARE_END (r) - SHARE_FIRST (r) > most)
+            {
+              most = SHARE_END (r) - SHARE_FIRST (r);
+              victim = &job->shares[t];
+              victim_range = r;
+            }
+        }
+      if (victim == NULL)
+        return FALSE;
+      half = (most + 1) / 2;
+      if (!atomic_compare_exchange_strong_explicit (&victim->range, &victim_range,
+                                                    SHARE (SHARE_FIRST (victim_range), SHARE_END (victim_range) - half),
+                                                    memory_order_relaxed, memory_order_relaxed))
+        continue;
+      /* Ours was empty, so no other thread touches it until this store. */
+      range = SHARE (SHARE_END (victim_range) - half, SHARE_END (victim_range));
+      atomic_store_explicit (&own->range, range, memory_order_relaxed);
+    }
+}
+
+/* The next rows [*r0, *r1) of matrix *i for thread @ith, or FALSE when
+ * every row is taken. */
 static gboolean
 take_rows (MatmulJob *job,
+           int        ith,
            int       *i,
            gint64    *r0,
            gint64    *r1)
 {
   gint64 chunk;
 
-  if (job->guided)
+  if (job->shared)
     {
-      gint64 total = job->first_group[job->n_w];
-      long long g0 = atomic_load_explicit (&job->next_chunk, memory_order_relaxed);
-      long long g1;
+      gint64 g0, g1;
 
-      do
-        {
-          if (g0 >= total)
-            return FALSE;
-          *i = 0;
-          while (g0 >= job->first_group[*i + 1])
-            (*i)++;
-          g1 = MIN (g0 + MAX (1, (total - g0) / (2 * job->n_threads)), job->first_group[*i + 1]);
-        }
-      while (!atomic_compare_exchange_weak_explicit (&job->next_chunk, &g0, g1, memory_order_relaxed,
-                                                     memory_order_relaxed));
+      if (!take_groups (job, ith, &g0, &g1))
+        return FALSE;
+      *i = 0;
+      while (g0 >= job->first_group[*i + 1])
+        (*i)++;
       *r0 = (g0 - job->first_group[*i]) * BENDI_INTERLEAVE;
       *r1 = MIN ((g1 - job->first_group[*i]) * BENDI_INTERLEAVE, job->w[*i]->n_rows);
       return TRUE;
@@ -495,7 +565,7 @@ matmul_worker (gpointer data,
       gint64 n_interleaved, r0, r1;
       int i;
 
-      if (!take_rows (job, &i, &r0, &r1))
+      if (!take_rows (job, ith, &i, &r0, &r1))
         break;
       w = job->w[i];
       n_interleaved = interleaved_rows (w);
@@ -559,7 +629,8 @@ bendi_matmul_n (BendiMatmulContext       *ctx,
   job.n_w = n;
   nth = bendi_thread_pool_get_n_threads (ctx->pool);
   job.n_threads = nth;
-  job.guided = n_tokens <= PRIVATE_QUANT_TOKENS;
+  job.shared = n_tokens <= PRIVATE_QUANT_TOKENS;
+  job.shares = ctx->shares;
   for (int i = 0; i < n; i++)
     {
       gint64 n_groups, chunk_groups;
@@ -573,8 +644,6 @@ bendi_matmul_n (BendiMatmulContext       *ctx,
 
       n_groups = (w[i]->n_rows + BENDI_INTERLEAVE - 1) / BENDI_INTERLEAVE;
       job.first_group[i + 1] = job.first_group[i] + n_groups;
-      if (job.guided)
-        continue;
       /* Fixed chunks of whole groups, at least a panel's worth so the
        * kernels' tiling over tokens pays off. */
       chunk_groups = MAX (1, n_groups / (nth * CHUNKS_PER_THREAD));
@@ -584,6 +653,13 @@ bendi_matmul_n (BendiMatmulContext       *ctx,
     }
   if (job.first_group[n] == 0)
     return;
+  /* Shares are packed in 32 bits each. */
+  if (job.first_group[n] > G_MAXUINT32)
+    job.shared = FALSE;
+  for (int t = 0; t < nth && job.shared; t++)
+    atomic_store_explicit (&ctx->shares[t].range,
+                           SHARE (job.first_group[n] * t / nth, job.first_group[n] * (t + 1) / nth),
+                           memory_order_relaxed);
 
   if (bendi_act_kind_for_type (w[0]->type) == BENDI_ACT_F32)
     {
