@@ -5,6 +5,7 @@
 #include <glib/gstdio.h>
 
 #include "chat-runner.h"
+#include "vulkan/vk-device.h"
 #include "conversation-store.h"
 #include "remote-test-server.h"
 #include "test-server-util.h"
@@ -108,6 +109,70 @@ test_given_hardware (void)
   g_assert_cmpint (bendi_chat_runner_get_gpu_layers (runner), ==, 5);
 
   g_clear_error (&small.error);
+  g_assert_finalize_object (runner);
+}
+
+/* Where the model runs comes from the engine, not from the request: the
+ * CPU backend places no layer on a GPU whatever was asked, and with a
+ * Vulkan device (lavapipe in CI) the layers asked for go to it, named as
+ * the hardware description names the device. */
+static void
+test_placement (void)
+{
+  g_autofree char *path = bendi_test_data_path ("models/stories260K.gguf");
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) devices = NULL;
+  BendiChatRunner *runner;
+  BendiChatPlacement placement;
+  BendiHwInfo *hw;
+  BendiHwGpu *gpu;
+  LoadResult cpu = { FALSE, FALSE, NULL };
+  LoadResult vulkan = { FALSE, FALSE, NULL };
+
+  if (path == NULL)
+    return;
+  runner = bendi_chat_runner_new ();
+  bendi_chat_runner_get_placement (runner, &placement);
+  g_assert_cmpint (placement.n_layers, ==, 0);
+
+  hw = fake_hardware (G_GUINT64_CONSTANT (8) << 30);
+  gpu = bendi_hw_gpu_new ();
+  gpu->index = 0;
+  gpu->name = g_strdup ("Test GPU");
+  gpu->type = BENDI_VK_DEVICE_TYPE_DISCRETE;
+  gpu->vram_bytes = gpu->vram_free_bytes = G_GUINT64_CONSTANT (8) << 30;
+  gpu->usable = TRUE;
+  g_ptr_array_add (hw->gpus, gpu);
+  bendi_chat_runner_set_hardware (runner, hw);
+
+  bendi_chat_runner_set_placement (runner, "cpu", 3);
+  load (runner, path, &cpu);
+  g_assert_no_error (cpu.error);
+  bendi_chat_runner_get_placement (runner, &placement);
+  g_assert_cmpint (bendi_chat_runner_get_gpu_layers (runner), ==, 3);   /* what was asked */
+  g_assert_cmpint (placement.gpu_layers, ==, 0);                        /* what the engine did */
+  g_assert_cmpint (placement.n_layers, ==, 5);
+  g_assert_cmpint (placement.n_threads, ==, 1);
+  g_assert_null (placement.gpu_names);
+
+  devices = bendi_vk_list_devices (&error);
+  if (devices == NULL || devices->len == 0 || !((BendiVkDeviceInfo *) g_ptr_array_index (devices, 0))->usable)
+    g_test_message ("no usable Vulkan device: the GPU half is skipped");
+  else
+    {
+      bendi_chat_runner_set_placement (runner, "vulkan", 2);
+      load (runner, path, &vulkan);
+      g_assert_no_error (vulkan.error);
+      bendi_chat_runner_get_placement (runner, &placement);
+      g_assert_cmpint (placement.gpu_layers, ==, 2);
+      g_assert_cmpint (placement.n_layers, ==, 5);
+      g_assert_cmpstr (placement.gpu_names, ==, "Test GPU");
+    }
+
+  bendi_chat_runner_unload (runner);
+  bendi_chat_runner_get_placement (runner, &placement);
+  g_assert_cmpint (placement.n_layers, ==, 0);
+  g_assert_null (placement.note);
   g_assert_finalize_object (runner);
 }
 
@@ -511,6 +576,7 @@ main (int   argc,
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/app/chat-runner/given-hardware", test_given_hardware);
+  g_test_add_func ("/app/chat-runner/placement", test_placement);
   g_test_add_func ("/app/chat-runner/remote-bendi-server", test_remote_bendi_server);
   g_test_add_func ("/app/chat-runner/remote-stream-and-regenerate", test_remote_stream);
   g_test_add_func ("/app/chat-runner/remote-cancel", test_remote_cancel);

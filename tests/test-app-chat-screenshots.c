@@ -125,6 +125,18 @@ shoot_chat (BendiApplication *app G_GNUC_UNUSED,
   /* The model settings beside the chat. */
   adw_flap_set_reveal_flap (BENDI_CHAT_PAGE (page)->settings_flap, TRUE);
   write_screenshot (window, "chat-settings", language);
+  /* Their end: context, backend, GPU layers and where the model runs. */
+  {
+    GtkWidget *scroller = bendi_app_test_find (GTK_WIDGET (BENDI_CHAT_PAGE (page)->settings_panel),
+                                               GTK_TYPE_SCROLLED_WINDOW, NULL, NULL);
+    GtkAdjustment *adjustment;
+
+    g_assert_nonnull (scroller);
+    adjustment = gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (scroller));
+    gtk_adjustment_set_value (adjustment, gtk_adjustment_get_upper (adjustment));
+    write_screenshot (window, "chat-settings-model", language);
+    gtk_adjustment_set_value (adjustment, 0);
+  }
   adw_flap_set_reveal_flap (BENDI_CHAT_PAGE (page)->settings_flap, FALSE);
   /* Folding the window while the flap still slides away makes GTK
    * snapshot the flap's stack before it has a size (a fatal warning under

@@ -734,6 +734,7 @@ check_gpu_layers (BendiApplication *app G_GNUC_UNUSED,
   GtkWidget *layers_row;
   GtkWidget *reload_row;
   GtkWidget *reload;
+  GtkWidget *running_on;
   gboolean have_gpu = FALSE;
 
   /* Preferences' default, before any is chosen for the model. */
@@ -787,6 +788,30 @@ check_gpu_layers (BendiApplication *app G_GNUC_UNUSED,
     BENDI_APP_TEST_WAIT_UNTIL (bendi_chat_runner_get_state (page->runner) == BENDI_CHAT_RUNNER_READY, LOAD_TIMEOUT);
     g_assert_cmpstr (bendi_chat_runner_get_backend (page->runner), ==, "cpu");
     g_assert_false (gtk_widget_get_visible (reload_row));
+
+    /* "Running On" says where the engine put the model, not what was
+     * asked: three GPU layers asked for, none placed on the CPU backend. */
+    running_on = bendi_app_test_find (panel, ADW_TYPE_ACTION_ROW, bendi_app_test_row_has_title, (gpointer) "Running On");
+    g_assert_nonnull (running_on);
+    g_assert_true (gtk_widget_get_visible (running_on));
+    g_assert_true (g_str_has_prefix (adw_action_row_get_subtitle (ADW_ACTION_ROW (running_on)), "On the processor, "));
+
+    /* The GPU backend puts them on the first Vulkan device (lavapipe in
+     * CI), named as the Hardware page names it. */
+    BENDI_APP_TEST_WAIT_UNTIL ((hw = bendi_app_state_get_hardware (state)) != NULL, 60);
+    if (hw->gpus->len > 0 && ((const BendiHwGpu *) g_ptr_array_index (hw->gpus, 0))->usable)
+      {
+        const BendiHwGpu *first = g_ptr_array_index (hw->gpus, 0);
+        g_autofree char *want = g_strdup_printf ("3 of 5 layers on the GPU (%s), the rest on the processor",
+                                                 first->name);
+
+        adw_combo_row_set_selected (ADW_COMBO_ROW (backend_row), 2);
+        g_assert_true (gtk_widget_get_visible (reload_row));
+        g_signal_emit_by_name (reload, "clicked");
+        BENDI_APP_TEST_WAIT_UNTIL (bendi_chat_runner_get_state (page->runner) == BENDI_CHAT_RUNNER_READY,
+                                   LOAD_TIMEOUT);
+        g_assert_true (g_str_has_prefix (adw_action_row_get_subtitle (ADW_ACTION_ROW (running_on)), want));
+      }
   }
 
   /* A change of Preferences no longer moves a model that has its own. */
@@ -807,6 +832,11 @@ check_gpu_layers (BendiApplication *app G_GNUC_UNUSED,
   g_assert_nonnull (layers_row);
   g_assert_cmpint (strstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (layers_row)), "Vulkan") != NULL, ==,
                    !have_gpu);
+
+  /* Unloaded, "Running On" goes. */
+  gtk_widget_activate_action (GTK_WIDGET (page), "chat.unload-model", NULL);
+  BENDI_APP_TEST_WAIT_UNTIL (bendi_chat_runner_get_state (page->runner) == BENDI_CHAT_RUNNER_EMPTY, 10);
+  g_assert_false (gtk_widget_get_visible (running_on));
 }
 
 static void

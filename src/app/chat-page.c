@@ -290,6 +290,7 @@ runner_state_cb (BendiChatPage *self)
 {
   BendiChatRunnerState state = bendi_chat_runner_get_state (self->runner);
   gboolean generating = state == BENDI_CHAT_RUNNER_GENERATING;
+  BendiChatPlacement placement;
 
   gtk_revealer_set_reveal_child (self->load_revealer, state == BENDI_CHAT_RUNNER_LOADING);
   bendi_chat_composer_set_busy (self->composer, generating);
@@ -305,6 +306,9 @@ runner_state_cb (BendiChatPage *self)
                                                   !bendi_chat_runner_is_remote (self->runner),
                                                   bendi_chat_runner_get_backend (self->runner),
                                                   bendi_chat_runner_get_gpu_layers (self->runner));
+  /* and where the engine put a local one, which need not be what was asked */
+  bendi_chat_runner_get_placement (self->runner, &placement);
+  bendi_chat_settings_panel_set_running_on (self->settings_panel, &placement);
   update_start_page (self);
   update_context_meter (self);
   bendi_chat_page_update_title (self);

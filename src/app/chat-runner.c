@@ -78,6 +78,9 @@ struct _BendiChatRunner
   BendiModel          *model;
   BendiChatPrompt     *prompt;
   BendiSession        *session;
+  BendiChatPlacement   placement;      /* where the session runs, read while it is idle */
+  char                *gpu_names;      /* placement's strings */
+  char                *placement_note;
   Reply               *reply;          /* the reply in flight, or NULL */
 };
 
@@ -180,6 +183,7 @@ typedef struct
   double  last_fraction;
   BendiContextParams context_params;   /* backend and GPU layers, once resolved */
   SharedHardware    *hardware;          /* NULL: probe */
+  GHashTable        *device_names;      /* Vulkan device index -> name, from the hardware */
 
   BendiModel      *model;
   BendiChatPrompt *prompt;
@@ -191,6 +195,7 @@ load_data_free (LoadData *data)
 {
   g_free (data->path);
   g_clear_pointer (&data->hardware, shared_hardware_unref);
+  g_clear_pointer (&data->device_names, g_hash_table_unref);
   g_clear_pointer (&data->session, bendi_session_free);
   g_clear_pointer (&data->prompt, bendi_chat_prompt_free);
   g_clear_pointer (&data->model, bendi_model_unref);
@@ -307,6 +312,13 @@ check_fit (LoadData  *data,
     hw = data->hardware->info;
   else
     hw = probed = bendi_hw_info_probe (NULL);
+  data->device_names = g_hash_table_new_full (NULL, NULL, NULL, g_free);
+  for (guint i = 0; i < hw->gpus->len; i++)
+    {
+      const BendiHwGpu *gpu = g_ptr_array_index (hw->gpus, i);
+
+      g_hash_table_insert (data->device_names, GUINT_TO_POINTER (gpu->index), g_strdup (gpu->name));
+    }
   bendi_fit_params_init (&params);
   params.n_ctx = data->n_ctx;
   params.n_threads = data->n_threads;
@@ -339,6 +351,37 @@ check_fit (LoadData  *data,
     }
   bendi_fit_model_free (fit_model);
   return ok;
+}
+
+/* The names of the GPUs @context runs layers on, each once, in layer
+ * order, joined by ", "; NULL when it runs on the CPU or the hardware
+ * description does not know them. */
+static char *
+gpu_names_for (GHashTable   *device_names,
+               BendiContext *context)
+{
+  g_autoptr (GString) names = g_string_new (NULL);
+  guint n_devices = 0;
+  const guint *devices = bendi_context_get_gpu_devices (context, &n_devices);
+
+  if (bendi_context_get_n_gpu_layers (context) == 0)
+    return NULL;
+  for (guint i = 0; i < n_devices; i++)
+    {
+      const char *name = g_hash_table_lookup (device_names, GUINT_TO_POINTER (devices[i]));
+      gboolean seen = FALSE;
+
+      if (name == NULL)
+        return NULL;
+      for (guint j = 0; j < i && !seen; j++)
+        seen = devices[j] == devices[i];
+      if (seen)
+        continue;
+      if (names->len > 0)
+        g_string_append (names, ", ");
+      g_string_append (names, name);
+    }
+  return names->len > 0 ? g_string_free (g_steal_pointer (&names), FALSE) : NULL;
 }
 
 static void
@@ -412,6 +455,32 @@ reply_text_cb (const char *text,
   return TRUE;
 }
 
+/* Reads where the session runs (the engine may have given up a GPU while
+ * it answered), or clears it without a session. The engine's worker must
+ * be idle. */
+static void
+update_placement (BendiChatRunner *self)
+{
+  BendiContext *context;
+
+  g_clear_pointer (&self->placement_note, g_free);
+  memset (&self->placement, 0, sizeof self->placement);
+  if (self->session == NULL)
+    {
+      g_clear_pointer (&self->gpu_names, g_free);
+      return;
+    }
+  context = bendi_session_get_context (self->session);
+  self->placement_note = g_strdup (bendi_context_get_backend_note (context));
+  self->placement = (BendiChatPlacement) {
+    .n_layers = bendi_model_get_config (self->model)->n_layer,
+    .gpu_layers = bendi_context_get_n_gpu_layers (context),
+    .n_threads = bendi_context_get_n_threads (context),
+    .gpu_names = bendi_context_get_n_gpu_layers (context) > 0 ? self->gpu_names : NULL,
+    .note = self->placement_note,
+  };
+}
+
 static void
 reply_done_cb (BendiStopReason             reason,
                const GError               *error,
@@ -430,6 +499,7 @@ reply_done_cb (BendiStopReason             reason,
   self = g_object_ref (reply->runner);
   /* Joins the finished worker, so the next reply can start. */
   bendi_session_wait (self->session);
+  update_placement (self);
   bendi_reasoning_splitter_finish (reply->splitter, reply->reasoning, reply->content);
   if (stats->generate_seconds > 0.0 && stats->n_generated_tokens > 1)
     tokens_per_second = (double) (stats->n_generated_tokens - 1) / stats->generate_seconds;
@@ -652,6 +722,7 @@ bendi_chat_runner_dispose (GObject *object)
   g_clear_object (&self->load_cancellable);
   abandon_reply (self);
   g_clear_pointer (&self->session, bendi_session_free);
+  update_placement (self);
   g_clear_pointer (&self->prompt, bendi_chat_prompt_free);
   g_clear_pointer (&self->model, bendi_model_unref);
   g_clear_pointer (&self->hardware, shared_hardware_unref);
@@ -826,6 +897,7 @@ bendi_chat_runner_unload (BendiChatRunner *self)
   g_clear_object (&self->load_cancellable);
   abandon_reply (self);
   g_clear_pointer (&self->session, bendi_session_free);
+  update_placement (self);
   g_clear_pointer (&self->prompt, bendi_chat_prompt_free);
   g_clear_pointer (&self->model, bendi_model_unref);
   g_clear_object (&self->remote_client);
@@ -867,6 +939,9 @@ load_done_cb (GObject      *source G_GNUC_UNUSED,
   self->model = g_steal_pointer (&data->model);
   self->prompt = g_steal_pointer (&data->prompt);
   self->session = g_steal_pointer (&data->session);
+  g_free (self->gpu_names);
+  self->gpu_names = gpu_names_for (data->device_names, bendi_session_get_context (self->session));
+  update_placement (self);
   set_load_fraction (self, 1.0);
   set_state (self, BENDI_CHAT_RUNNER_READY);
   g_task_return_boolean (outer, TRUE);
@@ -897,6 +972,16 @@ bendi_chat_runner_get_gpu_layers (BendiChatRunner *self)
 {
   g_return_val_if_fail (BENDI_IS_CHAT_RUNNER (self), 0);
   return self->loaded_gpu_layers;
+}
+
+void
+bendi_chat_runner_get_placement (BendiChatRunner    *self,
+                                 BendiChatPlacement *placement)
+{
+  g_return_if_fail (BENDI_IS_CHAT_RUNNER (self));
+  g_return_if_fail (placement != NULL);
+
+  *placement = self->placement;
 }
 
 const char *

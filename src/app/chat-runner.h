@@ -60,6 +60,23 @@ gint64   bendi_chat_runner_get_gpu_layers (BendiChatRunner *self);
 /* The backend asked for then: "auto", "cpu" or "vulkan". */
 const char *bendi_chat_runner_get_backend (BendiChatRunner *self);
 
+/* Where the loaded model runs, as the engine placed it, which need not be
+ * what was asked: the auto backend leaves a CPU-like Vulkan device to the
+ * processor, a GPU failing the self-check is given up, fewer layers load
+ * when memory runs short. */
+typedef struct {
+  gint64      n_layers;     /* the model's */
+  gint64      gpu_layers;   /* of them on GPUs (all of them: the output too) */
+  int         n_threads;    /* the processor's */
+  const char *gpu_names;    /* those GPUs, joined by ", "; NULL when none or unknown */
+  const char *note;         /* the engine's word on what it gave up, or NULL */
+} BendiChatPlacement;
+
+/* Fills @placement for the local model loaded (its strings the runner's,
+ * until the next load or reply ends); all zero and NULL without one. */
+void        bendi_chat_runner_get_placement (BendiChatRunner    *self,
+                                             BendiChatPlacement *placement);
+
 /* The computer the fit check of the next loads counts with; takes
  * @hardware (NULL: each load probes it, which opens a Vulkan instance and
  * takes a while). A load in flight keeps the description it started with. */

@@ -27,6 +27,7 @@ struct _BendiChatSettingsPanel
   GtkSpinButton     *gpu_layers_spin;
   GtkAdjustment     *gpu_layers_adjustment;
   GtkWidget         *reload_row;
+  AdwActionRow      *running_on_row;
 
   BendiChatSettings *settings;
   GPtrArray         *bindings;
@@ -240,6 +241,7 @@ bendi_chat_settings_panel_class_init (BendiChatSettingsPanelClass *klass)
   gtk_widget_class_bind_template_child (widget_class, BendiChatSettingsPanel, context_length_adjustment);
   gtk_widget_class_bind_template_child (widget_class, BendiChatSettingsPanel, backend_row);
   gtk_widget_class_bind_template_child (widget_class, BendiChatSettingsPanel, gpu_layers_row);
+  gtk_widget_class_bind_template_child (widget_class, BendiChatSettingsPanel, running_on_row);
   gtk_widget_class_bind_template_child (widget_class, BendiChatSettingsPanel, gpu_layers_auto);
   gtk_widget_class_bind_template_child (widget_class, BendiChatSettingsPanel, gpu_layers_spin);
   gtk_widget_class_bind_template_child (widget_class, BendiChatSettingsPanel, gpu_layers_adjustment);
@@ -321,6 +323,56 @@ bendi_chat_settings_panel_set_loaded_placement (BendiChatSettingsPanel *self,
   g_free (self->loaded_backend);
   self->loaded_backend = g_strdup (backend);
   update_reload_row (self);
+}
+
+/* "All 22 layers on the GPU: NVIDIA GeForce RTX 4090", "10 of 22 layers on
+ * the GPU, the rest on the processor", "On the processor, 8 threads". */
+static char *
+describe_placement (const BendiChatPlacement *placement)
+{
+  int n_layers = (int) MIN (placement->n_layers, G_MAXINT);
+  int gpu_layers = (int) MIN (placement->gpu_layers, G_MAXINT);
+
+  if (gpu_layers <= 0)
+    return g_strdup_printf (ngettext ("On the processor, %d thread", "On the processor, %d threads",
+                                      placement->n_threads),
+                            placement->n_threads);
+  if (gpu_layers >= n_layers && placement->gpu_names != NULL)
+    /* TRANSLATORS: the model's layers, then the GPU's name */
+    return g_strdup_printf (ngettext ("All %d layer on the GPU: %s", "All %d layers on the GPU: %s", n_layers),
+                            n_layers, placement->gpu_names);
+  if (gpu_layers >= n_layers)
+    return g_strdup_printf (ngettext ("All %d layer on the GPU", "All %d layers on the GPU", n_layers), n_layers);
+  if (placement->gpu_names != NULL)
+    /* TRANSLATORS: layers on the GPU, the model's layers, then the GPU's name */
+    return g_strdup_printf (ngettext ("%d of %d layer on the GPU (%s), the rest on the processor",
+                                      "%d of %d layers on the GPU (%s), the rest on the processor", n_layers),
+                            gpu_layers, n_layers, placement->gpu_names);
+  return g_strdup_printf (ngettext ("%d of %d layer on the GPU, the rest on the processor",
+                                    "%d of %d layers on the GPU, the rest on the processor", n_layers),
+                          gpu_layers, n_layers);
+}
+
+void
+bendi_chat_settings_panel_set_running_on (BendiChatSettingsPanel   *self,
+                                          const BendiChatPlacement *placement)
+{
+  g_autofree char *where = NULL;
+  g_autofree char *text = NULL;
+
+  g_return_if_fail (BENDI_IS_CHAT_SETTINGS_PANEL (self));
+
+  if (placement == NULL || placement->n_layers <= 0)
+    {
+      gtk_widget_set_visible (GTK_WIDGET (self->running_on_row), FALSE);
+      return;
+    }
+  where = describe_placement (placement);
+  /* The engine's note (why the GPU was left, or fewer layers loaded) is
+   * its own English: what matters is that people see it at all. */
+  text = placement->note != NULL ? g_strdup_printf ("%s\n%s", where, placement->note) : g_strdup (where);
+  adw_action_row_set_subtitle (self->running_on_row, text);
+  gtk_widget_set_visible (GTK_WIDGET (self->running_on_row), TRUE);
 }
 
 void

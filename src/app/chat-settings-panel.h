@@ -3,6 +3,7 @@
 #pragma once
 
 #include "app-types.h"
+#include "chat-runner.h"
 #include "chat-settings.h"
 
 G_BEGIN_DECLS
@@ -25,6 +26,11 @@ void bendi_chat_settings_panel_set_loaded_placement (BendiChatSettingsPanel *sel
                                                      gboolean                loaded,
                                                      const char             *backend,
                                                      gint64                  gpu_layers);
+/* Where the model loaded runs, as the engine placed it: the layers on the
+ * GPU of how many, or the processor, and the engine's note on what it gave
+ * up; NULL (or no layers) hides the row. */
+void bendi_chat_settings_panel_set_running_on (BendiChatSettingsPanel   *self,
+                                               const BendiChatPlacement *placement);
 /* Whether this computer has a GPU; without one the GPU layers row says
  * they only matter for the Vulkan backend. */
 void bendi_chat_settings_panel_set_have_gpu (BendiChatSettingsPanel *self,
