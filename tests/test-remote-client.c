@@ -7,6 +7,7 @@
 
 #include "remote-client.h"
 #include "remote-test-server.h"
+#include "template/chat-template.h"
 #include "test-server-util.h"
 #include "test-util.h"
 
@@ -98,15 +99,12 @@ wait_for (Outcome *o)
     g_main_context_iteration (NULL, TRUE);
 }
 
-static JsonArray *
+static BendiTemplateValue *
 user_message (const char *text)
 {
-  JsonArray *messages = json_array_new ();
-  JsonObject *message = json_object_new ();
+  BendiTemplateValue *messages = bendi_template_value_new_list ();
 
-  json_object_set_string_member (message, "role", "user");
-  json_object_set_string_member (message, "content", text);
-  json_array_add_object_element (messages, message);
+  bendi_chat_messages_append (messages, "user", text);
   return messages;
 }
 
@@ -116,7 +114,7 @@ run_chat (BendiRemoteClient         *client,
           const BendiGenerateParams *params,
           Outcome                   *o)
 {
-  g_autoptr (JsonArray) messages = user_message ("Once upon a time");
+  g_autoptr (BendiTemplateValue) messages = user_message ("Once upon a time");
 
   bendi_remote_client_chat_async (client, model, messages, params, delta_cb, o->cancellable, chat_cb, o);
   wait_for (o);

@@ -535,29 +535,6 @@ reply_new (BendiChatRunner *self,
   return reply;
 }
 
-/* The conversation as OpenAI messages. */
-static JsonArray *
-messages_to_json (BendiTemplateValue *messages)
-{
-  JsonArray *array = json_array_new ();
-
-  for (gsize i = 0; i < bendi_template_value_get_length (messages); i++)
-    {
-      BendiTemplateValue *message = bendi_template_value_list_get (messages, i);
-      BendiTemplateValue *role = bendi_template_value_dict_lookup (message, "role");
-      BendiTemplateValue *content = bendi_template_value_dict_lookup (message, "content");
-      JsonObject *object;
-
-      if (role == NULL || content == NULL)
-        continue;
-      object = json_object_new ();
-      json_object_set_string_member (object, "role", bendi_template_value_get_string (role, NULL));
-      json_object_set_string_member (object, "content", bendi_template_value_get_string (content, NULL));
-      json_array_add_object_element (array, object);
-    }
-  return array;
-}
-
 static void
 remote_delta_cb (const char *reasoning,
                  const char *content,
@@ -699,14 +676,13 @@ generate_remote (BendiChatRunner           *self,
                  BendiTemplateValue        *messages,
                  const BendiGenerateParams *params)
 {
-  g_autoptr (JsonArray) array = messages_to_json (messages);
   Reply *reply = reply_new (self, FALSE);
 
   reply->cancellable = g_cancellable_new ();
   self->reply = reply;
   set_state (self, BENDI_CHAT_RUNNER_GENERATING);
   /* One reference for the request, one for the runner. */
-  bendi_remote_client_chat_async (self->remote_client, self->remote_model, array, params, remote_delta_cb,
+  bendi_remote_client_chat_async (self->remote_client, self->remote_model, messages, params, remote_delta_cb,
                                   reply->cancellable, remote_chat_cb, reply_ref (reply));
 }
 

@@ -6,6 +6,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <glib-unix.h>
+
 #include "chat-prompt.h"
 #include "cli-commands.h"
 #include "remote-client.h"
@@ -14,12 +16,9 @@
 #define DIM "\033[2m"
 #define RESET "\033[0m"
 
-/* Ctrl+C while the model answers stops the answer, not the program. A
- * remote answer runs in the main loop, which the handler may not touch:
- * it raises a flag the loop looks at. */
+/* Ctrl+C while a local model answers stops the answer, not the program
+ * (a remote answer has GLib's handler meanwhile: see answer_remote). */
 static BendiSession *interruptible;
-static volatile sig_atomic_t remote_answering;
-static volatile sig_atomic_t remote_interrupted;
 
 static void
 on_interrupt (int signal_number G_GNUC_UNUSED)
@@ -28,10 +27,18 @@ on_interrupt (int signal_number G_GNUC_UNUSED)
 
   if (session != NULL)
     bendi_session_cancel (session);
-  else if (remote_answering)
-    remote_interrupted = 1;
   else
     _exit (130);
+}
+
+static void
+install_interrupt_handler (void)
+{
+  struct sigaction action = { 0 };
+
+  action.sa_handler = on_interrupt;
+  sigemptyset (&action.sa_mask);
+  sigaction (SIGINT, &action, NULL);
 }
 
 typedef struct {
@@ -194,44 +201,20 @@ remote_done_cb (GObject      *object,
   turn->done = TRUE;
 }
 
+/* Ctrl+C while the server answers: GLib runs this in the main loop the
+ * answer streams in, where the cancellable may be touched. */
 static gboolean
-interrupt_poll_cb (gpointer user_data)
+remote_interrupt_cb (gpointer user_data)
 {
-  if (remote_interrupted)
-    {
-      remote_interrupted = 0;
-      g_cancellable_cancel (user_data);
-    }
+  g_cancellable_cancel (user_data);
   return G_SOURCE_CONTINUE;
-}
-
-static void
-append_message (JsonArray  *messages,
-                const char *role,
-                const char *content)
-{
-  JsonObject *message = json_object_new ();
-
-  json_object_set_string_member (message, "role", role);
-  json_object_set_string_member (message, "content", content);
-  json_array_add_object_element (messages, message);
-}
-
-static JsonArray *
-new_remote_conversation (const char *system)
-{
-  JsonArray *messages = json_array_new ();
-
-  if (system != NULL && *system != '\0')
-    append_message (messages, "system", system);
-  return messages;
 }
 
 /* One assistant turn from the server: returns FALSE when it failed. */
 static gboolean
 answer_remote (BendiRemoteClient         *client,
                const char                *model,
-               JsonArray                 *messages,
+               BendiTemplateValue        *messages,
                const BendiGenerateParams *params,
                gboolean                   color,
                gboolean                   verbose)
@@ -242,16 +225,16 @@ answer_remote (BendiRemoteClient         *client,
   Reply reply = { .reasoning = reasoning, .content = content, .color = color };
   RemoteTurn turn = { .reply = &reply };
   gboolean stopped;
-  guint poll_id;
+  guint interrupt_id;
 
-  remote_interrupted = 0;
-  remote_answering = 1;
-  poll_id = g_timeout_add (50, interrupt_poll_cb, cancellable);
+  /* GLib's handler only while the answer streams: removing it resets
+   * SIGINT to its default, so ours (Ctrl+C at the prompt quits) goes back. */
+  interrupt_id = g_unix_signal_add (SIGINT, remote_interrupt_cb, cancellable);
   bendi_remote_client_chat_async (client, model, messages, params, remote_delta_cb, cancellable, remote_done_cb, &turn);
   while (!turn.done)
     g_main_context_iteration (NULL, TRUE);
-  g_source_remove (poll_id);
-  remote_answering = 0;
+  g_source_remove (interrupt_id);
+  install_interrupt_handler ();
 
   stopped = g_error_matches (turn.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
   fputs (stopped ? " [stopped]\n" :
@@ -271,7 +254,7 @@ answer_remote (BendiRemoteClient         *client,
   g_clear_error (&turn.error);
   g_clear_pointer (&turn.result, bendi_remote_chat_result_free);
   /* What was said stays in the history, a stopped answer too, as locally. */
-  append_message (messages, "assistant", g_strstrip (content->str));
+  bendi_chat_messages_append (messages, "assistant", g_strstrip (content->str));
   return TRUE;
 }
 
@@ -322,12 +305,11 @@ list_remote_models (BendiRemoteClient *client)
 
 /* A local model or a remote one behind the same conversation loop. */
 typedef struct {
+  BendiTemplateValue *messages;         /* the conversation, either way */
   BendiSession       *session;          /* local */
   BendiChatPrompt    *prompt;
-  BendiTemplateValue *messages;
   BendiRemoteClient  *client;           /* remote */
   const char         *remote_model;
-  JsonArray          *remote_messages;
   BendiGenerateParams params;
   gboolean            color;
   gboolean            verbose;
@@ -337,12 +319,6 @@ static void
 chat_reset (Chat       *chat,
             const char *system)
 {
-  if (chat->client != NULL)
-    {
-      g_clear_pointer (&chat->remote_messages, json_array_unref);
-      chat->remote_messages = new_remote_conversation (system);
-      return;
-    }
   g_clear_pointer (&chat->messages, bendi_template_value_unref);
   chat->messages = new_conversation (system);
   if (chat->session != NULL)
@@ -353,13 +329,10 @@ static gboolean
 chat_answer (Chat       *chat,
              const char *text)
 {
-  if (chat->client != NULL)
-    {
-      append_message (chat->remote_messages, "user", text);
-      return answer_remote (chat->client, chat->remote_model, chat->remote_messages, &chat->params, chat->color,
-                            chat->verbose);
-    }
   bendi_chat_messages_append (chat->messages, "user", text);
+  if (chat->client != NULL)
+    return answer_remote (chat->client, chat->remote_model, chat->messages, &chat->params, chat->color,
+                          chat->verbose);
   return answer (chat->session, chat->prompt, chat->messages, &chat->params, chat->color);
 }
 
@@ -406,7 +379,6 @@ bendi_cli_chat (int    argc,
   g_autoptr (BendiRemoteClient) client = NULL;
   BendiContextParams context_params;
   gboolean interactive = isatty (STDIN_FILENO);
-  struct sigaction action = { 0 };
   Chat chat = { .color = isatty (STDOUT_FILENO) };
   char line[65536];
   int status = BENDI_CLI_EXIT_OK;
@@ -499,8 +471,7 @@ bendi_cli_chat (int    argc,
       chat.prompt = prompt;
     }
 
-  action.sa_handler = on_interrupt;
-  sigaction (SIGINT, &action, NULL);
+  install_interrupt_handler ();
 
   if (interactive && client != NULL)
     fprintf (stderr, "Chatting with %s on %s. /system TEXT sets the system prompt, /reset starts over, "
@@ -544,6 +515,5 @@ bendi_cli_chat (int    argc,
         }
     }
   g_clear_pointer (&chat.messages, bendi_template_value_unref);
-  g_clear_pointer (&chat.remote_messages, json_array_unref);
   return status;
 }

@@ -988,21 +988,36 @@ chat_done (Request *req)
  * the servers take. */
 static GBytes *
 chat_request_body (const char                *model,
-                   JsonArray                 *messages,
+                   BendiTemplateValue        *messages,
                    const BendiGenerateParams *params)
 {
   g_autoptr (JsonBuilder) b = json_builder_new_immutable ();
-  g_autoptr (JsonNode) messages_node = json_node_new (JSON_NODE_ARRAY);
   g_autoptr (JsonNode) root = NULL;
   char *text;
   gsize len;
 
-  json_node_set_array (messages_node, messages);
   json_builder_begin_object (b);
   json_builder_set_member_name (b, "model");
   json_builder_add_string_value (b, model);
+  /* The messages as OpenAI's: their role and content. */
   json_builder_set_member_name (b, "messages");
-  json_builder_add_value (b, json_node_copy (messages_node));
+  json_builder_begin_array (b);
+  for (gsize i = 0; i < bendi_template_value_get_length (messages); i++)
+    {
+      BendiTemplateValue *message = bendi_template_value_list_get (messages, i);
+      BendiTemplateValue *role = bendi_template_value_dict_lookup (message, "role");
+      BendiTemplateValue *content = bendi_template_value_dict_lookup (message, "content");
+
+      if (role == NULL || content == NULL)
+        continue;
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "role");
+      json_builder_add_string_value (b, bendi_template_value_get_string (role, NULL));
+      json_builder_set_member_name (b, "content");
+      json_builder_add_string_value (b, bendi_template_value_get_string (content, NULL));
+      json_builder_end_object (b);
+    }
+  json_builder_end_array (b);
   json_builder_set_member_name (b, "stream");
   json_builder_add_boolean_value (b, TRUE);
   json_builder_set_member_name (b, "stream_options");
@@ -1083,7 +1098,7 @@ chat_request_body (const char                *model,
 void
 bendi_remote_client_chat_async (BendiRemoteClient         *self,
                                 const char                *model,
-                                JsonArray                 *messages,
+                                BendiTemplateValue        *messages,
                                 const BendiGenerateParams *params,
                                 BendiRemoteDeltaFunc       on_delta,
                                 GCancellable              *cancellable,

@@ -13,6 +13,7 @@
 #include <json-glib/json-glib.h>
 
 #include "session.h"
+#include "template/template.h"
 
 G_BEGIN_DECLS
 
@@ -137,8 +138,10 @@ GPtrArray *bendi_remote_client_list_models_finish (BendiRemoteClient    *self,
                                                    GAsyncResult         *result,
                                                    GError              **error) G_GNUC_WARN_UNUSED_RESULT;
 
-/* A streamed POST /v1/chat/completions for @model with @messages (OpenAI
- * messages: objects with "role" and "content", sent as they are).
+/* A streamed POST /v1/chat/completions for @model with @messages: the
+ * conversation as the chat templates take it (a list of dicts with "role"
+ * and "content", as bendi_chat_messages_append () makes it), sent as
+ * OpenAI's messages.
  *
  * @params may be NULL (the server's defaults). From it go max_tokens (when
  * > 0), temperature (when ≥ 0: 0 is greedy; a negative one leaves the
@@ -155,7 +158,7 @@ GPtrArray *bendi_remote_client_list_models_finish (BendiRemoteClient    *self,
  * G_IO_ERROR_CANCELLED. */
 void                   bendi_remote_client_chat_async  (BendiRemoteClient         *self,
                                                         const char                *model,
-                                                        JsonArray                 *messages,
+                                                        BendiTemplateValue        *messages,
                                                         const BendiGenerateParams *params,
                                                         BendiRemoteDeltaFunc       on_delta,
                                                         GCancellable              *cancellable,
