@@ -7,6 +7,7 @@
 #include "test-util.h"
 #include "test-vulkan-util.h"
 #include "vulkan/vk-ops.h"
+#include "vulkan/vk-private.h"
 
 static void
 test_list (void)
@@ -64,6 +65,34 @@ test_no_loader (void)
   g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
   g_unsetenv ("BENDI_VULKAN_LOADER");
   g_test_trap_assert_passed ();
+}
+
+/* Every device open and device listing uses the process's one instance:
+ * NVIDIA's driver breaks after a few dozen instances made and destroyed
+ * (see vk-instance.c), so none is destroyed, and forty cycles later the
+ * devices still hang off the first. */
+static void
+test_one_instance (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (BendiVkDevice) first = bendi_test_vk_device_new (NULL);
+  guint index;
+  VkInstance instance;
+
+  if (first == NULL)
+    return;
+  index = bendi_vk_device_get_info (first)->index;
+  instance = first->instance->instance;
+  g_clear_pointer (&first, bendi_vk_device_free);
+  for (int i = 0; i < 40; i++)
+    {
+      g_autoptr (GPtrArray) devices = bendi_vk_list_devices (&error);
+      g_autoptr (BendiVkDevice) device = bendi_vk_device_new (index, NULL, &error);
+
+      g_assert_no_error (error);
+      g_assert_nonnull (devices);
+      g_assert_true (device->instance->instance == instance);
+    }
 }
 
 static void
@@ -344,6 +373,7 @@ main (int   argc,
   g_test_add_func ("/engine/vulkan-device/list", test_list);
   g_test_add_func ("/engine/vulkan-device/no-loader", test_no_loader);
   g_test_add_func ("/engine/vulkan-device/bad-index", test_bad_index);
+  g_test_add_func ("/engine/vulkan-device/one-instance", test_one_instance);
   g_test_add_func ("/engine/vulkan-device/buffers-mapped", test_buffers_mapped);
   g_test_add_func ("/engine/vulkan-device/buffers-staging", test_buffers_staging);
   g_test_add_func ("/engine/vulkan-device/out-of-memory", test_out_of_memory);

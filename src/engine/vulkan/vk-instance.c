@@ -70,9 +70,9 @@ has_layer (BendiVkFunctions *fn,
   return FALSE;
 }
 
-BendiVkInstance *
-bendi_vk_instance_new (gboolean   validation,
-                       GError   **error)
+static BendiVkInstance *
+instance_new (gboolean   validation,
+              GError   **error)
 {
   g_autofree BendiVkInstance *self = g_new0 (BendiVkInstance, 1);
   g_autofree VkExtensionProperties *extensions = NULL;
@@ -158,15 +158,28 @@ bendi_vk_instance_new (gboolean   validation,
   return g_steal_pointer (&self);
 }
 
-void
-bendi_vk_instance_free (BendiVkInstance *self)
+/* Why one instance lives as long as the process: NVIDIA's driver (580 on
+ * an H200 here) went wrong after a few dozen instances had been made and
+ * destroyed in one process: test-vulkan-ops' subgroup shaders stalled and
+ * test-vulkan-model could no longer make an instance at all
+ * (VK_ERROR_INCOMPATIBLE_DRIVER), while lavapipe never minded; others
+ * have measured the same driver corrupting SubgroupLocalInvocationId after
+ * about eleven cycles. Devices are still made and destroyed as needed. */
+static GMutex instances_lock;
+static BendiVkInstance *instances[2];   /* without, with validation */
+
+BendiVkInstance *
+bendi_vk_instance_get (gboolean   validation,
+                       GError   **error)
 {
-  if (self == NULL)
-    return;
-  if (self->messenger != VK_NULL_HANDLE)
-    self->fn.vkDestroyDebugUtilsMessengerEXT (self->instance, self->messenger, NULL);
-  self->fn.vkDestroyInstance (self->instance, NULL);
-  g_free (self);
+  BendiVkInstance *instance;
+
+  g_mutex_lock (&instances_lock);
+  if (instances[validation ? 1 : 0] == NULL)
+    instances[validation ? 1 : 0] = instance_new (validation, error);
+  instance = instances[validation ? 1 : 0];
+  g_mutex_unlock (&instances_lock);
+  return instance;
 }
 
 GArray *
@@ -536,15 +549,12 @@ bendi_vk_list_devices (GError **error)
   g_autoptr (GArray) devices = NULL;
   BendiVkInstance *instance;
 
-  instance = bendi_vk_instance_new (FALSE, error);
+  instance = bendi_vk_instance_get (FALSE, error);
   if (instance == NULL)
     return NULL;
   devices = bendi_vk_instance_get_physical_devices (instance, error);
   if (devices == NULL)
-    {
-      bendi_vk_instance_free (instance);
-      return NULL;
-    }
+    return NULL;
   for (guint i = 0; i < devices->len; i++)
     {
       BendiVkDeviceInfo *info = g_new0 (BendiVkDeviceInfo, 1);
@@ -552,6 +562,5 @@ bendi_vk_list_devices (GError **error)
       bendi_vk_instance_describe (instance, g_array_index (devices, VkPhysicalDevice, i), i, info);
       g_ptr_array_add (list, info);
     }
-  bendi_vk_instance_free (instance);
   return g_steal_pointer (&list);
 }

@@ -18,9 +18,13 @@ typedef struct {
   gint                     validation_errors;  /* atomic */
 } BendiVkInstance;
 
-BendiVkInstance *bendi_vk_instance_new  (gboolean          validation,
+/* The process's instance (another under the validation layer), made on
+ * first use and never destroyed: NVIDIA's driver breaks after some ten
+ * instances made and destroyed in one process, where every device open and
+ * device listing made one. Not owned by the caller; NULL with @error when
+ * there is none to be had (the next call tries again). */
+BendiVkInstance *bendi_vk_instance_get  (gboolean          validation,
                                          GError          **error);
-void             bendi_vk_instance_free (BendiVkInstance  *self);
 
 /* The physical devices of @self, in enumeration order. */
 GArray          *bendi_vk_instance_get_physical_devices (BendiVkInstance  *self,
@@ -72,7 +76,8 @@ typedef struct _BendiVkBuffer BendiVkBuffer;
 typedef struct _BendiVkPipelineSet BendiVkPipelineSet;
 
 struct _BendiVkDevice {
-  BendiVkInstance                  *instance;
+  BendiVkInstance                  *instance;       /* the process's: not owned */
+  guint                             validation_errors_before;  /* the instance's count when this opened */
   BendiVkFunctions                  fn;             /* the instance's, plus device entry points */
   VkPhysicalDevice                  physical_device;
   VkDevice                          device;
