@@ -225,10 +225,10 @@ bendi_vk_device_new (guint                      index,
 
   self = g_new0 (BendiVkDevice, 1);
   g_mutex_init (&self->queue_lock);
-  self->instance = bendi_vk_instance_get (params->validation, error);
+  self->instance = bendi_vk_instance_acquire (params->validation, error);
   if (self->instance == NULL)
     return NULL;
-  /* The instance outlives the devices: count only this one's errors. */
+  /* The instance may outlive the devices: count only this one's errors. */
   self->validation_errors_before = (guint) g_atomic_int_get (&self->instance->validation_errors);
   self->fn = self->instance->fn;
   physical_devices = bendi_vk_instance_get_physical_devices (self->instance, error);
@@ -289,6 +289,7 @@ bendi_vk_device_free (BendiVkDevice *self)
       g_clear_pointer (&self->allocator, bendi_vk_allocator_free);
       self->fn.vkDestroyDevice (self->device, NULL);
     }
+  g_clear_pointer (&self->instance, bendi_vk_instance_release);
   g_free (self->info.name);
   g_free (self->info.driver_name);
   g_free (self->info.driver_info);

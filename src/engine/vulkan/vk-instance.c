@@ -158,28 +158,90 @@ instance_new (gboolean   validation,
   return g_steal_pointer (&self);
 }
 
-/* Why one instance lives as long as the process: NVIDIA's driver (580 on
- * an H200 here) went wrong after a few dozen instances had been made and
- * destroyed in one process: test-vulkan-ops' subgroup shaders stalled and
+static void
+instance_free (BendiVkInstance *self)
+{
+  if (self->messenger != VK_NULL_HANDLE)
+    self->fn.vkDestroyDebugUtilsMessengerEXT (self->instance, self->messenger, NULL);
+  self->fn.vkDestroyInstance (self->instance, NULL);
+  g_free (self);
+}
+
+/* Whether @self has a device that is not a CPU. */
+static gboolean
+has_gpu (BendiVkInstance *self)
+{
+  g_autoptr (GArray) devices = bendi_vk_instance_get_physical_devices (self, NULL);
+
+  for (guint i = 0; devices != NULL && i < devices->len; i++)
+    {
+      VkPhysicalDeviceProperties properties;
+
+      self->fn.vkGetPhysicalDeviceProperties (g_array_index (devices, VkPhysicalDevice, i), &properties);
+      if (properties.deviceType != VK_PHYSICAL_DEVICE_TYPE_CPU)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+/* Why a GPU's instance lives as long as the process: NVIDIA's driver (580
+ * on an H200 here) went wrong after dozens of instances had been made and
+ * destroyed in one process, as every device open, device listing and
+ * hardware probe did: test-vulkan-ops' subgroup shaders stalled and
  * test-vulkan-model could no longer make an instance at all
- * (VK_ERROR_INCOMPATIBLE_DRIVER), while lavapipe never minded; others
- * have measured the same driver corrupting SubgroupLocalInvocationId after
- * about eleven cycles. Devices are still made and destroyed as needed. */
+ * (VK_ERROR_INCOMPATIBLE_DRIVER), while lavapipe never minded; others have
+ * measured the same driver corrupting SubgroupLocalInvocationId after
+ * about eleven cycles. Lavapipe's instance, kept, would hold some 9 MB of
+ * a process that probed Vulkan only to run on the CPU, so it is not kept
+ * (unless BENDI_VULKAN_TEST_KEEP_INSTANCE=1, for the tests). */
 static GMutex instances_lock;
 static BendiVkInstance *instances[2];   /* without, with validation */
+static guint instances_made;
 
 BendiVkInstance *
-bendi_vk_instance_get (gboolean   validation,
-                       GError   **error)
+bendi_vk_instance_acquire (gboolean   validation,
+                           GError   **error)
 {
+  BendiVkInstance **slot = &instances[validation ? 1 : 0];
   BendiVkInstance *instance;
 
   g_mutex_lock (&instances_lock);
-  if (instances[validation ? 1 : 0] == NULL)
-    instances[validation ? 1 : 0] = instance_new (validation, error);
-  instance = instances[validation ? 1 : 0];
+  if (*slot == NULL && (*slot = instance_new (validation, error)) != NULL)
+    {
+      (*slot)->kept = has_gpu (*slot) || g_strcmp0 (g_getenv ("BENDI_VULKAN_TEST_KEEP_INSTANCE"), "1") == 0;
+      instances_made++;
+    }
+  instance = *slot;
+  if (instance != NULL)
+    instance->users++;
   g_mutex_unlock (&instances_lock);
   return instance;
+}
+
+guint
+bendi_vk_instances_made (void)
+{
+  guint n;
+
+  g_mutex_lock (&instances_lock);
+  n = instances_made;
+  g_mutex_unlock (&instances_lock);
+  return n;
+}
+
+void
+bendi_vk_instance_release (BendiVkInstance *self)
+{
+  if (self == NULL)
+    return;
+  g_mutex_lock (&instances_lock);
+  g_assert (self->users > 0);
+  if (--self->users == 0 && !self->kept)
+    {
+      instances[self == instances[1] ? 1 : 0] = NULL;
+      instance_free (self);
+    }
+  g_mutex_unlock (&instances_lock);
 }
 
 GArray *
@@ -549,12 +611,15 @@ bendi_vk_list_devices (GError **error)
   g_autoptr (GArray) devices = NULL;
   BendiVkInstance *instance;
 
-  instance = bendi_vk_instance_get (FALSE, error);
+  instance = bendi_vk_instance_acquire (FALSE, error);
   if (instance == NULL)
     return NULL;
   devices = bendi_vk_instance_get_physical_devices (instance, error);
   if (devices == NULL)
-    return NULL;
+    {
+      bendi_vk_instance_release (instance);
+      return NULL;
+    }
   for (guint i = 0; i < devices->len; i++)
     {
       BendiVkDeviceInfo *info = g_new0 (BendiVkDeviceInfo, 1);
@@ -562,5 +627,6 @@ bendi_vk_list_devices (GError **error)
       bendi_vk_instance_describe (instance, g_array_index (devices, VkPhysicalDevice, i), i, info);
       g_ptr_array_add (list, info);
     }
+  bendi_vk_instance_release (instance);
   return g_steal_pointer (&list);
 }

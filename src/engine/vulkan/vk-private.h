@@ -16,15 +16,21 @@ typedef struct {
   VkDebugUtilsMessengerEXT messenger;
   gboolean                 validation;
   gint                     validation_errors;  /* atomic */
+  guint                    users;              /* under the instances' lock */
+  gboolean                 kept;               /* for the rest of the process */
 } BendiVkInstance;
 
-/* The process's instance (another under the validation layer), made on
- * first use and never destroyed: NVIDIA's driver breaks after some ten
- * instances made and destroyed in one process, where every device open and
- * device listing made one. Not owned by the caller; NULL with @error when
- * there is none to be had (the next call tries again). */
-BendiVkInstance *bendi_vk_instance_get  (gboolean          validation,
-                                         GError          **error);
+/* The process's instance (another under the validation layer), shared by
+ * every device and listing; NULL with @error when there is none to be had.
+ * Where a real GPU is present it lives until the process ends: NVIDIA's
+ * driver breaks after some ten instances made and destroyed in one process
+ * (see vk-instance.c). Where there are only CPU devices (lavapipe) it goes
+ * with its last user, and the driver's memory with it. */
+BendiVkInstance *bendi_vk_instance_acquire (gboolean          validation,
+                                            GError          **error);
+void             bendi_vk_instance_release (BendiVkInstance  *self);
+/* Instances made so far in this process (for the tests). */
+guint            bendi_vk_instances_made   (void);
 
 /* The physical devices of @self, in enumeration order. */
 GArray          *bendi_vk_instance_get_physical_devices (BendiVkInstance  *self,
@@ -76,7 +82,7 @@ typedef struct _BendiVkBuffer BendiVkBuffer;
 typedef struct _BendiVkPipelineSet BendiVkPipelineSet;
 
 struct _BendiVkDevice {
-  BendiVkInstance                  *instance;       /* the process's: not owned */
+  BendiVkInstance                  *instance;       /* acquired, released with the device */
   guint                             validation_errors_before;  /* the instance's count when this opened */
   BendiVkFunctions                  fn;             /* the instance's, plus device entry points */
   VkPhysicalDevice                  physical_device;
