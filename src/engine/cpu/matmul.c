@@ -16,7 +16,7 @@
  * taking from the back agree through one compare-and-swap. On a cache line
  * of its own. */
 typedef struct {
-  alignas (64) atomic_ullong range;
+  alignas (64) _Atomic guint64 range;
 } ThreadShare;
 
 struct _BendiMatmulContext {
