@@ -423,6 +423,21 @@ test_info_refresh_memory (void)
   g_assert_cmpuint (info->gpus->len, ==, 1);
 }
 
+/* A GPU found by its Vulkan index, which need not be its position: the
+ * probe leaves out no device, but a description made by hand may. */
+static void
+test_info_find_gpu (void)
+{
+  g_autoptr (BendiHwInfo) info = bendi_hw_info_new ();
+
+  g_assert_cmpint (bendi_hw_info_find_gpu (info, 0), ==, -1);
+  bendi_hw_info_add_gpu (info, described_gpu (2));
+  bendi_hw_info_add_gpu (info, described_gpu (0));
+  g_assert_cmpint (bendi_hw_info_find_gpu (info, 0), ==, 1);
+  g_assert_cmpint (bendi_hw_info_find_gpu (info, 2), ==, 0);
+  g_assert_cmpint (bendi_hw_info_find_gpu (info, 1), ==, -1);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -440,6 +455,7 @@ main (int   argc,
   g_test_add_func ("/hw/probe/this-machine", test_this_machine);
   g_test_add_func ("/hw/info/copy", test_info_copy);
   g_test_add_func ("/hw/info/refresh-memory", test_info_refresh_memory);
+  g_test_add_func ("/hw/info/find-gpu", test_info_find_gpu);
 
   return g_test_run ();
 }

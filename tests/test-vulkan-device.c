@@ -117,15 +117,15 @@ test_one_instance (void)
    * released twice is made twice. */
   if (!have_gpu)
     {
-      BendiVkInstance *forced = NULL;
+      BendiVkInstance *unkept = NULL;
 
       made = bendi_vk_instances_made ();
       for (int i = 0; i < 2; i++)
         {
-          forced = bendi_vk_instance_acquire (TRUE, &error);
+          unkept = bendi_vk_instance_acquire (TRUE, &error);
           g_assert_no_error (error);
-          g_assert_false (forced->kept);
-          bendi_vk_instance_release (forced);
+          g_assert_false (unkept->kept);
+          bendi_vk_instance_release (unkept);
         }
       g_assert_cmpuint (bendi_vk_instances_made (), ==, made + 2);
     }

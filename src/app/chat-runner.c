@@ -183,7 +183,7 @@ typedef struct
   double  last_fraction;
   BendiContextParams context_params;   /* backend and GPU layers, once resolved */
   SharedHardware    *hardware;          /* NULL: probe */
-  GHashTable        *device_names;      /* Vulkan device index -> name, from the hardware */
+  BendiHwInfo       *probed;            /* the load's own probe, without one */
 
   BendiModel      *model;
   BendiChatPrompt *prompt;
@@ -195,7 +195,7 @@ load_data_free (LoadData *data)
 {
   g_free (data->path);
   g_clear_pointer (&data->hardware, shared_hardware_unref);
-  g_clear_pointer (&data->device_names, g_hash_table_unref);
+  g_clear_pointer (&data->probed, bendi_hw_info_free);
   g_clear_pointer (&data->session, bendi_session_free);
   g_clear_pointer (&data->prompt, bendi_chat_prompt_free);
   g_clear_pointer (&data->model, bendi_model_unref);
@@ -274,13 +274,19 @@ translate_load_error (const GError *error)
 }
 
 /* Refuses a model that cannot fit before mapping gigabytes of it. */
+/* The computer the load counts with: the app's, else its own probe's. */
+static const BendiHwInfo *
+load_hardware (const LoadData *data)
+{
+  return data->hardware != NULL ? data->hardware->info : data->probed;
+}
+
 static gboolean
 check_fit (LoadData  *data,
            GError   **error)
 {
   g_autoptr (GError) local_error = NULL;
   g_autoptr (BendiGguf) gguf = NULL;
-  g_autoptr (BendiHwInfo) probed = NULL;
   const BendiHwInfo *hw;
   g_autoptr (BendiFitResult) fit = NULL;
   BendiFitModel *fit_model = NULL;
@@ -308,17 +314,9 @@ check_fit (LoadData  *data,
 
   /* A probe opens a Vulkan instance: slow, so the app's is used when it
    * gave one. */
-  if (data->hardware != NULL)
-    hw = data->hardware->info;
-  else
-    hw = probed = bendi_hw_info_probe (NULL);
-  data->device_names = g_hash_table_new_full (NULL, NULL, NULL, g_free);
-  for (guint i = 0; i < hw->gpus->len; i++)
-    {
-      const BendiHwGpu *gpu = g_ptr_array_index (hw->gpus, i);
-
-      g_hash_table_insert (data->device_names, GUINT_TO_POINTER (gpu->index), g_strdup (gpu->name));
-    }
+  if (data->hardware == NULL)
+    data->probed = bendi_hw_info_probe (NULL);
+  hw = load_hardware (data);
   bendi_fit_params_init (&params);
   params.n_ctx = data->n_ctx;
   params.n_threads = data->n_threads;
@@ -354,11 +352,11 @@ check_fit (LoadData  *data,
 }
 
 /* The names of the GPUs @context runs layers on, each once, in layer
- * order, joined by ", "; NULL when it runs on the CPU or the hardware
- * description does not know them. */
+ * order, joined by ", "; NULL when it runs on the CPU or @hw does not
+ * know them. */
 static char *
-gpu_names_for (GHashTable   *device_names,
-               BendiContext *context)
+gpu_names_for (const BendiHwInfo *hw,
+               BendiContext      *context)
 {
   g_autoptr (GString) names = g_string_new (NULL);
   guint n_devices = 0;
@@ -368,7 +366,8 @@ gpu_names_for (GHashTable   *device_names,
     return NULL;
   for (guint i = 0; i < n_devices; i++)
     {
-      const char *name = g_hash_table_lookup (device_names, GUINT_TO_POINTER (devices[i]));
+      int position = bendi_hw_info_find_gpu (hw, devices[i]);
+      const char *name = position >= 0 ? ((const BendiHwGpu *) g_ptr_array_index (hw->gpus, position))->name : NULL;
       gboolean seen = FALSE;
 
       if (name == NULL)
@@ -916,7 +915,7 @@ load_done_cb (GObject      *source G_GNUC_UNUSED,
   self->prompt = g_steal_pointer (&data->prompt);
   self->session = g_steal_pointer (&data->session);
   g_free (self->gpu_names);
-  self->gpu_names = gpu_names_for (data->device_names, bendi_session_get_context (self->session));
+  self->gpu_names = gpu_names_for (load_hardware (data), bendi_session_get_context (self->session));
   update_placement (self);
   set_load_fraction (self, 1.0);
   set_state (self, BENDI_CHAT_RUNNER_READY);

@@ -162,9 +162,8 @@ fit_gpu_layers (BendiModel         *model,
   bendi_fit_params_init (&fit_params);
   fit_params.n_ctx = params->n_ctx;
   fit_params.n_threads = params->n_threads;
-  for (guint i = 0; params->n_devices == 1 && i < hw->gpus->len; i++)
-    if (((BendiHwGpu *) g_ptr_array_index (hw->gpus, i))->index == params->devices[0])
-      fit_params.gpu = (int) i;
+  if (params->n_devices == 1)
+    fit_params.gpu = bendi_hw_info_find_gpu (hw, params->devices[0]);
   fit = bendi_fit_estimate (fit_model, hw, &fit_params);
   if (fit->gpu < 0 || (guint) fit->gpu >= hw->gpus->len)
     {

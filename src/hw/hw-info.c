@@ -99,6 +99,18 @@ bendi_hw_info_add_gpu (BendiHwInfo *self,
   g_ptr_array_add (self->gpus, gpu);
 }
 
+int
+bendi_hw_info_find_gpu (const BendiHwInfo *self,
+                        guint              index)
+{
+  g_return_val_if_fail (self != NULL, -1);
+
+  for (guint i = 0; i < self->gpus->len; i++)
+    if (((const BendiHwGpu *) g_ptr_array_index (self->gpus, i))->index == index)
+      return (int) i;
+  return -1;
+}
+
 /* Free space for this user where models go: the directory may not exist
  * yet, so its nearest existing parent answers. */
 static guint64

@@ -76,6 +76,10 @@ void         bendi_hw_info_free (BendiHwInfo *self);
 /* Takes @gpu. */
 void         bendi_hw_info_add_gpu (BendiHwInfo *self,
                                     BendiHwGpu  *gpu);
+/* The position in gpus of Vulkan device @index (BendiHwGpu.index), or -1
+ * when the description has no such device. */
+int          bendi_hw_info_find_gpu (const BendiHwInfo *self,
+                                     guint              index);
 
 /* Describes this computer; @models_dir (the hub's setting), when not
  * NULL, is where free disk space is counted. Never fails: what cannot be
