@@ -13,7 +13,7 @@
 # where LLAMA_BENCH names its llama-bench (tests/llama-cpp-reference.sh
 # installs one as bendi-llama-bench).
 #
-# Usage: [LLAMA_BENCH=PROGRAM] gpu-check.sh BUILD_DIR VOCAB_GGUF OUT
+# Usage: [LLAMA_BENCH=PROGRAM] [GPU_CHECK_TEST_TIMEOUT=SECONDS] gpu-check.sh BUILD_DIR VOCAB_GGUF OUT
 #   BUILD_DIR   holds src/cli/bendi-cli and tests/test-vulkan-{fast,ops,model}
 #               (or bendi-cli and the tests side by side)
 #   VOCAB_GGUF  ../shared/vocab/ggml-vocab-llama-spm.gguf
@@ -42,16 +42,19 @@ step devices
 "$cli" devices --json > "$out/devices.json"
 grep -q '"cooperative_matrix_shape" : "' "$out/devices.json" && require_coopmat=1 || require_coopmat=0
 
-# The 1.1B model, written while the tests run.
+# The models, written while the tests run (a minute or two each, on one core).
 "$cli" make-model --arch llama --vocab-from "$vocab" --embd 2048 --layers 22 --heads 32 --kv-heads 4 --ff 5632 \
   --type Q4_0 --seed 1 -o "$out/tl.gguf" > /dev/null &
 maker=$!
+"$cli" make-model --arch llama --vocab-from "$vocab" --embd 8192 --layers 2 --heads 64 --kv-heads 8 --ff 28672 \
+  --type Q4_0 --seed 1 -o "$out/wide.gguf" > /dev/null &
+wide_maker=$!
 
 # The test programs: cases that need lavapipe (two devices of one) skip or
 # fail here for that reason alone; read the failures before blaming a GPU.
 for test in test-vulkan-fast test-vulkan-ops test-vulkan-model; do
   step "$test"
-  BENDI_TEST_REQUIRE_COOPMAT=$require_coopmat BENDI_CLI=$cli timeout 300 "$(find_program "$test")" --tap \
+  BENDI_TEST_REQUIRE_COOPMAT=$require_coopmat BENDI_CLI=$cli timeout "${GPU_CHECK_TEST_TIMEOUT:-300}" "$(find_program "$test")" --tap \
     > "$out/$test.tap" 2>&1
   echo "$test: exit $?, $(grep -c '^ok' "$out/$test.tap") ok, $(grep -c '^not ok' "$out/$test.tap") not ok"
   grep -E '^not ok|Bail out' "$out/$test.tap" | head -5
@@ -68,8 +71,7 @@ for result in bench bench-no-coopmat; do
     "$out/$result.json"
 done
 
-"$cli" make-model --arch llama --vocab-from "$vocab" --embd 8192 --layers 2 --heads 64 --kv-heads 8 --ff 28672 \
-  --type Q4_0 --seed 1 -o "$out/wide.gguf" > /dev/null
+wait $wide_maker
 for model in tl wide; do
   for rows in 2 4 8; do
     step "bench $model, $rows rows per workgroup"
