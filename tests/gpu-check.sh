@@ -6,7 +6,8 @@
 # each JSON kept in OUT. Nothing here needs a build tree: it runs the
 # programs it is given, so that they can be built elsewhere and carried.
 #
-# Then generation with 2, 4 and 8 rows per workgroup of the matrix ×
+# Then where a token's GPU time goes on both (bench --gpu-profile), and
+# generation with 2, 4 and 8 rows per workgroup of the matrix ×
 # vector kernel (BENDI_VULKAN_MATVEC_ROWS), on that model and on a wide
 # one (two 8192-wide layers, Llama-70B-shaped: the memory, not the
 # dispatches, limits it), and llama.cpp's Vulkan backend on both files
@@ -70,8 +71,15 @@ for result in bench bench-no-coopmat; do
   grep -E '"(prompt_tokens_per_s|gen_tokens_per_s|gen_bandwidth_gbps|gpu_bandwidth_gbps|gen_bandwidth_fraction|dispatches_per_token|cpu_ms_per_token|vulkan_variants)"' \
     "$out/$result.json"
 done
+# Where a token's GPU time goes, kernel by kernel (the top of the list).
+step "gpu profile, tl"
+"$cli" bench -m "$out/tl.gguf" -p 0 -n 64 --backend vulkan --gpu-profile > "$out/profile-tl.txt"
+sed -n '/^gpu time/,+16p' "$out/profile-tl.txt"
 
 wait $wide_maker
+step "gpu profile, wide"
+"$cli" bench -m "$out/wide.gguf" -p 0 -n 64 --backend vulkan --gpu-profile > "$out/profile-wide.txt"
+sed -n '/^gpu time/,+12p' "$out/profile-wide.txt"
 for model in tl wide; do
   for rows in 2 4 8; do
     step "bench $model, $rows rows per workgroup"

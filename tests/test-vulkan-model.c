@@ -553,6 +553,83 @@ test_replay_and_argmax (void)
   bendi_test_remove_dir (dir);
 }
 
+/* bench --gpu-profile's times: every dispatch of a generated token timed
+ * and counted once, their sum within the time the tokens took, no time
+ * once reset, and logits the same as without the timestamps. */
+static void
+test_gpu_times (void)
+{
+  g_autofree char *dir = bendi_test_make_temp_dir ();
+  g_autofree char *path = make_model (dir, BENDI_ARCH_LLAMA, BENDI_TENSOR_TYPE_Q4_0, 64, 3);
+  g_autoptr (BendiModel) model = bendi_test_load_model (path, TRUE);
+  gint64 n_vocab = bendi_model_get_config (model)->n_vocab;
+  g_autoptr (BendiContext) plain = NULL;
+  g_autoptr (BendiContext) timed = NULL;
+  g_autofree float *plain_logits = NULL;
+  g_autofree float *timed_logits = NULL;
+  g_autoptr (GArray) times = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GTimer) timer = NULL;
+  BendiContextParams params;
+  double total_ns = 0.0, wall_ns;
+  guint dispatches = 0;
+
+  if (!have_vulkan ())
+    return;
+  params_init (&params, BENDI_BACKEND_VULKAN);
+  plain = context_new (model, &params);
+  params.flags |= BENDI_CONTEXT_GPU_TIMES;
+  timed = context_new (model, &params);
+  plain_logits = run_sequence (plain, n_vocab);
+  g_assert_null (bendi_context_get_gpu_times (plain));
+  timed_logits = run_sequence (timed, n_vocab);
+  g_assert_cmpmem (plain_logits, sizeof (float) * (gsize) (N_SEQUENCE * n_vocab),
+                   timed_logits, sizeof (float) * (gsize) (N_SEQUENCE * n_vocab));
+
+  /* Tokens timed from a reset, against the time they took. */
+  bendi_context_reset_gpu_times (timed);
+  g_assert_null (bendi_context_get_gpu_times (timed));
+  bendi_context_truncate (timed, N_PROMPT);
+  timer = g_timer_new ();
+  for (gint64 t = N_PROMPT; t < N_SEQUENCE; t++)
+    {
+      g_assert_true (bendi_context_decode (timed, &sequence[t], 1, FALSE, &error));
+      g_assert_no_error (error);
+    }
+  wall_ns = g_timer_elapsed (timer, NULL) * 1e9 / (double) (N_SEQUENCE - N_PROMPT);
+  times = bendi_context_get_gpu_times (timed);
+  /* Lavapipe's queue has timestamps; another device's may not. */
+  if (times == NULL && strstr (bendi_context_get_backend_description (timed), "llvmpipe") == NULL)
+    {
+      g_test_skip ("the device's compute queue has no timestamps");
+      bendi_test_remove_dir (dir);
+      return;
+    }
+  g_assert_nonnull (times);
+  for (guint i = 0; i < times->len; i++)
+    {
+      const BendiGpuTime *k = &g_array_index (times, BendiGpuTime, i);
+
+      g_test_message ("%8.1f us %2u x %s", k->ns_per_token / 1e3, k->dispatches, k->kernel);
+      g_assert_cmpfloat (k->ns_per_token, >=, 0.0);
+      g_assert_cmpuint (k->dispatches, >, 0);
+      for (guint j = 0; j < i; j++)
+        g_assert_cmpstr (k->kernel, !=, g_array_index (times, BendiGpuTime, j).kernel);
+      total_ns += k->ns_per_token;
+      dispatches += k->dispatches;
+    }
+  g_assert_cmpuint (dispatches, ==, bendi_context_get_dispatches_per_token (timed));
+  g_test_message ("GPU %.0f us of %.0f us per token", total_ns / 1e3, wall_ns / 1e3);
+  g_assert_cmpfloat (total_ns, >, 0.0);
+  g_assert_cmpfloat (total_ns, <=, wall_ns);
+  /* The products read their weights: binding 0's bytes are counted. */
+  g_assert_nonnull (strstr (g_array_index (times, BendiGpuTime, 0).kernel, "workgroups"));
+  for (guint i = 0; i < times->len; i++)
+    if (g_str_has_prefix (g_array_index (times, BendiGpuTime, i).kernel, "matvec"))
+      g_assert_cmpuint (g_array_index (times, BendiGpuTime, i).bytes, >=, 64 * 64 / 32 * 18);
+  bendi_test_remove_dir (dir);
+}
+
 /* ------------------------------------------------------------------------ */
 /* A backend that defends itself */
 
@@ -1288,7 +1365,8 @@ test_cli_bench (void)
 
   g_setenv ("BENDI_VULKAN_FORCE", "int8-dot,fp16", TRUE);
   bendi_test_run_clear (&run);
-  if (!RUN (&run, "bench", "-m", model, "-p", "0", "-n", "2", "-r", "1", "--backend", "vulkan", "--json"))
+  if (!RUN (&run, "bench", "-m", model, "-p", "0", "-n", "2", "-r", "1", "--backend", "vulkan", "--gpu-profile",
+            "--json"))
     g_assert_not_reached ();
   g_unsetenv ("BENDI_VULKAN_FORCE");
   g_assert_cmpint (run.status, ==, 0);
@@ -1297,6 +1375,28 @@ test_cli_bench (void)
   result = json_node_get_object (json_parser_get_root (parser));
   /* lavapipe has all three: "int8-dot,fp16,subgroup". */
   g_assert_nonnull (strstr (json_object_get_string_member (result, "vulkan_variants"), "int8"));
+  /* --gpu-profile: every dispatch of a token in one of the kernels, the
+   * products with the bandwidth they read. */
+  if (json_object_has_member (result, "gpu_kernels"))
+    {
+      JsonArray *kernels = json_object_get_array_member (result, "gpu_kernels");
+      gint64 dispatches = 0;
+      gboolean product = FALSE;
+
+      for (guint i = 0; i < json_array_get_length (kernels); i++)
+        {
+          JsonObject *kernel = json_array_get_object_element (kernels, i);
+
+          dispatches += json_object_get_int_member (kernel, "dispatches_per_token");
+          if (g_str_has_prefix (json_object_get_string_member (kernel, "kernel"), "matvec_"))
+            product |= json_object_get_double_member (kernel, "weight_gbps") > 0;
+        }
+      g_assert_cmpint (dispatches, ==, json_object_get_int_member (result, "dispatches_per_token"));
+      g_assert_true (product);
+      g_assert_cmpfloat (json_object_get_double_member (result, "gpu_ms_per_token"), >, 0.0);
+    }
+  else
+    g_test_message ("bench --gpu-profile: no timestamps on this device");
 
   /* Text, one layer on the GPU and the rest on the CPU: one generation
    * line, the GPU's (no read bandwidth of either: the weights are split). */
@@ -1403,6 +1503,7 @@ main (int   argc,
   g_test_add_func ("/engine/vulkan-model/perplexity-golden", test_perplexity_golden);
   g_test_add_func ("/engine/vulkan-model/cli-generate", test_cli_generate);
   g_test_add_func ("/engine/vulkan-model/cli-bench", test_cli_bench);
+  g_test_add_func ("/engine/vulkan-model/gpu-times", test_gpu_times);
   g_test_add_func ("/engine/vulkan-model/cli-devices", test_cli_devices);
   return g_test_run ();
 }

@@ -82,7 +82,8 @@ thread_cpu_seconds (void)
 
 /* n_gen tokens one at a time from an empty cache, as llama-bench's tg test;
  * also the CPU time this thread spends per token (on a GPU, what recording
- * and submitting cost: the wait for the device is not CPU time). */
+ * and submitting cost: the wait for the device is not CPU time). The GPU
+ * times, where taken, are this run's. */
 static gboolean
 run_generation (BendiContext     *context,
                 const BendiToken *tokens,
@@ -95,6 +96,7 @@ run_generation (BendiContext     *context,
   double cpu_start = thread_cpu_seconds ();
 
   bendi_context_truncate (context, 0);
+  bendi_context_reset_gpu_times (context);
   for (gint64 i = 0; i < n_gen; i++)
     if (!bendi_context_decode (context, &tokens[i], 1, FALSE, error))
       return FALSE;
@@ -108,6 +110,7 @@ typedef struct {
   Rate   tg;
   double cpu_ms_per_token;
   guint  dispatches_per_token;
+  double last_gen_seconds;       /* the run the GPU times are of */
 } Measurement;
 
 /* A warm-up run of each test, then the measured ones. */
@@ -140,10 +143,90 @@ measure (BendiContext     *context,
   if (n_gen > 0)
     {
       m->tg = rate_of (n_gen, tg_seconds, n_runs);
+      m->last_gen_seconds = tg_seconds[n_runs - 1];
       m->cpu_ms_per_token = 1e3 * best_cpu / (double) n_gen;
     }
   m->dispatches_per_token = bendi_context_get_dispatches_per_token (context);
   return TRUE;
+}
+
+/* --gpu-profile: the GPU's time per token by kernel, the slowest first,
+ * with the read bandwidth of the products. */
+static gint
+by_time (gconstpointer a,
+         gconstpointer b)
+{
+  double ta = ((const BendiGpuTime *) a)->ns_per_token, tb = ((const BendiGpuTime *) b)->ns_per_token;
+
+  return (ta < tb) - (ta > tb);
+}
+
+static gboolean
+is_product (const BendiGpuTime *kernel)
+{
+  return g_str_has_prefix (kernel->kernel, "matvec") || g_str_has_prefix (kernel->kernel, "matmul");
+}
+
+static double
+total_ns (const GArray *kernels)
+{
+  double total = 0.0;
+
+  for (guint i = 0; i < kernels->len; i++)
+    total += g_array_index (kernels, BendiGpuTime, i).ns_per_token;
+  return total;
+}
+
+static void
+print_gpu_times (GArray *kernels,
+                 double  seconds_per_token)
+{
+  double total = total_ns (kernels);
+
+  g_array_sort (kernels, by_time);
+  printf ("gpu time:    %.3f ms per token of %.3f (%.0f%%), by kernel:\n", total / 1e6, seconds_per_token * 1e3,
+          seconds_per_token > 0 ? 100.0 * total / (seconds_per_token * 1e9) : 0.0);
+  for (guint i = 0; i < kernels->len; i++)
+    {
+      const BendiGpuTime *k = &g_array_index (kernels, BendiGpuTime, i);
+
+      printf ("  %8.1f µs %5.1f%% %4u×", k->ns_per_token / 1e3, 100.0 * k->ns_per_token / MAX (total, 1.0),
+              k->dispatches);
+      if (is_product (k) && k->ns_per_token > 0)
+        printf (" %7.1f GB/s", (double) k->bytes / k->ns_per_token);
+      else
+        printf ("             ");
+      printf ("  %s\n", k->kernel);
+    }
+}
+
+static void
+add_gpu_times (JsonBuilder *b,
+               GArray      *kernels)
+{
+  json_builder_set_member_name (b, "gpu_ms_per_token");
+  json_builder_add_double_value (b, total_ns (kernels) / 1e6);
+  json_builder_set_member_name (b, "gpu_kernels");
+  json_builder_begin_array (b);
+  for (guint i = 0; i < kernels->len; i++)
+    {
+      const BendiGpuTime *k = &g_array_index (kernels, BendiGpuTime, i);
+
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "kernel");
+      json_builder_add_string_value (b, k->kernel);
+      json_builder_set_member_name (b, "dispatches_per_token");
+      json_builder_add_int_value (b, k->dispatches);
+      json_builder_set_member_name (b, "us_per_token");
+      json_builder_add_double_value (b, k->ns_per_token / 1e3);
+      if (is_product (k) && k->ns_per_token > 0)
+        {
+          json_builder_set_member_name (b, "weight_gbps");
+          json_builder_add_double_value (b, (double) k->bytes / k->ns_per_token);
+        }
+      json_builder_end_object (b);
+    }
+  json_builder_end_array (b);
 }
 
 int
@@ -154,7 +237,7 @@ bendi_cli_bench (int    argc,
   g_auto (BendiCliBackendOptions) backend = { 0 };
   gint64 n_prompt = 512, n_gen = 128;
   gint n_threads = 0, n_runs = 3;
-  gboolean json = FALSE, no_repack = FALSE, compare_cpu = FALSE;
+  gboolean json = FALSE, no_repack = FALSE, compare_cpu = FALSE, gpu_profile = FALSE;
   GOptionEntry entries[] = {
     { "model", 'm', 0, G_OPTION_ARG_FILENAME, &model_path, "Model GGUF file", "FILE" },
     { "prompt", 'p', 0, G_OPTION_ARG_INT64, &n_prompt, "Prompt tokens (default 512; 0 to skip)", "P" },
@@ -164,6 +247,8 @@ bendi_cli_bench (int    argc,
     { "no-repack", 0, 0, G_OPTION_ARG_NONE, &no_repack, "Keep weights in the file's layout", NULL },
     BENDI_CLI_BACKEND_OPTION_ENTRIES (&backend),
     { "compare-cpu", 0, 0, G_OPTION_ARG_NONE, &compare_cpu, "Measure the CPU backend too, in the same run", NULL },
+    { "gpu-profile", 0, 0, G_OPTION_ARG_NONE, &gpu_profile,
+      "Time every dispatch of generation on the GPU and print the time per kernel", NULL },
     { "json", 0, 0, G_OPTION_ARG_NONE, &json, "Print JSON", NULL },
     { NULL }
   };
@@ -171,6 +256,7 @@ bendi_cli_bench (int    argc,
   g_autoptr (BendiModel) model = NULL;
   g_autoptr (BendiContext) context = NULL;
   g_autofree BendiToken *tokens = NULL;
+  g_autoptr (GArray) gpu_times = NULL;
   BendiContextParams context_params;
   Measurement m, cpu = { 0 };
   gboolean on_gpu;
@@ -199,6 +285,8 @@ bendi_cli_bench (int    argc,
     }
   context_params.n_ctx = MAX (n_prompt, n_gen) + 1;
   context_params.n_threads = n_threads;
+  if (gpu_profile)
+    context_params.flags |= BENDI_CONTEXT_GPU_TIMES;
   context = bendi_cli_context_new (model, &context_params, FALSE, &error);
   if (context == NULL)
     {
@@ -221,6 +309,10 @@ bendi_cli_bench (int    argc,
       bendi_cli_print_error ("%s", error->message);
       return BENDI_CLI_EXIT_ERROR;
     }
+  gpu_times = bendi_context_get_gpu_times (context);
+  if (gpu_profile && gpu_times == NULL)
+    g_message ("No GPU times: %s", on_gpu ? "the GPU has no timestamps, or nothing was generated"
+                                          : "the model runs on the CPU");
   /* The CPU path beside it, for a ratio that a busy machine does not skew. */
   if (compare_cpu)
     {
@@ -299,6 +391,8 @@ bendi_cli_bench (int    argc,
       if (on_gpu && bendi_context_get_shader_variants (context) != NULL)
         MEMBER_STRING ("vulkan_variants", bendi_context_get_shader_variants (context));
       MEMBER_DOUBLE ("cpu_ms_per_token", m.cpu_ms_per_token);
+      if (gpu_times != NULL)
+        add_gpu_times (b, gpu_times);
       if (compare_cpu)
         {
           MEMBER_DOUBLE ("cpu_backend_prompt_tokens_per_s", cpu.pp.mean);
@@ -351,6 +445,8 @@ bendi_cli_bench (int    argc,
                 cpu.pp.mean, cpu.tg.mean, cpu.pp.mean > 0 ? m.pp.mean / cpu.pp.mean : 0.0,
                 cpu.tg.mean > 0 ? m.tg.mean / cpu.tg.mean : 0.0);
       printf ("memory:      %s resident\n", rss_text);
+      if (gpu_times != NULL)
+        print_gpu_times (gpu_times, m.last_gen_seconds / (double) n_gen);
     }
   return BENDI_CLI_EXIT_OK;
 }

@@ -308,6 +308,7 @@ bendi_backend_start_gpu (BendiModel               *model,
   if (params->flags & BENDI_CONTEXT_F32_SHADERS)
     forward.disabled_fast_paths |= (BENDI_VK_FAST_FP16 | BENDI_VK_FAST_INT8 | BENDI_VK_FAST_INT8_DOT |
                                     BENDI_VK_FAST_COOPMAT) & ~forward.forced_fast_paths;
+  forward.time_dispatches = (params->flags & BENDI_CONTEXT_GPU_TIMES) != 0;
   forward.progress = params->progress;
   forward.progress_data = params->progress_data;
   forward.validation = (params->flags & BENDI_CONTEXT_VULKAN_VALIDATION) != 0 ||

@@ -51,6 +51,9 @@ typedef enum {
    * matrices) unless the flags above force it, where a GPU would use one
    * by default: for comparisons that must differ by summation order only. */
   BENDI_CONTEXT_F32_SHADERS       = 1 << 7,
+  /* Benchmarks: time every dispatch of generation on the GPUs with
+   * timestamp queries (bendi_context_get_gpu_times ()). */
+  BENDI_CONTEXT_GPU_TIMES         = 1 << 8,
 } BendiContextFlags;
 
 typedef struct {
@@ -136,6 +139,25 @@ const guint *bendi_context_get_gpu_devices (const BendiContext *self,
                                             guint              *n_devices);
 /* Dispatches one generated token replays on the GPUs; 0 on the CPU. */
 guint        bendi_context_get_dispatches_per_token (const BendiContext *self);
+
+/* One kernel's share of a generated token's GPU time: the dispatches of
+ * one pipeline with one workgroup count (which tells a model's matrices
+ * apart), or the copies. */
+typedef struct {
+  char   *kernel;        /* "matvec_q4_0_fp16_subgroup@1v, 2816 workgroups", "copy" */
+  guint   dispatches;    /* per token */
+  guint64 bytes;         /* per token: binding 0's (a product's weights), or copied */
+  double  ns_per_token;
+} BendiGpuTime;
+
+/* With BENDI_CONTEXT_GPU_TIMES, where the GPUs have timestamps: the GPU
+ * time of each kernel of generation (one-token forward passes) per token,
+ * over the tokens since the last reset, in the order the kernels first
+ * run; a dispatch's time runs from the end of the work before it to its
+ * own end. An array of BendiGpuTime that frees its strings; NULL where
+ * nothing was timed. */
+GArray      *bendi_context_get_gpu_times   (const BendiContext *self);
+void         bendi_context_reset_gpu_times (BendiContext       *self);
 /* Tests and diagnostics: errors the Khronos validation layer reported on
  * the GPUs; -1 when they do not run under it. */
 gint         bendi_context_get_validation_errors    (const BendiContext *self);

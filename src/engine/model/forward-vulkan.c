@@ -7,6 +7,7 @@
 
 #include "cpu/kernels.h"
 #include "engine-error.h"
+#include "model/context.h"
 #include "model/ops.h"
 #include "vulkan/vk-ops.h"
 
@@ -864,6 +865,7 @@ bendi_vk_forward_new (BendiModel                 *model,
       device_params.forced_fast_paths = params->forced_fast_paths;
       device_params.gpu_kernels = params->gpu_kernels;
       device_params.max_binding_bytes = params->max_binding_bytes;
+      device_params.time_dispatches = params->time_dispatches;
       device = bendi_vk_device_new (params->devices[s], &device_params, error);
       if (device == NULL)
         return NULL;
@@ -911,6 +913,66 @@ bendi_vk_forward_get_dispatches_per_token (const BendiVkForward *self)
     if (self->segments[s].decode.rec != NULL && self->segments[s].decode.n_tokens == 1)
       n += bendi_vk_recorder_get_n_dispatches (self->segments[s].decode.rec);
   return n;
+}
+
+static void
+gpu_time_clear (gpointer data)
+{
+  g_free (((BendiGpuTime *) data)->kernel);
+}
+
+GArray *
+bendi_vk_forward_get_gpu_times (const BendiVkForward *self)
+{
+  g_autoptr (GArray) kernels = g_array_new (FALSE, TRUE, sizeof (BendiGpuTime));
+  g_autoptr (GHashTable) index = g_hash_table_new (g_str_hash, g_str_equal);
+
+  g_array_set_clear_func (kernels, gpu_time_clear);
+  for (guint s = 0; s < self->n_segments; s++)
+    {
+      const Recording *decode = &self->segments[s].decode;
+      const BendiVkDispatchTime *times;
+      guint n_times;
+      guint64 n_runs;
+
+      if (decode->rec == NULL || decode->n_tokens != 1)
+        continue;
+      times = bendi_vk_recorder_get_times (decode->rec, &n_times, &n_runs);
+      if (n_runs == 0)
+        continue;
+      for (guint i = 0; i < n_times; i++)
+        {
+          g_autofree char *name = times[i].groups > 0
+                                  ? g_strdup_printf ("%s, %" G_GUINT64_FORMAT " workgroups", times[i].what,
+                                                     times[i].groups)
+                                  : g_strdup (times[i].what);
+          gpointer found;
+          BendiGpuTime *kernel;
+
+          if (g_hash_table_lookup_extended (index, name, NULL, &found))
+            kernel = &g_array_index (kernels, BendiGpuTime, GPOINTER_TO_UINT (found));
+          else
+            {
+              BendiGpuTime fresh = { .kernel = g_steal_pointer (&name) };
+
+              g_array_append_val (kernels, fresh);
+              kernel = &g_array_index (kernels, BendiGpuTime, kernels->len - 1);
+              g_hash_table_insert (index, kernel->kernel, GUINT_TO_POINTER (kernels->len - 1));
+            }
+          kernel->dispatches++;
+          kernel->bytes += times[i].bytes;
+          kernel->ns_per_token += (double) times[i].ns / (double) n_runs;
+        }
+    }
+  return kernels->len > 0 ? g_steal_pointer (&kernels) : NULL;
+}
+
+void
+bendi_vk_forward_reset_gpu_times (BendiVkForward *self)
+{
+  for (guint s = 0; s < self->n_segments; s++)
+    if (self->segments[s].decode.rec != NULL)
+      bendi_vk_recorder_reset_times (self->segments[s].decode.rec);
 }
 
 gsize

@@ -37,6 +37,8 @@ typedef struct {
    * this (0: the device's limit). */
   gboolean gpu_kernels;
   guint64  max_binding_bytes;
+  /* Benchmarks: time the dispatches (bendi_vk_forward_get_gpu_times ()). */
+  gboolean time_dispatches;
 } BendiVkForwardParams;
 
 typedef struct _BendiVkForward BendiVkForward;
@@ -81,6 +83,9 @@ gint32       bendi_vk_forward_get_argmax (const BendiVkForward *self);
 /* Dispatches in the recordings one generated token replays, over all
  * devices. */
 guint        bendi_vk_forward_get_dispatches_per_token (const BendiVkForward *self);
+/* bendi_context_get_gpu_times ()'s, and its reset. */
+GArray      *bendi_vk_forward_get_gpu_times            (const BendiVkForward *self);
+void         bendi_vk_forward_reset_gpu_times          (BendiVkForward       *self);
 /* The devices' indices (as bendi_vk_list_devices () orders them), in the
  * order the layers run on them; @n_devices gets their count. */
 const guint *bendi_vk_forward_get_device_indices (const BendiVkForward *self,

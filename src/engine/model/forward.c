@@ -713,6 +713,19 @@ bendi_context_get_gpu_devices (const BendiContext *self,
   return self->gpu != NULL ? bendi_vk_forward_get_device_indices (self->gpu, n_devices) : NULL;
 }
 
+GArray *
+bendi_context_get_gpu_times (const BendiContext *self)
+{
+  return self->gpu != NULL ? bendi_vk_forward_get_gpu_times (self->gpu) : NULL;
+}
+
+void
+bendi_context_reset_gpu_times (BendiContext *self)
+{
+  if (self->gpu != NULL)
+    bendi_vk_forward_reset_gpu_times (self->gpu);
+}
+
 guint
 bendi_context_get_dispatches_per_token (const BendiContext *self)
 {

@@ -19,10 +19,12 @@ bendi_vk_device_params_init (BendiVkDeviceParams *params)
 }
 
 /* A queue family that computes, preferring one that does nothing else:
- * it does not wait behind a desktop's rendering. */
+ * it does not wait behind a desktop's rendering; and the bits of its
+ * timestamps (0: none). */
 static gboolean
 find_compute_queue (BendiVkDevice *self,
-                    guint32       *out_family)
+                    guint32       *out_family,
+                    guint32       *out_timestamp_bits)
 {
   g_autofree VkQueueFamilyProperties *families = NULL;
   guint32 n_families = 0;
@@ -38,6 +40,7 @@ find_compute_queue (BendiVkDevice *self,
       if (!found || !(families[i].queueFlags & VK_QUEUE_GRAPHICS_BIT))
         {
           *out_family = i;
+          *out_timestamp_bits = families[i].timestampValidBits;
           found = TRUE;
         }
     }
@@ -215,6 +218,7 @@ bendi_vk_device_new (guint                      index,
 {
   g_autoptr (BendiVkDevice) self = NULL;
   g_autoptr (GArray) physical_devices = NULL;
+  guint32 timestamp_bits = 0;
   BendiVkDeviceParams defaults;
 
   if (params == NULL)
@@ -259,11 +263,19 @@ bendi_vk_device_new (guint                      index,
   self->matvec_rows = params->matvec_rows >= 2 && params->matvec_rows <= 8 && params->matvec_rows % 2 == 0
                       ? params->matvec_rows : 2;
 
-  if (!find_compute_queue (self, &self->queue_family))
+  if (!find_compute_queue (self, &self->queue_family, &timestamp_bits))
     {
       g_set_error (error, BENDI_ENGINE_ERROR, BENDI_ENGINE_ERROR_UNSUPPORTED,
                    "Vulkan device %u (%s) has no compute queue", index, self->info.name);
       return NULL;
+    }
+  if (params->time_dispatches && timestamp_bits > 0)
+    {
+      VkPhysicalDeviceProperties properties;
+
+      self->fn.vkGetPhysicalDeviceProperties (self->physical_device, &properties);
+      self->timestamp_ns = properties.limits.timestampPeriod;
+      self->timestamp_mask = timestamp_bits >= 64 ? G_MAXUINT64 : (G_GUINT64_CONSTANT (1) << timestamp_bits) - 1;
     }
   if (!create_logical_device (self, error))
     return NULL;
@@ -336,6 +348,12 @@ gboolean
 bendi_vk_device_uses_cpu_kernels (const BendiVkDevice *self)
 {
   return self->use_cpu_kernels;
+}
+
+gboolean
+bendi_vk_device_times_dispatches (const BendiVkDevice *self)
+{
+  return self->timestamp_ns > 0;
 }
 
 guint64

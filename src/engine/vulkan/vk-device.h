@@ -132,6 +132,9 @@ typedef struct {
    * number up to 8; anything else means the default (2). Default:
    * BENDI_VULKAN_MATVEC_ROWS, so that a GPU's best can be measured. */
   guint       matvec_rows;
+  /* Benchmarks: time every dispatch on the GPU with timestamp queries
+   * (bendi_vk_recorder_get_times ()), where the queue has timestamps. */
+  gboolean    time_dispatches;
 } BendiVkDeviceParams;
 
 void bendi_vk_device_params_init (BendiVkDeviceParams *params);
@@ -154,6 +157,9 @@ gboolean       bendi_vk_device_uses_subgroups (const BendiVkDevice *self);
 BendiVkFastPath bendi_vk_device_get_fast_paths (const BendiVkDevice *self);
 /* Whether the kernels for CPU devices are in use. */
 gboolean       bendi_vk_device_uses_cpu_kernels (const BendiVkDevice *self);
+/* Whether recordings time their dispatches (time_dispatches asked, and
+ * the compute queue has timestamps). */
+gboolean       bendi_vk_device_times_dispatches (const BendiVkDevice *self);
 /* The largest buffer one binding sees whole: the device's binding and
  * allocation limits (or the test's smaller one). */
 guint64        bendi_vk_device_get_max_buffer_bytes (const BendiVkDevice *self);

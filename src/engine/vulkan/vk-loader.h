@@ -53,6 +53,11 @@ G_BEGIN_DECLS
   X (vkCmdPipelineBarrier) \
   X (vkCmdCopyBuffer) \
   X (vkCmdFillBuffer) \
+  X (vkCmdResetQueryPool) \
+  X (vkCmdWriteTimestamp) \
+  X (vkCreateQueryPool) \
+  X (vkDestroyQueryPool) \
+  X (vkGetQueryPoolResults) \
   X (vkCreateFence) \
   X (vkDestroyFence) \
   X (vkResetFences) \

@@ -102,6 +102,10 @@ struct _BendiVkDevice {
   gboolean                          use_int8_dot;     /* ... with the packed dot product */
   gboolean                          use_coopmat;      /* prompt products on cooperative matrices */
   guint32                           matvec_rows;      /* rows per workgroup of the GPU-shaped matvec */
+  /* Dispatch timing: nanoseconds per timestamp tick, 0 when recordings do
+   * not time their dispatches; the bits a timestamp has. */
+  double                            timestamp_ns;
+  guint64                           timestamp_mask;
   BendiVkAllocator                 *allocator;
   BendiVkPipelineSet               *pipelines;
   /* Bound where a dispatch leaves a binding unused: a valid buffer the

@@ -33,6 +33,11 @@ struct _BendiVkRecorder {
   /* Scratch buffers of the recording, the largest last: ops' intermediate
    * results (quantised activations). Only the largest outlives a begin. */
   GPtrArray       *scratch;           /* of BendiVkBuffer */
+  /* Dispatch timing (vk-recorder.h): timestamp 0 at the start, i + 1
+   * after times[i]. */
+  VkQueryPool      timestamps;
+  GArray          *times;             /* of BendiVkDispatchTime */
+  guint64          n_runs;
 };
 
 BendiVkRecorder *
@@ -58,6 +63,7 @@ bendi_vk_recorder_new (BendiVkDevice  *device,
   self->reads = g_array_new (FALSE, FALSE, sizeof (Range));
   self->writes = g_array_new (FALSE, FALSE, sizeof (Range));
   self->scratch = g_ptr_array_new_with_free_func ((GDestroyNotify) bendi_vk_buffer_free);
+  self->times = g_array_new (FALSE, FALSE, sizeof (BendiVkDispatchTime));
 
   /* A pool per recorder: command pools must not be shared between threads. */
   result = device->fn.vkCreateCommandPool (device->device, &pool_info, NULL, &self->command_pool);
@@ -68,6 +74,16 @@ bendi_vk_recorder_new (BendiVkDevice  *device,
     }
   if (result == VK_SUCCESS)
     result = device->fn.vkCreateFence (device->device, &fence_info, NULL, &self->fence);
+  if (result == VK_SUCCESS && bendi_vk_device_times_dispatches (device))
+    {
+      VkQueryPoolCreateInfo query_info = {
+        .sType = VK_STRUCTURE_TYPE_QUERY_POOL_CREATE_INFO,
+        .queryType = VK_QUERY_TYPE_TIMESTAMP,
+        .queryCount = BENDI_VK_MAX_TIMED_DISPATCHES + 1,
+      };
+
+      result = device->fn.vkCreateQueryPool (device->device, &query_info, NULL, &self->timestamps);
+    }
   if (result != VK_SUCCESS)
     {
       bendi_vk_set_error (error, result, "Creating a command recorder");
@@ -89,12 +105,15 @@ bendi_vk_recorder_free (BendiVkRecorder *self)
                                         g_array_index (self->descriptor_pools, VkDescriptorPool, i), NULL);
   if (self->fence != VK_NULL_HANDLE)
     device->fn.vkDestroyFence (device->device, self->fence, NULL);
+  if (self->timestamps != VK_NULL_HANDLE)
+    device->fn.vkDestroyQueryPool (device->device, self->timestamps, NULL);
   if (self->command_pool != VK_NULL_HANDLE)
     device->fn.vkDestroyCommandPool (device->device, self->command_pool, NULL);
   g_array_unref (self->descriptor_pools);
   g_array_unref (self->reads);
   g_array_unref (self->writes);
   g_ptr_array_unref (self->scratch);
+  g_array_unref (self->times);
   g_clear_error (&self->error);
   g_free (self);
 }
@@ -164,6 +183,8 @@ bendi_vk_recorder_begin (BendiVkRecorder *self)
   self->n_dispatches = 0;
   self->n_barriers = 0;
   self->pool_in_use = 0;
+  g_array_set_size (self->times, 0);
+  self->n_runs = 0;
   g_array_set_size (self->reads, 0);
   g_array_set_size (self->writes, 0);
   if (self->scratch->len > 1)
@@ -180,7 +201,60 @@ bendi_vk_recorder_begin (BendiVkRecorder *self)
       fail_with_result (self, result, "Starting a recording");
       return;
     }
+  if (self->timestamps != VK_NULL_HANDLE)
+    {
+      device->fn.vkCmdResetQueryPool (self->commands, self->timestamps, 0, BENDI_VK_MAX_TIMED_DISPATCHES + 1);
+      device->fn.vkCmdWriteTimestamp (self->commands, VK_PIPELINE_STAGE_TOP_OF_PIPE_BIT, self->timestamps, 0);
+    }
   self->recording = TRUE;
+}
+
+/* Timestamp i + 1 after what was just recorded, once it and everything
+ * before it is done. */
+static void
+record_time (BendiVkRecorder *self,
+             const char      *what,
+             guint64          groups,
+             guint64          bytes)
+{
+  BendiVkDispatchTime time = { .what = what, .groups = groups, .bytes = bytes };
+
+  if (self->timestamps == VK_NULL_HANDLE || self->times->len >= BENDI_VK_MAX_TIMED_DISPATCHES)
+    return;
+  g_array_append_val (self->times, time);
+  self->device->fn.vkCmdWriteTimestamp (self->commands, VK_PIPELINE_STAGE_BOTTOM_OF_PIPE_BIT, self->timestamps,
+                                        self->times->len);
+}
+
+/* Adds the last run's times. */
+static gboolean
+read_times (BendiVkRecorder  *self,
+            GError          **error)
+{
+  BendiVkDevice *device = self->device;
+  guint n = self->times->len;
+  g_autofree guint64 *stamps = NULL;
+  VkResult result;
+
+  if (self->timestamps == VK_NULL_HANDLE || n == 0)
+    return TRUE;
+  stamps = g_new (guint64, n + 1);
+  result = device->fn.vkGetQueryPoolResults (device->device, self->timestamps, 0, n + 1,
+                                             (n + 1) * sizeof (guint64), stamps, sizeof (guint64),
+                                             VK_QUERY_RESULT_64_BIT | VK_QUERY_RESULT_WAIT_BIT);
+  if (result != VK_SUCCESS)
+    {
+      bendi_vk_set_error (error, result, "Reading the dispatches' timestamps");
+      return FALSE;
+    }
+  for (guint i = 0; i < n; i++)
+    {
+      guint64 ticks = (stamps[i + 1] - stamps[i]) & device->timestamp_mask;
+
+      g_array_index (self->times, BendiVkDispatchTime, i).ns += (guint64) ((double) ticks * device->timestamp_ns);
+    }
+  self->n_runs++;
+  return TRUE;
 }
 
 static VkDescriptorSet
@@ -386,6 +460,8 @@ bendi_vk_recorder_record (BendiVkRecorder        *self,
                                  pipeline->push_size, constants);
   device->fn.vkCmdDispatch (self->commands, groups_x, groups_y, groups_z);
   self->n_dispatches++;
+  record_time (self, pipeline->name, (guint64) groups_x * groups_y * groups_z,
+               bendi_vk_buffer_get_size (bindings[0] != NULL ? bindings[0] : device->placeholder));
   return TRUE;
 }
 
@@ -435,6 +511,7 @@ bendi_vk_recorder_copy (BendiVkRecorder *self,
   self->n_barriers += 2;
   g_array_set_size (self->reads, 0);
   g_array_set_size (self->writes, 0);
+  record_time (self, "copy", 0, size);
   return TRUE;
 }
 
@@ -486,7 +563,26 @@ bendi_vk_recorder_submit_and_wait (BendiVkRecorder  *self,
                            "Nothing successfully recorded to submit");
       return FALSE;
     }
-  return bendi_vk_device_submit_and_wait (self->device, self->commands, self->fence, error);
+  return bendi_vk_device_submit_and_wait (self->device, self->commands, self->fence, error) &&
+         read_times (self, error);
+}
+
+const BendiVkDispatchTime *
+bendi_vk_recorder_get_times (const BendiVkRecorder *self,
+                             guint                 *n_times,
+                             guint64               *n_runs)
+{
+  *n_times = self->timestamps != VK_NULL_HANDLE ? self->times->len : 0;
+  *n_runs = self->timestamps != VK_NULL_HANDLE ? self->n_runs : 0;
+  return self->timestamps != VK_NULL_HANDLE ? (const BendiVkDispatchTime *) (gpointer) self->times->data : NULL;
+}
+
+void
+bendi_vk_recorder_reset_times (BendiVkRecorder *self)
+{
+  for (guint i = 0; i < self->times->len; i++)
+    g_array_index (self->times, BendiVkDispatchTime, i).ns = 0;
+  self->n_runs = 0;
 }
 
 BendiVkDevice *

@@ -65,6 +65,29 @@ gboolean bendi_vk_recorder_end    (BendiVkRecorder        *self,
 gboolean bendi_vk_recorder_submit_and_wait (BendiVkRecorder  *self,
                                             GError          **error);
 
+/* Where the device times dispatches (bendi_vk_device_times_dispatches ()),
+ * the GPU time of each dispatch and copy of the recording, in recording
+ * order, summed over its runs since it was recorded or the times were
+ * reset. Each runs from the end of everything recorded before it to its
+ * own end, so that dispatches running side by side (no barrier between)
+ * share out the time they took together, and the times add up to the
+ * recording's. */
+typedef struct {
+  const char *what;       /* the pipeline's name, or "copy" */
+  guint64     groups;     /* workgroups dispatched (0 for a copy) */
+  guint64     bytes;      /* binding 0's size (a product's weights), or the bytes copied */
+  guint64     ns;
+} BendiVkDispatchTime;
+
+/* The times and the runs they sum; NULL with 0 runs where dispatches are
+ * not timed. Valid until the next begin (). The first
+ * BENDI_VK_MAX_TIMED_DISPATCHES of a recording are timed. */
+#define BENDI_VK_MAX_TIMED_DISPATCHES 4095
+const BendiVkDispatchTime *bendi_vk_recorder_get_times   (const BendiVkRecorder *self,
+                                                          guint                 *n_times,
+                                                          guint64               *n_runs);
+void                       bendi_vk_recorder_reset_times (BendiVkRecorder       *self);
+
 BendiVkDevice *bendi_vk_recorder_get_device       (const BendiVkRecorder *self);
 guint          bendi_vk_recorder_get_n_dispatches (const BendiVkRecorder *self);
 guint          bendi_vk_recorder_get_n_barriers   (const BendiVkRecorder *self);
