@@ -184,7 +184,7 @@ print_gpu_times (GArray *kernels,
   double total = total_ns (kernels);
 
   g_array_sort (kernels, by_time);
-  printf ("gpu time:    %.3f ms per token of %.3f (%.0f%%), by kernel:\n", total / 1e6, seconds_per_token * 1e3,
+  printf ("gpu time:    %.3f of the %.3f ms a token took (%.0f%%), by kernel:\n", total / 1e6, seconds_per_token * 1e3,
           seconds_per_token > 0 ? 100.0 * total / (seconds_per_token * 1e9) : 0.0);
   for (guint i = 0; i < kernels->len; i++)
     {

@@ -461,7 +461,7 @@ bendi_vk_recorder_record (BendiVkRecorder        *self,
   device->fn.vkCmdDispatch (self->commands, groups_x, groups_y, groups_z);
   self->n_dispatches++;
   record_time (self, pipeline->name, (guint64) groups_x * groups_y * groups_z,
-               bendi_vk_buffer_get_size (bindings[0] != NULL ? bindings[0] : device->placeholder));
+               n_bindings > 0 && bindings[0] != NULL ? bendi_vk_buffer_get_size (bindings[0]) : 0);
   return TRUE;
 }
 
