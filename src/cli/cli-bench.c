@@ -161,10 +161,14 @@ by_time (gconstpointer a,
   return (ta < tb) - (ta > tb);
 }
 
-static gboolean
-is_product (const BendiGpuTime *kernel)
+/* The GB/s a matrix product's dispatches read its weights at (binding 0
+ * of the pipelines named so); 0 for other kernels. */
+static double
+weight_gbps (const BendiGpuTime *kernel)
 {
-  return g_str_has_prefix (kernel->kernel, "matvec") || g_str_has_prefix (kernel->kernel, "matmul");
+  gboolean product = g_str_has_prefix (kernel->kernel, "matvec") || g_str_has_prefix (kernel->kernel, "matmul");
+
+  return product && kernel->ns_per_token > 0 ? (double) kernel->bytes / kernel->ns_per_token : 0.0;
 }
 
 static double
@@ -192,8 +196,8 @@ print_gpu_times (GArray *kernels,
 
       printf ("  %8.1f µs %5.1f%% %4u×", k->ns_per_token / 1e3, 100.0 * k->ns_per_token / MAX (total, 1.0),
               k->dispatches);
-      if (is_product (k) && k->ns_per_token > 0)
-        printf (" %7.1f GB/s", (double) k->bytes / k->ns_per_token);
+      if (weight_gbps (k) > 0)
+        printf (" %7.1f GB/s", weight_gbps (k));
       else
         printf ("             ");
       printf ("  %s\n", k->kernel);
@@ -219,10 +223,10 @@ add_gpu_times (JsonBuilder *b,
       json_builder_add_int_value (b, k->dispatches);
       json_builder_set_member_name (b, "us_per_token");
       json_builder_add_double_value (b, k->ns_per_token / 1e3);
-      if (is_product (k) && k->ns_per_token > 0)
+      if (weight_gbps (k) > 0)
         {
           json_builder_set_member_name (b, "weight_gbps");
-          json_builder_add_double_value (b, (double) k->bytes / k->ns_per_token);
+          json_builder_add_double_value (b, weight_gbps (k));
         }
       json_builder_end_object (b);
     }
