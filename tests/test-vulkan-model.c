@@ -553,6 +553,14 @@ test_replay_and_argmax (void)
   bendi_test_remove_dir (dir);
 }
 
+/* Whether a backend description names lavapipe, whose compute queue has
+ * timestamps: elsewhere a device may have none, and no GPU times. */
+static gboolean
+has_timestamps_for_sure (const char *backend_description)
+{
+  return strstr (backend_description, "llvmpipe") != NULL;
+}
+
 /* bench --gpu-profile's times: every dispatch of a generated token timed
  * and counted once, their sum within the time the tokens took, no time
  * once reset, and logits the same as without the timestamps. */
@@ -598,8 +606,7 @@ test_gpu_times (void)
     }
   wall_ns = g_timer_elapsed (timer, NULL) * 1e9 / (double) (N_SEQUENCE - N_PROMPT);
   times = bendi_context_get_gpu_times (timed);
-  /* Lavapipe's queue has timestamps; another device's may not. */
-  if (times == NULL && strstr (bendi_context_get_backend_description (timed), "llvmpipe") == NULL)
+  if (times == NULL && !has_timestamps_for_sure (bendi_context_get_backend_description (timed)))
     {
       g_test_skip ("the device's compute queue has no timestamps");
       bendi_test_remove_dir (dir);
@@ -1374,10 +1381,9 @@ test_cli_bench (void)
   /* lavapipe has all three: "int8-dot,fp16,subgroup". */
   g_assert_nonnull (strstr (json_object_get_string_member (result, "vulkan_variants"), "int8"));
   /* --gpu-profile: every dispatch of a token in one of the kernels, the
-   * products with the bandwidth they read. Lavapipe's queue has
-   * timestamps; another device's may not. */
+   * products with the bandwidth they read. */
   if (json_object_has_member (result, "gpu_kernels") ||
-      strstr (json_object_get_string_member (result, "backend_description"), "llvmpipe") != NULL)
+      has_timestamps_for_sure (json_object_get_string_member (result, "backend_description")))
     {
       JsonArray *kernels;
       gint64 dispatches = 0;
