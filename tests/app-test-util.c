@@ -113,6 +113,23 @@ bendi_app_test_init (int    *argc,
         { "XDG_RUNTIME_DIR", "runtime" },
       };
 
+      /* Mesa's shader cache stays where it was: it holds the driver's
+       * compiled code, not the app's state, and without it every window
+       * that loads onto lavapipe compiles its shaders cold. */
+      /* (Mesa adds "mesa_shader_cache" to the folder it is given, as it
+       * does to XDG_CACHE_HOME.) */
+      if (g_getenv ("MESA_SHADER_CACHE_DIR") == NULL)
+        {
+          g_autofree char *cache_home = NULL;
+
+          if (g_getenv ("XDG_CACHE_HOME") != NULL && g_path_is_absolute (g_getenv ("XDG_CACHE_HOME")))
+            cache_home = g_strdup (g_getenv ("XDG_CACHE_HOME"));
+          else if (g_getenv ("HOME") != NULL)
+            cache_home = g_build_filename (g_getenv ("HOME"), ".cache", NULL);
+          if (cache_home != NULL)
+            g_setenv ("MESA_SHADER_CACHE_DIR", cache_home, TRUE);
+        }
+
       /* The subprocesses of a test share one home, so that what one saves
        * the next can read back. */
       test_home = bendi_test_make_temp_dir ();
