@@ -509,9 +509,12 @@ bendi_vk_pipeline_get (BendiVkDevice    *device,
   pipeline = g_hash_table_lookup (self->pipelines, name->str);
   if (pipeline == NULL)
     {
+      gint64 start = g_get_monotonic_time ();
+
       pipeline = pipeline_create (device, self->cache, spec, name->str, workgroup_size, n_tokens, x_vec4, error);
       if (pipeline == NULL)
         return NULL;
+      g_debug ("Pipeline %s created in %.1f ms", name->str, (g_get_monotonic_time () - start) / 1000.0);
       g_hash_table_insert (self->pipelines, (char *) pipeline->name, pipeline);
     }
   return pipeline;
