@@ -6,15 +6,20 @@
 # each JSON kept in OUT. Nothing here needs a build tree: it runs the
 # programs it is given, so that they can be built elsewhere and carried.
 #
-# Then where a token's GPU time goes on both (bench --gpu-profile), and
-# generation with 2, 4 and 8 rows per workgroup of the matrix ×
-# vector kernel (BENDI_VULKAN_MATVEC_ROWS), on that model and on a wide
-# one (two 8192-wide layers, Llama-70B-shaped: the memory, not the
-# dispatches, limits it), and llama.cpp's Vulkan backend on both files
-# where LLAMA_BENCH names its llama-bench (tests/llama-cpp-reference.sh
-# installs one as bendi-llama-bench).
+# Then where a token's GPU time goes (bench --gpu-profile) on that model
+# and on a wide one (two 8192-wide layers, Llama-70B-shaped: the memory,
+# not the dispatches, limits it); generation on both with each matrix ×
+# vector variant a GPU can run (fp16, the default there; f32; int8 dot
+# products on 8-bit activations, which only BENDI_VULKAN_FORCE turns on)
+# and each of 2, 4 and 8 rows per workgroup (BENDI_VULKAN_MATVEC_ROWS),
+# each with its profile: one table to choose the defaults from; and
+# llama.cpp's Vulkan backend on both files where LLAMA_BENCH names its
+# llama-bench (tests/llama-cpp-reference.sh installs one as
+# bendi-llama-bench). GPU_CHECK_SKIP_TESTS=1 leaves out the test programs
+# (minutes) when the device time is short and the tests have passed there.
 #
-# Usage: [LLAMA_BENCH=PROGRAM] [GPU_CHECK_TEST_TIMEOUT=SECONDS] gpu-check.sh BUILD_DIR VOCAB_GGUF OUT
+# Usage: [LLAMA_BENCH=PROGRAM] [GPU_CHECK_TEST_TIMEOUT=SECONDS] [GPU_CHECK_SKIP_TESTS=1]
+#        gpu-check.sh BUILD_DIR VOCAB_GGUF OUT
 #   BUILD_DIR   holds src/cli/bendi-cli and tests/test-vulkan-{fast,ops,model}
 #               (or bendi-cli and the tests side by side)
 #   VOCAB_GGUF  ../shared/vocab/ggml-vocab-llama-spm.gguf
@@ -53,7 +58,9 @@ wide_maker=$!
 
 # The test programs: cases that need lavapipe (two devices of one) skip or
 # fail here for that reason alone; read the failures before blaming a GPU.
-for test in test-vulkan-fast test-vulkan-ops test-vulkan-model; do
+tests="test-vulkan-fast test-vulkan-ops test-vulkan-model"
+[ "${GPU_CHECK_SKIP_TESTS:-0}" = 1 ] && tests=
+for test in $tests; do
   step "$test"
   BENDI_TEST_REQUIRE_COOPMAT=$require_coopmat BENDI_CLI=$cli timeout "${GPU_CHECK_TEST_TIMEOUT:-300}" "$(find_program "$test")" --tap \
     > "$out/$test.tap" 2>&1
@@ -80,18 +87,32 @@ wait $wide_maker
 step "gpu profile, wide"
 "$cli" bench -m "$out/wide.gguf" -p 0 -n 64 --backend vulkan --gpu-profile > "$out/profile-wide.txt"
 sed -n '/^gpu time/,+12p' "$out/profile-wide.txt"
+# The variants' table: tokens/s, the GPU's ms a token and its slowest
+# kernel, each profile kept whole in OUT.
 for model in tl wide; do
-  for rows in 2 4 8; do
-    step "bench $model, $rows rows per workgroup"
-    BENDI_VULKAN_MATVEC_ROWS=$rows "$cli" bench -m "$out/$model.gguf" -p 0 -n 128 --backend vulkan --json \
-      > "$out/bench-$model-rows$rows.json"
-    grep -E '"(gen_tokens_per_s|gen_bandwidth_gbps|gpu_bandwidth_gbps|gen_bandwidth_fraction)"' \
-      "$out/bench-$model-rows$rows.json"
+  for variant in fp16 f32 int8-dot; do
+    case $variant in
+      fp16) env= ;;
+      f32) env=BENDI_VULKAN_DISABLE=fp16 ;;
+      int8-dot) env=BENDI_VULKAN_FORCE=int8-dot ;;
+    esac
+    step "$model, $variant"
+    for rows in 2 4 8; do
+      result=$out/variant-$model-$variant-rows$rows.txt
+      env $env BENDI_VULKAN_MATVEC_ROWS=$rows "$cli" bench -m "$out/$model.gguf" -p 0 -n 64 -r 2 --backend vulkan \
+        --gpu-profile > "$result" 2>&1
+      printf '%s %-8s rows %s: %s | %s | %s\n' "$model" "$variant" "$rows" \
+        "$(grep -m1 -o '[0-9.]* ± [0-9.]* tokens/s' "$result")" \
+        "$(grep -m1 -o '^gpu time: *[0-9.]* of the [0-9.]* ms' "$result")" \
+        "$(grep -m1 -A1 '^gpu time' "$result" | tail -1 | tr -s ' ')"
+    done
   done
-  if [ -n "${LLAMA_BENCH:-}" ]; then
+done
+if [ -n "${LLAMA_BENCH:-}" ]; then
+  for model in tl wide; do
     step "llama.cpp on $model"
     "$LLAMA_BENCH" -m "$out/$model.gguf" -ngl 99 -p 512 -n 128 | tee "$out/llama-bench-$model.txt"
-  fi
-done
+  done
+fi
 rm -f "$out/tl.gguf" "$out/wide.gguf"
 step done
