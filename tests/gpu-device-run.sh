@@ -6,7 +6,8 @@
 # the results, without the models, go to OUT as results.tgz. It stops
 # early (exit 3) when Vulkan finds no driver, saving the GPU's minutes.
 #
-# Usage: [GPU_CHECK_TEST_TIMEOUT=S] [LIMIT=S] gpu-device-run.sh BUNDLE.tar.xz OUT
+# Usage: [GPU_CHECK_TEST_TIMEOUT=S] [GPU_CHECK_SKIP_TESTS=1] [LIMIT=S] gpu-device-run.sh BUNDLE.tar.xz OUT
+# (the first two for gpu-check.sh)
 set -u
 
 if [ $# -ne 2 ]; then
