@@ -11,7 +11,10 @@
 #include "test-server-util.h"
 #include "test-util.h"
 
-#define LOAD_TIMEOUT_S 60
+/* Seconds: a load onto lavapipe compiles its shaders at their first
+ * dispatch, which on a cold shader cache under AddressSanitizer takes
+ * over a minute. */
+#define LOAD_TIMEOUT_S 300
 
 typedef struct
 {
