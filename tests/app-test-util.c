@@ -115,9 +115,9 @@ bendi_app_test_init (int    *argc,
 
       /* Mesa's shader cache stays where it was: it holds the driver's
        * compiled code, not the app's state, and without it every window
-       * that loads onto lavapipe compiles its shaders cold. */
-      /* (Mesa adds "mesa_shader_cache" to the folder it is given, as it
-       * does to XDG_CACHE_HOME.) */
+       * that loads onto lavapipe compiles its shaders cold. (Mesa adds
+       * "mesa_shader_cache" to the folder it is given, as it does to
+       * XDG_CACHE_HOME.) */
       if (g_getenv ("MESA_SHADER_CACHE_DIR") == NULL)
         {
           g_autofree char *cache_home = NULL;
