@@ -78,17 +78,9 @@ for result in bench bench-no-coopmat; do
   grep -E '"(prompt_tokens_per_s|gen_tokens_per_s|gen_bandwidth_gbps|gpu_bandwidth_gbps|gen_bandwidth_fraction|dispatches_per_token|cpu_ms_per_token|vulkan_variants)"' \
     "$out/$result.json"
 done
-# Where a token's GPU time goes, kernel by kernel (the top of the list).
-step "gpu profile, tl"
-"$cli" bench -m "$out/tl.gguf" -p 0 -n 64 --backend vulkan --gpu-profile > "$out/profile-tl.txt"
-sed -n '/^gpu time/,+16p' "$out/profile-tl.txt"
-
 wait $wide_maker
-step "gpu profile, wide"
-"$cli" bench -m "$out/wide.gguf" -p 0 -n 64 --backend vulkan --gpu-profile > "$out/profile-wide.txt"
-sed -n '/^gpu time/,+12p' "$out/profile-wide.txt"
 # The variants' table: tokens/s, the GPU's ms a token and its slowest
-# kernel, each profile kept whole in OUT.
+# kernel, each profile kept whole in OUT; fp16 with 2 rows is the default.
 for model in tl wide; do
   for variant in fp16 f32 int8-dot; do
     case $variant in
@@ -107,6 +99,8 @@ for model in tl wide; do
         "$(grep -m1 -A1 '^gpu time' "$result" | tail -1 | tr -s ' ')"
     done
   done
+  # Where a token's GPU time goes with the defaults, kernel by kernel.
+  sed -n '/^gpu time/,+16p' "$out/variant-$model-fp16-rows2.txt"
 done
 if [ -n "${LLAMA_BENCH:-}" ]; then
   for model in tl wide; do

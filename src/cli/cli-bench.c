@@ -193,11 +193,12 @@ print_gpu_times (GArray *kernels,
   for (guint i = 0; i < kernels->len; i++)
     {
       const BendiGpuTime *k = &g_array_index (kernels, BendiGpuTime, i);
+      double gbps = weight_gbps (k);
 
       printf ("  %8.1f µs %5.1f%% %4u×", k->ns_per_token / 1e3, 100.0 * k->ns_per_token / MAX (total, 1.0),
               k->dispatches);
-      if (weight_gbps (k) > 0)
-        printf (" %7.1f GB/s", weight_gbps (k));
+      if (gbps > 0)
+        printf (" %7.1f GB/s", gbps);
       else
         printf ("             ");
       printf ("  %s\n", k->kernel);
