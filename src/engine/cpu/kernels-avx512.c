@@ -791,6 +791,8 @@ sum_lanes16 (const __m512 a[16])
 
 /* Positions widened to floats at a time, shared by the heads. */
 #define ATTEND_BLOCK 16
+/* positions asked for ahead of the one being read */
+#define ATTEND_AHEAD (4 * ATTEND_BLOCK)
 
 /* Widens @n of the 16 positions from @rows (each @stride halves apart) to
  * floats in @block, row i at i · n_vecs · 16; the rest are zero. */
@@ -810,38 +812,55 @@ widen_block (float           *block,
                              : _mm512_setzero_ps ());
 }
 
+/* Asks for @n rows of @row_bytes, @stride elements apart: the KV cache
+ * comes from memory (a token's weights pass through the caches between
+ * one layer's attention and the next token's), so attention would
+ * otherwise wait on each block's loads in turn. */
+static ALWAYS_INLINE void
+prefetch_rows (const BendiFp16 *rows,
+               gint64           stride,
+               gint64           n,
+               gsize            row_bytes)
+{
+  for (gint64 i = 0; i < n; i++)
+    for (gsize b = 0; b < row_bytes; b += 64)
+      _mm_prefetch ((const char *) (rows + i * stride) + b, _MM_HINT_T0);
+}
+
 /* The query heads that share one KV head (grouped-query attention): each
  * block of 16 keys and values is widened once for all of them, and the 16
- * scores of a block are summed across lanes together. */
-static void
-attend_heads (float           *out,
-              const float     *q,
-              int              n_heads,
-              const BendiFp16 *keys,
-              const BendiFp16 *values,
-              gint64           stride,
-              gint64           n_pos,
-              gint64           head_dim,
-              float            scale,
-              float           *scores)
+ * scores of a block are summed across lanes together. Inlined with a
+ * constant @n_vecs for the common head sizes, so that a head's output sums
+ * stay in registers: with the count known only at run time they went
+ * through the stack, a store and a load on every update, and 8 heads of 64
+ * over 32 positions took 3.6 µs where this takes a fraction of it. */
+static ALWAYS_INLINE void
+attend_heads_body (float           *out,
+                   const float     *q,
+                   int              n_heads,
+                   const BendiFp16 *keys,
+                   const BendiFp16 *values,
+                   gint64           stride,
+                   gint64           n_pos,
+                   gint64           head_dim,
+                   int              n_vecs,
+                   float            scale,
+                   float           *scores)
 {
-  int n_vecs = (int) ((head_dim + 15) / 16);
   __mmask16 last = tail_mask (head_dim - 16 * (n_vecs - 1));
+  gsize row_bytes = (gsize) head_dim * sizeof (BendiFp16);
   alignas (64) float block[ATTEND_BLOCK * ATTEND_MAX_VECS * 16];
 
-  if (n_vecs > ATTEND_MAX_VECS)
-    {
-      for (int h = 0; h < n_heads; h++)
-        bendi_kernels_attend_generic (out + h * head_dim, q + h * head_dim, keys, values, stride, n_pos, head_dim,
-                                      scale, scores);
-      return;
-    }
-
   /* scores[h · n_pos + p] = q_h · k_p · scale */
+  prefetch_rows (keys, stride, MIN (n_pos, ATTEND_AHEAD), row_bytes);
+  prefetch_rows (values, stride, MIN (n_pos, ATTEND_AHEAD), row_bytes);
   for (gint64 p0 = 0; p0 < n_pos; p0 += ATTEND_BLOCK)
     {
       int n = (int) MIN (ATTEND_BLOCK, n_pos - p0);
 
+      if (p0 + ATTEND_AHEAD < n_pos)
+        prefetch_rows (keys + (p0 + ATTEND_AHEAD) * stride, stride, MIN (ATTEND_BLOCK, n_pos - p0 - ATTEND_AHEAD),
+                       row_bytes);
       widen_block (block, keys + p0 * stride, stride, n, n_vecs, last);
       for (int h = 0; h < n_heads; h++)
         {
@@ -871,7 +890,8 @@ attend_heads (float           *out,
         _mm512_mask_storeu_ps (sh + p, tail_mask (n_pos - p), _mm512_mul_ps (_mm512_maskz_loadu_ps (tail_mask (n_pos - p), sh + p), inv));
     }
 
-  /* out_h = Σ_p weight_h,p · v_p */
+  /* out_h = Σ_p weight_h,p · v_p, even and odd positions in separate sums
+   * so that the additions do not wait on each other */
   for (int h = 0; h < n_heads; h++)
     for (int j = 0; j < n_vecs; j++)
       _mm512_mask_storeu_ps (out + h * head_dim + 16 * j, j == n_vecs - 1 ? last : 0xffff, _mm512_setzero_ps ());
@@ -879,25 +899,71 @@ attend_heads (float           *out,
     {
       int n = (int) MIN (ATTEND_BLOCK, n_pos - p0);
 
+      if (p0 + ATTEND_AHEAD < n_pos)
+        prefetch_rows (values + (p0 + ATTEND_AHEAD) * stride, stride, MIN (ATTEND_BLOCK, n_pos - p0 - ATTEND_AHEAD),
+                       row_bytes);
       widen_block (block, values + p0 * stride, stride, n, n_vecs, last);
       for (int h = 0; h < n_heads; h++)
         {
           float *oh = out + h * head_dim;
           const float *w = scores + h * n_pos + p0;
-          __m512 ov[ATTEND_MAX_VECS];
+          __m512 even[ATTEND_MAX_VECS], odd[ATTEND_MAX_VECS];
+          int i = 0;
 
           for (int j = 0; j < n_vecs; j++)
-            ov[j] = _mm512_maskz_loadu_ps (j == n_vecs - 1 ? last : 0xffff, oh + 16 * j);
-          for (int i = 0; i < n; i++)
             {
-              __m512 wi = _mm512_set1_ps (w[i]);
+              even[j] = _mm512_maskz_loadu_ps (j == n_vecs - 1 ? last : 0xffff, oh + 16 * j);
+              odd[j] = _mm512_setzero_ps ();
+            }
+          for (; i + 1 < n; i += 2)
+            {
+              __m512 w0 = _mm512_set1_ps (w[i]), w1 = _mm512_set1_ps (w[i + 1]);
 
               for (int j = 0; j < n_vecs; j++)
-                ov[j] = _mm512_fmadd_ps (_mm512_load_ps (block + (i * n_vecs + j) * 16), wi, ov[j]);
+                {
+                  even[j] = _mm512_fmadd_ps (_mm512_load_ps (block + (i * n_vecs + j) * 16), w0, even[j]);
+                  odd[j] = _mm512_fmadd_ps (_mm512_load_ps (block + ((i + 1) * n_vecs + j) * 16), w1, odd[j]);
+                }
             }
+          if (i < n)
+            for (int j = 0; j < n_vecs; j++)
+              even[j] = _mm512_fmadd_ps (_mm512_load_ps (block + (i * n_vecs + j) * 16), _mm512_set1_ps (w[i]), even[j]);
           for (int j = 0; j < n_vecs; j++)
-            _mm512_mask_storeu_ps (oh + 16 * j, j == n_vecs - 1 ? last : 0xffff, ov[j]);
+            _mm512_mask_storeu_ps (oh + 16 * j, j == n_vecs - 1 ? last : 0xffff, _mm512_add_ps (even[j], odd[j]));
         }
+    }
+}
+
+static void
+attend_heads (float           *out,
+              const float     *q,
+              int              n_heads,
+              const BendiFp16 *keys,
+              const BendiFp16 *values,
+              gint64           stride,
+              gint64           n_pos,
+              gint64           head_dim,
+              float            scale,
+              float           *scores)
+{
+  int n_vecs = (int) ((head_dim + 15) / 16);
+
+  switch (n_vecs)
+    {
+    case 4:   /* heads of 64 */
+      attend_heads_body (out, q, n_heads, keys, values, stride, n_pos, head_dim, 4, scale, scores);
+      break;
+    case 8:   /* 128 */
+      attend_heads_body (out, q, n_heads, keys, values, stride, n_pos, head_dim, 8, scale, scores);
+      break;
+    default:
+      if (n_vecs <= ATTEND_MAX_VECS)
+        attend_heads_body (out, q, n_heads, keys, values, stride, n_pos, head_dim, n_vecs, scale, scores);
+      else
+        for (int h = 0; h < n_heads; h++)
+          bendi_kernels_attend_generic (out + h * head_dim, q + h * head_dim, keys, values, stride, n_pos, head_dim,
+                                        scale, scores);
+      break;
     }
 }
 
