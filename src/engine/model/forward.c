@@ -42,8 +42,12 @@ struct _BendiContext {
   GArray     *history;
   gboolean    logits_on_gpu;
 
-  BendiFp16  *key_cache;     /* (n_layer - first_cpu_layer, n_ctx, kv_dim) */
-  BendiFp16  *value_cache;   /* (n_layer - first_cpu_layer, n_ctx, kv_dim) */
+  /* (n_layer - first_cpu_layer, n_head_kv, n_ctx, head_dim): each head's
+   * positions one after another, so that attention reads them as one
+   * stream (the cache comes from memory: every token's weights pass
+   * through the caches since the last one). */
+  BendiFp16  *key_cache;
+  BendiFp16  *value_cache;
 
   /* Scratch for one batch of up to n_batch tokens, grown on demand. */
   gint64      n_scratch;
@@ -79,6 +83,10 @@ typedef struct {
   gint64                   pos;        /* position of the batch's first token */
   const float             *norm;       /* for the norm step */
   gint64                   heads_per_item;  /* for the attention step */
+  /* The attention step finishes q, k and v itself: one token, whose
+   * items are one KV head's query heads each (a step between them would
+   * leave all threads but one waiting on the RoPE). */
+  gboolean                 finish_qkv;
 } StepArgs;
 
 static void
@@ -117,52 +125,68 @@ step_residual_norm (gpointer data,
     }
 }
 
-/* Biases, qwen3's q/k norms and RoPE on this batch's q and k, then k and v
- * into the cache as F16. */
+/* Where KV head @h of layer @il starts in the cache. */
+static gsize
+cache_head_offset (const BendiContext *ctx,
+                   gint64              il,
+                   gint64              h)
+{
+  return (gsize) ((il * ctx->config->n_head_kv + h) * ctx->n_ctx * ctx->config->head_dim);
+}
+
+/* For token @t of the batch and KV head @g: biases, qwen3's q/k norms and
+ * RoPE on the query heads that share the KV head and on its key, then the
+ * key and value into the cache as F16. */
+static void
+finish_qkv_group (const StepArgs *a,
+                  gint64          t,
+                  gint64          g)
+{
+  BendiContext *ctx = a->ctx;
+  const BendiModelConfig *c = ctx->config;
+  const BendiLayerWeights *l = a->layer;
+  gint64 hd = c->head_dim;
+  gint64 heads_per_kv = c->n_head / c->n_head_kv;
+  gint64 half_rot = c->n_rot / 2;
+  float *q = ctx->q + t * ctx->q_dim + g * heads_per_kv * hd;
+  float *k = ctx->k + t * ctx->kv_dim + g * hd;
+  float *v = ctx->v + t * ctx->kv_dim + g * hd;
+  const float *cos_table = ctx->rope_cos + t * half_rot;
+  const float *sin_table = ctx->rope_sin + t * half_rot;
+  gsize cache_offset = cache_head_offset (ctx, a->il, g) + (gsize) ((a->pos + t) * hd);
+
+  if (l->bq != NULL)
+    {
+      bendi_add (q, l->bq + g * heads_per_kv * hd, heads_per_kv * hd);
+      bendi_add (k, l->bk + g * hd, hd);
+      bendi_add (v, l->bv + g * hd, hd);
+    }
+  for (gint64 h = 0; h < heads_per_kv; h++)
+    {
+      if (l->q_norm != NULL)
+        bendi_vec_rms_norm (q + h * hd, q + h * hd, l->q_norm, hd, c->norm_eps);
+      bendi_rope_apply (q + h * hd, cos_table, sin_table, c->n_rot, c->rope_type);
+    }
+  if (l->k_norm != NULL)
+    bendi_vec_rms_norm (k, k, l->k_norm, hd, c->norm_eps);
+  bendi_rope_apply (k, cos_table, sin_table, c->n_rot, c->rope_type);
+  bendi_vec_fp32_to_fp16 (ctx->key_cache + cache_offset, k, hd);
+  bendi_vec_fp32_to_fp16 (ctx->value_cache + cache_offset, v, hd);
+}
+
+/* finish_qkv_group () for every (token, KV head) of the batch. */
 static void
 step_qkv_finish (gpointer data,
                  int      ith,
                  int      nth)
 {
   StepArgs *a = data;
-  BendiContext *ctx = a->ctx;
-  const BendiModelConfig *c = ctx->config;
-  const BendiLayerWeights *l = a->layer;
-  gint64 hd = c->head_dim;
-  gint64 half_rot = c->n_rot / 2;
+  gint64 n_head_kv = a->ctx->config->n_head_kv;
   gint64 start, end;
 
-  bendi_split_range (a->n_tokens, ith, nth, &start, &end);
-  for (gint64 t = start; t < end; t++)
-    {
-      float *q = ctx->q + t * ctx->q_dim;
-      float *k = ctx->k + t * ctx->kv_dim;
-      float *v = ctx->v + t * ctx->kv_dim;
-      const float *cos_table = ctx->rope_cos + t * half_rot;
-      const float *sin_table = ctx->rope_sin + t * half_rot;
-      gsize cache_offset = (gsize) ((a->il * ctx->n_ctx + a->pos + t) * ctx->kv_dim);
-
-      if (l->bq != NULL)
-        {
-          bendi_add (q, l->bq, ctx->q_dim);
-          bendi_add (k, l->bk, ctx->kv_dim);
-          bendi_add (v, l->bv, ctx->kv_dim);
-        }
-      for (gint64 h = 0; h < c->n_head; h++)
-        {
-          if (l->q_norm != NULL)
-            bendi_vec_rms_norm (q + h * hd, q + h * hd, l->q_norm, hd, c->norm_eps);
-          bendi_rope_apply (q + h * hd, cos_table, sin_table, c->n_rot, c->rope_type);
-        }
-      for (gint64 h = 0; h < c->n_head_kv; h++)
-        {
-          if (l->k_norm != NULL)
-            bendi_vec_rms_norm (k + h * hd, k + h * hd, l->k_norm, hd, c->norm_eps);
-          bendi_rope_apply (k + h * hd, cos_table, sin_table, c->n_rot, c->rope_type);
-        }
-      bendi_vec_fp32_to_fp16 (ctx->key_cache + cache_offset, k, ctx->kv_dim);
-      bendi_vec_fp32_to_fp16 (ctx->value_cache + cache_offset, v, ctx->kv_dim);
-    }
+  bendi_split_range (a->n_tokens * n_head_kv, ith, nth, &start, &end);
+  for (gint64 item = start; item < end; item++)
+    finish_qkv_group (a, item / n_head_kv, item % n_head_kv);
 }
 
 /* The query heads attention takes at a time: those sharing a KV head,
@@ -195,8 +219,6 @@ step_attention (gpointer data,
   gint64 items_per_token = c->n_head / a->heads_per_item;
   float scale = 1.0f / sqrtf ((float) hd);
   float *scores = ctx->scores + (gsize) ith * (gsize) ctx->n_ctx * (gsize) heads_per_kv;
-  const BendiFp16 *key_cache = ctx->key_cache + (gsize) (a->il * ctx->n_ctx * ctx->kv_dim);
-  const BendiFp16 *value_cache = ctx->value_cache + (gsize) (a->il * ctx->n_ctx * ctx->kv_dim);
   gint64 start, end;
 
   bendi_split_range (a->n_tokens * items_per_token, ith, nth, &start, &end);
@@ -204,13 +226,16 @@ step_attention (gpointer data,
     {
       gint64 t = item / items_per_token;
       gint64 h = (item % items_per_token) * a->heads_per_item;
-      gint64 kv_offset = (h / heads_per_kv) * hd;
+      gsize kv_offset = cache_head_offset (ctx, a->il, h / heads_per_kv);
+
+      if (a->finish_qkv)
+        finish_qkv_group (a, t, h / heads_per_kv);
       gint64 n_seen = a->pos + t + 1;
       const float *q = ctx->q + t * ctx->q_dim + h * hd;
       float *out = ctx->att_out + t * ctx->q_dim + h * hd;
 
-      bendi_vec_attend_heads (out, q, (int) a->heads_per_item, key_cache + kv_offset, value_cache + kv_offset,
-                              ctx->kv_dim, n_seen, hd, scale, scores);
+      bendi_vec_attend_heads (out, q, (int) a->heads_per_item, ctx->key_cache + kv_offset,
+                              ctx->value_cache + kv_offset, hd, n_seen, hd, scale, scores);
     }
 }
 
@@ -363,7 +388,9 @@ forward_batch (BendiContext      *ctx,
       /* q, k, v projections; biases, norms, RoPE; keys and values cached */
       bendi_matmul_n (ctx->matmul, 3, (const BendiMatrix *[]) { &l->wq, &l->wk, &l->wv }, ctx->xb, n_tokens,
                       (float *[]) { ctx->q, ctx->k, ctx->v });
-      run_step (ctx, step_qkv_finish, &args, n_tokens);
+      args.finish_qkv = n_tokens == 1 && args.heads_per_item == c->n_head / c->n_head_kv;
+      if (!args.finish_qkv)
+        run_step (ctx, step_qkv_finish, &args, n_tokens * c->n_head_kv);
 
       /* attention, output projection */
       run_step (ctx, step_attention, &args, n_tokens * c->n_head / args.heads_per_item);
