@@ -193,6 +193,40 @@ test_mad (void)
 }
 
 static void
+test_add (void)
+{
+  g_autoptr (GRand) rand = g_rand_new_with_seed (6);
+  const gint64 n_max = 2051;
+  g_autofree float *x = g_new (float, n_max);
+  g_autofree float *y = g_new (float, n_max);
+  g_autofree float *out = g_new (float, n_max + 1);
+
+  for (gint64 i = 0; i < n_max; i++)
+    {
+      x[i] = (float) g_rand_double_range (rand, -3, 3);
+      y[i] = (float) g_rand_double_range (rand, -3, 3);
+    }
+  for (gsize f = 0; f < G_N_ELEMENTS (families); f++)
+    {
+      if (!family_select (&families[f]))
+        continue;
+      for (gsize l = 0; l <= G_N_ELEMENTS (lengths); l++)
+        {
+          gint64 n = l < G_N_ELEMENTS (lengths) ? lengths[l] : n_max;
+
+          memcpy (out, y, n * sizeof (float));
+          out[n] = 42.0f;
+          bendi_vec_add (out, x, n);
+          /* one rounding each, as the scalar sum */
+          for (gint64 i = 0; i < n; i++)
+            g_assert_cmpfloat (out[i], ==, y[i] + x[i]);
+          g_assert_cmpfloat (out[n], ==, 42.0f);
+        }
+    }
+  bendi_cpu_features_override (NULL);
+}
+
+static void
 test_rms_norm (void)
 {
   g_autoptr (GRand) rand = g_rand_new_with_seed (7);
@@ -433,6 +467,7 @@ main (int   argc,
   g_test_add_func ("/engine/cpu-vec/fp32-to-fp16", test_fp32_to_fp16);
   g_test_add_func ("/engine/cpu-vec/dot-f16-f32", test_dot);
   g_test_add_func ("/engine/cpu-vec/mad-f16", test_mad);
+  g_test_add_func ("/engine/cpu-vec/add", test_add);
   g_test_add_func ("/engine/cpu-vec/rms-norm", test_rms_norm);
   g_test_add_func ("/engine/cpu-vec/swiglu", test_swiglu);
   g_test_add_func ("/engine/cpu-vec/attend-heads", test_attend_heads);

@@ -624,6 +624,19 @@ exp_ps (__m256 x)
 }
 
 static void
+add (float       *out,
+     const float *x,
+     gint64       n)
+{
+  gint64 i = 0;
+
+  for (; i + 8 <= n; i += 8)
+    _mm256_storeu_ps (out + i, _mm256_add_ps (_mm256_loadu_ps (out + i), _mm256_loadu_ps (x + i)));
+  for (; i < n; i++)
+    out[i] += x[i];
+}
+
+static void
 rms_norm (float       *out,
           const float *x,
           const float *weight,
@@ -776,6 +789,7 @@ KERNELS_INIT (BendiCpuKernels *table)
   table->fp32_to_fp16 = fp32_to_fp16;
   table->dot_f16_f32 = dot_f16_f32;
   table->mad_f16 = mad_f16;
+  table->add = add;
   table->rms_norm = rms_norm;
   table->swiglu = swiglu;
   table->attend = attend;

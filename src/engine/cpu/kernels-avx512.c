@@ -640,6 +640,20 @@ tail_mask (gint64 left)
 }
 
 static void
+add (float       *out,
+     const float *x,
+     gint64       n)
+{
+  for (gint64 i = 0; i < n; i += 16)
+    {
+      __mmask16 m = tail_mask (n - i);
+
+      _mm512_mask_storeu_ps (out + i, m, _mm512_add_ps (_mm512_maskz_loadu_ps (m, out + i),
+                                                        _mm512_maskz_loadu_ps (m, x + i)));
+    }
+}
+
+static void
 rms_norm (float       *out,
           const float *x,
           const float *weight,
@@ -972,6 +986,7 @@ bendi_kernels_init_avx512_vnni (BendiCpuKernels *table)
 {
   bendi_kernels_init_generic (table);
   table->name = "AVX-512 VNNI";
+  table->add = add;
   table->rms_norm = rms_norm;
   table->swiglu = swiglu;
   table->attend = attend;

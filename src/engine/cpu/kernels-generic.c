@@ -713,6 +713,7 @@ bendi_kernels_init_generic (BendiCpuKernels *table)
   table->dot_f16_f32 = dot_f16_f32_generic;
   table->mad_f16 = mad_f16_generic;
   /* the reference pass's own steps */
+  table->add = bendi_add;
   table->rms_norm = bendi_rms_norm;
   table->swiglu = bendi_swiglu;
   table->attend = bendi_kernels_attend_generic;

@@ -116,6 +116,7 @@ typedef struct {
   void  (*fp32_to_fp16) (BendiFp16 *out, const float *in, gint64 n);
   float (*dot_f16_f32)  (const BendiFp16 *a, const float *b, gint64 n);
   void  (*mad_f16)      (float *y, const BendiFp16 *x, float a, gint64 n);
+  void  (*add)          (float *out, const float *x, gint64 n);
   void  (*rms_norm)     (float *out, const float *x, const float *weight, gint64 n, float eps);
   void  (*swiglu)       (float *out, const float *gate, const float *up, gint64 n);
   void  (*attend)       (float *out, const float *q, const BendiFp16 *keys, const BendiFp16 *values,

@@ -38,6 +38,14 @@ bendi_vec_mad_f16 (float           *y,
 }
 
 void
+bendi_vec_add (float       *out,
+               const float *x,
+               gint64       n)
+{
+  bendi_cpu_kernels ()->add (out, x, n);
+}
+
+void
 bendi_vec_rms_norm (float       *out,
                     const float *x,
                     const float *weight,

@@ -29,6 +29,11 @@ void  bendi_vec_mad_f16      (float           *y,
                               float            a,
                               gint64           n);
 
+/* out[i] += x[i] */
+void  bendi_vec_add          (float           *out,
+                              const float     *x,
+                              gint64           n);
+
 /* out = x / rms (x) · weight (weight may be NULL); out may be x. The sum
  * of squares is kept in double precision. */
 void  bendi_vec_rms_norm     (float           *out,

@@ -119,7 +119,7 @@ step_residual_norm (gpointer data,
       float *x = ctx->x + t * n_embd;
 
       if (a->residual)
-        bendi_add (x, ctx->out + t * n_embd, n_embd);
+        bendi_vec_add (x, ctx->out + t * n_embd, n_embd);
       if (a->norm != NULL)
         bendi_vec_rms_norm (ctx->xb + t * n_embd, x, a->norm, n_embd, ctx->config->norm_eps);
     }
@@ -157,9 +157,9 @@ finish_qkv_group (const StepArgs *a,
 
   if (l->bq != NULL)
     {
-      bendi_add (q, l->bq + g * heads_per_kv * hd, heads_per_kv * hd);
-      bendi_add (k, l->bk + g * hd, hd);
-      bendi_add (v, l->bv + g * hd, hd);
+      bendi_vec_add (q, l->bq + g * heads_per_kv * hd, heads_per_kv * hd);
+      bendi_vec_add (k, l->bk + g * hd, hd);
+      bendi_vec_add (v, l->bv + g * hd, hd);
     }
   for (gint64 h = 0; h < heads_per_kv; h++)
     {
