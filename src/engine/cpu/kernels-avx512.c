@@ -17,6 +17,91 @@
 /* ------------------------------------------------------------------------ */
 /* Activation quantisers: the same arithmetic as the portable ones. */
 
+/* One block of 32 at @i (token and block counted together). */
+static ALWAYS_INLINE void
+quantize_q8_01_block (const BendiActs    *acts,
+                      const BendiActsOut *out,
+                      const float        *x,
+                      gint8              *q,
+                      gint64              i)
+{
+  const __m512 just_below_half = _mm512_set1_ps (0.49999997f);
+  __m512 x0 = _mm512_loadu_ps (x), x1 = _mm512_loadu_ps (x + 16);
+  float amax = _mm512_reduce_max_ps (_mm512_max_ps (_mm512_abs_ps (x0), _mm512_abs_ps (x1)));
+  float d = amax / 127;
+  __m512 id = _mm512_set1_ps (d != 0 ? 1.0f / d : 0.0f);
+  __m512 v0 = _mm512_mul_ps (x0, id), v1 = _mm512_mul_ps (x1, id);
+  __m512i q0, q1;
+  int sum;
+
+  /* roundf: add ±(0.5 - ulp) and truncate, exact for |v| <= 127. */
+  v0 = _mm512_add_ps (v0, copysign_ps (just_below_half, v0));
+  v1 = _mm512_add_ps (v1, copysign_ps (just_below_half, v1));
+  q0 = _mm512_cvttps_epi32 (v0);
+  q1 = _mm512_cvttps_epi32 (v1);
+  _mm_storeu_si128 ((__m128i *) q, _mm512_cvtsepi32_epi8 (q0));
+  _mm_storeu_si128 ((__m128i *) (q + 16), _mm512_cvtsepi32_epi8 (q1));
+  sum = _mm512_reduce_add_epi32 (_mm512_add_epi32 (q0, q1));
+  out->d[i] = fp16_round (d);
+  if (acts->kind == BENDI_ACT_Q8_1)
+    {
+      out->sums[i] = sum;
+      out->s[i] = fp16_round ((float) sum * d);
+    }
+  else
+    out->sums[i] = -acts->bias * sum;
+}
+
+/* Sixteen blocks from @i, the same arithmetic as quantize_q8_01_block ()
+ * but each block's maximum and sum a lane of one vector: a transposing
+ * reduction gives all sixteen, one division serves them all. A block at a
+ * time, its reductions and divisions were a chain of latencies: 1.4 µs for
+ * the 2048 values of the 1.1B model's products (warm caches), 0.4 µs
+ * this way. */
+static ALWAYS_INLINE void
+quantize_q8_01_16_blocks (const BendiActs    *acts,
+                          const BendiActsOut *out,
+                          const float        *x,
+                          gint8              *q,
+                          gint64              i)
+{
+  const __m512 just_below_half = _mm512_set1_ps (0.49999997f);
+  alignas (64) float inverse[16];
+  __m512 lanes[16], d, id;
+  __m512i sums;
+
+  for (int b = 0; b < 16; b++)
+    lanes[b] = _mm512_max_ps (_mm512_abs_ps (_mm512_loadu_ps (x + 32 * b)),
+                              _mm512_abs_ps (_mm512_loadu_ps (x + 32 * b + 16)));
+  d = _mm512_div_ps (reduce_lanes16 (LANES_MAX, lanes), _mm512_set1_ps (127));
+  id = _mm512_maskz_div_ps (_mm512_cmp_ps_mask (d, _mm512_setzero_ps (), _CMP_NEQ_OQ), _mm512_set1_ps (1), d);
+  _mm512_store_ps (inverse, id);
+  for (int b = 0; b < 16; b++)
+    {
+      __m512 scale = _mm512_set1_ps (inverse[b]);
+      __m512 v0 = _mm512_mul_ps (_mm512_loadu_ps (x + 32 * b), scale);
+      __m512 v1 = _mm512_mul_ps (_mm512_loadu_ps (x + 32 * b + 16), scale);
+      __m512i q0, q1;
+
+      v0 = _mm512_add_ps (v0, copysign_ps (just_below_half, v0));
+      v1 = _mm512_add_ps (v1, copysign_ps (just_below_half, v1));
+      q0 = _mm512_cvttps_epi32 (v0);
+      q1 = _mm512_cvttps_epi32 (v1);
+      _mm_storeu_si128 ((__m128i *) (q + 32 * b), _mm512_cvtsepi32_epi8 (q0));
+      _mm_storeu_si128 ((__m128i *) (q + 32 * b + 16), _mm512_cvtsepi32_epi8 (q1));
+      lanes[b] = _mm512_castsi512_ps (_mm512_add_epi32 (q0, q1));
+    }
+  sums = _mm512_castps_si512 (reduce_lanes16 (LANES_ADD_EPI32, lanes));
+  _mm512_storeu_ps (out->d + i, fp16_round_ps (d));
+  if (acts->kind == BENDI_ACT_Q8_1)
+    {
+      _mm512_storeu_si512 (out->sums + i, sums);
+      _mm512_storeu_ps (out->s + i, fp16_round_ps (_mm512_mul_ps (_mm512_cvtepi32_ps (sums), d)));
+    }
+  else
+    _mm512_storeu_si512 (out->sums + i, _mm512_mullo_epi32 (sums, _mm512_set1_epi32 (-acts->bias)));
+}
+
 static void
 quantize_q8_01 (const BendiActs    *acts,
                 const BendiActsOut *out,
@@ -24,39 +109,17 @@ quantize_q8_01 (const BendiActs    *acts,
                 gint64              t0,
                 gint64              t1)
 {
-  const __m512 just_below_half = _mm512_set1_ps (0.49999997f);
-
   for (gint64 t = t0; t < t1; t++)
-    for (gint64 b = 0; b < acts->n_blocks; b++)
-      {
-        const float *x = in + t * acts->n_cols + b * BENDI_QK;
-        gint8 *q = (gint8 *) (out->values + t * acts->stride) + b * BENDI_QK;
-        gint64 i = t * acts->n_blocks + b;
-        __m512 x0 = _mm512_loadu_ps (x), x1 = _mm512_loadu_ps (x + 16);
-        float amax = _mm512_reduce_max_ps (_mm512_max_ps (_mm512_abs_ps (x0), _mm512_abs_ps (x1)));
-        float d = amax / 127;
-        __m512 id = _mm512_set1_ps (d != 0 ? 1.0f / d : 0.0f);
-        __m512 v0 = _mm512_mul_ps (x0, id), v1 = _mm512_mul_ps (x1, id);
-        __m512i q0, q1;
-        int sum;
+    {
+      const float *x = in + t * acts->n_cols;
+      gint8 *q = (gint8 *) (out->values + t * acts->stride);
+      gint64 b = 0;
 
-        /* roundf: add ±(0.5 - ulp) and truncate, exact for |v| <= 127. */
-        v0 = _mm512_add_ps (v0, copysign_ps (just_below_half, v0));
-        v1 = _mm512_add_ps (v1, copysign_ps (just_below_half, v1));
-        q0 = _mm512_cvttps_epi32 (v0);
-        q1 = _mm512_cvttps_epi32 (v1);
-        _mm_storeu_si128 ((__m128i *) q, _mm512_cvtsepi32_epi8 (q0));
-        _mm_storeu_si128 ((__m128i *) (q + 16), _mm512_cvtsepi32_epi8 (q1));
-        sum = _mm512_reduce_add_epi32 (_mm512_add_epi32 (q0, q1));
-        out->d[i] = fp16_round (d);
-        if (acts->kind == BENDI_ACT_Q8_1)
-          {
-            out->sums[i] = sum;
-            out->s[i] = fp16_round ((float) sum * d);
-          }
-        else
-          out->sums[i] = -acts->bias * sum;
-      }
+      for (; b + 16 <= acts->n_blocks; b += 16)
+        quantize_q8_01_16_blocks (acts, out, x + b * BENDI_QK, q + b * BENDI_QK, t * acts->n_blocks + b);
+      for (; b < acts->n_blocks; b++)
+        quantize_q8_01_block (acts, out, x + b * BENDI_QK, q + b * BENDI_QK, t * acts->n_blocks + b);
+    }
 }
 
 /* F16 and BF16 activations are kept as floats that the rounding left
@@ -779,29 +842,6 @@ attend (float           *out,
     _mm512_mask_storeu_ps (out + 16 * j, j == n_vecs - 1 ? last : 0xffff, _mm512_mul_ps (ov[j], _mm512_set1_ps (inv)));
 }
 
-/* r[i] = the sum of a[i]'s 16 lanes: pairs, then quads within each
- * 128-bit lane, then across the lanes, 45 instructions for 16 sums where
- * one horizontal sum alone takes 8. */
-static ALWAYS_INLINE __m512
-sum_lanes16 (const __m512 a[16])
-{
-  __m512 x[8], z[4], w01, w23;
-
-  /* per 128-bit lane of pair (a, b): a0 + a2, b0 + b2, a1 + a3, b1 + b3 */
-  for (int k = 0; k < 8; k++)
-    x[k] = _mm512_add_ps (_mm512_unpacklo_ps (a[2 * k], a[2 * k + 1]), _mm512_unpackhi_ps (a[2 * k], a[2 * k + 1]));
-  /* per 128-bit lane: the lane's sums of four vectors */
-  for (int m = 0; m < 4; m++)
-    z[m] = _mm512_add_ps (_mm512_shuffle_ps (x[2 * m], x[2 * m + 1], _MM_SHUFFLE (1, 0, 1, 0)),
-                          _mm512_shuffle_ps (x[2 * m], x[2 * m + 1], _MM_SHUFFLE (3, 2, 3, 2)));
-  /* the four 128-bit lanes of each z added together */
-  w01 = _mm512_add_ps (_mm512_shuffle_f32x4 (z[0], z[1], _MM_SHUFFLE (1, 0, 1, 0)),
-                       _mm512_shuffle_f32x4 (z[0], z[1], _MM_SHUFFLE (3, 2, 3, 2)));
-  w23 = _mm512_add_ps (_mm512_shuffle_f32x4 (z[2], z[3], _MM_SHUFFLE (1, 0, 1, 0)),
-                       _mm512_shuffle_f32x4 (z[2], z[3], _MM_SHUFFLE (3, 2, 3, 2)));
-  return _mm512_add_ps (_mm512_shuffle_f32x4 (w01, w23, _MM_SHUFFLE (2, 0, 2, 0)),
-                        _mm512_shuffle_f32x4 (w01, w23, _MM_SHUFFLE (3, 1, 3, 1)));
-}
 
 /* Positions widened to floats at a time, shared by the heads. */
 #define ATTEND_BLOCK 16
@@ -891,7 +931,7 @@ attend_heads_body (float           *out,
                 acc[i] = _mm512_fmadd_ps (_mm512_load_ps (block + (i * n_vecs + j) * 16), qv, acc[i]);
             }
           _mm512_mask_storeu_ps (scores + h * n_pos + p0, tail_mask (n),
-                                 _mm512_mul_ps (sum_lanes16 (acc), _mm512_set1_ps (scale)));
+                                 _mm512_mul_ps (reduce_lanes16 (LANES_ADD, acc), _mm512_set1_ps (scale)));
         }
     }
 
