@@ -424,6 +424,98 @@ test_shares (void)
     }
 }
 
+/* The input a test's make_input writes: in[t] · (t + 1), so that each
+ * row depends on its token; counts the rows made. */
+typedef struct {
+  const float *in;
+  gint64       n_cols;
+  gint         rows_made;  /* atomic */
+} MadeInput;
+
+static void
+make_scaled_input (gpointer data,
+                   gint64   t0,
+                   gint64   t1,
+                   float   *dest)
+{
+  MadeInput *m = data;
+
+  for (gint64 t = t0; t < t1; t++)
+    for (gint64 c = 0; c < m->n_cols; c++)
+      dest[(t - t0) * m->n_cols + c] = m->in[t * m->n_cols + c] * (float) (t + 1);
+  g_atomic_int_add (&m->rows_made, (gint) (t1 - t0));
+}
+
+/* bendi_matmul_with (): an input made on the product's threads gives what
+ * the input made beforehand gives, bit for bit, for one token (every
+ * thread makes it all), a few, and a batch (each thread a share), on
+ * quantised and float weights; a residual gets exactly the output added,
+ * and the output is still written. */
+static void
+test_steps (void)
+{
+  const BendiTensorType types[] = { BENDI_TENSOR_TYPE_Q4_0, BENDI_TENSOR_TYPE_Q4_K, BENDI_TENSOR_TYPE_F32 };
+  const gint64 n_rows = 16 * 5 + 3, n_cols = 256, max_tokens = 37;
+  const gint64 token_counts[] = { 1, 3, max_tokens };
+  g_autoptr (GRand) rand = g_rand_new_with_seed (12);
+  g_autofree float *in = g_new (float, max_tokens * n_cols);
+  g_autofree float *made = g_new (float, max_tokens * n_cols);
+  g_autofree float *want = g_new (float, max_tokens * n_rows);
+  g_autofree float *got = g_new (float, max_tokens * n_rows + 1);
+  g_autofree float *residual = g_new (float, max_tokens * n_rows + 1);
+  g_autofree float *residual0 = g_new (float, max_tokens * n_rows);
+
+  for (gint64 i = 0; i < max_tokens * n_cols; i++)
+    in[i] = random_value (rand);
+  for (gint64 i = 0; i < max_tokens * n_rows; i++)
+    residual0[i] = random_value (rand);
+  for (gsize ty = 0; ty < G_N_ELEMENTS (types); ty++)
+    {
+      Weights w;
+      BendiMatrix m;
+
+      weights_init (&w, types[ty], n_rows, n_cols, rand);
+      bendi_matrix_init (&m, w.type, n_cols, n_rows, w.data);
+      if (bendi_matrix_can_repack (&m))
+        bendi_matrix_repack (&m, w.data);
+      for (int n_threads = 1; n_threads <= 3; n_threads++)
+        {
+          g_autoptr (BendiThreadPool) pool = bendi_thread_pool_new (n_threads);
+          g_autoptr (BendiMatmulContext) ctx = bendi_matmul_context_new (pool);
+
+          for (gsize k = 0; k < G_N_ELEMENTS (token_counts); k++)
+            {
+              gint64 n_tokens = token_counts[k];
+              MadeInput data = { in, n_cols, 0 };
+              BendiMatmulSteps steps = { .make_input = make_scaled_input, .input_data = &data };
+
+              make_scaled_input (&data, 0, n_tokens, made);
+              bendi_matmul (ctx, &m, made, n_tokens, want);
+
+              data.rows_made = 0;
+              got[n_tokens * n_rows] = NAN;
+              bendi_matmul_with (ctx, 1, (const BendiMatrix *[]) { &m }, NULL, n_tokens, &got, &steps);
+              g_assert_cmpmem (got, n_tokens * n_rows * sizeof (float), want, n_tokens * n_rows * sizeof (float));
+              g_assert_true (isnan (got[n_tokens * n_rows]));
+              /* every row at least once; at most once per thread */
+              g_assert_cmpint (data.rows_made, >=, n_tokens);
+              g_assert_cmpint (data.rows_made, <=, n_tokens * n_threads);
+
+              memcpy (residual, residual0, n_tokens * n_rows * sizeof (float));
+              residual[n_tokens * n_rows] = NAN;
+              steps.residual = residual;
+              memset (got, 0, n_tokens * n_rows * sizeof (float));
+              bendi_matmul_with (ctx, 1, (const BendiMatrix *[]) { &m }, NULL, n_tokens, &got, &steps);
+              g_assert_cmpmem (got, n_tokens * n_rows * sizeof (float), want, n_tokens * n_rows * sizeof (float));
+              for (gint64 i = 0; i < n_tokens * n_rows; i++)
+                g_assert_cmpfloat (residual[i], ==, residual0[i] + want[i]);
+              g_assert_true (isnan (residual[n_tokens * n_rows]));
+            }
+        }
+      weights_clear (&w);
+    }
+}
+
 /* A longer row, as real models have: more blocks to accumulate. */
 static void
 test_long_rows (void)
@@ -699,6 +791,7 @@ main (int   argc,
   g_test_add_func ("/engine/matmul/long-rows", test_long_rows);
   g_test_add_func ("/engine/matmul/fused", test_fused);
   g_test_add_func ("/engine/matmul/shares", test_shares);
+  g_test_add_func ("/engine/matmul/steps", test_steps);
   g_test_add_func ("/engine/matmul/get-row", test_get_row);
   g_test_add_func ("/engine/matmul/interleave-round-trip", test_interleave_round_trip);
   g_test_add_func ("/engine/matmul/can-repack", test_can_repack);

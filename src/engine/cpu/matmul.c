@@ -24,6 +24,8 @@ struct _BendiMatmulContext {
   guint8          *scratch;       /* quantised activations, 64-byte aligned */
   gsize            scratch_size;
   ThreadShare     *shares;        /* one per thread of the pool */
+  float           *inputs;        /* inputs made by a BendiMatmulInputFunc */
+  gsize            inputs_size;   /* in floats */
 };
 
 /* ------------------------------------------------------------------------ */
@@ -269,6 +271,7 @@ bendi_matmul_context_free (BendiMatmulContext *self)
     return;
   g_aligned_free (self->scratch);
   g_aligned_free (self->shares);
+  g_aligned_free (self->inputs);
   g_free (self);
 }
 
@@ -283,6 +286,19 @@ scratch_get (BendiMatmulContext *self,
       self->scratch = g_aligned_alloc (1, self->scratch_size, 64);
     }
   return self->scratch;
+}
+
+static float *
+inputs_get (BendiMatmulContext *self,
+            gsize               n_floats)
+{
+  if (n_floats > self->inputs_size)
+    {
+      g_aligned_free (self->inputs);
+      self->inputs_size = MAX (n_floats, self->inputs_size + self->inputs_size / 2);
+      self->inputs = g_aligned_alloc (self->inputs_size, sizeof (float), 64);
+    }
+  return self->inputs;
 }
 
 static gsize
@@ -384,6 +400,10 @@ typedef struct {
   gint64                 row_chunk[MAX_FUSED];        /* rows, a multiple of BENDI_INTERLEAVE */
   gint64                 first_chunk[MAX_FUSED + 1];  /* chunks of the matrices before each */
   const float           *in;
+  BendiMatmulInputFunc   make_input;    /* or NULL: the input is @in */
+  gpointer               input_data;
+  float                 *inputs;        /* where make_input writes: a copy per thread if private_acts */
+  float                 *residual;      /* or NULL */
   BendiActs              acts;
   BendiActsOut           acts_out;
   gboolean               private_acts;   /* each thread quantises all tokens itself */
@@ -530,23 +550,39 @@ matmul_worker (gpointer data,
   BendiActs acts = job->acts;
   BendiActsOut acts_out = job->acts_out;
 
-  if (acts.kind != BENDI_ACT_F32 && job->private_acts)
+  if (job->private_acts)
     {
+      const float *in = job->in;
+
       acts_offset (&acts, &acts_out, job->copy_bytes * (gsize) ith);
-      kernels->quantize[acts.kind] (&acts, &acts_out, job->in, 0, n_tokens);
+      if (job->make_input != NULL)
+        {
+          float *mine = job->inputs + (gsize) ith * (gsize) n_tokens * (gsize) acts.n_cols;
+
+          job->make_input (job->input_data, 0, n_tokens, mine);
+          in = mine;
+        }
+      kernels->quantize[acts.kind] (&acts, &acts_out, in, 0, n_tokens);
     }
-  else if (acts.kind != BENDI_ACT_F32)
+  else if (acts.kind != BENDI_ACT_F32 || job->make_input != NULL)
     {
       /* Take chunks of tokens until none are left, then wait for those
-       * that other threads are still quantising. */
+       * that other threads are still preparing. */
       for (;;)
         {
           gint64 t0 = atomic_fetch_add (&job->next_token, job->token_chunk);
           gint64 t1 = MIN (t0 + job->token_chunk, n_tokens);
+          const float *in = job->in;
 
           if (t0 >= n_tokens)
             break;
-          kernels->quantize[acts.kind] (&acts, &acts_out, job->in, t0, t1);
+          if (job->make_input != NULL)
+            {
+              job->make_input (job->input_data, t0, t1, job->inputs + t0 * acts.n_cols);
+              in = job->inputs;
+            }
+          if (acts.kind != BENDI_ACT_F32)
+            kernels->quantize[acts.kind] (&acts, &acts_out, in, t0, t1);
           atomic_fetch_add_explicit (&job->tokens_done, t1 - t0, memory_order_release);
         }
       for (guint i = 0; atomic_load_explicit (&job->tokens_done, memory_order_acquire) < n_tokens; i++)
@@ -573,6 +609,10 @@ matmul_worker (gpointer data,
         kernels->gemm_interleaved[w->type] (w, r0, MIN (r1, n_interleaved), &acts, job->out[i], w->n_rows);
       if (MAX (r0, n_interleaved) < r1)
         kernels->gemm_rows[w->type] (w, MAX (r0, n_interleaved), r1, &acts, job->out[i], w->n_rows);
+      /* while the rows are in this thread's cache */
+      if (job->residual != NULL)
+        for (gint64 t = 0; t < n_tokens; t++)
+          kernels->add (job->residual + t * w->n_rows + r0, job->out[i] + t * w->n_rows + r0, r1 - r0);
     }
 }
 
@@ -604,12 +644,28 @@ bendi_matmul_n (BendiMatmulContext       *ctx,
                 gint64                    n_tokens,
                 float *const             *out)
 {
+  g_return_if_fail (in != NULL);
+
+  bendi_matmul_with (ctx, n, w, in, n_tokens, out, NULL);
+}
+
+void
+bendi_matmul_with (BendiMatmulContext       *ctx,
+                   int                       n,
+                   const BendiMatrix *const *w,
+                   const float              *in,
+                   gint64                    n_tokens,
+                   float *const             *out,
+                   const BendiMatmulSteps   *steps)
+{
   gboolean fusable = n <= MAX_FUSED;
   int nth;
   MatmulJob job;
 
-  g_return_if_fail (ctx != NULL && w != NULL && in != NULL && out != NULL);
+  g_return_if_fail (ctx != NULL && w != NULL && out != NULL);
   g_return_if_fail (n >= 1 && n_tokens >= 0);
+  g_return_if_fail (steps == NULL || steps->residual == NULL || n == 1);
+  g_return_if_fail (in != NULL || (steps != NULL && steps->make_input != NULL));
 
   if (n_tokens == 0)
     return;
@@ -619,13 +675,19 @@ bendi_matmul_n (BendiMatmulContext       *ctx,
   if (!fusable)
     {
       for (int i = 0; i < n; i++)
-        bendi_matmul_n (ctx, 1, &w[i], in, n_tokens, &out[i]);
+        bendi_matmul_with (ctx, 1, &w[i], in, n_tokens, &out[i], steps);
       return;
     }
 
   memset (&job, 0, sizeof job);
   job.kernels = bendi_cpu_kernels ();
   job.in = in;
+  if (steps != NULL)
+    {
+      job.make_input = steps->make_input;
+      job.input_data = steps->input_data;
+      job.residual = steps->residual;
+    }
   job.n_w = n;
   nth = bendi_thread_pool_get_n_threads (ctx->pool);
   job.n_threads = nth;
@@ -661,19 +723,23 @@ bendi_matmul_n (BendiMatmulContext       *ctx,
                            SHARE (job.first_group[n] * t / nth, job.first_group[n] * (t + 1) / nth),
                            memory_order_relaxed);
 
+  job.token_chunk = MAX (1, n_tokens / (nth * CHUNKS_PER_THREAD));
   if (bendi_act_kind_for_type (w[0]->type) == BENDI_ACT_F32)
     {
       job.acts.kind = BENDI_ACT_F32;
       job.acts.n_cols = w[0]->n_cols;
       job.acts.n_tokens = n_tokens;
       job.acts.stride = (gsize) w[0]->n_cols * sizeof (float);
-      job.acts.values = in;
+      if (job.make_input != NULL)
+        job.inputs = inputs_get (ctx, (gsize) n_tokens * (gsize) w[0]->n_cols);
+      job.acts.values = job.make_input != NULL ? (const void *) job.inputs : (const void *) in;
     }
   else
     {
       job.private_acts = nth > 1 && n_tokens <= PRIVATE_QUANT_TOKENS;
       acts_prepare (ctx, w[0], n_tokens, job.private_acts ? nth : 1, &job.acts, &job.acts_out, &job.copy_bytes);
-      job.token_chunk = MAX (1, n_tokens / (nth * CHUNKS_PER_THREAD));
+      if (job.make_input != NULL)
+        job.inputs = inputs_get (ctx, (gsize) (job.private_acts ? nth : 1) * (gsize) n_tokens * (gsize) w[0]->n_cols);
     }
 
   bendi_thread_pool_run (ctx->pool, matmul_worker, &job);

@@ -78,6 +78,37 @@ void bendi_matmul_n (BendiMatmulContext       *ctx,
                      gint64                    n_tokens,
                      float *const             *out);
 
+/* Makes rows [@t0, @t1) of a product's input, n_cols floats each, into
+ * @dest (row @t0 first). It must only read memory the product does not
+ * write, and may be called by several threads at once. */
+typedef void (*BendiMatmulInputFunc) (gpointer     data,
+                                      gint64       t0,
+                                      gint64       t1,
+                                      float       *dest);
+
+/* Steps a product runs on its threads, so that no thread waits for one
+ * that runs them alone. */
+typedef struct {
+  /* The input is made by this (a norm, an activation) rather than read:
+   * for a few tokens every thread makes all of it for itself, for more
+   * each makes a share. @in may then be NULL. */
+  BendiMatmulInputFunc make_input;
+  gpointer             input_data;
+  /* With one matrix: each output row is also added into this array,
+   * shaped as the output (a residual stream), by the thread that made the
+   * row. */
+  float               *residual;
+} BendiMatmulSteps;
+
+/* bendi_matmul_n () with @steps (or none, if NULL). */
+void bendi_matmul_with (BendiMatmulContext       *ctx,
+                        int                       n,
+                        const BendiMatrix *const *w,
+                        const float              *in,
+                        gint64                    n_tokens,
+                        float *const             *out,
+                        const BendiMatmulSteps   *steps);
+
 /* Row @row of @w as floats (for embeddings), in either layout: n_cols
  * values into @out, exactly as bendi_dequantize_row () gives them. */
 void bendi_matrix_get_row (const BendiMatrix *w,

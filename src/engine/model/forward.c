@@ -58,7 +58,7 @@ struct _BendiContext {
   float      *v;             /* (n, kv_dim) */
   float      *att_out;       /* (n, q_dim) */
   float      *out;           /* (n, n_embd) a block's output */
-  float      *hb;            /* (n, n_ff) gate, then silu (gate) · up */
+  float      *hb;            /* (n, n_ff) gate */
   float      *hb2;           /* (n, n_ff) up */
   float      *rope_cos;      /* (n, n_rot / 2) */
   float      *rope_sin;      /* (n, n_rot / 2) */
@@ -78,10 +78,9 @@ typedef struct {
   BendiContext            *ctx;
   const BendiLayerWeights *layer;
   gint64                   il;         /* the layer's place in the CPU's KV cache */
-  gboolean                 residual;   /* the norm step adds the last block's output first */
   gint64                   n_tokens;
   gint64                   pos;        /* position of the batch's first token */
-  const float             *norm;       /* for the norm step */
+  const float             *norm;       /* for the norm step and the normed inputs */
   gint64                   heads_per_item;  /* for the attention step */
   /* The attention step finishes q, k and v itself: one token, whose
    * items are one KV head's query heads each (a step between them would
@@ -101,12 +100,11 @@ run_step (BendiContext     *ctx,
     bendi_thread_pool_run (ctx->pool, func, args);
 }
 
-/* x += out (the previous block's output, unless this is the first step of
- * the first layer); xb = rmsnorm (x) · norm */
+/* xb = rmsnorm (x) · norm, for the classifier */
 static void
-step_residual_norm (gpointer data,
-                    int      ith,
-                    int      nth)
+step_norm (gpointer data,
+           int      ith,
+           int      nth)
 {
   StepArgs *a = data;
   BendiContext *ctx = a->ctx;
@@ -115,14 +113,37 @@ step_residual_norm (gpointer data,
 
   bendi_split_range (a->n_tokens, ith, nth, &start, &end);
   for (gint64 t = start; t < end; t++)
-    {
-      float *x = ctx->x + t * n_embd;
+    bendi_vec_rms_norm (ctx->xb + t * n_embd, ctx->x + t * n_embd, a->norm, n_embd, ctx->config->norm_eps);
+}
 
-      if (a->residual)
-        bendi_vec_add (x, ctx->out + t * n_embd, n_embd);
-      if (a->norm != NULL)
-        bendi_vec_rms_norm (ctx->xb + t * n_embd, x, a->norm, n_embd, ctx->config->norm_eps);
-    }
+/* The inputs of a block's first products, made by every thread of the
+ * product for itself (see BendiMatmulSteps): rmsnorm (x) · norm. */
+static void
+make_normed_input (gpointer data,
+                   gint64   t0,
+                   gint64   t1,
+                   float   *dest)
+{
+  const StepArgs *a = data;
+  const BendiContext *ctx = a->ctx;
+  gint64 n_embd = ctx->config->n_embd;
+
+  for (gint64 t = t0; t < t1; t++)
+    bendi_vec_rms_norm (dest + (t - t0) * n_embd, ctx->x + t * n_embd, a->norm, n_embd, ctx->config->norm_eps);
+}
+
+/* The feed-forward's down projection's input: silu (gate) · up. */
+static void
+make_swiglu_input (gpointer data,
+                   gint64   t0,
+                   gint64   t1,
+                   float   *dest)
+{
+  const StepArgs *a = data;
+  const BendiContext *ctx = a->ctx;
+  gint64 n_ff = ctx->config->n_ff;
+
+  bendi_vec_swiglu (dest, ctx->hb + t0 * n_ff, ctx->hb2 + t0 * n_ff, (t1 - t0) * n_ff);
 }
 
 /* Where KV head @h of layer @il starts in the cache. */
@@ -239,21 +260,6 @@ step_attention (gpointer data,
     }
 }
 
-static void
-step_swiglu (gpointer data,
-             int      ith,
-             int      nth)
-{
-  StepArgs *a = data;
-  BendiContext *ctx = a->ctx;
-  gint64 n_ff = ctx->config->n_ff;
-  gint64 start, end;
-
-  bendi_split_range (a->n_tokens, ith, nth, &start, &end);
-  bendi_vec_swiglu (ctx->hb + start * n_ff, ctx->hb + start * n_ff, ctx->hb2 + start * n_ff,
-                    (end - start) * n_ff);
-}
-
 /* ------------------------------------------------------------------------ */
 
 static void
@@ -343,9 +349,17 @@ forward_batch (BendiContext      *ctx,
   const BendiModelWeights *w = ctx->weights;
   StepArgs args = { .ctx = ctx, .n_tokens = n_tokens, .pos = ctx->n_past,
                     .heads_per_item = attention_heads_per_item (ctx, n_tokens) };
+  /* The steps between the products run inside them, on all their threads:
+   * the norms and SwiGLU make the next product's input, the residual
+   * additions follow the rows that end a block. */
+  const BendiMatmulSteps normed = { .make_input = make_normed_input, .input_data = &args };
+  BendiMatmulSteps to_residual = { 0 };
+  BendiMatmulSteps swiglu_to_residual = { .make_input = make_swiglu_input, .input_data = &args };
   gint64 half_rot = c->n_rot / 2;
 
   ensure_scratch (ctx, n_tokens);
+  to_residual.residual = ctx->x;
+  swiglu_to_residual.residual = ctx->x;
 
   /* token embeddings and each position's rotary angles */
   for (gint64 t = 0; t < n_tokens; t++)
@@ -381,37 +395,29 @@ forward_batch (BendiContext      *ctx,
       args.layer = l;
       args.il = il - ctx->first_cpu_layer;
 
-      /* residual from the previous layer's feed-forward, attention rmsnorm */
-      args.residual = il > ctx->first_cpu_layer;
+      /* q, k, v projections of the normed residual; biases, norms, RoPE;
+       * keys and values cached */
       args.norm = l->attn_norm;
-      run_step (ctx, step_residual_norm, &args, n_tokens);
-      /* q, k, v projections; biases, norms, RoPE; keys and values cached */
-      bendi_matmul_n (ctx->matmul, 3, (const BendiMatrix *[]) { &l->wq, &l->wk, &l->wv }, ctx->xb, n_tokens,
-                      (float *[]) { ctx->q, ctx->k, ctx->v });
+      bendi_matmul_with (ctx->matmul, 3, (const BendiMatrix *[]) { &l->wq, &l->wk, &l->wv }, NULL, n_tokens,
+                         (float *[]) { ctx->q, ctx->k, ctx->v }, &normed);
       args.finish_qkv = n_tokens == 1 && args.heads_per_item == c->n_head / c->n_head_kv;
       if (!args.finish_qkv)
         run_step (ctx, step_qkv_finish, &args, n_tokens * c->n_head_kv);
 
-      /* attention, output projection */
+      /* attention, output projection added to the residual */
       run_step (ctx, step_attention, &args, n_tokens * c->n_head / args.heads_per_item);
-      bendi_matmul (ctx->matmul, &l->wo, ctx->att_out, n_tokens, ctx->out);
+      bendi_matmul_with (ctx->matmul, 1, (const BendiMatrix *[]) { &l->wo }, ctx->att_out, n_tokens, &ctx->out, &to_residual);
 
-      /* residual, feed-forward rmsnorm */
-      args.residual = TRUE;
+      /* SwiGLU feed-forward of the normed residual, added to it */
       args.norm = l->ffn_norm;
-      run_step (ctx, step_residual_norm, &args, n_tokens);
-
-      /* SwiGLU feed-forward */
-      bendi_matmul_n (ctx->matmul, 2, (const BendiMatrix *[]) { &l->ffn_gate, &l->ffn_up }, ctx->xb, n_tokens,
-                      (float *[]) { ctx->hb, ctx->hb2 });
-      run_step (ctx, step_swiglu, &args, n_tokens);
-      bendi_matmul (ctx->matmul, &l->ffn_down, ctx->hb, n_tokens, ctx->out);
+      bendi_matmul_with (ctx->matmul, 2, (const BendiMatrix *[]) { &l->ffn_gate, &l->ffn_up }, NULL, n_tokens,
+                         (float *[]) { ctx->hb, ctx->hb2 }, &normed);
+      bendi_matmul_with (ctx->matmul, 1, (const BendiMatrix *[]) { &l->ffn_down }, NULL, n_tokens, &ctx->out, &swiglu_to_residual);
     }
 
-  /* last residual, final rmsnorm, classifier: only the rows asked for */
-  args.residual = TRUE;
+  /* final rmsnorm, classifier: only the rows asked for */
   args.norm = w->output_norm;
-  run_step (ctx, step_residual_norm, &args, n_tokens);
+  run_step (ctx, step_norm, &args, n_tokens);
   if (all_logits)
     {
       ensure_logits (ctx, n_tokens);
