@@ -449,8 +449,9 @@ make_scaled_input (gpointer data,
 /* bendi_matmul_with (): an input made on the product's threads gives what
  * the input made beforehand gives, bit for bit, for one token (every
  * thread makes it all), a few, and a batch (each thread a share), on
- * quantised and float weights; a residual gets exactly the output added,
- * and the output is still written. */
+ * quantised and float weights, in the context's memory or in place over
+ * its source; a residual gets exactly the output added, and the output is
+ * still written. */
 static void
 test_steps (void)
 {
@@ -510,6 +511,14 @@ test_steps (void)
               for (gint64 i = 0; i < n_tokens * n_rows; i++)
                 g_assert_cmpfloat (residual[i], ==, residual0[i] + want[i]);
               g_assert_true (isnan (residual[n_tokens * n_rows]));
+
+              /* a batch's input made in place, over what it is made from */
+              memcpy (made, in, n_tokens * n_cols * sizeof (float));
+              data.in = made;
+              steps = (BendiMatmulSteps) { .make_input = make_scaled_input, .input_data = &data,
+                                           .batch_input = made };
+              bendi_matmul_with (ctx, 1, (const BendiMatrix *[]) { &m }, NULL, n_tokens, &got, &steps);
+              g_assert_cmpmem (got, n_tokens * n_rows * sizeof (float), want, n_tokens * n_rows * sizeof (float));
             }
         }
       weights_clear (&w);

@@ -731,15 +731,19 @@ bendi_matmul_with (BendiMatmulContext       *ctx,
       job.acts.n_tokens = n_tokens;
       job.acts.stride = (gsize) w[0]->n_cols * sizeof (float);
       if (job.make_input != NULL)
-        job.inputs = inputs_get (ctx, (gsize) n_tokens * (gsize) w[0]->n_cols);
+        job.inputs = steps->batch_input != NULL ? steps->batch_input :
+                     inputs_get (ctx, (gsize) n_tokens * (gsize) w[0]->n_cols);
       job.acts.values = job.make_input != NULL ? (const void *) job.inputs : (const void *) in;
     }
   else
     {
       job.private_acts = nth > 1 && n_tokens <= PRIVATE_QUANT_TOKENS;
       acts_prepare (ctx, w[0], n_tokens, job.private_acts ? nth : 1, &job.acts, &job.acts_out, &job.copy_bytes);
-      if (job.make_input != NULL)
-        job.inputs = inputs_get (ctx, (gsize) (job.private_acts ? nth : 1) * (gsize) n_tokens * (gsize) w[0]->n_cols);
+      if (job.make_input != NULL && job.private_acts)
+        job.inputs = inputs_get (ctx, (gsize) nth * (gsize) n_tokens * (gsize) w[0]->n_cols);
+      else if (job.make_input != NULL)
+        job.inputs = steps->batch_input != NULL ? steps->batch_input :
+                     inputs_get (ctx, (gsize) n_tokens * (gsize) w[0]->n_cols);
     }
 
   bendi_thread_pool_run (ctx->pool, matmul_worker, &job);

@@ -94,6 +94,11 @@ typedef struct {
    * each makes a share. @in may then be NULL. */
   BendiMatmulInputFunc make_input;
   gpointer             input_data;
+  /* Where a batch's input is made (n_tokens × n_cols floats), so that it
+   * takes no memory of its own; it may be memory make_input reads, if each
+   * row of the input depends only on the same row there. NULL: the
+   * context's scratch. A few tokens' inputs never go there. */
+  float               *batch_input;
   /* With one matrix: each output row is also added into this array,
    * shaped as the output (a residual stream), by the thread that made the
    * row. */

@@ -58,7 +58,7 @@ struct _BendiContext {
   float      *v;             /* (n, kv_dim) */
   float      *att_out;       /* (n, q_dim) */
   float      *out;           /* (n, n_embd) a block's output */
-  float      *hb;            /* (n, n_ff) gate */
+  float      *hb;            /* (n, n_ff) gate, then for a batch silu (gate) · up */
   float      *hb2;           /* (n, n_ff) up */
   float      *rope_cos;      /* (n, n_rot / 2) */
   float      *rope_sin;      /* (n, n_rot / 2) */
@@ -352,13 +352,16 @@ forward_batch (BendiContext      *ctx,
   /* The steps between the products run inside them, on all their threads:
    * the norms and SwiGLU make the next product's input, the residual
    * additions follow the rows that end a block. */
-  const BendiMatmulSteps normed = { .make_input = make_normed_input, .input_data = &args };
+  BendiMatmulSteps normed = { .make_input = make_normed_input, .input_data = &args };
   BendiMatmulSteps to_residual = { 0 };
   BendiMatmulSteps swiglu_to_residual = { .make_input = make_swiglu_input, .input_data = &args };
   gint64 half_rot = c->n_rot / 2;
 
   ensure_scratch (ctx, n_tokens);
+  /* a batch's inputs where the steps wrote them before: SwiGLU in place */
+  normed.batch_input = ctx->xb;
   to_residual.residual = ctx->x;
+  swiglu_to_residual.batch_input = ctx->hb;
   swiglu_to_residual.residual = ctx->x;
 
   /* token embeddings and each position's rotary angles */
