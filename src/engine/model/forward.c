@@ -409,13 +409,15 @@ forward_batch (BendiContext      *ctx,
 
       /* attention, output projection added to the residual */
       run_step (ctx, step_attention, &args, n_tokens * c->n_head / args.heads_per_item);
-      bendi_matmul_with (ctx->matmul, 1, (const BendiMatrix *[]) { &l->wo }, ctx->att_out, n_tokens, &ctx->out, &to_residual);
+      bendi_matmul_with (ctx->matmul, 1, (const BendiMatrix *[]) { &l->wo }, ctx->att_out, n_tokens, &ctx->out,
+                         &to_residual);
 
       /* SwiGLU feed-forward of the normed residual, added to it */
       args.norm = l->ffn_norm;
       bendi_matmul_with (ctx->matmul, 2, (const BendiMatrix *[]) { &l->ffn_gate, &l->ffn_up }, NULL, n_tokens,
                          (float *[]) { ctx->hb, ctx->hb2 }, &normed);
-      bendi_matmul_with (ctx->matmul, 1, (const BendiMatrix *[]) { &l->ffn_down }, NULL, n_tokens, &ctx->out, &swiglu_to_residual);
+      bendi_matmul_with (ctx->matmul, 1, (const BendiMatrix *[]) { &l->ffn_down }, NULL, n_tokens, &ctx->out,
+                         &swiglu_to_residual);
     }
 
   /* final rmsnorm, classifier: only the rows asked for */
