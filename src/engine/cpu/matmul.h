@@ -96,8 +96,10 @@ typedef struct {
   gpointer             input_data;
   /* Where a batch's input is made (n_tokens × n_cols floats), so that it
    * takes no memory of its own; it may be memory make_input reads, if each
-   * row of the input depends only on the same row there. NULL: the
-   * context's scratch. A few tokens' inputs never go there. */
+   * row of the input depends only on the same row there and there is one
+   * matrix (matrices that round their input differently go one by one,
+   * each making it again). NULL: the context's scratch. A few tokens'
+   * inputs never go there. */
   float               *batch_input;
   /* With one matrix: each output row is also added into this array,
    * shaped as the output (a residual stream), by the thread that made the
