@@ -17,6 +17,25 @@
 /* ------------------------------------------------------------------------ */
 /* Activation quantisers: the same arithmetic as the portable ones. */
 
+/* One block's 32 values times @scale, rounded as roundf () does (add
+ * ±(0.5 - ulp) and truncate, exact for |v| <= 127) into @q; returns the
+ * rounded values' sums lane by lane. */
+static ALWAYS_INLINE __m512i
+round_block (const float *x,
+             __m512       scale,
+             gint8       *q)
+{
+  const __m512 just_below_half = _mm512_set1_ps (0.49999997f);
+  __m512 v0 = _mm512_mul_ps (_mm512_loadu_ps (x), scale);
+  __m512 v1 = _mm512_mul_ps (_mm512_loadu_ps (x + 16), scale);
+  __m512i q0 = _mm512_cvttps_epi32 (_mm512_add_ps (v0, copysign_ps (just_below_half, v0)));
+  __m512i q1 = _mm512_cvttps_epi32 (_mm512_add_ps (v1, copysign_ps (just_below_half, v1)));
+
+  _mm_storeu_si128 ((__m128i *) q, _mm512_cvtsepi32_epi8 (q0));
+  _mm_storeu_si128 ((__m128i *) (q + 16), _mm512_cvtsepi32_epi8 (q1));
+  return _mm512_add_epi32 (q0, q1);
+}
+
 /* One block of 32 at @i (token and block counted together). */
 static ALWAYS_INLINE void
 quantize_q8_01_block (const BendiActs    *acts,
@@ -25,23 +44,11 @@ quantize_q8_01_block (const BendiActs    *acts,
                       gint8              *q,
                       gint64              i)
 {
-  const __m512 just_below_half = _mm512_set1_ps (0.49999997f);
-  __m512 x0 = _mm512_loadu_ps (x), x1 = _mm512_loadu_ps (x + 16);
-  float amax = _mm512_reduce_max_ps (_mm512_max_ps (_mm512_abs_ps (x0), _mm512_abs_ps (x1)));
+  float amax = _mm512_reduce_max_ps (_mm512_max_ps (_mm512_abs_ps (_mm512_loadu_ps (x)),
+                                                    _mm512_abs_ps (_mm512_loadu_ps (x + 16))));
   float d = amax / 127;
-  __m512 id = _mm512_set1_ps (d != 0 ? 1.0f / d : 0.0f);
-  __m512 v0 = _mm512_mul_ps (x0, id), v1 = _mm512_mul_ps (x1, id);
-  __m512i q0, q1;
-  int sum;
+  int sum = _mm512_reduce_add_epi32 (round_block (x, _mm512_set1_ps (d != 0 ? 1.0f / d : 0.0f), q));
 
-  /* roundf: add ±(0.5 - ulp) and truncate, exact for |v| <= 127. */
-  v0 = _mm512_add_ps (v0, copysign_ps (just_below_half, v0));
-  v1 = _mm512_add_ps (v1, copysign_ps (just_below_half, v1));
-  q0 = _mm512_cvttps_epi32 (v0);
-  q1 = _mm512_cvttps_epi32 (v1);
-  _mm_storeu_si128 ((__m128i *) q, _mm512_cvtsepi32_epi8 (q0));
-  _mm_storeu_si128 ((__m128i *) (q + 16), _mm512_cvtsepi32_epi8 (q1));
-  sum = _mm512_reduce_add_epi32 (_mm512_add_epi32 (q0, q1));
   out->d[i] = fp16_round (d);
   if (acts->kind == BENDI_ACT_Q8_1)
     {
@@ -65,7 +72,6 @@ quantize_q8_01_16_blocks (const BendiActs    *acts,
                           gint8              *q,
                           gint64              i)
 {
-  const __m512 just_below_half = _mm512_set1_ps (0.49999997f);
   alignas (64) float inverse[16];
   __m512 lanes[16], d, id;
   __m512i sums;
@@ -77,20 +83,7 @@ quantize_q8_01_16_blocks (const BendiActs    *acts,
   id = _mm512_maskz_div_ps (_mm512_cmp_ps_mask (d, _mm512_setzero_ps (), _CMP_NEQ_OQ), _mm512_set1_ps (1), d);
   _mm512_store_ps (inverse, id);
   for (int b = 0; b < 16; b++)
-    {
-      __m512 scale = _mm512_set1_ps (inverse[b]);
-      __m512 v0 = _mm512_mul_ps (_mm512_loadu_ps (x + 32 * b), scale);
-      __m512 v1 = _mm512_mul_ps (_mm512_loadu_ps (x + 32 * b + 16), scale);
-      __m512i q0, q1;
-
-      v0 = _mm512_add_ps (v0, copysign_ps (just_below_half, v0));
-      v1 = _mm512_add_ps (v1, copysign_ps (just_below_half, v1));
-      q0 = _mm512_cvttps_epi32 (v0);
-      q1 = _mm512_cvttps_epi32 (v1);
-      _mm_storeu_si128 ((__m128i *) (q + 32 * b), _mm512_cvtsepi32_epi8 (q0));
-      _mm_storeu_si128 ((__m128i *) (q + 32 * b + 16), _mm512_cvtsepi32_epi8 (q1));
-      lanes[b] = _mm512_castsi512_ps (_mm512_add_epi32 (q0, q1));
-    }
+    lanes[b] = _mm512_castsi512_ps (round_block (x + 32 * b, _mm512_set1_ps (inverse[b]), q + 32 * b));
   sums = _mm512_castps_si512 (reduce_lanes16 (LANES_ADD_EPI32, lanes));
   _mm512_storeu_ps (out->d + i, fp16_round_ps (d));
   if (acts->kind == BENDI_ACT_Q8_1)

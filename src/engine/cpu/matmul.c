@@ -21,11 +21,11 @@ typedef struct {
 
 struct _BendiMatmulContext {
   BendiThreadPool *pool;
-  guint8          *scratch;       /* quantised activations, 64-byte aligned */
+  gpointer         scratch;       /* quantised activations, 64-byte aligned */
   gsize            scratch_size;
   ThreadShare     *shares;        /* one per thread of the pool */
-  float           *inputs;        /* inputs made by a BendiMatmulInputFunc */
-  gsize            inputs_size;   /* in floats */
+  gpointer         inputs;        /* floats made by a BendiMatmulInputFunc */
+  gsize            inputs_size;
 };
 
 /* ------------------------------------------------------------------------ */
@@ -275,30 +275,34 @@ bendi_matmul_context_free (BendiMatmulContext *self)
   g_free (self);
 }
 
+/* @*buffer, 64-byte aligned, grown to at least @size bytes (by half again
+ * at least, so that slowly growing batches do not reallocate each time). */
+static gpointer
+grow_buffer (gpointer *buffer,
+             gsize    *capacity,
+             gsize     size)
+{
+  if (size > *capacity)
+    {
+      g_aligned_free (*buffer);
+      *capacity = MAX (size, *capacity + *capacity / 2);
+      *buffer = g_aligned_alloc (1, *capacity, 64);
+    }
+  return *buffer;
+}
+
 static guint8 *
 scratch_get (BendiMatmulContext *self,
              gsize               size)
 {
-  if (size > self->scratch_size)
-    {
-      g_aligned_free (self->scratch);
-      self->scratch_size = MAX (size, self->scratch_size + self->scratch_size / 2);
-      self->scratch = g_aligned_alloc (1, self->scratch_size, 64);
-    }
-  return self->scratch;
+  return grow_buffer (&self->scratch, &self->scratch_size, size);
 }
 
 static float *
 inputs_get (BendiMatmulContext *self,
             gsize               n_floats)
 {
-  if (n_floats > self->inputs_size)
-    {
-      g_aligned_free (self->inputs);
-      self->inputs_size = MAX (n_floats, self->inputs_size + self->inputs_size / 2);
-      self->inputs = g_aligned_alloc (self->inputs_size, sizeof (float), 64);
-    }
-  return self->inputs;
+  return grow_buffer (&self->inputs, &self->inputs_size, n_floats * sizeof (float));
 }
 
 static gsize

@@ -100,22 +100,6 @@ run_step (BendiContext     *ctx,
     bendi_thread_pool_run (ctx->pool, func, args);
 }
 
-/* xb = rmsnorm (x) · norm, for the classifier */
-static void
-step_norm (gpointer data,
-           int      ith,
-           int      nth)
-{
-  StepArgs *a = data;
-  BendiContext *ctx = a->ctx;
-  gint64 n_embd = ctx->config->n_embd;
-  gint64 start, end;
-
-  bendi_split_range (a->n_tokens, ith, nth, &start, &end);
-  for (gint64 t = start; t < end; t++)
-    bendi_vec_rms_norm (ctx->xb + t * n_embd, ctx->x + t * n_embd, a->norm, n_embd, ctx->config->norm_eps);
-}
-
 /* The inputs of a block's first products, made by every thread of the
  * product for itself (see BendiMatmulSteps): rmsnorm (x) · norm. */
 static void
@@ -130,6 +114,19 @@ make_normed_input (gpointer data,
 
   for (gint64 t = t0; t < t1; t++)
     bendi_vec_rms_norm (dest + (t - t0) * n_embd, ctx->x + t * n_embd, a->norm, n_embd, ctx->config->norm_eps);
+}
+
+/* xb = rmsnorm (x) · norm, for the classifier */
+static void
+step_norm (gpointer data,
+           int      ith,
+           int      nth)
+{
+  StepArgs *a = data;
+  gint64 start, end;
+
+  bendi_split_range (a->n_tokens, ith, nth, &start, &end);
+  make_normed_input (a, start, end, a->ctx->xb + start * a->ctx->config->n_embd);
 }
 
 /* The feed-forward's down projection's input: silu (gate) · up. */
@@ -347,8 +344,9 @@ forward_batch (BendiContext      *ctx,
 {
   const BendiModelConfig *c = ctx->config;
   const BendiModelWeights *w = ctx->weights;
-  StepArgs args = { .ctx = ctx, .n_tokens = n_tokens, .pos = ctx->n_past,
-                    .heads_per_item = attention_heads_per_item (ctx, n_tokens) };
+  gint64 heads_per_item = attention_heads_per_item (ctx, n_tokens);
+  StepArgs args = { .ctx = ctx, .n_tokens = n_tokens, .pos = ctx->n_past, .heads_per_item = heads_per_item,
+                    .finish_qkv = n_tokens == 1 && heads_per_item == c->n_head / c->n_head_kv };
   /* The steps between the products run inside them, on all their threads:
    * the norms and SwiGLU make the next product's input, the residual
    * additions follow the rows that end a block. */
@@ -403,7 +401,6 @@ forward_batch (BendiContext      *ctx,
       args.norm = l->attn_norm;
       bendi_matmul_with (ctx->matmul, 3, (const BendiMatrix *[]) { &l->wq, &l->wk, &l->wv }, NULL, n_tokens,
                          (float *[]) { ctx->q, ctx->k, ctx->v }, &normed);
-      args.finish_qkv = n_tokens == 1 && args.heads_per_item == c->n_head / c->n_head_kv;
       if (!args.finish_qkv)
         run_step (ctx, step_qkv_finish, &args, n_tokens * c->n_head_kv);
 
