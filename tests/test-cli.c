@@ -230,6 +230,7 @@ test_make_model_and_bench (Fixture      *f,
   g_autofree char *vocab = bendi_test_data_path ("vocab/ggml-vocab-llama-spm.gguf");
   g_autofree char *out = g_build_filename (f->dir, "made.gguf", NULL);
   g_autoptr (JsonObject) bench = NULL;
+  JsonArray *fractions;
   g_autoptr (JsonObject) info = NULL;
   g_auto (BendiTestRun) made = { 0 };
   g_auto (BendiTestRun) again = { 0 };
@@ -258,13 +259,22 @@ test_make_model_and_bench (Fixture      *f,
   g_assert_cmpint (json_object_get_int_member (info, "vocab_size"), ==, 32000);
   bendi_test_run_clear (&r);
 
-  RUN (&r, "bench", "-m", out, "-p", "16", "-n", "4", "-r", "1", "--json");
+  RUN (&r, "bench", "-m", out, "-p", "16", "-n", "4", "-r", "2", "--json");
   g_assert_cmpint (r.status, ==, 0);
   bench = parse_object (r.out);
   g_assert_cmpfloat (json_object_get_double_member (bench, "prompt_tokens_per_s"), >, 0);
   g_assert_cmpfloat (json_object_get_double_member (bench, "gen_tokens_per_s"), >, 0);
   g_assert_cmpfloat (json_object_get_double_member (bench, "gen_bandwidth_gbps"), >, 0);
   g_assert_cmpfloat (json_object_get_double_member (bench, "memory_bandwidth_gbps"), >, 0);
+  /* each run against the reading around it, sorted; the fraction is
+   * their median */
+  fractions = json_object_get_array_member (bench, "gen_bandwidth_fractions");
+  g_assert_cmpuint (json_array_get_length (fractions), ==, 2);
+  g_assert_cmpfloat (json_array_get_double_element (fractions, 0), >, 0);
+  g_assert_cmpfloat (json_array_get_double_element (fractions, 0), <=, json_array_get_double_element (fractions, 1));
+  g_assert_cmpfloat_with_epsilon (json_object_get_double_member (bench, "gen_bandwidth_fraction"),
+                                  (json_array_get_double_element (fractions, 0) +
+                                   json_array_get_double_element (fractions, 1)) / 2, 1e-12);
   bendi_test_run_clear (&r);
 
   /* refused inputs: a K-quant needs rows in multiples of 256 */

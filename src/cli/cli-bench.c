@@ -105,38 +105,86 @@ run_generation (BendiContext     *context,
   return TRUE;
 }
 
+/* Memory read bandwidth windows around each generation run: long enough
+ * for the read test's best pass to be the memory's, short beside a run. */
+#define BANDWIDTH_WINDOW_SECONDS 0.5
+
 typedef struct {
-  Rate   pp;
-  Rate   tg;
-  double cpu_ms_per_token;
-  guint  dispatches_per_token;
-  double last_gen_seconds;       /* the run the GPU times are of */
+  Rate    pp;
+  Rate    tg;
+  double  cpu_ms_per_token;
+  guint   dispatches_per_token;
+  double  last_gen_seconds;       /* the run the GPU times are of */
+  /* Where the CPU's memory is the ceiling (measure's @bandwidth_threads):
+   * the best read bandwidth of all windows, and each generation run's
+   * weights bandwidth as a fraction of the better of the windows just
+   * before and just after it, sorted. */
+  double  bandwidth;
+  double *fractions;             /* n_runs of them */
 } Measurement;
 
-/* A warm-up run of each test, then the measured ones. */
+static void
+measurement_clear (Measurement *m)
+{
+  g_clear_pointer (&m->fractions, g_free);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Measurement, measurement_clear)
+
+static int
+compare_doubles (gconstpointer a,
+                 gconstpointer b)
+{
+  double x = *(const double *) a, y = *(const double *) b;
+
+  return (x > y) - (x < y);
+}
+
+/* A warm-up run of each test, then the measured ones. With
+ * @bandwidth_threads > 0, the memory's read bandwidth is measured with
+ * that many threads just before and just after each generation run: on a
+ * shared machine the bandwidth left to this one drifts over seconds, and a
+ * run compared with a measurement taken at another time would be off by
+ * the drift, either way. */
 static gboolean
 measure (BendiContext     *context,
          const BendiToken *tokens,
          gint64            n_prompt,
          gint64            n_gen,
          int               n_runs,
+         int               bandwidth_threads,
          Measurement      *m,
          GError          **error)
 {
   g_autofree double *pp_seconds = g_new0 (double, n_runs);
   g_autofree double *tg_seconds = g_new0 (double, n_runs);
   double cpu_seconds = 0.0, best_cpu = G_MAXDOUBLE;
+  gboolean paired = bandwidth_threads > 0 && n_gen > 0;
+  gint64 bytes_per_token = (gint64) bendi_model_get_bytes_per_token (bendi_context_get_model (context));
 
   memset (m, 0, sizeof *m);
   if ((n_prompt > 0 && !run_prompt (context, tokens, MIN (n_prompt, 32), &pp_seconds[0], error)) ||
       (n_gen > 0 && !run_generation (context, tokens, MIN (n_gen, 4), &tg_seconds[0], &cpu_seconds, error)))
     return FALSE;
+  if (paired)
+    m->fractions = g_new0 (double, n_runs);
   for (int r = 0; r < n_runs; r++)
     {
-      if ((n_prompt > 0 && !run_prompt (context, tokens, n_prompt, &pp_seconds[r], error)) ||
-          (n_gen > 0 && !run_generation (context, tokens, n_gen, &tg_seconds[r], &cpu_seconds, error)))
+      double before = 0.0, after;
+
+      if (n_prompt > 0 && !run_prompt (context, tokens, n_prompt, &pp_seconds[r], error))
+        return FALSE;
+      if (paired)
+        before = bendi_cpu_read_bandwidth_measure (bandwidth_threads, 0, BANDWIDTH_WINDOW_SECONDS);
+      if (n_gen > 0 && !run_generation (context, tokens, n_gen, &tg_seconds[r], &cpu_seconds, error))
         return FALSE;
       best_cpu = MIN (best_cpu, cpu_seconds);
+      if (!paired)
+        continue;
+      after = bendi_cpu_read_bandwidth_measure (bandwidth_threads, 0, BANDWIDTH_WINDOW_SECONDS);
+      m->bandwidth = MAX (m->bandwidth, MAX (before, after));
+      if (MAX (before, after) > 0)
+        m->fractions[r] = (double) n_gen / tg_seconds[r] * (double) bytes_per_token / 1e9 / MAX (before, after);
     }
   if (n_prompt > 0)
     m->pp = rate_of (n_prompt, pp_seconds, n_runs);
@@ -146,6 +194,8 @@ measure (BendiContext     *context,
       m->last_gen_seconds = tg_seconds[n_runs - 1];
       m->cpu_ms_per_token = 1e3 * best_cpu / (double) n_gen;
     }
+  if (paired)
+    qsort (m->fractions, (gsize) n_runs, sizeof (double), compare_doubles);
   m->dispatches_per_token = bendi_context_get_dispatches_per_token (context);
   return TRUE;
 }
@@ -263,9 +313,10 @@ bendi_cli_bench (int    argc,
   g_autofree BendiToken *tokens = NULL;
   g_autoptr (GArray) gpu_times = NULL;
   BendiContextParams context_params;
-  Measurement m, cpu = { 0 };
-  gboolean on_gpu;
-  double bandwidth, gen_bandwidth, gpu_bandwidth = 0.0;
+  g_auto (Measurement) m = { 0 };
+  g_auto (Measurement) cpu = { 0 };
+  gboolean on_gpu, all_on_gpu;
+  double bandwidth, gen_bandwidth, gen_fraction, gpu_bandwidth = 0.0;
   guint64 rss, peak_rss;
   gint64 n_tokens;
   GRand *rand;
@@ -300,6 +351,7 @@ bendi_cli_bench (int    argc,
     }
   n_threads = bendi_context_get_n_threads (context);
   on_gpu = bendi_context_get_backend (context) == BENDI_BACKEND_VULKAN;
+  all_on_gpu = on_gpu && bendi_context_get_n_gpu_layers (context) == bendi_model_get_config (model)->n_layer;
 
   /* Random tokens: speed does not depend on what they say. */
   n_tokens = MAX (n_prompt, n_gen);
@@ -309,7 +361,9 @@ bendi_cli_bench (int    argc,
     tokens[i] = (BendiToken) g_rand_int_range (rand, 0, (gint32) bendi_model_get_config (model)->n_vocab);
   g_rand_free (rand);
 
-  if (!measure (context, tokens, n_prompt, n_gen, n_runs, &m, &error))
+  /* Where the CPU's memory holds weights, its read bandwidth is the
+   * generation's ceiling, measured around each run. */
+  if (!measure (context, tokens, n_prompt, n_gen, n_runs, all_on_gpu ? 0 : n_threads, &m, &error))
     {
       bendi_cli_print_error ("%s", error->message);
       return BENDI_CLI_EXIT_ERROR;
@@ -327,7 +381,7 @@ bendi_cli_bench (int    argc,
       context_params.n_devices = 0;
       context_params.n_gpu_layers = BENDI_GPU_LAYERS_ALL;
       cpu_context = bendi_context_new (model, &context_params, &error);
-      if (cpu_context == NULL || !measure (cpu_context, tokens, n_prompt, n_gen, n_runs, &cpu, &error))
+      if (cpu_context == NULL || !measure (cpu_context, tokens, n_prompt, n_gen, n_runs, 0, &cpu, &error))
         {
           bendi_cli_print_error ("%s", error->message);
           return BENDI_CLI_EXIT_ERROR;
@@ -336,12 +390,18 @@ bendi_cli_bench (int    argc,
   read_rss (&rss, &peak_rss);
 
   /* The ceiling for generation on the CPU: how fast these threads can
-   * read memory. */
-  bandwidth = bendi_cpu_read_bandwidth_measure (n_threads, 0, 1.0);
+   * read memory, and the runs' median fraction of it (each against its
+   * own windows); where nothing was generated or the GPUs hold every
+   * layer, measured once here. */
+  bandwidth = m.fractions != NULL ? m.bandwidth : bendi_cpu_read_bandwidth_measure (n_threads, 0, 1.0);
   gen_bandwidth = m.tg.mean * (double) bendi_model_get_bytes_per_token (model) / 1e9;
+  if (m.fractions != NULL)
+    gen_fraction = (m.fractions[(n_runs - 1) / 2] + m.fractions[n_runs / 2]) / 2;
+  else
+    gen_fraction = bandwidth > 0 ? gen_bandwidth / bandwidth : 0.0;
   /* With the whole model on one GPU, that GPU's: read by a shader that
    * only reads, so that the fraction is of what the memory can do. */
-  if (on_gpu && bendi_context_get_n_gpu_layers (context) == bendi_model_get_config (model)->n_layer)
+  if (all_on_gpu)
     {
       guint n_devices;
       const guint *devices = bendi_context_get_gpu_devices (context, &n_devices);
@@ -378,7 +438,15 @@ bendi_cli_bench (int    argc,
           MEMBER_DOUBLE ("gen_bandwidth_fraction", gen_bandwidth / gpu_bandwidth);
         }
       else
-        MEMBER_DOUBLE ("gen_bandwidth_fraction", bandwidth > 0 ? gen_bandwidth / bandwidth : 0.0);
+        MEMBER_DOUBLE ("gen_bandwidth_fraction", gen_fraction);
+      if (m.fractions != NULL)
+        {
+          json_builder_set_member_name (b, "gen_bandwidth_fractions");
+          json_builder_begin_array (b);
+          for (int r = 0; r < n_runs; r++)
+            json_builder_add_double_value (b, m.fractions[r]);
+          json_builder_end_array (b);
+        }
       MEMBER_INT ("prompt_tokens", n_prompt);
       MEMBER_INT ("gen_tokens", n_gen);
       MEMBER_INT ("threads", n_threads);
@@ -441,10 +509,16 @@ bendi_cli_bench (int    argc,
                     100.0 * gen_bandwidth / gpu_bandwidth, gpu_bandwidth);
         }
       else if (n_gen > 0)
-        printf ("generation:  %8.2f ± %.2f tokens/s  (%" G_GINT64_FORMAT " tokens) = %.1f GB/s of weights, "
-                "%.0f%% of the %.1f GB/s this machine reads\n",
-                m.tg.mean, m.tg.stddev, n_gen, gen_bandwidth, bandwidth > 0 ? 100.0 * gen_bandwidth / bandwidth : 0.0,
-                bandwidth);
+        {
+          printf ("generation:  %8.2f ± %.2f tokens/s  (%" G_GINT64_FORMAT " tokens) = %.1f GB/s of weights, "
+                  "%.0f%% of what this machine reads\n",
+                  m.tg.mean, m.tg.stddev, n_gen, gen_bandwidth, 100.0 * gen_fraction);
+          printf ("             (the median run's, each run against the best of %.1f s of reading just before and "
+                  "just after it:", BANDWIDTH_WINDOW_SECONDS);
+          for (int r = 0; r < n_runs; r++)
+            printf (" %.0f%%", 100.0 * m.fractions[r]);
+          printf ("; at best %.1f GB/s)\n", bandwidth);
+        }
       if (compare_cpu)
         printf ("cpu backend: %8.2f tokens/s prompt, %.2f tokens/s generation: %.2f× and %.2f× of it\n",
                 cpu.pp.mean, cpu.tg.mean, cpu.pp.mean > 0 ? m.pp.mean / cpu.pp.mean : 0.0,
