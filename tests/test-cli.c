@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* bendi-cli end to end: exit codes, output formats, corrupt files, and the tiny real model. */
+#include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 #include <math.h>
 #include <string.h>
@@ -275,6 +276,9 @@ test_make_model_and_bench (Fixture      *f,
   g_assert_cmpfloat_with_epsilon (json_object_get_double_member (bench, "gen_bandwidth_fraction"),
                                   (json_array_get_double_element (fractions, 0) +
                                    json_array_get_double_element (fractions, 1)) / 2, 1e-12);
+  /* the read test's buffer (256 MiB at least) is not the model's memory */
+  if (g_access ("/proc/self/clear_refs", W_OK) == 0)
+    g_assert_cmpint (json_object_get_int_member (bench, "peak_rss_bytes"), <, 200 * 1000 * 1000);
   bendi_test_run_clear (&r);
 
   /* refused inputs: a K-quant needs rows in multiples of 256 */
