@@ -1,9 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /* The vector helpers of every kernel family against scalar references. */
 #include <math.h>
+#if defined(__x86_64__)
+#include <cpuid.h>
+#endif
 #include <string.h>
 
 #include "cpu/cpu-features.h"
+#include "cpu/kernels.h"
 #include "cpu/vec-ops.h"
 #include "test-util.h"
 
@@ -457,6 +461,38 @@ test_features_disable (void)
   g_assert_cmpstr (bendi_cpu_features_describe (&f), ==, "AVX-512 VNNI");
 }
 
+/* The L2 prefetch distance by processor: Skylake-SP and Cascade Lake
+ * servers (Intel 6/0x55) farther than the rest, and the one the kernels
+ * use is this processor's. */
+static void
+test_prefetch_distance (void)
+{
+  g_assert_cmpuint (bendi_cpu_prefetch_l2_ahead_for (TRUE, 6, 0x55), ==, 6144);
+  g_assert_cmpuint (bendi_cpu_prefetch_l2_ahead_for (TRUE, 6, 0x8f), ==, 3584);   /* Sapphire Rapids */
+  g_assert_cmpuint (bendi_cpu_prefetch_l2_ahead_for (TRUE, 6, 0x6a), ==, 3584);   /* Ice Lake server */
+  g_assert_cmpuint (bendi_cpu_prefetch_l2_ahead_for (FALSE, 6, 0x55), ==, 3584);
+  g_assert_cmpuint (bendi_cpu_prefetch_l2_ahead_for (FALSE, 25, 0x11), ==, 3584); /* Zen 4 */
+#if defined(__x86_64__)
+  {
+    guint32 eax = 0, ebx = 0, ecx = 0, edx = 0, family, model;
+    gboolean intel;
+
+    bendi_cpu_features_get ();
+    g_assert_true (__get_cpuid (0, &eax, &ebx, &ecx, &edx));
+    intel = ebx == 0x756e6547 && edx == 0x49656e69 && ecx == 0x6c65746e;
+    __cpuid (1, eax, ebx, ecx, edx);
+    family = (eax >> 8) & 0xf;
+    model = (eax >> 4) & 0xf;
+    if (family == 6 || family == 15)
+      model |= ((eax >> 16) & 0xf) << 4;
+    if (family == 15)
+      family += (eax >> 20) & 0xff;
+    g_test_message ("family %u model 0x%x: %" G_GSIZE_FORMAT " bytes", family, model, bendi_prefetch_l2_ahead);
+    g_assert_cmpuint (bendi_prefetch_l2_ahead, ==, bendi_cpu_prefetch_l2_ahead_for (intel, family, model));
+  }
+#endif
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -468,6 +504,7 @@ main (int   argc,
   g_test_add_func ("/engine/cpu-vec/dot-f16-f32", test_dot);
   g_test_add_func ("/engine/cpu-vec/mad-f16", test_mad);
   g_test_add_func ("/engine/cpu-vec/add", test_add);
+  g_test_add_func ("/engine/cpu-vec/prefetch-distance", test_prefetch_distance);
   g_test_add_func ("/engine/cpu-vec/rms-norm", test_rms_norm);
   g_test_add_func ("/engine/cpu-vec/swiglu", test_swiglu);
   g_test_add_func ("/engine/cpu-vec/attend-heads", test_attend_heads);

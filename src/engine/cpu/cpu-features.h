@@ -31,6 +31,14 @@ const char *bendi_cpu_features_describe (const BendiCpuFeatures *features);
  * call into them. Not thread-safe: call it while no kernel runs. */
 void bendi_cpu_features_override (const BendiCpuFeatures *features);
 
+/* How far ahead of a weight stream, in bytes, the kernels prefetch into L2
+ * on an x86 processor of this vendor (CPUID's "GenuineIntel" or not),
+ * family and model (display values): the distance measured best there
+ * (kernels.h). */
+gsize bendi_cpu_prefetch_l2_ahead_for (gboolean intel,
+                                       guint    family,
+                                       guint    model);
+
 /* Applies a BENDI_CPU_DISABLE-style list ("avx512,avx_vnni") to @features. */
 void bendi_cpu_features_disable (BendiCpuFeatures *features,
                                  const char       *names);

@@ -148,7 +148,8 @@ void bendi_kernels_init_amx          (BendiCpuKernels *table);
  * once (a token or a few: generation). Each core must keep more cache
  * lines in flight than the hardware prefetchers and the out-of-order window
  * manage with the kernels' arithmetic between loads: the lines 1 KiB ahead
- * go to L1, those 3.5 KiB ahead to L2. 1B matrices in model order, 2
+ * go to L1, those 3.5 KiB ahead to L2 (6 KiB on Skylake-SP and Cascade
+ * Lake servers, bendi_cpu_prefetch_l2_ahead_for ()). 1B matrices in model order, 2
  * threads, runs alternated in one session (perf-matmul), tokens/s with the
  * L1 prefetch alone -> with both: AVX-512 Q4_0 39-44 -> 50-51, Q4_K 35 ->
  * 43, IQ4_NL 46 -> 51; AVX2 VNNI Q4_0 42 -> 47, Q4_K 31 -> 38. The L2
@@ -163,9 +164,10 @@ void bendi_kernels_init_amx          (BendiCpuKernels *table);
 #ifndef BENDI_PREFETCH_L1_AHEAD
 #define BENDI_PREFETCH_L1_AHEAD 1024
 #endif
-#ifndef BENDI_PREFETCH_L2_AHEAD
-#define BENDI_PREFETCH_L2_AHEAD 3584
-#endif
+
+/* The L2 distance for this processor, set when its features are first
+ * asked for (bendi_cpu_features_get ()), before any kernel runs. */
+extern gsize bendi_prefetch_l2_ahead;
 
 /* Prefetches for the @bytes a kernel is about to read from @p. Prefetches
  * past the end of a mapping are harmless: they never fault. */
@@ -178,7 +180,7 @@ bendi_prefetch_stream (const void *p,
   for (gsize line = 0; line < bytes; line += 64)
     {
       _mm_prefetch (c + BENDI_PREFETCH_L1_AHEAD + line, _MM_HINT_T0);
-      _mm_prefetch (c + BENDI_PREFETCH_L2_AHEAD + line, _MM_HINT_T1);
+      _mm_prefetch (c + bendi_prefetch_l2_ahead + line, _MM_HINT_T1);
     }
 }
 #endif
