@@ -1,9 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* The vector helpers of every kernel family against scalar references. */
 #include <math.h>
-#if defined(__x86_64__)
-#include <cpuid.h>
-#endif
 #include <string.h>
 
 #include "cpu/cpu-features.h"
@@ -474,19 +471,11 @@ test_prefetch_distance (void)
   g_assert_cmpuint (bendi_cpu_prefetch_l2_ahead_for (FALSE, 25, 0x11), ==, 3584); /* Zen 4 */
 #if defined(__x86_64__)
   {
-    guint32 eax = 0, ebx = 0, ecx = 0, edx = 0, family, model;
     gboolean intel;
+    guint family, model;
 
     bendi_cpu_features_get ();
-    g_assert_true (__get_cpuid (0, &eax, &ebx, &ecx, &edx));
-    intel = ebx == 0x756e6547 && edx == 0x49656e69 && ecx == 0x6c65746e;
-    __cpuid (1, eax, ebx, ecx, edx);
-    family = (eax >> 8) & 0xf;
-    model = (eax >> 4) & 0xf;
-    if (family == 6 || family == 15)
-      model |= ((eax >> 16) & 0xf) << 4;
-    if (family == 15)
-      family += (eax >> 20) & 0xff;
+    g_assert_true (bendi_cpu_identify (&intel, &family, &model));
     g_test_message ("family %u model 0x%x: %" G_GSIZE_FORMAT " bytes", family, model, bendi_prefetch_l2_ahead);
     g_assert_cmpuint (bendi_prefetch_l2_ahead, ==, bendi_cpu_prefetch_l2_ahead_for (intel, family, model));
   }

@@ -60,18 +60,10 @@ detect_x86 (BendiCpuFeatures *features)
 
   if (!__get_cpuid (0, &max_leaf, &ebx, &ecx, &edx) || max_leaf < 7)
     return;
-  /* "GenuineIntel" in EBX, EDX, ECX */
-  intel = ebx == 0x756e6547 && edx == 0x49656e69 && ecx == 0x6c65746e;
+  if (bendi_cpu_identify (&intel, &family, &model))
+    bendi_prefetch_l2_ahead = bendi_cpu_prefetch_l2_ahead_for (intel, family, model);
 
   __cpuid (1, eax, ebx, ecx, edx);
-  family = (eax >> 8) & 0xf;
-  model = (eax >> 4) & 0xf;
-  if (family == 6 || family == 15)
-    model |= ((eax >> 16) & 0xf) << 4;
-  if (family == 15)
-    family += (eax >> 20) & 0xff;
-  bendi_prefetch_l2_ahead = bendi_cpu_prefetch_l2_ahead_for (intel, family, model);
-
   fma = (ecx >> 12) & 1;
   avx = (ecx >> 28) & 1;
   f16c = (ecx >> 29) & 1;
@@ -97,6 +89,33 @@ detect_x86 (BendiCpuFeatures *features)
   features->avx512_bf16 = features->avx512 && ((eax >> 5) & 1);
 }
 #endif
+
+gboolean
+bendi_cpu_identify (gboolean *intel,
+                    guint    *family,
+                    guint    *model)
+{
+#ifdef BENDI_X86
+  guint32 eax, ebx, ecx, edx;
+
+  if (!__get_cpuid (0, &eax, &ebx, &ecx, &edx))
+    return FALSE;
+  /* "GenuineIntel" in EBX, EDX, ECX */
+  *intel = ebx == 0x756e6547 && edx == 0x49656e69 && ecx == 0x6c65746e;
+  __cpuid (1, eax, ebx, ecx, edx);
+  *family = (eax >> 8) & 0xf;
+  *model = (eax >> 4) & 0xf;
+  if (*family == 6 || *family == 15)
+    *model |= ((eax >> 16) & 0xf) << 4;
+  if (*family == 15)
+    *family += (eax >> 20) & 0xff;
+  return TRUE;
+#else
+  *intel = FALSE;
+  *family = *model = 0;
+  return FALSE;
+#endif
+}
 
 /* Skylake-SP and Cascade Lake (Intel family 6, model 0x55): a 2-core
  * Cascade Lake VM (22-24 GB/s) generated with the 1.1B Q4_0 model 1.8%

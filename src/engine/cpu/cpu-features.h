@@ -31,6 +31,12 @@ const char *bendi_cpu_features_describe (const BendiCpuFeatures *features);
  * call into them. Not thread-safe: call it while no kernel runs. */
 void bendi_cpu_features_override (const BendiCpuFeatures *features);
 
+/* CPUID's vendor ("GenuineIntel" or not), family and model (display
+ * values, the extended fields folded in); FALSE where there is no CPUID. */
+gboolean bendi_cpu_identify (gboolean *intel,
+                             guint    *family,
+                             guint    *model);
+
 /* How far ahead of a weight stream, in bytes, the kernels prefetch into L2
  * on an x86 processor of this vendor (CPUID's "GenuineIntel" or not),
  * family and model (display values): the distance measured best there
