@@ -6,6 +6,7 @@
 #include "cpu/cpu-features.h"
 #include "cpu/kernels.h"
 #include "cpu/vec-ops.h"
+#include "model/ops.h"
 #include "test-util.h"
 
 typedef struct {
@@ -279,6 +280,48 @@ test_rms_norm (void)
   bendi_cpu_features_override (NULL);
 }
 
+/* Every family's RoPE against the reference pass's scalar loop, bit for
+ * bit: both orderings, rotated widths around every vector width (odd ones
+ * leave their last value alone), and nothing written past the rotated part
+ * of the head. */
+static void
+test_rope (void)
+{
+  g_autoptr (GRand) rand = g_rand_new_with_seed (9);
+  static const gint64 widths[] = { 0, 1, 2, 4, 6, 8, 14, 15, 16, 18, 30, 32, 34, 48, 62, 64, 66, 96, 128, 130 };
+  const gint64 head_dim = 160;
+  float head[160], want[160], cos_table[80], sin_table[80];
+
+  for (gsize f = 0; f < G_N_ELEMENTS (families); f++)
+    {
+      if (!family_select (&families[f]))
+        continue;
+      for (int neox = 0; neox <= 1; neox++)
+        for (gsize w = 0; w < G_N_ELEMENTS (widths); w++)
+          {
+            gint64 n_rot = widths[w];
+
+            for (gint64 i = 0; i < head_dim; i++)
+              head[i] = (float) g_rand_double_range (rand, -4, 4);
+            for (gint64 i = 0; i < head_dim / 2; i++)
+              {
+                double angle = g_rand_double_range (rand, -100, 100);
+
+                cos_table[i] = (float) cos (angle);
+                sin_table[i] = (float) sin (angle);
+              }
+            memcpy (want, head, sizeof head);
+            bendi_rope_apply (want, cos_table, sin_table, n_rot, neox ? BENDI_ROPE_NEOX : BENDI_ROPE_NORMAL);
+            bendi_vec_rope (head, cos_table, sin_table, n_rot, neox);
+            for (gint64 i = 0; i < head_dim; i++)
+              if (memcmp (&head[i], &want[i], sizeof (float)) != 0)
+                g_error ("%s, %s, %" G_GINT64_FORMAT " rotated: value %" G_GINT64_FORMAT " is %.9g, not %.9g",
+                         families[f].name, neox ? "NeoX" : "normal", n_rot, i, head[i], want[i]);
+          }
+    }
+  bendi_cpu_features_override (NULL);
+}
+
 static void
 test_swiglu (void)
 {
@@ -496,6 +539,7 @@ main (int   argc,
   g_test_add_func ("/engine/cpu-vec/prefetch-distance", test_prefetch_distance);
   g_test_add_func ("/engine/cpu-vec/rms-norm", test_rms_norm);
   g_test_add_func ("/engine/cpu-vec/swiglu", test_swiglu);
+  g_test_add_func ("/engine/cpu-vec/rope", test_rope);
   g_test_add_func ("/engine/cpu-vec/attend-heads", test_attend_heads);
   g_test_add_func ("/engine/cpu-vec/features-disable", test_features_disable);
 

@@ -693,6 +693,61 @@ swiglu (float       *out,
     out[i] = gate[i] / (1.0f + expf (-gate[i])) * up[i];
 }
 
+/* RoPE eight values at a time, as the AVX-512 version; the rest as the
+ * scalar loop. */
+static void
+rope (float       *head,
+      const float *cos_table,
+      const float *sin_table,
+      gint64       n_rot,
+      gboolean     neox)
+{
+  gint64 i = 0;
+
+  if (neox)
+    {
+      gint64 half = n_rot / 2;
+
+      for (; i + 8 <= half; i += 8)
+        {
+          __m256 x0 = _mm256_loadu_ps (head + i), x1 = _mm256_loadu_ps (head + half + i);
+          __m256 c = _mm256_loadu_ps (cos_table + i), s = _mm256_loadu_ps (sin_table + i);
+
+          _mm256_storeu_ps (head + i, _mm256_sub_ps (_mm256_mul_ps (x0, c), _mm256_mul_ps (x1, s)));
+          _mm256_storeu_ps (head + half + i, _mm256_add_ps (_mm256_mul_ps (x0, s), _mm256_mul_ps (x1, c)));
+        }
+      for (; i < half; i++)
+        {
+          float x0 = head[i], x1 = head[half + i];
+
+          head[i] = x0 * cos_table[i] - x1 * sin_table[i];
+          head[half + i] = x0 * sin_table[i] + x1 * cos_table[i];
+        }
+      return;
+    }
+
+  const __m256i spread = _mm256_set_epi32 (3, 3, 2, 2, 1, 1, 0, 0);
+
+  for (; i + 8 <= n_rot; i += 8)
+    {
+      __m256 x = _mm256_loadu_ps (head + i);
+      __m256 swapped = _mm256_permute_ps (x, 0xb1);
+      __m256 c = _mm256_permutevar8x32_ps (_mm256_castps128_ps256 (_mm_loadu_ps (cos_table + i / 2)), spread);
+      __m256 s = _mm256_permutevar8x32_ps (_mm256_castps128_ps256 (_mm_loadu_ps (sin_table + i / 2)), spread);
+      __m256 xc = _mm256_mul_ps (x, c), ys = _mm256_mul_ps (swapped, s);
+
+      /* addsub: even lanes xc − ys, odd lanes xc + ys */
+      _mm256_storeu_ps (head + i, _mm256_addsub_ps (xc, ys));
+    }
+  for (; i + 1 < n_rot; i += 2)
+    {
+      float x0 = head[i], x1 = head[i + 1];
+
+      head[i] = x0 * cos_table[i / 2] - x1 * sin_table[i / 2];
+      head[i + 1] = x0 * sin_table[i / 2] + x1 * cos_table[i / 2];
+    }
+}
+
 /* Heads of whole 8-wide vectors up to 128 wide stay in registers; others
  * go through the generic version. */
 #define ATTEND_MAX_VECS 16
@@ -792,5 +847,6 @@ KERNELS_INIT (BendiCpuKernels *table)
   table->add = add;
   table->rms_norm = rms_norm;
   table->swiglu = swiglu;
+  table->rope = rope;
   table->attend = attend;
 }

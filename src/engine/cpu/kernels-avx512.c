@@ -756,6 +756,51 @@ swiglu (float       *out,
     }
 }
 
+/* RoPE, sixteen values at a time: for adjacent pairs each pair's cosine
+ * and sine are spread over its two lanes and the pair's values swapped, so
+ * that even lanes take x·cos − x'·sin and odd lanes x·cos + x'·sin; for
+ * halves the two halves' vectors meet directly. Products, then one sum or
+ * difference, as the scalar loop rounds them. */
+static void
+rope (float       *head,
+      const float *cos_table,
+      const float *sin_table,
+      gint64       n_rot,
+      gboolean     neox)
+{
+  if (neox)
+    {
+      gint64 half = n_rot / 2;
+
+      for (gint64 i = 0; i < half; i += 16)
+        {
+          __mmask16 m = tail_mask (half - i);
+          __m512 x0 = _mm512_maskz_loadu_ps (m, head + i), x1 = _mm512_maskz_loadu_ps (m, head + half + i);
+          __m512 c = _mm512_maskz_loadu_ps (m, cos_table + i), s = _mm512_maskz_loadu_ps (m, sin_table + i);
+
+          _mm512_mask_storeu_ps (head + i, m, _mm512_sub_ps (_mm512_mul_ps (x0, c), _mm512_mul_ps (x1, s)));
+          _mm512_mask_storeu_ps (head + half + i, m, _mm512_add_ps (_mm512_mul_ps (x0, s), _mm512_mul_ps (x1, c)));
+        }
+      return;
+    }
+
+  const __m512i spread = _mm512_set_epi32 (7, 7, 6, 6, 5, 5, 4, 4, 3, 3, 2, 2, 1, 1, 0, 0);
+  gint64 n = n_rot & ~(gint64) 1;   /* whole pairs */
+
+  for (gint64 i = 0; i < n; i += 16)
+    {
+      __mmask16 m = tail_mask (n - i);
+      __mmask16 pairs = tail_mask ((n - i) / 2);
+      __m512 x = _mm512_maskz_loadu_ps (m, head + i);
+      __m512 swapped = _mm512_permute_ps (x, 0xb1);
+      __m512 c = _mm512_permutexvar_ps (spread, _mm512_maskz_loadu_ps (pairs, cos_table + i / 2));
+      __m512 s = _mm512_permutexvar_ps (spread, _mm512_maskz_loadu_ps (pairs, sin_table + i / 2));
+      __m512 xc = _mm512_mul_ps (x, c), ys = _mm512_mul_ps (swapped, s);
+
+      _mm512_mask_storeu_ps (head + i, m, _mm512_mask_sub_ps (_mm512_add_ps (xc, ys), 0x5555, xc, ys));
+    }
+}
+
 /* scores[p] = e^(scores[p] - max) in place; returns their sum. */
 static float
 exp_scores (float  *scores,
@@ -1022,6 +1067,7 @@ bendi_kernels_init_avx512_vnni (BendiCpuKernels *table)
   table->add = add;
   table->rms_norm = rms_norm;
   table->swiglu = swiglu;
+  table->rope = rope;
   table->attend = attend;
   table->attend_heads = attend_heads;
   table->quantize[BENDI_ACT_Q8_0] = quantize_q8_01;

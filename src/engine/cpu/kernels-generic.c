@@ -691,6 +691,16 @@ bendi_kernels_attend_generic (float           *out,
     k->mad_f16 (out, values + p * stride, scores[p], head_dim);
 }
 
+static void
+rope_generic (float       *head,
+              const float *cos_table,
+              const float *sin_table,
+              gint64       n_rot,
+              gboolean     neox)
+{
+  bendi_rope_apply (head, cos_table, sin_table, n_rot, neox ? BENDI_ROPE_NEOX : BENDI_ROPE_NORMAL);
+}
+
 void
 bendi_kernels_init_generic (BendiCpuKernels *table)
 {
@@ -716,5 +726,6 @@ bendi_kernels_init_generic (BendiCpuKernels *table)
   table->add = bendi_add;
   table->rms_norm = bendi_rms_norm;
   table->swiglu = bendi_swiglu;
+  table->rope = rope_generic;
   table->attend = bendi_kernels_attend_generic;
 }

@@ -119,6 +119,7 @@ typedef struct {
   void  (*add)          (float *out, const float *x, gint64 n);
   void  (*rms_norm)     (float *out, const float *x, const float *weight, gint64 n, float eps);
   void  (*swiglu)       (float *out, const float *gate, const float *up, gint64 n);
+  void  (*rope)         (float *head, const float *cos_table, const float *sin_table, gint64 n_rot, gboolean neox);
   void  (*attend)       (float *out, const float *q, const BendiFp16 *keys, const BendiFp16 *values,
                          gint64 stride, gint64 n_pos, gint64 head_dim, float scale, float *scores);
   /* Several heads sharing keys and values (NULL: attend () head by head);

@@ -65,6 +65,16 @@ bendi_vec_swiglu (float       *out,
 }
 
 void
+bendi_vec_rope (float       *head,
+                const float *cos_table,
+                const float *sin_table,
+                gint64       n_rot,
+                gboolean     neox)
+{
+  bendi_cpu_kernels ()->rope (head, cos_table, sin_table, n_rot, neox);
+}
+
+void
 bendi_vec_attend_heads (float           *out,
                         const float     *q,
                         int              n_heads,

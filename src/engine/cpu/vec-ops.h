@@ -48,6 +48,17 @@ void  bendi_vec_swiglu       (float           *out,
                               const float     *up,
                               gint64           n);
 
+/* Rotates the first @n_rot (even) values of one head in place by the
+ * angles whose cosines and sines are @cos_table and @sin_table (n_rot / 2
+ * each): adjacent pairs (x[2i], x[2i+1]), or with @neox the halves (x[i],
+ * x[i + n_rot/2]). The same arithmetic as bendi_rope_apply (): a product
+ * rounded, then the sum or difference. */
+void  bendi_vec_rope         (float           *head,
+                              const float     *cos_table,
+                              const float     *sin_table,
+                              gint64           n_rot,
+                              gboolean         neox);
+
 /* Attention of @n_heads query heads that share their keys and values
  * (grouped-query attention; 1 for a head of its own) against @n_pos cached
  * positions: scores q · k · @scale, their softmax, and out = Σ p · v. Head

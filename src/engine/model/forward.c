@@ -183,11 +183,11 @@ finish_qkv_group (const StepArgs *a,
     {
       if (l->q_norm != NULL)
         bendi_vec_rms_norm (q + h * hd, q + h * hd, l->q_norm, hd, c->norm_eps);
-      bendi_rope_apply (q + h * hd, cos_table, sin_table, c->n_rot, c->rope_type);
+      bendi_vec_rope (q + h * hd, cos_table, sin_table, c->n_rot, c->rope_type == BENDI_ROPE_NEOX);
     }
   if (l->k_norm != NULL)
     bendi_vec_rms_norm (k, k, l->k_norm, hd, c->norm_eps);
-  bendi_rope_apply (k, cos_table, sin_table, c->n_rot, c->rope_type);
+  bendi_vec_rope (k, cos_table, sin_table, c->n_rot, c->rope_type == BENDI_ROPE_NEOX);
   bendi_vec_fp32_to_fp16 (ctx->key_cache + cache_offset, k, hd);
   bendi_vec_fp32_to_fp16 (ctx->value_cache + cache_offset, v, hd);
 }
