@@ -6,6 +6,7 @@
 #include "gguf/gguf-writer.h"
 #include "model/context.h"
 #include "model/forward-reference.h"
+#include "vulkan/vk-device.h"
 #include "test-model-util.h"
 #include "test-util.h"
 
@@ -493,6 +494,99 @@ test_config_and_file_untouched (void)
   bendi_test_remove_dir (dir);
 }
 
+/* A context under the auto backend, on a model of the tiny vocabulary;
+ * it must come up on the CPU. */
+static BendiContext *
+auto_context_on_cpu (const char *dir)
+{
+  g_autofree char *path = bendi_test_make_model (dir, "model.gguf", NULL);
+  g_autoptr (BendiModel) model = bendi_test_load_model (path, TRUE);
+  g_autoptr (GError) error = NULL;
+  BendiContextParams params;
+  BendiContext *context;
+
+  bendi_context_params_init (&params);
+  params.n_ctx = 32;
+  params.n_threads = 2;
+  params.backend = BENDI_BACKEND_AUTO;
+  context = bendi_context_new (model, &params, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (bendi_context_get_backend (context), ==, BENDI_BACKEND_CPU);
+  return context;
+}
+
+/* Without a GPU, the auto backend learns so in a child process and loads
+ * no Vulkan library here: lavapipe's LLVM, once loaded, stays mapped (44 MB
+ * of it resident). Run in a fresh process of its own; skipped where a GPU
+ * is found, whose driver the auto backend then loads. */
+static void
+test_auto_loads_no_driver (void)
+{
+  g_autofree char *reason = NULL;
+
+  if (g_test_subprocess ())
+    {
+      g_autofree char *dir = bendi_test_make_temp_dir ();
+      g_autoptr (BendiContext) context = auto_context_on_cpu (dir);
+      g_autofree char *maps = NULL;
+      g_auto (GStrv) lines = NULL;
+
+      g_assert_true (g_str_has_prefix (bendi_context_get_backend_description (context), "CPU"));
+      g_assert_true (g_file_get_contents ("/proc/self/maps", &maps, NULL, NULL));
+      lines = g_strsplit (maps, "\n", -1);
+      for (guint i = 0; lines[i] != NULL; i++)
+        if (strstr (lines[i], "vulkan") != NULL || strstr (lines[i], "libLLVM") != NULL)
+          g_error ("mapped under the auto backend without a GPU: %s", lines[i]);
+      bendi_test_remove_dir (dir);
+      return;
+    }
+  if (!g_file_test ("/proc/self/maps", G_FILE_TEST_EXISTS))
+    {
+      g_test_skip ("no /proc/self/maps to read the mapped libraries from");
+      return;
+    }
+  if (bendi_vk_probe_in_child (&reason) == BENDI_VK_PROBE_GPU)
+    {
+      g_test_skip ("a GPU is here: the auto backend loads its driver");
+      return;
+    }
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_INHERIT_STDERR);
+  g_test_trap_assert_passed ();
+}
+
+/* A driver that crashes while its devices are listed (here a loader that
+ * aborts when first called) takes down the child process that lists them,
+ * not the caller: the auto backend goes to the CPU with a warning that
+ * says why. */
+static void
+test_auto_driver_crash (void)
+{
+  const char *crashing = g_getenv ("BENDI_TEST_CRASHING_VULKAN");
+
+  if (crashing == NULL)
+    {
+      g_test_skip ("BENDI_TEST_CRASHING_VULKAN (set by meson test) names no crashing loader");
+      return;
+    }
+  if (g_test_subprocess ())
+    {
+      g_autofree char *dir = bendi_test_make_temp_dir ();
+      g_autoptr (BendiContext) context = NULL;
+      const char *note;
+
+      g_setenv ("BENDI_VULKAN_LOADER", crashing, TRUE);
+      context = auto_context_on_cpu (dir);
+      note = bendi_context_get_backend_note (context);
+      g_assert_nonnull (note);
+      g_assert_nonnull (strstr (note, "The Vulkan driver crashed while listing its devices"));
+      g_assert_nonnull (strstr (note, "the CPU runs this model"));
+      bendi_test_remove_dir (dir);
+      return;
+    }
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_INHERIT_STDERR);
+  g_test_trap_assert_passed ();
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -516,6 +610,8 @@ main (int   argc,
     }
   g_test_add_func ("/engine/model/load-progress", test_load_progress);
   g_test_add_func ("/engine/model/config-and-file-untouched", test_config_and_file_untouched);
+  g_test_add_func ("/engine/model/auto-loads-no-driver", test_auto_loads_no_driver);
+  g_test_add_func ("/engine/model/auto-driver-crash", test_auto_driver_crash);
 
   return g_test_run ();
 }

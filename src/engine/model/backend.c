@@ -192,6 +192,9 @@ fit_layers (BendiModel               *model,
   return n;
 }
 
+#define NO_DEVICE "No usable Vulkan device"
+#define ONLY_CPU_DEVICE "The only Vulkan device is a CPU device, slower than the CPU path"
+
 /* Under AUTO, a reason for the CPU goes to @notes (with the warnings,
  * unless there was no GPU to try) and nothing fails; under VULKAN it is
  * the error. */
@@ -242,6 +245,29 @@ bendi_backend_start_gpu (BendiModel               *model,
   const char *max_binding = g_getenv ("BENDI_VULKAN_TEST_MAX_BINDING");
 
   *gpu = NULL;
+  /* Under auto with no device named, first ask a child process whether
+   * there is a GPU at all: on a machine without one no driver gets loaded
+   * here (see vk-probe.c). */
+  if (params->backend == BENDI_BACKEND_AUTO && params->n_devices == 0)
+    {
+      g_autofree char *reason = NULL;
+
+      switch (bendi_vk_probe_in_child (&reason))
+        {
+        case BENDI_VK_PROBE_NO_VULKAN:
+          return give_up (params, notes, TRUE, NULL, error, "No Vulkan: %s", reason);
+        case BENDI_VK_PROBE_NO_DEVICE:
+          return give_up (params, notes, TRUE, NULL, error, "%s", NO_DEVICE);
+        case BENDI_VK_PROBE_BROKEN:
+          return give_up (params, notes, FALSE, NULL, error, "%s", reason);
+        case BENDI_VK_PROBE_CPU_ONLY:
+          return give_up (params, notes, TRUE, NULL, error, "%s", ONLY_CPU_DEVICE);
+        case BENDI_VK_PROBE_GPU:
+        case BENDI_VK_PROBE_FAILED:
+        default:
+          break;
+        }
+    }
   infos = bendi_vk_list_devices (&local_error);
   if (infos == NULL)
     return give_up (params, notes, TRUE, local_error, error, "No Vulkan: %s", local_error->message);
@@ -269,8 +295,7 @@ bendi_backend_start_gpu (BendiModel               *model,
       if (best < 0)
         return give_up (params, notes, TRUE, NULL, error, "%s",
                         params->backend == BENDI_BACKEND_AUTO && best_device (infos, TRUE) >= 0
-                        ? "The only Vulkan device is a CPU device, slower than the CPU path"
-                        : "No usable Vulkan device");
+                        ? ONLY_CPU_DEVICE : NO_DEVICE);
       forward.devices[forward.n_devices++] = (guint) best;
     }
 

@@ -74,6 +74,22 @@ const char *bendi_vk_device_type_name (BendiVkDeviceType type);
  * case: NULL with an UNSUPPORTED error whose message says which. */
 GPtrArray *bendi_vk_list_devices (GError **error) G_GNUC_WARN_UNUSED_RESULT;
 
+/* What bendi_vk_list_devices () finds, as far as choosing a backend goes. */
+typedef enum {
+  BENDI_VK_PROBE_FAILED = 0,        /* no answer: list the devices here */
+  BENDI_VK_PROBE_NO_VULKAN = 'v',   /* no loader or none usable: @reason says which */
+  BENDI_VK_PROBE_NO_DEVICE = 'n',   /* no usable device */
+  BENDI_VK_PROBE_CPU_ONLY = 'c',    /* usable devices, every one of them a CPU device */
+  BENDI_VK_PROBE_GPU = 'g',         /* a usable device that is not a CPU */
+  BENDI_VK_PROBE_BROKEN = 'x',      /* listing crashed or hung: @reason says which */
+} BendiVkProbe;
+
+/* Lists the devices in a child process (vk-probe.c), so that this one
+ * loads no driver when there is no GPU to use; FAILED where that cannot
+ * be done (no fork, the drivers already loaded here). @reason (NULL on
+ * entry) gets a message for NO_VULKAN and BROKEN. */
+BendiVkProbe bendi_vk_probe_in_child (char **reason);
+
 typedef struct _BendiVkDevice BendiVkDevice;
 
 /* The shader variants beyond the portable ones, each behind its device

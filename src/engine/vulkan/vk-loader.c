@@ -6,10 +6,17 @@
 
 #include "engine-error.h"
 
+static gsize initialised = 0;
+
+gboolean
+bendi_vk_loader_is_open (void)
+{
+  return g_atomic_pointer_get (&initialised) != 0;
+}
+
 static PFN_vkGetInstanceProcAddr
 open_loader (char **out_reason)
 {
-  static gsize initialised = 0;
   static PFN_vkGetInstanceProcAddr get_instance_proc_addr = NULL;
   static char *reason = NULL;
 

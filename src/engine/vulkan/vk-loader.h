@@ -101,6 +101,9 @@ typedef struct {
   BENDI_VK_DEVICE_FUNCTIONS (BENDI_VK_DECLARE_POINTER)
 } BendiVkFunctions;
 
+/* Whether this process has opened (or tried to open) the Vulkan loader. */
+gboolean bendi_vk_loader_is_open (void);
+
 /* Opens the loader once per process and fills the global entry points.
  * Fails with UNSUPPORTED when there is no loader or it predates Vulkan 1.1. */
 gboolean bendi_vk_load_global    (BendiVkFunctions  *fn,
