@@ -693,8 +693,15 @@ swiglu (float       *out,
     out[i] = gate[i] / (1.0f + expf (-gate[i])) * up[i];
 }
 
-/* RoPE eight values at a time, as the AVX-512 version; the rest as the
- * scalar loop. */
+/* Lanes [0, n) of eight, as a mask for maskload and maskstore. */
+static inline __m256i
+lanes_below (gint64 n)
+{
+  return _mm256_cmpgt_epi32 (_mm256_set1_epi32 ((int) MIN (n, 8)), _mm256_setr_epi32 (0, 1, 2, 3, 4, 5, 6, 7));
+}
+
+/* RoPE eight values at a time, as the AVX-512 version (the last step
+ * masked). */
 static void
 rope (float       *head,
       const float *cos_table,
@@ -702,49 +709,37 @@ rope (float       *head,
       gint64       n_rot,
       gboolean     neox)
 {
-  gint64 i = 0;
-
   if (neox)
     {
       gint64 half = n_rot / 2;
 
-      for (; i + 8 <= half; i += 8)
+      for (gint64 i = 0; i < half; i += 8)
         {
-          __m256 x0 = _mm256_loadu_ps (head + i), x1 = _mm256_loadu_ps (head + half + i);
-          __m256 c = _mm256_loadu_ps (cos_table + i), s = _mm256_loadu_ps (sin_table + i);
+          __m256i m = lanes_below (half - i);
+          __m256 x0 = _mm256_maskload_ps (head + i, m), x1 = _mm256_maskload_ps (head + half + i, m);
+          __m256 c = _mm256_maskload_ps (cos_table + i, m), s = _mm256_maskload_ps (sin_table + i, m);
 
-          _mm256_storeu_ps (head + i, _mm256_sub_ps (_mm256_mul_ps (x0, c), _mm256_mul_ps (x1, s)));
-          _mm256_storeu_ps (head + half + i, _mm256_add_ps (_mm256_mul_ps (x0, s), _mm256_mul_ps (x1, c)));
-        }
-      for (; i < half; i++)
-        {
-          float x0 = head[i], x1 = head[half + i];
-
-          head[i] = x0 * cos_table[i] - x1 * sin_table[i];
-          head[half + i] = x0 * sin_table[i] + x1 * cos_table[i];
+          _mm256_maskstore_ps (head + i, m, _mm256_sub_ps (_mm256_mul_ps (x0, c), _mm256_mul_ps (x1, s)));
+          _mm256_maskstore_ps (head + half + i, m, _mm256_add_ps (_mm256_mul_ps (x0, s), _mm256_mul_ps (x1, c)));
         }
       return;
     }
 
   const __m256i spread = _mm256_set_epi32 (3, 3, 2, 2, 1, 1, 0, 0);
+  gint64 n = n_rot & ~(gint64) 1;   /* whole pairs */
 
-  for (; i + 8 <= n_rot; i += 8)
+  for (gint64 i = 0; i < n; i += 8)
     {
-      __m256 x = _mm256_loadu_ps (head + i);
+      __m256i m = lanes_below (n - i);
+      __m128i pairs = _mm256_castsi256_si128 (lanes_below ((n - i) / 2));
+      __m256 x = _mm256_maskload_ps (head + i, m);
       __m256 swapped = _mm256_permute_ps (x, 0xb1);
-      __m256 c = _mm256_permutevar8x32_ps (_mm256_castps128_ps256 (_mm_loadu_ps (cos_table + i / 2)), spread);
-      __m256 s = _mm256_permutevar8x32_ps (_mm256_castps128_ps256 (_mm_loadu_ps (sin_table + i / 2)), spread);
+      __m256 c = _mm256_permutevar8x32_ps (_mm256_castps128_ps256 (_mm_maskload_ps (cos_table + i / 2, pairs)), spread);
+      __m256 s = _mm256_permutevar8x32_ps (_mm256_castps128_ps256 (_mm_maskload_ps (sin_table + i / 2, pairs)), spread);
       __m256 xc = _mm256_mul_ps (x, c), ys = _mm256_mul_ps (swapped, s);
 
       /* addsub: even lanes xc − ys, odd lanes xc + ys */
-      _mm256_storeu_ps (head + i, _mm256_addsub_ps (xc, ys));
-    }
-  for (; i + 1 < n_rot; i += 2)
-    {
-      float x0 = head[i], x1 = head[i + 1];
-
-      head[i] = x0 * cos_table[i / 2] - x1 * sin_table[i / 2];
-      head[i + 1] = x0 * sin_table[i / 2] + x1 * cos_table[i / 2];
+      _mm256_maskstore_ps (head + i, m, _mm256_addsub_ps (xc, ys));
     }
 }
 
