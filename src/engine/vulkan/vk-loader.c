@@ -6,19 +6,25 @@
 
 #include "engine-error.h"
 
-static gsize initialised = 0;
+/* Set before the loader is first opened, so that another thread's
+ * bendi_vk_probe_in_child () does not fork while this one is inside the
+ * loader or a driver (their locks would stay taken in the child). */
+static gint opening = 0;
 
 gboolean
 bendi_vk_loader_is_open (void)
 {
-  return g_atomic_pointer_get (&initialised) != 0;
+  return g_atomic_int_get (&opening) != 0;
 }
 
 static PFN_vkGetInstanceProcAddr
 open_loader (char **out_reason)
 {
+  static gsize initialised = 0;
   static PFN_vkGetInstanceProcAddr get_instance_proc_addr = NULL;
   static char *reason = NULL;
+
+  g_atomic_int_set (&opening, 1);
 
   /* The handle stays open for the life of the process: drivers register
    * atexit handlers and thread-local state that must not be unmapped. */

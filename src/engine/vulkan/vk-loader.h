@@ -101,7 +101,8 @@ typedef struct {
   BENDI_VK_DEVICE_FUNCTIONS (BENDI_VK_DECLARE_POINTER)
 } BendiVkFunctions;
 
-/* Whether this process has opened (or tried to open) the Vulkan loader. */
+/* Whether this process has opened the Vulkan loader, or begun to, or
+ * tried and failed. */
 gboolean bendi_vk_loader_is_open (void);
 
 /* Opens the loader once per process and fills the global entry points.
