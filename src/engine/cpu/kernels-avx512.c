@@ -790,7 +790,7 @@ rope (float       *head,
   for (gint64 i = 0; i < n; i += 16)
     {
       __mmask16 m = tail_mask (n - i);
-      __mmask16 pairs = tail_mask ((n - i) / 2);
+      __mmask16 pairs = tail_mask (MIN (8, (n - i) / 2));   /* the eight pairs of this step */
       __m512 x = _mm512_maskz_loadu_ps (m, head + i);
       __m512 swapped = _mm512_permute_ps (x, 0xb1);
       __m512 c = _mm512_permutexvar_ps (spread, _mm512_maskz_loadu_ps (pairs, cos_table + i / 2));
