@@ -292,10 +292,10 @@ bendi_backend_start_gpu (BendiModel               *model,
     {
       gint best = best_device (infos, params->backend != BENDI_BACKEND_AUTO);
 
+      /* Under vulkan a CPU device would have been taken. */
       if (best < 0)
         return give_up (params, notes, TRUE, NULL, error, "%s",
-                        params->backend == BENDI_BACKEND_AUTO && best_device (infos, TRUE) >= 0
-                        ? ONLY_CPU_DEVICE : NO_DEVICE);
+                        bendi_vk_probe_devices (infos) == BENDI_VK_PROBE_CPU_ONLY ? ONLY_CPU_DEVICE : NO_DEVICE);
       forward.devices[forward.n_devices++] = (guint) best;
     }
 

@@ -84,6 +84,9 @@ typedef enum {
   BENDI_VK_PROBE_BROKEN = 'x',      /* listing crashed or hung: @reason says which */
 } BendiVkProbe;
 
+/* GPU, CPU_ONLY or NO_DEVICE for a list of bendi_vk_list_devices (). */
+BendiVkProbe bendi_vk_probe_devices (GPtrArray *infos);
+
 /* Lists the devices in a child process (vk-probe.c), so that this one
  * loads no driver when there is no GPU to use; FAILED where that cannot
  * be done (no fork, the drivers already loaded here). @reason (NULL on

@@ -25,6 +25,23 @@
 #define PROBE_TIMEOUT_MS 30000
 #define ANSWER_MAX 1024
 
+BendiVkProbe
+bendi_vk_probe_devices (GPtrArray *infos)
+{
+  BendiVkProbe found = BENDI_VK_PROBE_NO_DEVICE;
+
+  for (guint i = 0; i < infos->len; i++)
+    {
+      const BendiVkDeviceInfo *info = g_ptr_array_index (infos, i);
+
+      if (info->usable && info->type != BENDI_VK_DEVICE_TYPE_CPU)
+        return BENDI_VK_PROBE_GPU;
+      if (info->usable)
+        found = BENDI_VK_PROBE_CPU_ONLY;
+    }
+  return found;
+}
+
 #ifdef G_OS_UNIX
 /* In the child: the answer's code, then for BENDI_VK_PROBE_NO_VULKAN the
  * reason, through @fd; never returns. */
@@ -36,23 +53,10 @@ answer (int fd)
   char message[ANSWER_MAX];
   gsize length, done = 0;
 
-  message[0] = BENDI_VK_PROBE_NO_DEVICE;
+  message[0] = infos != NULL ? (char) bendi_vk_probe_devices (infos) : BENDI_VK_PROBE_NO_VULKAN;
   message[1] = '\0';
   if (infos == NULL)
-    {
-      message[0] = BENDI_VK_PROBE_NO_VULKAN;
-      g_strlcpy (message + 1, error->message, sizeof message - 1);
-    }
-  else
-    for (guint i = 0; i < infos->len; i++)
-      {
-        const BendiVkDeviceInfo *info = g_ptr_array_index (infos, i);
-
-        if (info->usable && info->type != BENDI_VK_DEVICE_TYPE_CPU)
-          message[0] = BENDI_VK_PROBE_GPU;
-        else if (info->usable && message[0] == BENDI_VK_PROBE_NO_DEVICE)
-          message[0] = BENDI_VK_PROBE_CPU_ONLY;
-      }
+    g_strlcpy (message + 1, error->message, sizeof message - 1);
   length = 1 + strlen (message + 1);
   while (done < length)
     {
