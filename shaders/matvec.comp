@@ -24,11 +24,13 @@
 // meet in a workgroup reduction.
 // Built with ROW_PER_INVOCATION, for CPU devices (lavapipe), each
 // invocation computes ROWS_PER_LANE whole rows alone: the activations it
-// loads (the same for every lane) serve all of them, there is no reduction
-// at all, and the weights, the activations and the norm's weights come
-// through texel buffers, which lavapipe gathers for the whole SIMD vector
-// at once where a storage buffer read costs a loop over the lanes with a
-// branch each (the activations' share of the time fell from 45% to 20%).
+// loads (the same for every lane; for Q4_0's blocks the lanes load and
+// quantise a share each and pass the rest round) serve all of them, there
+// is no reduction at all, and the weights, the activations and the norm's
+// weights come through texel buffers, which lavapipe gathers for the whole
+// SIMD vector at once where a storage buffer read costs a loop over the
+// lanes with a branch each (the activations' share of the time fell from
+// 45% to 20%).
 //
 // Variants of the GPU shape, picked per device (vk-device.c):
 //   FP16        weights dequantised to float16_t and multiplied with
@@ -70,6 +72,8 @@ layout (constant_id = 2) const uint N_TOKENS = 1;
 layout (constant_id = 3) const bool X_VEC4 = false;
 
 #ifdef ROW_PER_INVOCATION
+#extension GL_KHR_shader_subgroup_arithmetic : require
+#extension GL_KHR_shader_subgroup_shuffle : require
 // Texels (vk-memory.c's texel views) of one word, or of four where x and
 // the norm's weights are read in fours and the weights eight blocks a step
 // (rows_octets); the norm's partial sums (binding 4) too, below.
@@ -368,38 +372,42 @@ const uint ROWS_PER_PASS = N_TOKENS <= 2u ? ROWS_PER_LANE / 2u : ROWS_PER_LANE /
 // the sum of sixteen products exactly: one multiply and one add for two
 // weights where floats took a conversion, a multiply and an add each.
 
-// Block @xv's activations quantised: their scale, the sum of the 8-bit
-// values, and the packed pairs, pair 4k + s for the block's word k of
-// nibbles shifted right by 4s.
+// Block @c (its first column, a multiple of 32) of token t's activations,
+// normed, quantised: their scale, the sum of the 8-bit values, and the
+// packed pairs, pair 4k + s for the block's word k of nibbles shifted right
+// by 4s. The workgroup is one subgroup (vk-device.c): lane l < 8 loads the
+// four activations of texel l, and the lanes quantise their own and pass
+// each other the pairs, where every lane loading and quantising all 32
+// took eight texel reads and 32 roundings each.
 void
-pack_x32 (vec4      xv[8],
+pack_x32 (uint      t,
+          uint      c,
           out int   pairs[16],
           out float scale,
           out int   sum)
 {
-  vec4 m = abs (xv[0]);
-  int xi[32];
+  // Lanes past the block's first eight hold nothing of it.
+  vec4 v = TID < 8u ? load_x4 (t, c + 4u * min (TID, 7u)) : vec4 (0.0);
 
-  [[unroll]] for (uint k = 1; k < 8u; k++)
-    m = max (m, abs (xv[k]));
-  scale = max (max (m.x, m.y), max (m.z, m.w)) / 127.0;
+  vec4 a = abs (v);
+  scale = subgroupMax (max (max (a.x, a.y), max (a.z, a.w))) / 127.0;
   float inverse = scale > 0.0 ? 1.0 / scale : 0.0;
+  ivec4 xi = ivec4 (roundEven (v * inverse));
 
-  sum = 0;
-  [[unroll]] for (uint e = 0; e < 32u; e++)
-    {
-      xi[e] = int (roundEven (xv[e / 4u][e % 4u] * inverse));
-      sum += xi[e];
-    }
+  sum = subgroupAdd (xi.x + xi.y + xi.z + xi.w);
+  // Shift 4s brings the nibbles of bytes 4k + s/2 and 4k + s/2 + 2 to bits
+  // 0 and 16: low nibbles (activations 4k + s/2, of lane k) for even s,
+  // high (activations 16 + 4k + s/2, of lane k + 4) for odd.
+  int low_pair = xi.z + (xi.x << 16);
+  int high_pair = xi.w + (xi.y << 16);
+
   [[unroll]] for (uint k = 0; k < 4u; k++)
-    [[unroll]] for (uint s = 0; s < 4u; s++)
-      {
-        // Shift 4s brings the nibbles of bytes 4k + s/2 and 4k + s/2 + 2
-        // to bits 0 and 16: low nibbles for even s, high for odd.
-        uint a = 4u * k + s / 2u + 16u * (s % 2u);
-
-        pairs[4u * k + s] = xi[a + 2u] + (xi[a] << 16);
-      }
+    {
+      pairs[4u * k] = subgroupShuffle (low_pair, k);
+      pairs[4u * k + 1u] = subgroupShuffle (low_pair, k + 4u);
+      pairs[4u * k + 2u] = subgroupShuffle (high_pair, k);
+      pairs[4u * k + 3u] = subgroupShuffle (high_pair, k + 4u);
+    }
 }
 
 void
@@ -417,11 +425,9 @@ rows_octets (uint      row0,
       [[unroll]] for (uint t = 0; t < N_TOKENS; t++)
         [[unroll]] for (uint j = 0; j < BLOCKS_IN_TEXELS; j++)
           {
-            vec4 block[8];
             int sum;
 
-            load_x32 (t, 32u * (BLOCKS_IN_TEXELS * o + j), block);
-            pack_x32 (block, pairs[t][j], x_scale[t][j], sum);
+            pack_x32 (t, 32u * (BLOCKS_IN_TEXELS * o + j), pairs[t][j], x_scale[t][j], sum);
             // Q4_0's weights are q - 8.
             x_sum8[t][j] = 8 * sum;
           }
@@ -569,8 +575,8 @@ main ()
   float scale[N_TOKENS];
   float squares[N_TOKENS];
 
-  if (lane * ROWS_PER_LANE >= p.n_rows)
-    return;
+  // Lanes past the last row go along repeating it (rows_pass) and store
+  // nothing: rows_octets' lanes pass each other activations.
   [[unroll]] for (uint t = 0; t < N_TOKENS; t++)
     {
       scale[t] = has_flag (FLAG_NORM) ? norm_scale (partial_squares (t, 0u, 1u)) : 1.0;
@@ -578,7 +584,7 @@ main ()
     }
   for (uint pass = 0; pass < ROWS_PER_LANE / ROWS_PER_PASS; pass++)
     rows_pass (lane * ROWS_PER_LANE + pass * ROWS_PER_PASS, scale, squares);
-  if (has_flag (FLAG_PARTIALS))
+  if (has_flag (FLAG_PARTIALS) && lane * ROWS_PER_LANE < p.n_rows)
     [[unroll]] for (uint t = 0; t < N_TOKENS; t++)
       partials_out[(p.first_token + t) * p.partial_stride + p.partial_base + lane] = squares[t];
 }
