@@ -967,6 +967,8 @@ test_attention (void)
     { { 8, 1, 128, 300, 0.088f }, 2, 200, 1 },
     { { 2, 2, 256, 70, 0.0625f }, 3, 65, 1 },
     { { 6, 3, 16, 90, 0.25f }, 5, 80, 1 },
+    /* Key rows off 16-byte texels (CPU devices read them word by word). */
+    { { 3, 1, 12, 30, 0.29f }, 2, 20, 1 },
     /* Split-K over long contexts, splits that get no keys included. */
     { { 4, 2, 64, 400, 0.125f }, 1, 390, 4 },
     { { 4, 4, 128, 300, 0.088f }, 9, 250, 7 },

@@ -65,19 +65,20 @@ check_ints (BendiVkRecorder *rec,
                 "%s: a buffer of %" G_GINT64_FORMAT " int32 values is needed", what, n);
 }
 
+/* The pipeline for @op specialised for @size (bendi_vk_pipeline_get). */
 static const BendiVkPipeline *
-get_pipeline_for_tokens (BendiVkRecorder *rec,
-                         BendiVkOp        op,
-                         BendiTensorType  type,
-                         guint32          n_tokens,
-                         gboolean         x_vec4)
+get_sized_pipeline (BendiVkRecorder *rec,
+                    BendiVkOp        op,
+                    BendiTensorType  type,
+                    guint32          size,
+                    gboolean         x_vec4)
 {
   GError *error = NULL;
   const BendiVkPipeline *pipeline;
 
   if (bendi_vk_recorder_failed (rec))
     return NULL;
-  pipeline = bendi_vk_pipeline_get (bendi_vk_recorder_get_device (rec), op, type, n_tokens, x_vec4, &error);
+  pipeline = bendi_vk_pipeline_get (bendi_vk_recorder_get_device (rec), op, type, size, x_vec4, &error);
   if (pipeline == NULL)
     bendi_vk_recorder_fail (rec, error);
   return pipeline;
@@ -88,7 +89,7 @@ get_pipeline (BendiVkRecorder *rec,
               BendiVkOp        op,
               BendiTensorType  type)
 {
-  return get_pipeline_for_tokens (rec, op, type, 0, FALSE);
+  return get_sized_pipeline (rec, op, type, 0, FALSE);
 }
 
 static guint32
@@ -322,7 +323,7 @@ bendi_vk_op_matmul_ex (BendiVkRecorder            *rec,
           {
             constants.first_token = (guint32) first;
             constants.n_tokens = (guint32) MIN (BENDI_VK_MATVEC_MAX_TOKENS, n_tokens - first);
-            pipeline = get_pipeline_for_tokens (rec, BENDI_VK_OP_MATVEC, type, constants.n_tokens, x_vec4);
+            pipeline = get_sized_pipeline (rec, BENDI_VK_OP_MATVEC, type, constants.n_tokens, x_vec4);
             ok = pipeline != NULL &&
                  record_flat (rec, pipeline, bindings, &constants,
                               div_up ((guint64) chunk->n_rows, pipeline->rows_per_workgroup));
@@ -902,7 +903,8 @@ bendi_vk_op_attention (BendiVkRecorder             *rec,
     {
       BendiVkBuffer *bindings[] = { q, k_cache, v_cache, positions, out };
 
-      pipeline = get_pipeline (rec, BENDI_VK_OP_ATTENTION, BENDI_TENSOR_TYPE_F32);
+      /* CPU devices' kernel takes the head dimension as a constant. */
+      pipeline = get_sized_pipeline (rec, BENDI_VK_OP_ATTENTION, BENDI_TENSOR_TYPE_F32, (guint32) shape->head_dim, FALSE);
       return pipeline != NULL &&
              bendi_vk_recorder_record (rec, pipeline, bindings, &constants,
                                        (guint32) shape->n_head, (guint32) n_tokens, 1);

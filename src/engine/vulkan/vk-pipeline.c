@@ -50,9 +50,10 @@ static const PipelineSpec pipeline_specs[BENDI_VK_N_OPS] = {
   { BENDI_VK_OP_SWIGLU, "swiglu", FALSE, FALSE, FALSE, FALSE, 3, 1u << 2, sizeof (BendiVkSwigluConstants), 256, 0 },
   { BENDI_VK_OP_ADD, "add", FALSE, FALSE, FALSE, FALSE, 3, 1u << 2, sizeof (BendiVkAddConstants), 256, 0 },
   { BENDI_VK_OP_KV_WRITE, "kv_write", FALSE, FALSE, FALSE, FALSE, 5, (1u << 2) | (1u << 3), sizeof (BendiVkKvWriteConstants), 64, 0 },
-  /* CPU devices: queries, keys and values (0–2) as texels of a word */
+  /* CPU devices: queries (0) as texels of a word, keys and values (1, 2)
+   * of four; the head dimension as specialisation constant 2 */
   { BENDI_VK_OP_ATTENTION, "attention", FALSE, TRUE, TRUE, FALSE, 5, 1u << 4, sizeof (BendiVkAttentionConstants), 64, 0,
-    (1u << 0) | (1u << 1) | (1u << 2), 0, 0 },
+    (1u << 0) | (1u << 1) | (1u << 2), (1u << 1) | (1u << 2), 0 },
   { BENDI_VK_OP_ATTENTION_SPLIT, "attention_split", FALSE, TRUE, FALSE, FALSE, 5, 1u << 4, sizeof (BendiVkAttentionConstants), 64, 0 },
   { BENDI_VK_OP_ATTENTION_COMBINE, "attention_combine", FALSE, FALSE, FALSE, FALSE, 2, 1u << 1, sizeof (BendiVkCombineConstants), 64, 0 },
   { BENDI_VK_OP_SOFTMAX, "softmax", FALSE, TRUE, FALSE, FALSE, 1, 1u << 0, sizeof (BendiVkRowConstants), 256, 0 },
@@ -301,7 +302,7 @@ pipeline_create (BendiVkDevice       *device,
                  const PipelineSpec  *spec,
                  const char          *name,
                  guint32              workgroup_size,
-                 guint32              n_tokens,
+                 guint32              size,
                  gboolean             x_vec4,
                  GError             **error)
 {
@@ -315,7 +316,7 @@ pipeline_create (BendiVkDevice       *device,
   /* A bool specialisation constant is a 32-bit VkBool32; 4 to 6 are the
    * cooperative matrices' M, N and K. */
   guint32 rows = spec->op == BENDI_VK_OP_MATVEC ? device->matvec_rows : MAX (spec->rows_per_workgroup, 1);
-  guint32 constants[7] = { workgroup_size, rows, n_tokens, x_vec4 ? VK_TRUE : VK_FALSE,
+  guint32 constants[7] = { workgroup_size, rows, size, x_vec4 ? VK_TRUE : VK_FALSE,
                            device->info.coopmat_m, device->info.coopmat_n, device->info.coopmat_k };
   VkSpecializationMapEntry entries[7];
   VkSpecializationInfo specialization = {
@@ -341,6 +342,7 @@ pipeline_create (BendiVkDevice       *device,
       gboolean used = id == 0 ||
                       (id == 1 && (spec->has_token_constant || spec->rows_per_workgroup > 0)) ||
                       ((id == 2 || id == 3) && spec->has_token_constant) ||
+                      (id == 2 && rows_variant && spec->op == BENDI_VK_OP_ATTENTION) ||
                       (id >= 4 && coopmat_variant);
 
       if (used)
@@ -438,7 +440,7 @@ const BendiVkPipeline *
 bendi_vk_pipeline_get (BendiVkDevice    *device,
                        BendiVkOp         op,
                        BendiTensorType   type,
-                       guint32           n_tokens,
+                       guint32           size,
                        gboolean          x_vec4,
                        GError          **error)
 {
@@ -496,11 +498,18 @@ bendi_vk_pipeline_get (BendiVkDevice    *device,
       workgroup_size = CLAMP (device->info.subgroup_size, 8, 128);
     }
 
-  /* One pipeline per token count: its name carries it as a key. */
+  /* One pipeline per token count, or head dimension: its name carries it
+   * as a key. */
   if (spec->has_token_constant)
     {
-      g_return_val_if_fail (n_tokens >= 1 && n_tokens <= 8, NULL);
-      g_string_append_printf (name, "@%u%s", n_tokens, x_vec4 ? "v" : "");
+      g_return_val_if_fail (size >= 1 && size <= 8, NULL);
+      g_string_append_printf (name, "@%u%s", size, x_vec4 ? "v" : "");
+    }
+  else if (op == BENDI_VK_OP_ATTENTION && device->use_cpu_kernels)
+    {
+      g_return_val_if_fail (size >= 2 && size % 2 == 0, NULL);
+      g_string_append_printf (name, "@%u", size);
+      x_vec4 = FALSE;
     }
   else
     x_vec4 = FALSE;
@@ -511,7 +520,7 @@ bendi_vk_pipeline_get (BendiVkDevice    *device,
     {
       gint64 start = g_get_monotonic_time ();
 
-      pipeline = pipeline_create (device, self->cache, spec, name->str, workgroup_size, n_tokens, x_vec4, error);
+      pipeline = pipeline_create (device, self->cache, spec, name->str, workgroup_size, size, x_vec4, error);
       if (pipeline == NULL)
         return NULL;
       g_debug ("Pipeline %s created in %.1f ms", name->str, (g_get_monotonic_time () - start) / 1000.0);

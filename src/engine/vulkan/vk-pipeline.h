@@ -52,14 +52,15 @@ typedef struct {
 } BendiVkPipeline;
 
 /* The pipeline of @op for weights of @type (ignored by untyped ops), the
- * variant the device uses, for @n_tokens tokens per dispatch (matvec: 1 to
- * 8, a specialisation constant; other ops ignore it), reading activations
- * four at a time when @x_vec4 (matvec: rows 16-byte aligned, whole groups
- * of 16). Owned by the device. */
+ * variant the device uses, specialised for @size, where the op takes a
+ * size as specialisation constant 2 (matvec: tokens per dispatch, 1 to 8;
+ * attention on CPU devices: the head dimension; other ops ignore it),
+ * reading activations four at a time when @x_vec4 (matvec: rows 16-byte
+ * aligned, whole groups of 16). Owned by the device. */
 const BendiVkPipeline *bendi_vk_pipeline_get (BendiVkDevice    *device,
                                               BendiVkOp         op,
                                               BendiTensorType   type,
-                                              guint32           n_tokens,
+                                              guint32           size,
                                               gboolean          x_vec4,
                                               GError          **error);
 
