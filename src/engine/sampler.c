@@ -240,10 +240,12 @@ apply_penalties (BendiSampler *self)
   const BendiSamplerParams *p = &self->params;
   gint64 n = self->history->len;
   gint64 window = p->repeat_last_n < 0 ? n : MIN (n, p->repeat_last_n);
-  const BendiToken *recent = &g_array_index (self->history, BendiToken, 0) + (n - window);
+  const BendiToken *recent;
 
+  /* An empty history has no array yet: no pointer to offset. */
   if (window == 0 || !has_penalties (p))
     return;
+  recent = &g_array_index (self->history, BendiToken, 0) + (n - window);
   for (gint64 i = 0; i < window; i++)
     if (recent[i] >= 0 && recent[i] < self->n_vocab)
       self->counts[recent[i]]++;
