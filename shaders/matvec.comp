@@ -70,6 +70,10 @@ layout (constant_id = 2) const uint N_TOKENS = 1;
 // x rows start on 16-byte boundaries and hold whole groups of 16: read
 // them four floats at a time.
 layout (constant_id = 3) const bool X_VEC4 = false;
+// CPU devices' Q4_0 rows start on 16-byte texels (rows_octets): a constant,
+// since lavapipe runs both sides of a branch, the loop of the side not
+// taken once.
+layout (constant_id = 7) const bool ROWS_ON_TEXELS = false;
 
 #ifdef ROW_PER_INVOCATION
 #extension GL_KHR_shader_subgroup_arithmetic : require
@@ -493,7 +497,7 @@ rows_pass (uint      row0,
       sums[r][t] = 0.0;
 
 #ifdef BLOCKS_IN_TEXELS
-  if (N_TOKENS <= 2u && p.row_bytes % 16u == 0u)
+  if (N_TOKENS <= 2u && ROWS_ON_TEXELS)
     rows_octets (row0, sums);
   else
 #endif

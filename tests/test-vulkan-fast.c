@@ -450,7 +450,7 @@ assert_coopmat_pipeline (BendiVkDevice   *device,
                          gboolean         expected)
 {
   g_autoptr (GError) error = NULL;
-  const BendiVkPipeline *pipeline = bendi_vk_pipeline_get (device, BENDI_VK_OP_MATMUL, type, 1, FALSE, &error);
+  const BendiVkPipeline *pipeline = bendi_vk_pipeline_get (device, BENDI_VK_OP_MATMUL, type, 1, 0, &error);
 
   g_assert_no_error (error);
   g_assert_cmpint (g_str_has_suffix (pipeline->name, "_coopmat"), ==, expected);

@@ -67,18 +67,18 @@ check_ints (BendiVkRecorder *rec,
 
 /* The pipeline for @op specialised for @size (bendi_vk_pipeline_get). */
 static const BendiVkPipeline *
-get_sized_pipeline (BendiVkRecorder *rec,
-                    BendiVkOp        op,
-                    BendiTensorType  type,
-                    guint32          size,
-                    gboolean         x_vec4)
+get_sized_pipeline (BendiVkRecorder      *rec,
+                    BendiVkOp             op,
+                    BendiTensorType       type,
+                    guint32               size,
+                    BendiVkOperandLayout  layout)
 {
   GError *error = NULL;
   const BendiVkPipeline *pipeline;
 
   if (bendi_vk_recorder_failed (rec))
     return NULL;
-  pipeline = bendi_vk_pipeline_get (bendi_vk_recorder_get_device (rec), op, type, size, x_vec4, &error);
+  pipeline = bendi_vk_pipeline_get (bendi_vk_recorder_get_device (rec), op, type, size, layout, &error);
   if (pipeline == NULL)
     bendi_vk_recorder_fail (rec, error);
   return pipeline;
@@ -89,7 +89,7 @@ get_pipeline (BendiVkRecorder *rec,
               BendiVkOp        op,
               BendiTensorType  type)
 {
-  return get_sized_pipeline (rec, op, type, 0, FALSE);
+  return get_sized_pipeline (rec, op, type, 0, 0);
 }
 
 static guint32
@@ -244,8 +244,11 @@ bendi_vk_op_matmul_ex (BendiVkRecorder            *rec,
   gboolean norm = options->norm_weight != NULL;
   gboolean partials = options->partials_out != NULL;
   /* Four activations at a time where every token's row starts on a
-   * 16-byte boundary and holds whole groups of 16. */
-  gboolean x_vec4 = x_stride % 4 == 0 && n_cols % 16 == 0;
+   * 16-byte boundary and holds whole groups of 16; CPU devices take Q4_0
+   * rows that start on 16-byte texels eight blocks a step. */
+  BendiVkOperandLayout layout =
+    (x_stride % 4 == 0 && n_cols % 16 == 0 ? BENDI_VK_X_VEC4 : 0) |
+    (type == BENDI_TENSOR_TYPE_Q4_0 && bendi_vk_tensor_get_row_bytes (weights) % 16 == 0 ? BENDI_VK_ROWS_ON_TEXELS : 0);
   guint32 flags = (options->accumulate ? BENDI_VK_MATMUL_ACCUMULATE : 0) |
                   (options->glu ? BENDI_VK_MATMUL_GLU : 0) |
                   (norm ? BENDI_VK_MATMUL_NORM : 0) |
@@ -323,7 +326,7 @@ bendi_vk_op_matmul_ex (BendiVkRecorder            *rec,
           {
             constants.first_token = (guint32) first;
             constants.n_tokens = (guint32) MIN (BENDI_VK_MATVEC_MAX_TOKENS, n_tokens - first);
-            pipeline = get_sized_pipeline (rec, BENDI_VK_OP_MATVEC, type, constants.n_tokens, x_vec4);
+            pipeline = get_sized_pipeline (rec, BENDI_VK_OP_MATVEC, type, constants.n_tokens, layout);
             ok = pipeline != NULL &&
                  record_flat (rec, pipeline, bindings, &constants,
                               div_up ((guint64) chunk->n_rows, pipeline->rows_per_workgroup));
@@ -904,7 +907,7 @@ bendi_vk_op_attention (BendiVkRecorder             *rec,
       BendiVkBuffer *bindings[] = { q, k_cache, v_cache, positions, out };
 
       /* CPU devices' kernel takes the head dimension as a constant. */
-      pipeline = get_sized_pipeline (rec, BENDI_VK_OP_ATTENTION, BENDI_TENSOR_TYPE_F32, (guint32) shape->head_dim, FALSE);
+      pipeline = get_sized_pipeline (rec, BENDI_VK_OP_ATTENTION, BENDI_TENSOR_TYPE_F32, (guint32) shape->head_dim, 0);
       return pipeline != NULL &&
              bendi_vk_recorder_record (rec, pipeline, bindings, &constants,
                                        (guint32) shape->n_head, (guint32) n_tokens, 1);

@@ -297,14 +297,14 @@ bendi_vk_pipeline_set_free (BendiVkPipelineSet *self)
 }
 
 static BendiVkPipeline *
-pipeline_create (BendiVkDevice       *device,
-                 VkPipelineCache      cache,
-                 const PipelineSpec  *spec,
-                 const char          *name,
-                 guint32              workgroup_size,
-                 guint32              size,
-                 gboolean             x_vec4,
-                 GError             **error)
+pipeline_create (BendiVkDevice        *device,
+                 VkPipelineCache       cache,
+                 const PipelineSpec   *spec,
+                 const char           *name,
+                 guint32               workgroup_size,
+                 guint32               size,
+                 BendiVkOperandLayout  layout,
+                 GError              **error)
 {
   g_autofree char *shader = g_strndup (name, strcspn (name, "@"));
   const BendiVkShaderCode *code = find_shader (shader);
@@ -314,11 +314,13 @@ pipeline_create (BendiVkDevice       *device,
   gboolean rows_variant = spec->has_rows_variant && g_str_has_suffix (shader, "_rows");
   gboolean coopmat_variant = g_str_has_suffix (shader, "_coopmat");
   /* A bool specialisation constant is a 32-bit VkBool32; 4 to 6 are the
-   * cooperative matrices' M, N and K. */
+   * cooperative matrices' M, N and K, 7 whether the CPU devices' Q4_0 rows
+   * start on texels. */
   guint32 rows = spec->op == BENDI_VK_OP_MATVEC ? device->matvec_rows : MAX (spec->rows_per_workgroup, 1);
-  guint32 constants[7] = { workgroup_size, rows, size, x_vec4 ? VK_TRUE : VK_FALSE,
-                           device->info.coopmat_m, device->info.coopmat_n, device->info.coopmat_k };
-  VkSpecializationMapEntry entries[7];
+  guint32 constants[8] = { workgroup_size, rows, size, (layout & BENDI_VK_X_VEC4) ? VK_TRUE : VK_FALSE,
+                           device->info.coopmat_m, device->info.coopmat_n, device->info.coopmat_k,
+                           (layout & BENDI_VK_ROWS_ON_TEXELS) ? VK_TRUE : VK_FALSE };
+  VkSpecializationMapEntry entries[8];
   VkSpecializationInfo specialization = {
     .pMapEntries = entries,
     .dataSize = sizeof constants,
@@ -343,7 +345,8 @@ pipeline_create (BendiVkDevice       *device,
                       (id == 1 && (spec->has_token_constant || spec->rows_per_workgroup > 0)) ||
                       ((id == 2 || id == 3) && spec->has_token_constant) ||
                       (id == 2 && rows_variant && spec->op == BENDI_VK_OP_ATTENTION) ||
-                      (id >= 4 && coopmat_variant);
+                      (id >= 4 && id <= 6 && coopmat_variant) ||
+                      (id == 7 && rows_variant && spec->op == BENDI_VK_OP_MATVEC);
 
       if (used)
         entries[specialization.mapEntryCount++] = (VkSpecializationMapEntry) {
@@ -437,12 +440,12 @@ pipeline_create (BendiVkDevice       *device,
 }
 
 const BendiVkPipeline *
-bendi_vk_pipeline_get (BendiVkDevice    *device,
-                       BendiVkOp         op,
-                       BendiTensorType   type,
-                       guint32           size,
-                       gboolean          x_vec4,
-                       GError          **error)
+bendi_vk_pipeline_get (BendiVkDevice        *device,
+                       BendiVkOp             op,
+                       BendiTensorType       type,
+                       guint32               size,
+                       BendiVkOperandLayout  layout,
+                       GError              **error)
 {
   BendiVkPipelineSet *self = device->pipelines;
   const PipelineSpec *spec;
@@ -498,21 +501,24 @@ bendi_vk_pipeline_get (BendiVkDevice    *device,
       workgroup_size = CLAMP (device->info.subgroup_size, 8, 128);
     }
 
-  /* One pipeline per token count, or head dimension: its name carries it
-   * as a key. */
+  /* One pipeline per token count and operand layout, or head dimension:
+   * its name carries them as a key. */
   if (spec->has_token_constant)
     {
       g_return_val_if_fail (size >= 1 && size <= 8, NULL);
-      g_string_append_printf (name, "@%u%s", size, x_vec4 ? "v" : "");
+      if (!(spec->has_rows_variant && device->use_cpu_kernels))
+        layout &= ~BENDI_VK_ROWS_ON_TEXELS;
+      g_string_append_printf (name, "@%u%s%s", size, (layout & BENDI_VK_X_VEC4) ? "v" : "",
+                              (layout & BENDI_VK_ROWS_ON_TEXELS) ? "t" : "");
     }
   else if (op == BENDI_VK_OP_ATTENTION && device->use_cpu_kernels)
     {
       g_return_val_if_fail (size >= 2 && size % 2 == 0, NULL);
       g_string_append_printf (name, "@%u", size);
-      x_vec4 = FALSE;
+      layout = 0;
     }
   else
-    x_vec4 = FALSE;
+    layout = 0;
 
   locker = g_mutex_locker_new (&self->lock);
   pipeline = g_hash_table_lookup (self->pipelines, name->str);
@@ -520,7 +526,7 @@ bendi_vk_pipeline_get (BendiVkDevice    *device,
     {
       gint64 start = g_get_monotonic_time ();
 
-      pipeline = pipeline_create (device, self->cache, spec, name->str, workgroup_size, size, x_vec4, error);
+      pipeline = pipeline_create (device, self->cache, spec, name->str, workgroup_size, size, layout, error);
       if (pipeline == NULL)
         return NULL;
       g_debug ("Pipeline %s created in %.1f ms", name->str, (g_get_monotonic_time () - start) / 1000.0);

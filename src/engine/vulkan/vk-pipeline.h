@@ -36,6 +36,13 @@ typedef enum {
  * (bendi_vk_tensor_get_interleave_lanes). */
 #define BENDI_VK_ROWS_PER_LANE 32
 
+/* How a matrix × vector product's operands lie, as its pipeline is
+ * specialised for them (specialisation constants 3 and 7). */
+typedef enum {
+  BENDI_VK_X_VEC4 = 1 << 0,          /* activation rows 16-byte aligned, whole groups of 16: read four at a time */
+  BENDI_VK_ROWS_ON_TEXELS = 1 << 1,  /* CPU devices' Q4_0: weight rows start on 16-byte texels (rows_octets) */
+} BendiVkOperandLayout;
+
 typedef struct {
   const char            *name;              /* the shader variant, "matvec_q4_0_subgroup" */
   VkPipeline             pipeline;
@@ -54,15 +61,15 @@ typedef struct {
 /* The pipeline of @op for weights of @type (ignored by untyped ops), the
  * variant the device uses, specialised for @size, where the op takes a
  * size as specialisation constant 2 (matvec: tokens per dispatch, 1 to 8;
- * attention on CPU devices: the head dimension; other ops ignore it),
- * reading activations four at a time when @x_vec4 (matvec: rows 16-byte
- * aligned, whole groups of 16). Owned by the device. */
-const BendiVkPipeline *bendi_vk_pipeline_get (BendiVkDevice    *device,
-                                              BendiVkOp         op,
-                                              BendiTensorType   type,
-                                              guint32           size,
-                                              gboolean          x_vec4,
-                                              GError          **error);
+ * attention on CPU devices: the head dimension; other ops ignore it), and
+ * for operands that lie as @layout says (matvec only). Owned by the
+ * device. */
+const BendiVkPipeline *bendi_vk_pipeline_get (BendiVkDevice        *device,
+                                              BendiVkOp             op,
+                                              BendiTensorType       type,
+                                              guint32               size,
+                                              BendiVkOperandLayout  layout,
+                                              GError              **error);
 
 /* Whether matrix × vector products of @type weights on @device run the
  * int8 variant, which reads activations that quantize_q8 wrote. */
