@@ -65,8 +65,9 @@ layout (push_constant) uniform Params {
 // Pairs of the head (one word of two halves each); where the key rows lie
 // on texels (HEAD_DIM a multiple of 8), each lane's key is read a texel at
 // a time, and where the values' pairs also split into whole texels per
-// lane, lane l owns texels of pairs LANE_TEXELS · l on; else lane l owns
-// pairs l, l + WG_SIZE, … and every word is read alone.
+// lane, lane l owns the LANE_TEXELS texels from pair PAIRS_PER_LANE · l
+// on; else lane l owns pairs l, l + WG_SIZE, … and every word is read
+// alone.
 const uint HALF_DIM = HEAD_DIM / 2u;
 const bool KEY_TEXELS = HEAD_DIM % 8u == 0u;
 const uint LANE_TEXELS = HALF_DIM % (4u * WG_SIZE) == 0u ? HALF_DIM / (4u * WG_SIZE) : 0u;
