@@ -70,14 +70,14 @@ layout (constant_id = 2) const uint N_TOKENS = 1;
 // x rows start on 16-byte boundaries and hold whole groups of 16: read
 // them four floats at a time.
 layout (constant_id = 3) const bool X_VEC4 = false;
-// CPU devices' Q4_0 rows start on 16-byte texels (rows_octets): a constant,
-// since lavapipe runs both sides of a branch, the loop of the side not
-// taken once.
-layout (constant_id = 7) const bool ROWS_ON_TEXELS = false;
 
 #ifdef ROW_PER_INVOCATION
 #extension GL_KHR_shader_subgroup_arithmetic : require
 #extension GL_KHR_shader_subgroup_shuffle : require
+// Q4_0 rows start on 16-byte texels (rows_octets; bendi_vk_rows_on_texels
+// ()): a constant, since lavapipe runs both sides of a branch, the loop
+// of the side not taken once.
+layout (constant_id = 7) const bool ROWS_ON_TEXELS = false;
 // Texels (vk-memory.c's texel views) of one word, or of four where x and
 // the norm's weights are read in fours and the weights eight blocks a step
 // (rows_octets); the norm's partial sums (binding 4) too, below.

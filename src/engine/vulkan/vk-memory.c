@@ -763,7 +763,7 @@ bendi_vk_tensor_new_full (BendiVkDevice    *device,
 
   /* The CPU devices' Q4_0 kernel reads rows of whole octets interleaved
    * in groups of a workgroup's rows, where a chunk holds whole groups. */
-  if (device->use_cpu_kernels && type == BENDI_TENSOR_TYPE_Q4_0 && row_bytes % 16 == 0 &&
+  if (bendi_vk_rows_on_texels (device, type, row_bytes) &&
       (guint64) device->cpu_lanes * BENDI_VK_ROWS_PER_LANE * row_multiple * row_bytes <= chunk_bytes)
     {
       lanes = device->cpu_lanes;

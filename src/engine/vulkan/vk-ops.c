@@ -164,8 +164,7 @@ bendi_vk_matmul_quantizes_x (BendiVkDevice   *device,
   gint64 pass_first = token - token % BENDI_VK_MATVEC_MAX_TOKENS;
   gsize row_bytes;
 
-  return device->use_cpu_kernels && type == BENDI_TENSOR_TYPE_Q4_0 &&
-         bendi_tensor_type_row_bytes (type, n_cols, &row_bytes) && row_bytes % 16 == 0 &&
+  return bendi_tensor_type_row_bytes (type, n_cols, &row_bytes) && bendi_vk_rows_on_texels (device, type, row_bytes) &&
          MIN (BENDI_VK_MATVEC_MAX_TOKENS, n_tokens - pass_first) <= 2;
 }
 
@@ -248,7 +247,8 @@ bendi_vk_op_matmul_ex (BendiVkRecorder            *rec,
    * rows that start on 16-byte texels eight blocks a step. */
   BendiVkOperandLayout layout =
     (x_stride % 4 == 0 && n_cols % 16 == 0 ? BENDI_VK_X_VEC4 : 0) |
-    (type == BENDI_TENSOR_TYPE_Q4_0 && bendi_vk_tensor_get_row_bytes (weights) % 16 == 0 ? BENDI_VK_ROWS_ON_TEXELS : 0);
+    (bendi_vk_rows_on_texels (bendi_vk_recorder_get_device (rec), type, bendi_vk_tensor_get_row_bytes (weights))
+     ? BENDI_VK_ROWS_ON_TEXELS : 0);
   guint32 flags = (options->accumulate ? BENDI_VK_MATMUL_ACCUMULATE : 0) |
                   (options->glu ? BENDI_VK_MATMUL_GLU : 0) |
                   (norm ? BENDI_VK_MATMUL_NORM : 0) |

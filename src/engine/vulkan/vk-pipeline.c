@@ -89,6 +89,14 @@ type_suffix (BendiTensorType type)
 }
 
 gboolean
+bendi_vk_rows_on_texels (BendiVkDevice   *device,
+                         BendiTensorType  type,
+                         gsize            row_bytes)
+{
+  return device->use_cpu_kernels && type == BENDI_TENSOR_TYPE_Q4_0 && row_bytes % 16 == 0;
+}
+
+gboolean
 bendi_vk_type_is_supported (BendiTensorType type)
 {
   return type_suffix (type) != NULL;
@@ -506,8 +514,6 @@ bendi_vk_pipeline_get (BendiVkDevice        *device,
   if (spec->has_token_constant)
     {
       g_return_val_if_fail (size >= 1 && size <= 8, NULL);
-      if (!(spec->has_rows_variant && device->use_cpu_kernels))
-        layout &= ~BENDI_VK_ROWS_ON_TEXELS;
       g_string_append_printf (name, "@%u%s%s", size, (layout & BENDI_VK_X_VEC4) ? "v" : "",
                               (layout & BENDI_VK_ROWS_ON_TEXELS) ? "t" : "");
     }

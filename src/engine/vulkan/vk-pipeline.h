@@ -36,6 +36,14 @@ typedef enum {
  * (bendi_vk_tensor_get_interleave_lanes). */
 #define BENDI_VK_ROWS_PER_LANE 32
 
+/* Whether @device's matrix × vector kernel reads rows of @row_bytes of
+ * @type eight blocks to nine four-word texels: CPU devices' Q4_0 rows that
+ * start on 16-byte texels. vk-memory.c stores such rows interleaved, and
+ * their products take BENDI_VK_ROWS_ON_TEXELS. */
+gboolean bendi_vk_rows_on_texels (BendiVkDevice   *device,
+                                  BendiTensorType  type,
+                                  gsize            row_bytes);
+
 /* How a matrix × vector product's operands lie, as its pipeline is
  * specialised for them (specialisation constants 3 and 7). */
 typedef enum {
