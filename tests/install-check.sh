@@ -46,7 +46,7 @@ eval "$(meson introspect --buildoptions "$build" | python3 -c '
 import json, sys
 options = {o["name"]: o["value"] for o in json.load(sys.stdin)}
 prefix = options["prefix"]
-for name in ("bindir", "datadir", "localedir", "mandir"):
+for name in ("bindir", "datadir", "libexecdir", "localedir", "mandir"):
     value = options[name]
     print("%s=%s" % (name, value if value.startswith("/") else prefix + "/" + value))
 print("prefix=%s" % prefix)
@@ -62,6 +62,7 @@ app_id=io.github.bendi.Bendi
 for file in \
   "$bindir/bendi" \
   "$bindir/bendi-cli" \
+  "$libexecdir/bendi-vulkan-probe" \
   "$datadir/applications/$app_id.desktop" \
   "$datadir/metainfo/$app_id.metainfo.xml" \
   "$datadir/glib-2.0/schemas/$app_id.gschema.xml" \
@@ -90,6 +91,12 @@ echo "ok - schemas compiled in the prefix"
 # The installed bendi-cli runs on its own (no build-tree libraries).
 "$root$bindir/bendi-cli" --help >/dev/null || fail "installed bendi-cli --help"
 echo "ok - installed bendi-cli runs"
+
+# The program that lists the Vulkan devices for the app and the CLI runs
+# on its own too, and answers (the first byte says whether it listed).
+"$root$libexecdir/bendi-vulkan-probe" >"$tmp/probe.out" || fail "installed bendi-vulkan-probe"
+[ -s "$tmp/probe.out" ] || fail "installed bendi-vulkan-probe gave no answer"
+echo "ok - installed bendi-vulkan-probe runs"
 
 # The probe does the very bind mount: some containers allow user
 # namespaces but not mounts in them.

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* The Vulkan device layer: listing, no loader, buffers and staging, tensors split across bindings, out of memory, the pipeline cache. */
+/* The Vulkan device layer: listing (here and in a child), no loader, buffers and staging, tensors split across bindings, out of memory, the pipeline cache. */
 #include <string.h>
 #include <glib/gstdio.h>
 
@@ -39,6 +39,155 @@ test_list (void)
           g_assert_cmpuint (info->device_local_bytes, >, 0);
         }
     }
+}
+
+/* Whether two descriptions agree in every member: the strings by value,
+ * the rest byte for byte (both come zeroed from g_new0, padding too). */
+static void
+assert_same_info (const BendiVkDeviceInfo *a,
+                  const BendiVkDeviceInfo *b)
+{
+  BendiVkDeviceInfo x = *a, y = *b;
+
+  g_assert_cmpstr (a->name, ==, b->name);
+  g_assert_cmpstr (a->driver_name, ==, b->driver_name);
+  g_assert_cmpstr (a->driver_info, ==, b->driver_info);
+  g_assert_cmpstr (a->unusable_reason, ==, b->unusable_reason);
+  x.name = y.name = x.driver_name = y.driver_name = NULL;
+  x.driver_info = y.driver_info = x.unusable_reason = y.unusable_reason = NULL;
+  g_assert_cmpmem (&x, sizeof x, &y, sizeof y);
+}
+
+/* Listed in a child, the devices are the ones listed here, member for
+ * member, and no driver is loaded here until this process lists them
+ * itself. Run in a process of its own, which has opened no loader. */
+static void
+test_list_in_child (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) in_child = NULL;
+  g_autoptr (GPtrArray) here = NULL;
+
+  if (!g_test_subprocess ())
+    {
+      g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_INHERIT_STDERR);
+      g_test_trap_assert_passed ();
+      return;
+    }
+  in_child = bendi_vk_list_devices_in_child (&error);
+  g_assert_false (bendi_vk_loader_is_open ());
+  here = bendi_vk_list_devices (NULL);
+  if (here == NULL)
+    {
+      g_assert_null (in_child);
+      g_assert_error (error, BENDI_ENGINE_ERROR, BENDI_ENGINE_ERROR_UNSUPPORTED);
+      g_test_message ("no Vulkan here: only the error was compared (%s)", error->message);
+      return;
+    }
+  g_assert_no_error (error);
+  g_assert_cmpuint (in_child->len, ==, here->len);
+  for (guint i = 0; i < here->len; i++)
+    assert_same_info (g_ptr_array_index (in_child, i), g_ptr_array_index (here, i));
+}
+
+/* Without a loader the child's error comes back as it was. */
+static void
+test_list_in_child_no_loader (void)
+{
+  if (g_test_subprocess ())
+    {
+      g_autoptr (GError) error = NULL;
+      g_autoptr (GPtrArray) devices = bendi_vk_list_devices_in_child (&error);
+
+      g_assert_null (devices);
+      g_assert_error (error, BENDI_ENGINE_ERROR, BENDI_ENGINE_ERROR_UNSUPPORTED);
+      g_assert_nonnull (strstr (error->message, "No Vulkan loader"));
+      return;
+    }
+  g_setenv ("BENDI_VULKAN_LOADER", "/nonexistent/libvulkan.so.1", TRUE);
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+  g_unsetenv ("BENDI_VULKAN_LOADER");
+  g_test_trap_assert_passed ();
+}
+
+/* A child that fails, or answers what no listing is, is a broken driver
+ * to the caller: an error, nothing listed here instead. */
+static void
+test_list_in_child_bad_program (void)
+{
+  const char *programs[][2] = { { "false", "failed (exit status 1)" }, { "true", "could not be read" } };
+
+  if (g_test_subprocess ())
+    {
+      g_autoptr (GError) error = NULL;
+      g_autoptr (GPtrArray) devices = bendi_vk_list_devices_in_child (&error);
+      g_autofree char *reason = NULL;
+
+      g_assert_null (devices);
+      g_assert_error (error, BENDI_ENGINE_ERROR, BENDI_ENGINE_ERROR_UNSUPPORTED);
+      g_assert_nonnull (strstr (error->message, g_getenv ("EXPECTED")));
+      g_assert_cmpint (bendi_vk_probe_in_child (&reason), ==, BENDI_VK_PROBE_BROKEN);
+      g_assert_cmpstr (reason, ==, error->message);
+      g_assert_false (bendi_vk_loader_is_open ());
+      return;
+    }
+  for (gsize i = 0; i < G_N_ELEMENTS (programs); i++)
+    {
+      g_autofree char *path = g_find_program_in_path (programs[i][0]);
+
+      if (path == NULL)
+        {
+          g_test_skip ("no true or false program");
+          return;
+        }
+      g_setenv ("BENDI_VULKAN_PROBE", path, TRUE);
+      g_setenv ("EXPECTED", programs[i][1], TRUE);
+      g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_INHERIT_STDERR);
+      g_unsetenv ("BENDI_VULKAN_PROBE");
+      g_unsetenv ("EXPECTED");
+      g_test_trap_assert_passed ();
+    }
+}
+
+/* A description comes back as it went, and one cut short anywhere, or
+ * with a value no description has, is refused rather than read. */
+static void
+test_info_bytes (void)
+{
+  BendiVkDeviceInfo info = {
+    .index = 3, .name = (char *) "dev", .vendor_id = 0x10de, .type = BENDI_VK_DEVICE_TYPE_DISCRETE,
+    .driver_name = (char *) "drv", .driver_info = (char *) "", .device_local_bytes = G_MAXUINT64,
+    .fp16_storage = TRUE, .max_texel_buffer_elements = 1u << 27, .unusable_reason = (char *) "why not",
+    .device_uuid = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16 },
+  };
+  g_autoptr (GByteArray) out = g_byte_array_new ();
+  const guint8 *bytes;
+  gsize left;
+  BendiVkDeviceInfo *back;
+
+  info.vendor_name = bendi_vk_vendor_name (info.vendor_id);
+  bendi_vk_device_info_write (&info, out);
+  bytes = out->data;
+  left = out->len;
+  back = bendi_vk_device_info_read (&bytes, &left);
+  g_assert_nonnull (back);
+  g_assert_cmpuint (left, ==, 0);
+  g_assert_true (bytes == out->data + out->len);
+  assert_same_info (back, &info);
+  bendi_vk_device_info_free (back);
+
+  for (gsize cut = 0; cut < out->len; cut++)
+    {
+      bytes = out->data;
+      left = cut;
+      g_assert_null (bendi_vk_device_info_read (&bytes, &left));
+    }
+
+  /* The type, then the UUID, end the encoding. */
+  out->data[out->len - 16 - 4] = 9;
+  bytes = out->data;
+  left = out->len;
+  g_assert_null (bendi_vk_device_info_read (&bytes, &left));
 }
 
 /* Without a loader Vulkan is simply absent: an UNSUPPORTED error that
@@ -408,6 +557,10 @@ main (int   argc,
 
   g_test_add_func ("/engine/vulkan-device/list", test_list);
   g_test_add_func ("/engine/vulkan-device/no-loader", test_no_loader);
+  g_test_add_func ("/engine/vulkan-device/list-in-child", test_list_in_child);
+  g_test_add_func ("/engine/vulkan-device/list-in-child-no-loader", test_list_in_child_no_loader);
+  g_test_add_func ("/engine/vulkan-device/list-in-child-bad-program", test_list_in_child_bad_program);
+  g_test_add_func ("/engine/vulkan-device/info-bytes", test_info_bytes);
   g_test_add_func ("/engine/vulkan-device/bad-index", test_bad_index);
   g_test_add_func ("/engine/vulkan-device/one-instance", test_one_instance);
   g_test_add_func ("/engine/vulkan-device/buffers-mapped", test_buffers_mapped);

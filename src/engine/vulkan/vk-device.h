@@ -87,11 +87,24 @@ typedef enum {
 /* GPU, CPU_ONLY or NO_DEVICE for a list of bendi_vk_list_devices (). */
 BendiVkProbe bendi_vk_probe_devices (GPtrArray *infos);
 
-/* Lists the devices in a child process (vk-probe.c), so that this one
- * loads no driver when there is no GPU to use; FAILED where that cannot
- * be done (no fork, the drivers already loaded here). @reason (NULL on
- * entry) gets a message for NO_VULKAN and BROKEN. */
+/* Lists the devices in a child process, bendi-vulkan-probe (vk-probe.c),
+ * so that this one loads no driver when there is no GPU to use; FAILED
+ * where that cannot be done (the program not found, the drivers already
+ * loaded here). @reason (NULL on entry) gets a message for NO_VULKAN and
+ * BROKEN. */
 BendiVkProbe bendi_vk_probe_in_child (char **reason);
+
+/* The devices as bendi_vk_list_devices () lists them, listed by
+ * bendi-vulkan-probe where this process has loaded no driver yet
+ * (vk-probe.c), so that looking costs it nothing; here where that cannot
+ * be done. A
+ * driver that crashes or hangs in the child: NULL with an UNSUPPORTED
+ * error that says so. */
+GPtrArray *bendi_vk_list_devices_in_child (GError **error) G_GNUC_WARN_UNUSED_RESULT;
+
+/* What the child does (bendi-vulkan-probe's whole work): lists the devices
+ * and writes them, or why there are none, to @fd. */
+void bendi_vk_probe_answer (int fd);
 
 typedef struct _BendiVkDevice BendiVkDevice;
 

@@ -271,23 +271,6 @@ bendi_vk_instance_get_physical_devices (BendiVkInstance  *self,
   return g_steal_pointer (&devices);
 }
 
-static const char *
-vendor_name (guint32 vendor_id)
-{
-  switch (vendor_id)
-    {
-    case 0x1002: return "AMD";
-    case 0x10de: return "NVIDIA";
-    case 0x8086: return "Intel";
-    case 0x13b5: return "ARM";
-    case 0x5143: return "Qualcomm";
-    case 0x106b: return "Apple";
-    case 0x1010: return "Imagination";
-    case 0x10005: return "Mesa";
-    default: return "unknown";
-    }
-}
-
 static BendiVkDeviceType
 device_type (VkPhysicalDeviceType type)
 {
@@ -514,7 +497,7 @@ bendi_vk_instance_describe (BendiVkInstance   *self,
   info->name = g_strdup (basic.deviceName);
   info->vendor_id = basic.vendorID;
   info->device_id = basic.deviceID;
-  info->vendor_name = vendor_name (basic.vendorID);
+  info->vendor_name = bendi_vk_vendor_name (basic.vendorID);
   info->type = device_type (basic.deviceType);
   info->driver_name = g_strdup (is_1_2 ? driver.driverName : "");
   info->driver_info = g_strdup (is_1_2 ? driver.driverInfo : "");
@@ -590,18 +573,6 @@ bendi_vk_instance_describe (BendiVkInstance   *self,
       info->usable = FALSE;
       info->unusable_reason = g_strdup ("compute limits below what the shaders need");
     }
-}
-
-void
-bendi_vk_device_info_free (BendiVkDeviceInfo *info)
-{
-  if (info == NULL)
-    return;
-  g_free (info->name);
-  g_free (info->driver_name);
-  g_free (info->driver_info);
-  g_free (info->unusable_reason);
-  g_free (info);
 }
 
 GPtrArray *

@@ -39,6 +39,19 @@ void             bendi_vk_instance_describe (BendiVkInstance   *self,
                                              VkPhysicalDevice   physical_device,
                                              guint              index,
                                              BendiVkDeviceInfo *info);
+
+/* The vendor's name for a PCI vendor id (vk-device-info.c); "unknown"
+ * for one not in its table. */
+const char        *bendi_vk_vendor_name       (guint32                  vendor_id);
+/* A device's description as bytes and back, for a child process's list
+ * (vk-probe.c). Reading takes one description from the front of *@bytes
+ * (*@left of them) and moves past it; NULL where they end too soon or
+ * hold a value no description has. */
+void               bendi_vk_device_info_write (const BendiVkDeviceInfo *info,
+                                               GByteArray              *out);
+BendiVkDeviceInfo *bendi_vk_device_info_read  (const guint8           **bytes,
+                                               gsize                   *left);
+
 gboolean         bendi_vk_has_extension (const VkExtensionProperties *extensions,
                                          guint32                      n_extensions,
                                          const char                  *name);

@@ -1,18 +1,24 @@
 /* SPDX-License-Identifier: MIT */
-/* Whether there is a GPU to run on, asked in a child process. Loading the
- * Vulkan drivers maps them for the rest of the process's life (lavapipe's
- * libLLVM is linked never to be unloaded: 44 MB of it stays resident), a
- * cost the auto backend has no reason to pay on a machine whose only
- * Vulkan device is the CPU, where it runs on the CPU path anyway. A driver
- * that crashes or hangs while listing its devices takes the child with it,
- * not the caller. */
+/* The devices listed in a child process, and whether there is a GPU to run
+ * on. Loading the Vulkan drivers maps them for the rest of the process's
+ * life (lavapipe's libLLVM is linked never to be unloaded: 44 MB of it
+ * stays resident), a cost neither the auto backend nor the hardware page
+ * has reason to pay on a machine whose only Vulkan device is the CPU. A
+ * driver that crashes or hangs while listing its devices takes the child
+ * with it, not the caller. The child is bendi-vulkan-probe; it answers on
+ * its standard output with a byte, 1 where it listed the devices, then
+ * their count (u32) and each device as bendi_vk_device_info_write () puts
+ * it; 0 where it could not, then the error's code (i32), the length of
+ * its message (u32) and the message. */
 #include "vulkan/vk-device.h"
 
+#include "engine-error.h"
 #include "vulkan/vk-loader.h"
+#include "vulkan/vk-private.h"
+#include "vk-probe-paths.h"
 
 #ifdef G_OS_UNIX
 #include <errno.h>
-#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <string.h>
@@ -23,7 +29,15 @@
 /* Listing lavapipe's device takes a tenth of a second; a driver that takes
  * this long is stuck. */
 #define PROBE_TIMEOUT_MS 30000
-#define ANSWER_MAX 1024
+/* Far above any real answer (a device is under 1 KB of it). */
+#define ANSWER_MAX (4 << 20)
+
+typedef enum {
+  CHILD_LISTED,      /* the list */
+  CHILD_NO_VULKAN,   /* the child's error: no loader, or none usable */
+  CHILD_BROKEN,      /* the driver crashed or hung the child */
+  CHILD_NOT_RUN,     /* no program to run, or the drivers are loaded here already */
+} ChildOutcome;
 
 BendiVkProbe
 bendi_vk_probe_devices (GPtrArray *infos)
@@ -43,24 +57,36 @@ bendi_vk_probe_devices (GPtrArray *infos)
 }
 
 #ifdef G_OS_UNIX
-/* In the child: the answer's code, then for BENDI_VK_PROBE_NO_VULKAN the
- * reason, through @fd; never returns. */
-G_GNUC_NORETURN static void
-answer (int fd)
+void
+bendi_vk_probe_answer (int fd)
 {
   GError *error = NULL;
   GPtrArray *infos = bendi_vk_list_devices (&error);
-  char message[ANSWER_MAX];
-  gsize length, done = 0;
+  GByteArray *message = g_byte_array_new ();
+  guint8 listed = infos != NULL;
+  gsize done = 0;
 
-  message[0] = infos != NULL ? (char) bendi_vk_probe_devices (infos) : BENDI_VK_PROBE_NO_VULKAN;
-  message[1] = '\0';
-  if (infos == NULL)
-    g_strlcpy (message + 1, error->message, sizeof message - 1);
-  length = 1 + strlen (message + 1);
-  while (done < length)
+  g_byte_array_append (message, &listed, 1);
+  if (infos != NULL)
     {
-      ssize_t n = write (fd, message + done, length - done);
+      guint32 n = infos->len;
+
+      g_byte_array_append (message, (const guint8 *) &n, sizeof n);
+      for (guint i = 0; i < infos->len; i++)
+        bendi_vk_device_info_write (g_ptr_array_index (infos, i), message);
+    }
+  else
+    {
+      gint32 code = error->domain == BENDI_ENGINE_ERROR ? error->code : BENDI_ENGINE_ERROR_UNSUPPORTED;
+      guint32 length = (guint32) MIN (strlen (error->message), 65536);
+
+      g_byte_array_append (message, (const guint8 *) &code, sizeof code);
+      g_byte_array_append (message, (const guint8 *) &length, sizeof length);
+      g_byte_array_append (message, (const guint8 *) error->message, length);
+    }
+  while (done < message->len)
+    {
+      ssize_t n = write (fd, message->data + done, message->len - done);
 
       if (n < 0 && errno == EINTR)
         continue;
@@ -68,24 +94,23 @@ answer (int fd)
         break;
       done += (gsize) n;
     }
-  /* No exit handlers: they belong to the parent. */
-  _exit (0);
+  g_byte_array_unref (message);
+  g_clear_pointer (&infos, g_ptr_array_unref);
+  g_clear_error (&error);
 }
 
-/* Reads the child's answer into @buffer until it closes its end, it has
- * taken PROBE_TIMEOUT_MS (*timed_out), or @buffer is full; the bytes
- * read. */
-static gsize
+/* Reads the child's answer until it closes its end, it has taken
+ * PROBE_TIMEOUT_MS (*timed_out), or ANSWER_MAX bytes have come. */
+static GBytes *
 read_answer (int       fd,
-             char     *buffer,
-             gsize     size,
              gboolean *timed_out)
 {
   gint64 deadline = g_get_monotonic_time () + (gint64) PROBE_TIMEOUT_MS * 1000;
-  gsize got = 0;
+  GByteArray *answer = g_byte_array_new ();
+  guint8 chunk[16384];
 
   *timed_out = FALSE;
-  while (got < size)
+  while (answer->len < ANSWER_MAX)
     {
       gint64 left = deadline - g_get_monotonic_time ();
       struct pollfd pfd = { .fd = fd, .events = POLLIN };
@@ -101,85 +126,193 @@ read_answer (int       fd,
       *timed_out = ready == 0;
       if (ready <= 0)
         break;
-      n = read (fd, buffer + got, size - got);
+      n = read (fd, chunk, sizeof chunk);
       if (n < 0 && errno == EINTR)
         continue;
       if (n <= 0)
         break;
-      got += (gsize) n;
+      g_byte_array_append (answer, chunk, (guint) n);
     }
-  return got;
+  return g_byte_array_free_to_bytes (answer);
+}
+
+/* The child's answer as *infos, or as @error (NO_VULKAN's error, or why
+ * the child's answer could not be read). */
+static ChildOutcome
+parse_answer (GBytes     *answer,
+              GPtrArray **infos,
+              GError    **error)
+{
+  gsize left;
+  const guint8 *bytes = g_bytes_get_data (answer, &left);
+  guint8 listed;
+  guint32 n, length;
+  gint32 code;
+
+  if (left < 1 + sizeof n)
+    goto unreadable;
+  listed = *bytes++;
+  left--;
+  if (!listed)
+    {
+      if (left < sizeof code + sizeof length)
+        goto unreadable;
+      memcpy (&code, bytes, sizeof code);
+      memcpy (&length, bytes + sizeof code, sizeof length);
+      if (left - sizeof code - sizeof length != length)
+        goto unreadable;
+      *error = g_error_new (BENDI_ENGINE_ERROR, code, "%.*s", (int) length,
+                            (const char *) bytes + sizeof code + sizeof length);
+      return CHILD_NO_VULKAN;
+    }
+  memcpy (&n, bytes, sizeof n);
+  bytes += sizeof n;
+  left -= sizeof n;
+  *infos = g_ptr_array_new_with_free_func ((GDestroyNotify) bendi_vk_device_info_free);
+  for (guint32 i = 0; i < n; i++)
+    {
+      BendiVkDeviceInfo *info = bendi_vk_device_info_read (&bytes, &left);
+
+      if (info == NULL)
+        break;
+      g_ptr_array_add (*infos, info);
+    }
+  if ((*infos)->len == n && left == 0)
+    return CHILD_LISTED;
+  g_clear_pointer (infos, g_ptr_array_unref);
+
+unreadable:
+  g_set_error_literal (error, BENDI_ENGINE_ERROR, BENDI_ENGINE_ERROR_UNSUPPORTED,
+                       "Listing the Vulkan devices gave an answer that could not be read");
+  return CHILD_BROKEN;
+}
+
+/* The program that lists the devices (bendi-vulkan-probe): where
+ * BENDI_VULKAN_PROBE says, else the build tree's, else the installed one;
+ * NULL where there is none. */
+static const char *
+probe_program (void)
+{
+  const char *named = g_getenv ("BENDI_VULKAN_PROBE");
+
+  if (named != NULL && *named != '\0')
+    return named;
+  if (g_file_test (BENDI_VULKAN_PROBE_BUILT, G_FILE_TEST_IS_EXECUTABLE))
+    return BENDI_VULKAN_PROBE_BUILT;
+  if (g_file_test (BENDI_VULKAN_PROBE_INSTALLED, G_FILE_TEST_IS_EXECUTABLE))
+    return BENDI_VULKAN_PROBE_INSTALLED;
+  return NULL;
+}
+
+/* Starts bendi-vulkan-probe, its answer to come through *@out_fd. A
+ * program run with exec, not a bare fork of this process: the child of a
+ * threaded process (the app) inherits every lock another thread held at
+ * that moment and can wait on it for ever (seen: a forked listing stuck in
+ * a futex until the timeout). */
+static gboolean
+start_child (pid_t *pid,
+             int   *out_fd)
+{
+  const char *program = probe_program ();
+  const char *argv[] = { program, NULL };
+  g_autoptr (GError) error = NULL;
+  GPid child;
+
+  if (program == NULL)
+    return FALSE;
+  if (!g_spawn_async_with_pipes (NULL, (char **) argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_CLOEXEC_PIPES,
+                                 NULL, NULL, &child, NULL, out_fd, NULL, &error))
+    {
+      g_debug ("Could not run %s: %s", program, error->message);
+      return FALSE;
+    }
+  *pid = child;
+  return TRUE;
 }
 #endif
 
-BendiVkProbe
-bendi_vk_probe_in_child (char **reason)
+static ChildOutcome
+list_in_child (GPtrArray **infos,
+               GError    **error)
 {
 #ifdef G_OS_UNIX
-  char buffer[ANSWER_MAX];
+  g_autoptr (GBytes) bytes = NULL;
   gboolean timed_out;
-  gsize got;
-  int fds[2], status = 0;
+  int fd, status = 0;
   pid_t pid;
 
-  g_return_val_if_fail (reason != NULL && *reason == NULL, BENDI_VK_PROBE_FAILED);
-
-  /* Drivers this process has loaded already stay loaded: nothing to save. */
+  *infos = NULL;
+  /* Drivers this process has loaded already stay loaded: nothing to save.
+   * Without the program the caller lists the devices itself. */
   if (bendi_vk_loader_is_open ())
-    return BENDI_VK_PROBE_FAILED;
-  if (pipe2 (fds, O_CLOEXEC) != 0)
-    return BENDI_VK_PROBE_FAILED;
-  pid = fork ();
-  if (pid < 0)
-    {
-      close (fds[0]);
-      close (fds[1]);
-      return BENDI_VK_PROBE_FAILED;
-    }
-  if (pid == 0)
-    {
-      close (fds[0]);
-      answer (fds[1]);
-    }
-
-  close (fds[1]);
-  got = read_answer (fds[0], buffer, sizeof buffer - 1, &timed_out);
-  close (fds[0]);
+    return CHILD_NOT_RUN;
+  if (!start_child (&pid, &fd))
+    return CHILD_NOT_RUN;
+  bytes = read_answer (fd, &timed_out);
+  close (fd);
   if (timed_out)
     kill (pid, SIGKILL);
   while (waitpid (pid, &status, 0) < 0 && errno == EINTR)
     ;
   if (timed_out)
     {
-      *reason = g_strdup_printf ("Listing the Vulkan devices did not finish in %d s", PROBE_TIMEOUT_MS / 1000);
-      return BENDI_VK_PROBE_BROKEN;
+      g_set_error (error, BENDI_ENGINE_ERROR, BENDI_ENGINE_ERROR_UNSUPPORTED,
+                   "Listing the Vulkan devices did not finish in %d s", PROBE_TIMEOUT_MS / 1000);
+      return CHILD_BROKEN;
     }
-  /* No answer: the driver took the child down (a sanitiser may turn the
-   * crash into an exit). Listing here would take this process with it. */
-  if (got == 0)
+  /* The driver took the child down (a sanitiser may turn the crash into
+   * an exit). Listing here would take this process with it. */
+  if (!WIFEXITED (status) || WEXITSTATUS (status) != 0)
     {
-      *reason = WIFSIGNALED (status)
-                ? g_strdup_printf ("The Vulkan driver crashed while listing its devices (%s)",
-                                   g_strsignal (WTERMSIG (status)))
-                : g_strdup_printf ("Listing the Vulkan devices failed (exit status %d)",
-                                   WIFEXITED (status) ? WEXITSTATUS (status) : -1);
-      return BENDI_VK_PROBE_BROKEN;
+      if (WIFSIGNALED (status))
+        g_set_error (error, BENDI_ENGINE_ERROR, BENDI_ENGINE_ERROR_UNSUPPORTED,
+                     "The Vulkan driver crashed while listing its devices (%s)", g_strsignal (WTERMSIG (status)));
+      else
+        g_set_error (error, BENDI_ENGINE_ERROR, BENDI_ENGINE_ERROR_UNSUPPORTED,
+                     "Listing the Vulkan devices failed (exit status %d)",
+                     WIFEXITED (status) ? WEXITSTATUS (status) : -1);
+      return CHILD_BROKEN;
     }
-  buffer[got] = '\0';
-  switch (buffer[0])
+  return parse_answer (bytes, infos, error);
+#else
+  (void) error;
+  *infos = NULL;
+  return CHILD_NOT_RUN;
+#endif
+}
+
+BendiVkProbe
+bendi_vk_probe_in_child (char **reason)
+{
+  g_autoptr (GPtrArray) infos = NULL;
+  g_autoptr (GError) error = NULL;
+
+  g_return_val_if_fail (reason != NULL && *reason == NULL, BENDI_VK_PROBE_FAILED);
+
+  switch (list_in_child (&infos, &error))
     {
-    case BENDI_VK_PROBE_NO_VULKAN:
-      *reason = g_strdup (buffer + 1);
+    case CHILD_LISTED:
+      return bendi_vk_probe_devices (infos);
+    case CHILD_NO_VULKAN:
+      *reason = g_strdup (error->message);
       return BENDI_VK_PROBE_NO_VULKAN;
-    case BENDI_VK_PROBE_NO_DEVICE:
-    case BENDI_VK_PROBE_CPU_ONLY:
-    case BENDI_VK_PROBE_GPU:
-      return (BendiVkProbe) buffer[0];
+    case CHILD_BROKEN:
+      *reason = g_strdup (error->message);
+      return BENDI_VK_PROBE_BROKEN;
+    case CHILD_NOT_RUN:
     default:
       return BENDI_VK_PROBE_FAILED;
     }
-#else
-  (void) reason;
-  return BENDI_VK_PROBE_FAILED;
-#endif
+}
+
+GPtrArray *
+bendi_vk_list_devices_in_child (GError **error)
+{
+  GPtrArray *infos = NULL;
+
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (list_in_child (&infos, error) == CHILD_NOT_RUN)
+    return bendi_vk_list_devices (error);
+  return infos;
 }
