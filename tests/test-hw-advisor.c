@@ -241,9 +241,12 @@ test_fast_cpu (Fixture       *f,
   g_autoptr (BendiAdvisorResult) result = NULL;
 
   hw->cpu_bandwidth_gbps = 60.0;
+  /* Lavapipe is no GPU to offload to: the reason speaks of the CPU. */
+  hw_test_add_gpu (hw, "llvmpipe", BENDI_VK_DEVICE_TYPE_CPU, 2 * GB, 2 * GB, TRUE);
   result = rank (f, hw);
   g_assert_cmpint (find (result, "Q8_0")->fit->verdict, ==, BENDI_FIT_VERDICT_CPU);
   g_assert_cmpstr (recommended (result)->quant, ==, "Q5_K_M");
+  g_assert_true (g_str_has_prefix (recommended (result)->reason, "No GPU to offload to"));
 }
 
 /* Bandwidth not measured: speed is no reason to refuse. */

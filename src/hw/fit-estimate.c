@@ -163,9 +163,8 @@ room_for (const BendiHwInfo *hw,
   return room;
 }
 
-/* GPUs worth offloading to: usable, and not the CPU itself (lavapipe). */
-static gboolean
-gpu_is_candidate (const BendiHwGpu *gpu)
+gboolean
+bendi_fit_gpu_is_candidate (const BendiHwGpu *gpu)
 {
   return gpu->usable && gpu->type != BENDI_VK_DEVICE_TYPE_CPU;
 }
@@ -215,7 +214,7 @@ choose_gpu (const Sizes       *s,
       gint64 n;
       guint64 missing = 0;
 
-      if (!gpu_is_candidate (g_ptr_array_index (hw->gpus, i)))
+      if (!bendi_fit_gpu_is_candidate (g_ptr_array_index (hw->gpus, i)))
         continue;
       room = room_for (hw, (int) i);
       n = most_layers (s, &room);

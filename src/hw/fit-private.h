@@ -15,6 +15,9 @@ typedef enum {
   BENDI_FIT_WHY_NO_GPU,      /* no GPU the engine can use */
 } BendiFitWhy;
 
+/* GPUs worth offloading to: usable, and not the CPU itself (lavapipe). */
+gboolean bendi_fit_gpu_is_candidate (const BendiHwGpu *gpu);
+
 /* The arithmetic of @result, in the user's language. */
 char *bendi_fit_explain (const BendiFitResult *result,
                          const BendiFitModel  *model,

@@ -165,8 +165,11 @@ fastest_that_fits (GPtrArray *all)
   return best;
 }
 
+/* @has_gpu: whether there is a GPU to offload to at all, so that the
+ * reason does not speak of one to a machine without. */
 static BendiAdvice *
 choose (GPtrArray  *all,
+        gboolean    has_gpu,
         char      **reason)
 {
   BendiAdvice *pick;
@@ -174,8 +177,11 @@ choose (GPtrArray  *all,
   if ((pick = best_quality (all, four_bit_on_gpu, NULL)) != NULL)
     *reason = g_strdup (_("The best quality that fits entirely on the GPU."));
   else if ((pick = best_quality (all, four_bit_usable_to_sweet_spot, NULL)) != NULL)
-    *reason = g_strdup (_("Nothing of 4 bits or more fits entirely on the GPU: the best quality up to the Q5_K_M "
-                          "sweet spot that runs at a usable speed (higher ones are slower for little gain)."));
+    *reason = g_strdup (has_gpu ? _("Nothing of 4 bits or more fits entirely on the GPU: the best quality up to the "
+                                    "Q5_K_M sweet spot that runs at a usable speed (higher ones are slower for "
+                                    "little gain).")
+                                : _("No GPU to offload to: the best quality up to the Q5_K_M sweet spot that runs "
+                                    "at a usable speed on the CPU (higher ones are slower for little gain)."));
   else if ((pick = best_quality (all, four_bit_usable, NULL)) != NULL)
     *reason = g_strdup (_("The best quality that runs at a usable speed."));
   else if ((pick = best_quality (all, low_bit_on_gpu, NULL)) != NULL)
@@ -285,6 +291,7 @@ bendi_advisor_rank (const BendiAdvisorCandidate *candidates,
   BendiAdvisorResult *result;
   BendiFitParams fit_params;
   BendiAdvice *pick;
+  gboolean has_gpu = FALSE;
   char *reason = NULL;
 
   g_return_val_if_fail (candidates != NULL || n_candidates == 0, NULL);
@@ -338,7 +345,9 @@ bendi_advisor_rank (const BendiAdvisorCandidate *candidates,
       advice->fit = bendi_fit_estimate (model, hw, &fit_params);
     }
 
-  pick = choose (all, &reason);
+  for (guint i = 0; i < hw->gpus->len && !has_gpu; i++)
+    has_gpu = bendi_fit_gpu_is_candidate (g_ptr_array_index (hw->gpus, i));
+  pick = choose (all, has_gpu, &reason);
   if (pick != NULL)
     {
       pick->recommended = TRUE;
