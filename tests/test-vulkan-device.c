@@ -110,6 +110,35 @@ test_list_in_child_no_loader (void)
   g_test_trap_assert_passed ();
 }
 
+/* What a driver prints on standard output is no part of the answer: the
+ * loader's own error comes back, not an unreadable answer. */
+static void
+test_list_in_child_chatty_driver (void)
+{
+  const char *chatty = g_getenv ("BENDI_TEST_CHATTY_VULKAN");
+
+  if (chatty == NULL)
+    {
+      g_test_skip ("BENDI_TEST_CHATTY_VULKAN (set by meson test) names no chatty loader");
+      return;
+    }
+  if (g_test_subprocess ())
+    {
+      g_autoptr (GError) error = NULL;
+      g_autoptr (GPtrArray) devices = bendi_vk_list_devices_in_child (&error);
+
+      g_assert_null (devices);
+      g_assert_error (error, BENDI_ENGINE_ERROR, BENDI_ENGINE_ERROR_UNSUPPORTED);
+      g_assert_nonnull (strstr (error->message, "Bendi needs 1.1 or later"));
+      return;
+    }
+  g_setenv ("BENDI_VULKAN_LOADER", chatty, TRUE);
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+  g_unsetenv ("BENDI_VULKAN_LOADER");
+  g_test_trap_assert_passed ();
+  g_test_trap_assert_stderr ("*fake driver: asked for*");
+}
+
 /* A child that fails, or answers what no listing is, is a broken driver
  * to the caller: an error, nothing listed here instead. */
 static void
@@ -560,6 +589,7 @@ main (int   argc,
   g_test_add_func ("/engine/vulkan-device/list-in-child", test_list_in_child);
   g_test_add_func ("/engine/vulkan-device/list-in-child-no-loader", test_list_in_child_no_loader);
   g_test_add_func ("/engine/vulkan-device/list-in-child-bad-program", test_list_in_child_bad_program);
+  g_test_add_func ("/engine/vulkan-device/list-in-child-chatty-driver", test_list_in_child_chatty_driver);
   g_test_add_func ("/engine/vulkan-device/info-bytes", test_info_bytes);
   g_test_add_func ("/engine/vulkan-device/bad-index", test_bad_index);
   g_test_add_func ("/engine/vulkan-device/one-instance", test_one_instance);

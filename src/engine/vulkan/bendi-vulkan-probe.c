@@ -11,8 +11,15 @@ int
 main (int    argc,
       char **argv G_GNUC_UNUSED)
 {
+  int answer_fd;
+
   if (argc != 1)
     return 2;
-  bendi_vk_probe_answer (STDOUT_FILENO);
+  /* The answer keeps standard output to itself: whatever a driver prints
+   * there while listing goes to standard error instead. */
+  answer_fd = dup (STDOUT_FILENO);
+  if (answer_fd < 0 || dup2 (STDERR_FILENO, STDOUT_FILENO) < 0)
+    return 1;
+  bendi_vk_probe_answer (answer_fd);
   return 0;
 }
