@@ -21,5 +21,8 @@ main (int    argc,
   if (answer_fd < 0 || dup2 (STDERR_FILENO, STDOUT_FILENO) < 0)
     return 1;
   bendi_vk_probe_answer (answer_fd);
-  return 0;
+  /* Answered. No exit handlers: what the drivers leave allocated is not
+   * this program's to report, and a leak checker's exit status would read
+   * to the caller as a failed listing. */
+  _exit (0);
 }
