@@ -190,9 +190,9 @@ static void
 probe_gpus (BendiHwInfo *info)
 {
   g_autoptr (GError) error = NULL;
-  /* In a child: the app shows its hardware page on every machine, and a
-   * machine whose only device is lavapipe would otherwise keep its LLVM
-   * mapped for the rest of the session for nothing. */
+  /* By bendi-vulkan-probe: the app shows its hardware page on every
+   * machine, and one whose only device is lavapipe would otherwise keep
+   * its LLVM mapped for the rest of the session for nothing. */
   g_autoptr (GPtrArray) devices = bendi_vk_list_devices_in_child (&error);
 
   if (devices == NULL)

@@ -97,9 +97,8 @@ BendiVkProbe bendi_vk_probe_in_child (char **reason);
 /* The devices as bendi_vk_list_devices () lists them, listed by
  * bendi-vulkan-probe where this process has loaded no driver yet
  * (vk-probe.c), so that looking costs it nothing; here where that cannot
- * be done. A
- * driver that crashes or hangs in the child: NULL with an UNSUPPORTED
- * error that says so. */
+ * be done. A driver that crashes or hangs in the child: NULL with an
+ * UNSUPPORTED error that says so. */
 GPtrArray *bendi_vk_list_devices_in_child (GError **error) G_GNUC_WARN_UNUSED_RESULT;
 
 /* What the child does (bendi-vulkan-probe's whole work): lists the devices
