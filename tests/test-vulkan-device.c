@@ -41,6 +41,17 @@ test_list (void)
     }
 }
 
+/* Runs the current test again in a subprocess whose Vulkan loader is
+ * @loader, and asserts that it passed. */
+static void
+trap_with_loader (const char *loader)
+{
+  g_setenv ("BENDI_VULKAN_LOADER", loader, TRUE);
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+  g_unsetenv ("BENDI_VULKAN_LOADER");
+  g_test_trap_assert_passed ();
+}
+
 /* Whether two descriptions agree in every member: the strings by value,
  * the rest byte for byte (both come zeroed from g_new0, padding too). */
 static void
@@ -104,10 +115,7 @@ test_list_in_child_no_loader (void)
       g_assert_nonnull (strstr (error->message, "No Vulkan loader"));
       return;
     }
-  g_setenv ("BENDI_VULKAN_LOADER", "/nonexistent/libvulkan.so.1", TRUE);
-  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
-  g_unsetenv ("BENDI_VULKAN_LOADER");
-  g_test_trap_assert_passed ();
+  trap_with_loader ("/nonexistent/libvulkan.so.1");
 }
 
 /* What a driver prints on standard output is no part of the answer: the
@@ -132,10 +140,7 @@ test_list_in_child_chatty_driver (void)
       g_assert_nonnull (strstr (error->message, "Bendi needs 1.1 or later"));
       return;
     }
-  g_setenv ("BENDI_VULKAN_LOADER", chatty, TRUE);
-  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
-  g_unsetenv ("BENDI_VULKAN_LOADER");
-  g_test_trap_assert_passed ();
+  trap_with_loader (chatty);
   g_test_trap_assert_stderr ("*fake driver: asked for*");
 }
 
@@ -239,10 +244,7 @@ test_no_loader (void)
       g_assert_error (error, BENDI_ENGINE_ERROR, BENDI_ENGINE_ERROR_UNSUPPORTED);
       return;
     }
-  g_setenv ("BENDI_VULKAN_LOADER", "/nonexistent/libvulkan.so.1", TRUE);
-  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
-  g_unsetenv ("BENDI_VULKAN_LOADER");
-  g_test_trap_assert_passed ();
+  trap_with_loader ("/nonexistent/libvulkan.so.1");
 }
 
 /* Devices and listings share the process's instance. Where a real GPU is
