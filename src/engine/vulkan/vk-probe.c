@@ -161,8 +161,8 @@ parse_answer (GBytes     *answer,
       memcpy (&length, bytes + sizeof code, sizeof length);
       if (left - sizeof code - sizeof length != length)
         goto unreadable;
-      *error = g_error_new (BENDI_ENGINE_ERROR, code, "%.*s", (int) length,
-                            (const char *) bytes + sizeof code + sizeof length);
+      g_set_error (error, BENDI_ENGINE_ERROR, code, "%.*s", (int) length,
+                   (const char *) bytes + sizeof code + sizeof length);
       return CHILD_NO_VULKAN;
     }
   memcpy (&n, bytes, sizeof n);
