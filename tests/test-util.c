@@ -148,3 +148,17 @@ bendi_test_run_cli (BendiTestRun      *r,
     r->status = 128 + WTERMSIG (wait_status);
   return TRUE;
 }
+
+void
+bendi_test_assert_no_driver_mapped (const char *when)
+{
+  g_autofree char *maps = NULL;
+  g_auto (GStrv) lines = NULL;
+
+  if (!g_file_get_contents ("/proc/self/maps", &maps, NULL, NULL))
+    return;
+  lines = g_strsplit (maps, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    if (strstr (lines[i], "vulkan") != NULL || strstr (lines[i], "libLLVM") != NULL)
+      g_error ("mapped %s: %s", when, lines[i]);
+}

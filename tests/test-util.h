@@ -21,6 +21,11 @@ gboolean bendi_test_coopmat_required (void);
 char *bendi_test_make_temp_dir (void) G_GNUC_WARN_UNUSED_RESULT;
 void  bendi_test_remove_dir    (const char *path);
 
+/* Fails the test, naming the mapping and @when, if this process has a
+ * Vulkan loader or driver or LLVM (lavapipe's) mapped; nothing is checked
+ * where there is no /proc/self/maps. */
+void bendi_test_assert_no_driver_mapped (const char *when);
+
 /* The built bendi-cli, from BENDI_CLI in the environment. NULL, and the test
  * skipped, when it is not set. */
 const char *bendi_test_cli_path (void);
