@@ -161,6 +161,51 @@ stack_shows (GtkWidget *widget,
   return g_strcmp0 (gtk_stack_get_visible_child_name (GTK_STACK (widget)), user_data) == 0;
 }
 
+static gboolean
+is_menu_button (GtkWidget *widget,
+                gpointer   user_data G_GNUC_UNUSED)
+{
+  return GTK_IS_MENU_BUTTON (widget);
+}
+
+static gboolean
+inside_window (GtkWidget   *widget,
+               BendiWindow *window)
+{
+  graphene_rect_t bounds;
+
+  return gtk_widget_compute_bounds (widget, GTK_WIDGET (window), &bounds) && bounds.origin.x >= 0 &&
+         bounds.origin.y >= 0 && bounds.origin.x + bounds.size.width <= gtk_widget_get_width (GTK_WIDGET (window)) &&
+         bounds.origin.y + bounds.size.height <= gtk_widget_get_height (GTK_WIDGET (window));
+}
+
+/* The arithmetic can be selected and copied, but opening "Why?" selects
+ * none of it: a selectable label's text would all be selected when the
+ * popover gives it the focus. */
+static void
+check_why_opens_unselected (BendiWindow *window,
+                            GtkWidget   *row)
+{
+  GtkWidget *why = bendi_app_test_find (row, GTK_TYPE_WIDGET, is_menu_button, NULL);
+  GtkWidget *label = bendi_app_test_find (row, GTK_TYPE_LABEL, has_class, (gpointer) "fit-explanation");
+  GtkPopover *popover;
+  int start = -1, end = -1;
+
+  g_assert_nonnull (why);
+  g_assert_nonnull (label);
+  g_assert_true (gtk_label_get_selectable (GTK_LABEL (label)));
+  popover = gtk_menu_button_get_popover (GTK_MENU_BUTTON (why));
+  /* A popover is placed on the monitor its button is on: the page must
+   * have finished sliding in. */
+  BENDI_APP_TEST_WAIT_UNTIL (inside_window (why, window), 10);
+  gtk_menu_button_popup (GTK_MENU_BUTTON (why));
+  BENDI_APP_TEST_WAIT_UNTIL (gtk_widget_get_mapped (GTK_WIDGET (popover)), 10);
+  bendi_app_test_flush (window);
+  g_assert_false (gtk_label_get_selection_bounds (GTK_LABEL (label), &start, &end));
+  gtk_popover_popdown (popover);
+  BENDI_APP_TEST_WAIT_UNTIL (!gtk_widget_get_mapped (GTK_WIDGET (popover)), 10);
+}
+
 static void
 check_model_page (BendiApplication *app G_GNUC_UNUSED,
                   BendiWindow      *window,
@@ -200,6 +245,7 @@ check_model_page (BendiApplication *app G_GNUC_UNUSED,
   g_assert_cmpint (bendi_model_page_get_context (BENDI_MODEL_PAGE (model_page)), ==, 2048);
   g_assert_true (explanation_mentions (model_page, "KV cache (2048 tokens)"));
   g_assert_true (explanation_mentions (model_page, " weights + "));
+  check_why_opens_unselected (window, real_row);
   bendi_model_page_set_context (BENDI_MODEL_PAGE (model_page), 512);
   BENDI_APP_TEST_WAIT_UNTIL (explanation_mentions (model_page, "KV cache (512 tokens)"), 10);
   g_assert_nonnull (bendi_app_test_find_label (model_page, "512 tokens"));

@@ -295,6 +295,16 @@ download_clicked_cb (GtkButton      *button,
   bendi_window_add_toast (BENDI_WINDOW (root), toast);
 }
 
+/* The popover gives the label the focus as it opens, and a selectable
+ * label given the focus selects all its text: the reasons would open
+ * highlighted, as if something were wrong with them. */
+static void
+why_popover_show_cb (GtkWidget *popover G_GNUC_UNUSED,
+                     GtkLabel  *label)
+{
+  gtk_label_select_region (label, 0, 0);
+}
+
 static GtkWidget *
 create_why_button (const BendiAdvice *advice)
 {
@@ -323,6 +333,7 @@ create_why_button (const BendiAdvice *advice)
   gtk_widget_set_margin_start (box, 6);
   gtk_widget_set_margin_end (box, 6);
   gtk_popover_set_child (GTK_POPOVER (popover), box);
+  g_signal_connect_after (popover, "show", G_CALLBACK (why_popover_show_cb), label);
   gtk_menu_button_set_popover (GTK_MENU_BUTTON (button), popover);
   return button;
 }
