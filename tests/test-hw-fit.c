@@ -31,6 +31,10 @@ static const HwTestModel llama70b_f16 = {
 static const HwTestModel llama320b_q4k = {
   "llama", 128256, 16384, 100, 128, 8, 53248, 8192, 0, 0, BENDI_TENSOR_TYPE_Q4_K, FALSE, 15
 };
+/* About stories260K's size (its FFN rounded to whole Q8_0 blocks), at Q8_0: 0.3 MB. */
+static const HwTestModel stories_q8 = {
+  "llama", 512, 64, 5, 8, 4, 192, 512, 0, 0, BENDI_TENSOR_TYPE_Q8_0, FALSE, 7
+};
 /* Mixtral 8x7B's shape at Q4_K: 8 experts, 2 per token. */
 static const HwTestModel mixtral_q4k = {
   "llama", 32000, 4096, 32, 32, 8, 14336, 32768, 8, 2, BENDI_TENSOR_TYPE_Q4_K, FALSE, 15
@@ -156,9 +160,13 @@ expect_layers_on (const Expect *e,
   return 0;
 }
 
+/* Sizes the way the explanation prints them: gigabytes with two decimals,
+ * megabytes with one below 10 MB. */
 static char *
 gb (guint64 bytes)
 {
+  if (bytes < 10 * 1000 * 1000)
+    return g_strdup_printf ("%.1f MB", (double) bytes / 1e6);
   return g_strdup_printf ("%.2f GB", (double) bytes / 1e9);
 }
 
@@ -271,6 +279,40 @@ test_no_gpu (Fixture       *f,
   g_assert_cmpstr (l0, ==, expected_memory);
   g_assert_cmpstr (l1, ==, expected_place);
   g_assert_cmpstr (l2, ==, expected_speed);
+}
+
+/* A model of a few megabytes is told in megabytes: two decimals of a
+ * gigabyte would make its weights, its cache and what a token reads all
+ * "0.00 GB". */
+static void
+test_small_in_megabytes (Fixture       *f,
+                         gconstpointer  data G_GNUC_UNUSED)
+{
+  g_autoptr (BendiFitModel) model = open_model (f, &stories_q8);
+  g_autoptr (BendiHwInfo) hw = hw_test_machine (16 * GB, 12 * GB);
+  g_autoptr (BendiFitResult) r = NULL;
+  g_autofree char *expected_memory = NULL;
+  g_autofree char *weights = NULL;
+  g_autofree char *per_token = NULL;
+  g_autofree char *l0 = NULL, *l2 = NULL;
+  Expect e;
+
+  hw->cpu_bandwidth_gbps = 50.0;
+  expect_init (&e, &stories_q8, 512);
+  r = bendi_fit_estimate (model, hw, NULL);
+  g_assert_cmpint (r->verdict, ==, BENDI_FIT_VERDICT_CPU);
+  g_assert_cmpuint (r->weights_bytes, ==, expect_weights (&e));
+  g_assert_cmpuint (r->weights_bytes, <, 1000 * 1000);
+
+  l0 = line (r->explanation, 0);
+  l2 = line (r->explanation, 2);
+  expected_memory = memory_line (&e, e.scratch, e.cpu_overhead);
+  g_assert_cmpstr (l0, ==, expected_memory);
+  weights = g_strdup_printf ("%.1f MB weights + ", (double) r->weights_bytes / 1e6);
+  g_assert_true (g_str_has_prefix (l0, weights));
+  per_token = g_strdup_printf (" ÷ %.1f MB per token ", (double) r->bytes_per_token / 1e6);
+  g_assert_nonnull (strstr (l2, per_token));
+  g_assert_null (strstr (r->explanation, "0.00 GB"));
 }
 
 static void
@@ -1044,6 +1086,7 @@ main (int   argc,
 
 #define ADD(path, func, data) g_test_add (path, Fixture, data, fixture_set_up, func, fixture_tear_down)
   ADD ("/hw/fit/no-gpu", test_no_gpu, NULL);
+  ADD ("/hw/fit/small-in-megabytes", test_small_in_megabytes, NULL);
   ADD ("/hw/fit/discrete-fits", test_discrete_fits, NULL);
   ADD ("/hw/fit/discrete-partial", test_discrete_partial, NULL);
   ADD ("/hw/fit/discrete-forced", test_discrete_forced, NULL);

@@ -22,8 +22,10 @@ bendi_hw_ensure_i18n (void)
 }
 
 char *
-bendi_hw_format_gb (guint64 bytes)
+bendi_hw_format_memory (guint64 bytes)
 {
+  if (bytes < BENDI_HW_MEGABYTES_BELOW)
+    return g_strdup_printf ("%.1f MB", (double) bytes / 1e6);
   return g_strdup_printf ("%.2f GB", (double) bytes / 1e9);
 }
 
@@ -44,11 +46,11 @@ static void
 explain_memory (GString              *text,
                 const BendiFitResult *r)
 {
-  g_autofree char *weights = bendi_hw_format_gb (r->weights_bytes);
-  g_autofree char *kv = bendi_hw_format_gb (r->kv_cache_bytes);
-  g_autofree char *buffers = bendi_hw_format_gb (r->buffers_bytes);
-  g_autofree char *overhead = bendi_hw_format_gb (r->overhead_bytes);
-  g_autofree char *total = bendi_hw_format_gb (r->total_bytes);
+  g_autofree char *weights = bendi_hw_format_memory (r->weights_bytes);
+  g_autofree char *kv = bendi_hw_format_memory (r->kv_cache_bytes);
+  g_autofree char *buffers = bendi_hw_format_memory (r->buffers_bytes);
+  g_autofree char *overhead = bendi_hw_format_memory (r->overhead_bytes);
+  g_autofree char *total = bendi_hw_format_memory (r->total_bytes);
   g_autofree char *tokens = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%d token", "%d tokens",
                                                           (gulong) r->n_ctx), (int) r->n_ctx);
 
@@ -66,8 +68,8 @@ describe_room (const BendiFitResult *r,
                const BendiHwInfo    *hw,
                BendiFitWhy           why)
 {
-  g_autofree char *ram_free = bendi_hw_format_gb (r->ram_free_bytes);
-  g_autofree char *gpu_free = bendi_hw_format_gb (r->gpu_free_bytes);
+  g_autofree char *ram_free = bendi_hw_format_memory (r->ram_free_bytes);
+  g_autofree char *gpu_free = bendi_hw_format_memory (r->gpu_free_bytes);
   const BendiHwGpu *gpu = r->gpu >= 0 ? g_ptr_array_index (hw->gpus, r->gpu) : NULL;
 
   if (gpu == NULL)
@@ -87,10 +89,10 @@ static char *
 describe_placement (const BendiFitResult *r,
                     BendiFitWhy           why)
 {
-  g_autofree char *gpu = bendi_hw_format_gb (r->gpu_bytes);
-  g_autofree char *ram = bendi_hw_format_gb (r->ram_bytes);
-  g_autofree char *missing_gpu = bendi_hw_format_gb (r->missing_gpu_bytes);
-  g_autofree char *missing_ram = bendi_hw_format_gb (r->missing_ram_bytes);
+  g_autofree char *gpu = bendi_hw_format_memory (r->gpu_bytes);
+  g_autofree char *ram = bendi_hw_format_memory (r->ram_bytes);
+  g_autofree char *missing_gpu = bendi_hw_format_memory (r->missing_gpu_bytes);
+  g_autofree char *missing_ram = bendi_hw_format_memory (r->missing_ram_bytes);
 
   switch (r->verdict)
     {
@@ -134,8 +136,8 @@ explain_placement (GString              *text,
 
   if (hw->ram_cgroup_limited)
     {
-      g_autofree char *limit = bendi_hw_format_gb (hw->ram_total_bytes);
-      g_autofree char *physical = bendi_hw_format_gb (hw->ram_physical_bytes);
+      g_autofree char *limit = bendi_hw_format_memory (hw->ram_total_bytes);
+      g_autofree char *physical = bendi_hw_format_memory (hw->ram_physical_bytes);
 
       /* TRANSLATORS: a container or sandbox limits the memory: "at most 4.00 GB of the 32.00 GB" */
       g_string_append_printf (text, _("This program may use at most %s of the %s of RAM (a cgroup limit)."),
@@ -159,8 +161,8 @@ explain_speed (GString              *text,
   g_autofree char *tokens_per_s = format_tokens_per_s (r->est_gen_tokens_per_s);
   g_autofree char *cpu_bw = format_gbps (r->cpu_bandwidth_gbps);
   g_autofree char *gpu_bw = format_gbps (r->gpu_bandwidth_gbps);
-  g_autofree char *cpu_bytes = bendi_hw_format_gb (cpu_read);
-  g_autofree char *gpu_bytes = bendi_hw_format_gb (r->gpu_bytes_per_token);
+  g_autofree char *cpu_bytes = bendi_hw_format_memory (cpu_read);
+  g_autofree char *gpu_bytes = bendi_hw_format_memory (r->gpu_bytes_per_token);
   int cpu_percent = (int) (r->cpu_efficiency * 100.0 + 0.5);
   int gpu_percent = (int) (r->gpu_efficiency * 100.0 + 0.5);
 
@@ -194,7 +196,7 @@ bendi_fit_describe_server (const BendiFitResult *r)
 
   bendi_hw_ensure_i18n ();
   n_gpus = bendi_fit_server_gpus (r, &gpu_gb, &needed);
-  total = bendi_hw_format_gb (needed);
+  total = bendi_hw_format_memory (needed);
   if (n_gpus == 1)
     /* TRANSLATORS: a model too big for this computer: the memory it needs
      * ("42.10 GB") and the size of one GPU that holds it ("48"). Preferences
@@ -222,8 +224,8 @@ bendi_fit_explain (const BendiFitResult *r,
   explain_placement (text, r, hw, why);
   if (n_experts > 0)
     {
-      g_autofree char *read = bendi_hw_format_gb (r->bytes_per_token);
-      g_autofree char *weights = bendi_hw_format_gb (r->weights_bytes);
+      g_autofree char *read = bendi_hw_format_memory (r->bytes_per_token);
+      g_autofree char *weights = bendi_hw_format_memory (r->weights_bytes);
 
       /* TRANSLATORS: a mixture-of-experts model: "2 of 8 experts per token, so 12.90 GB of the 46.70 GB …" */
       g_string_append_printf (text, _("Mixture of experts: %d of %d experts per token, so %s of the %s of weights are "
