@@ -232,6 +232,7 @@ test_make_model_and_bench (Fixture      *f,
   g_autofree char *out = g_build_filename (f->dir, "made.gguf", NULL);
   g_autoptr (JsonObject) bench = NULL;
   JsonArray *fractions;
+  double median_ms;
   g_autoptr (JsonObject) info = NULL;
   g_auto (BendiTestRun) made = { 0 };
   g_auto (BendiTestRun) again = { 0 };
@@ -276,6 +277,18 @@ test_make_model_and_bench (Fixture      *f,
   g_assert_cmpfloat_with_epsilon (json_object_get_double_member (bench, "gen_bandwidth_fraction"),
                                   (json_array_get_double_element (fractions, 0) +
                                    json_array_get_double_element (fractions, 1)) / 2, 1e-12);
+  /* the tokens' times: the median token's bandwidth is the model's bytes
+   * per token over that time, against the best reading; the hypervisor's
+   * share is told where /proc/stat says it */
+  median_ms = json_object_get_double_member (bench, "gen_token_ms_median");
+  g_assert_cmpfloat (median_ms, >, 0);
+  g_assert_cmpfloat (json_object_get_double_member (bench, "gen_token_ms_p90"), >=, median_ms);
+  g_assert_cmpfloat (1e3 / median_ms, <, 100 * json_object_get_double_member (bench, "gen_tokens_per_s"));
+  g_assert_cmpfloat_with_epsilon (json_object_get_double_member (bench, "gen_median_token_bandwidth_fraction"),
+                                  (double) json_object_get_int_member (bench, "bytes_per_token") / (median_ms * 1e6) /
+                                    json_object_get_double_member (bench, "memory_bandwidth_gbps"), 1e-9);
+  if (g_file_test ("/proc/stat", G_FILE_TEST_EXISTS))
+    g_assert_cmpfloat (json_object_get_double_member (bench, "gen_steal_ms"), >=, 0);
   /* the read test's buffer (256 MiB at least) is not the model's memory */
   if (g_access ("/proc/self/clear_refs", W_OK) == 0)
     g_assert_cmpint (json_object_get_int_member (bench, "peak_rss_bytes"), <, 200 * 1000 * 1000);

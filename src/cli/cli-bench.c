@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cli-commands.h"
 #include "cpu/cpu-features.h"
@@ -99,6 +100,33 @@ run_prompt (BendiContext     *context,
   return TRUE;
 }
 
+/* The time the hypervisor has taken from this machine's processors
+ * ("steal" in /proc/stat, all of them together), in seconds; -1 where it
+ * is not told. A thread whose processor is taken holds the others at the
+ * next barrier, so a generation run loses that time and more. */
+static double
+steal_seconds (void)
+{
+#ifdef _SC_CLK_TCK
+  g_autofree char *stat = NULL;
+  g_auto (GStrv) fields = NULL;
+  long ticks = sysconf (_SC_CLK_TCK);
+  char *end;
+
+  if (ticks <= 0 || !g_file_get_contents ("/proc/stat", &stat, NULL, NULL) || !g_str_has_prefix (stat, "cpu "))
+    return -1.0;
+  end = strchr (stat, '\n');
+  if (end != NULL)
+    *end = '\0';
+  /* cpu user nice system idle iowait irq softirq steal ... */
+  fields = g_strsplit_set (stat + 4, " ", -1);
+  for (int i = 0, n = 0; fields[i] != NULL; i++)
+    if (*fields[i] != '\0' && ++n == 8)
+      return (double) g_ascii_strtoull (fields[i], NULL, 10) / (double) ticks;
+#endif
+  return -1.0;
+}
+
 static double
 thread_cpu_seconds (void)
 {
@@ -118,16 +146,26 @@ run_generation (BendiContext     *context,
                 gint64            n_gen,
                 double           *seconds,
                 double           *cpu_seconds,
+                double           *token_seconds,
                 GError          **error)
 {
   g_autoptr (GTimer) timer = g_timer_new ();
   double cpu_start = thread_cpu_seconds ();
+  double last = 0.0;
 
   bendi_context_truncate (context, 0);
   bendi_context_reset_gpu_times (context);
   for (gint64 i = 0; i < n_gen; i++)
-    if (!bendi_context_decode (context, &tokens[i], 1, FALSE, error))
-      return FALSE;
+    {
+      double now;
+
+      if (!bendi_context_decode (context, &tokens[i], 1, FALSE, error))
+        return FALSE;
+      now = g_timer_elapsed (timer, NULL);
+      if (token_seconds != NULL)
+        token_seconds[i] = now - last;
+      last = now;
+    }
   *seconds = g_timer_elapsed (timer, NULL);
   *cpu_seconds = thread_cpu_seconds () - cpu_start;
   return TRUE;
@@ -146,12 +184,26 @@ typedef struct {
   double  bandwidth;
   double *fractions;             /* n_runs of them */
   guint64 peak_rss;              /* before each window (see measure_bandwidth_window) */
+  /* Each generated token's time, all runs', sorted: the tokens/s above is
+   * their mean, which a few tokens held up by the host can move. */
+  double *token_seconds;
+  gsize   n_token_seconds;
+  double  steal_seconds;         /* taken by the hypervisor during the runs; -1: not told */
 } Measurement;
 
 static void
 measurement_clear (Measurement *m)
 {
   g_clear_pointer (&m->fractions, g_free);
+  g_clear_pointer (&m->token_seconds, g_free);
+}
+
+/* The token time that @fraction of the tokens take at most. */
+static double
+token_seconds_at (const Measurement *m,
+                  double             fraction)
+{
+  return m->n_token_seconds > 0 ? m->token_seconds[(gsize) (fraction * (double) (m->n_token_seconds - 1) + 0.5)] : 0.0;
 }
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Measurement, measurement_clear)
@@ -189,20 +241,29 @@ measure (BendiContext     *context,
 
   memset (m, 0, sizeof *m);
   if ((n_prompt > 0 && !run_prompt (context, tokens, MIN (n_prompt, 32), &pp_seconds[0], error)) ||
-      (n_gen > 0 && !run_generation (context, tokens, MIN (n_gen, 4), &tg_seconds[0], &cpu_seconds, error)))
+      (n_gen > 0 && !run_generation (context, tokens, MIN (n_gen, 4), &tg_seconds[0], &cpu_seconds, NULL, error)))
     return FALSE;
   if (paired)
     m->fractions = g_new0 (double, n_runs);
+  m->n_token_seconds = (gsize) n_gen * (gsize) n_runs;
+  m->token_seconds = g_new0 (double, MAX (m->n_token_seconds, 1));
+  m->steal_seconds = 0.0;
   for (int r = 0; r < n_runs; r++)
     {
-      double before = 0.0, after;
+      double before = 0.0, after, steal_start;
 
       if (n_prompt > 0 && !run_prompt (context, tokens, n_prompt, &pp_seconds[r], error))
         return FALSE;
       if (paired)
         before = measure_bandwidth_window (bandwidth_threads, &m->peak_rss);
-      if (n_gen > 0 && !run_generation (context, tokens, n_gen, &tg_seconds[r], &cpu_seconds, error))
+      steal_start = steal_seconds ();
+      if (n_gen > 0 && !run_generation (context, tokens, n_gen, &tg_seconds[r], &cpu_seconds,
+                                        m->token_seconds + (gsize) r * (gsize) n_gen, error))
         return FALSE;
+      if (steal_start < 0 || m->steal_seconds < 0)
+        m->steal_seconds = -1.0;
+      else
+        m->steal_seconds += MAX (steal_seconds () - steal_start, 0.0);
       best_cpu = MIN (best_cpu, cpu_seconds);
       if (!paired)
         continue;
@@ -221,6 +282,7 @@ measure (BendiContext     *context,
     }
   if (paired)
     qsort (m->fractions, (gsize) n_runs, sizeof (double), compare_doubles);
+  qsort (m->token_seconds, m->n_token_seconds, sizeof (double), compare_doubles);
   m->dispatches_per_token = bendi_context_get_dispatches_per_token (context);
   return TRUE;
 }
@@ -342,6 +404,7 @@ bendi_cli_bench (int    argc,
   g_auto (Measurement) cpu = { 0 };
   gboolean on_gpu, all_on_gpu;
   double bandwidth, gen_bandwidth, gen_fraction, gpu_bandwidth = 0.0;
+  double median_token, slow_token, median_token_gbps;
   guint64 rss, peak_rss;
   gint64 n_tokens;
   GRand *rand;
@@ -425,6 +488,12 @@ bendi_cli_bench (int    argc,
     gen_fraction = (m.fractions[(n_runs - 1) / 2] + m.fractions[n_runs / 2]) / 2;
   else
     gen_fraction = bandwidth > 0 ? gen_bandwidth / bandwidth : 0.0;
+  /* The typical token beside the mean: on a shared host a few tokens
+   * wait for a processor the hypervisor took, or for memory a neighbour
+   * is reading, while the read test's best pass is one that did not. */
+  median_token = token_seconds_at (&m, 0.5);
+  slow_token = token_seconds_at (&m, 0.9);
+  median_token_gbps = median_token > 0 ? (double) bendi_model_get_bytes_per_token (model) / median_token / 1e9 : 0.0;
   /* With the whole model on one GPU, that GPU's: read by a shader that
    * only reads, so that the fraction is of what the memory can do. */
   if (all_on_gpu)
@@ -472,6 +541,14 @@ bendi_cli_bench (int    argc,
           for (int r = 0; r < n_runs; r++)
             json_builder_add_double_value (b, m.fractions[r]);
           json_builder_end_array (b);
+          MEMBER_DOUBLE ("gen_median_token_bandwidth_fraction", bandwidth > 0 ? median_token_gbps / bandwidth : 0.0);
+        }
+      if (n_gen > 0)
+        {
+          MEMBER_DOUBLE ("gen_token_ms_median", 1e3 * median_token);
+          MEMBER_DOUBLE ("gen_token_ms_p90", 1e3 * slow_token);
+          if (m.steal_seconds >= 0)
+            MEMBER_DOUBLE ("gen_steal_ms", 1e3 * m.steal_seconds);
         }
       MEMBER_INT ("prompt_tokens", n_prompt);
       MEMBER_INT ("gen_tokens", n_gen);
@@ -544,6 +621,12 @@ bendi_cli_bench (int    argc,
           for (int r = 0; r < n_runs; r++)
             printf (" %.0f%%", 100.0 * m.fractions[r]);
           printf ("; at best %.1f GB/s)\n", bandwidth);
+          printf ("             (a token takes %.1f ms, the median, and 9 in 10 at most %.1f ms: the median token reads "
+                  "%.1f GB/s, %.0f%% of the best", 1e3 * median_token, 1e3 * slow_token, median_token_gbps,
+                  bandwidth > 0 ? 100.0 * median_token_gbps / bandwidth : 0.0);
+          if (m.steal_seconds >= 0)
+            printf ("; the hypervisor took %.0f ms of the processors' time during the runs", 1e3 * m.steal_seconds);
+          printf (")\n");
         }
       if (compare_cpu)
         printf ("cpu backend: %8.2f tokens/s prompt, %.2f tokens/s generation: %.2f× and %.2f× of it\n",
