@@ -162,13 +162,6 @@ stack_shows (GtkWidget *widget,
 }
 
 static gboolean
-is_menu_button (GtkWidget *widget,
-                gpointer   user_data G_GNUC_UNUSED)
-{
-  return GTK_IS_MENU_BUTTON (widget);
-}
-
-static gboolean
 inside_window (GtkWidget   *widget,
                BendiWindow *window)
 {
@@ -186,7 +179,7 @@ static void
 check_why_opens_unselected (BendiWindow *window,
                             GtkWidget   *row)
 {
-  GtkWidget *why = bendi_app_test_find (row, GTK_TYPE_WIDGET, is_menu_button, NULL);
+  GtkWidget *why = bendi_app_test_find (row, GTK_TYPE_MENU_BUTTON, NULL, NULL);
   GtkWidget *label = bendi_app_test_find (row, GTK_TYPE_LABEL, has_class, (gpointer) "fit-explanation");
   GtkPopover *popover;
   int start = -1, end = -1;

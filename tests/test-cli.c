@@ -283,7 +283,6 @@ test_make_model_and_bench (Fixture      *f,
   median_ms = json_object_get_double_member (bench, "gen_token_ms_median");
   g_assert_cmpfloat (median_ms, >, 0);
   g_assert_cmpfloat (json_object_get_double_member (bench, "gen_token_ms_p90"), >=, median_ms);
-  g_assert_cmpfloat (1e3 / median_ms, <, 100 * json_object_get_double_member (bench, "gen_tokens_per_s"));
   g_assert_cmpfloat_with_epsilon (json_object_get_double_member (bench, "gen_median_token_bandwidth_fraction"),
                                   (double) json_object_get_int_member (bench, "bytes_per_token") / (median_ms * 1e6) /
                                     json_object_get_double_member (bench, "memory_bandwidth_gbps"), 1e-9);

@@ -163,7 +163,7 @@ expect_layers_on (const Expect *e,
 /* Sizes the way the explanation prints them: gigabytes with two decimals,
  * megabytes with one below 10 MB. */
 static char *
-gb (guint64 bytes)
+size_text (guint64 bytes)
 {
   if (bytes < 10 * 1000 * 1000)
     return g_strdup_printf ("%.1f MB", (double) bytes / 1e6);
@@ -175,11 +175,11 @@ memory_line (const Expect *e,
              guint64       buffers,
              guint64       overhead)
 {
-  g_autofree char *weights = gb (expect_weights (e));
-  g_autofree char *kv = gb (e->kv_layer * (guint64) e->m->n_layer);
-  g_autofree char *buf = gb (buffers);
-  g_autofree char *over = gb (overhead);
-  g_autofree char *total = gb (expect_weights (e) + e->kv_layer * (guint64) e->m->n_layer + buffers + overhead);
+  g_autofree char *weights = size_text (expect_weights (e));
+  g_autofree char *kv = size_text (e->kv_layer * (guint64) e->m->n_layer);
+  g_autofree char *buf = size_text (buffers);
+  g_autofree char *over = size_text (overhead);
+  g_autofree char *total = size_text (expect_weights (e) + e->kv_layer * (guint64) e->m->n_layer + buffers + overhead);
 
   return g_strdup_printf ("%s weights + %s KV cache (%d tokens) + %s buffers + %s runtime = %s.",
                           weights, kv, (int) e->n_ctx, buf, over, total);
@@ -266,9 +266,9 @@ test_no_gpu (Fixture       *f,
   g_assert_cmpfloat_with_epsilon (r->est_gen_tokens_per_s, expected_tps, expected_tps * 1e-9);
 
   expected_memory = memory_line (&e, e.scratch, e.cpu_overhead);
-  ram = gb (expect_ram (&e, 0));
+  ram = size_text (expect_ram (&e, 0));
   expected_place = g_strdup_printf ("No GPU Bendi can use; the RAM has 12.00 GB free → runs on the CPU (%s in RAM).", ram);
-  per_token = gb (bytes_per_token);
+  per_token = size_text (bytes_per_token);
   speed = tps (expected_tps);
   expected_speed = g_strdup_printf ("CPU: 50.0 GB/s × %d%% ÷ %s per token ≈ %s tokens/s at most.",
                                     (int) (BENDI_FIT_CPU_EFFICIENCY * 100 + 0.5), per_token, speed);
@@ -349,7 +349,7 @@ test_discrete_fits (Fixture       *f,
   g_assert_cmpfloat_with_epsilon (r->est_gen_tokens_per_s, expected_tps, expected_tps * 1e-9);
 
   expected_memory = memory_line (&e, e.scratch, e.cpu_overhead + BENDI_FIT_GPU_OVERHEAD_BYTES);
-  per_token = gb (r->bytes_per_token);
+  per_token = size_text (r->bytes_per_token);
   speed = tps (expected_tps);
   expected_speed = g_strdup_printf ("GPU: 400.0 GB/s × %d%% ÷ %s per token ≈ %s tokens/s at most.",
                                     (int) (BENDI_FIT_GPU_EFFICIENCY * 100 + 0.5), per_token, speed);
@@ -402,14 +402,14 @@ test_discrete_partial (Fixture       *f,
                         (double) (r->bytes_per_token - gpu_per_token) / (50e9 * BENDI_FIT_CPU_EFFICIENCY));
   g_assert_cmpfloat_with_epsilon (r->est_gen_tokens_per_s, expected_tps, expected_tps * 1e-9);
 
-  gpu = gb (expect_gpu (&e, n));
-  ram = gb (expect_ram (&e, n));
+  gpu = size_text (expect_gpu (&e, n));
+  ram = size_text (expect_ram (&e, n));
   expected_place = g_strdup_printf ("Your GPU (Test GPU 8GB) has 8.00 GB free; the RAM has 24.00 GB free → 17 of 40 "
                                     "layers on the GPU (%s), the rest in RAM (%s).", gpu, ram);
   l1 = line (r->explanation, 1);
   g_assert_cmpstr (l1, ==, expected_place);
-  gpu_read = gb (gpu_per_token);
-  cpu_read = gb (r->bytes_per_token - gpu_per_token);
+  gpu_read = size_text (gpu_per_token);
+  cpu_read = size_text (r->bytes_per_token - gpu_per_token);
   speed = tps (expected_tps);
   expected_speed = g_strdup_printf ("GPU: %s at 400.0 GB/s × %d%% + CPU: %s at 50.0 GB/s × %d%% ≈ %s tokens/s at most.",
                                     gpu_read, (int) (BENDI_FIT_GPU_EFFICIENCY * 100 + 0.5), cpu_read,
@@ -458,7 +458,7 @@ test_discrete_forced (Fixture       *f,
     g_assert_cmpuint (r->missing_gpu_bytes, ==, expect_gpu (&e, 40) - 8 * GB);
     g_assert_cmpuint (r->missing_ram_bytes, ==, 0);
     g_assert_cmpfloat (r->est_gen_tokens_per_s, ==, 0.0);
-    missing = gb (r->missing_gpu_bytes);
+    missing = size_text (r->missing_gpu_bytes);
     expected = g_strdup_printf ("Your GPU (Test GPU 8GB) has 8.00 GB free; the RAM has 24.00 GB free → does not fit: "
                                 "needs %s more GPU memory.", missing);
     l1 = line (r->explanation, 1);
@@ -476,7 +476,7 @@ test_discrete_forced (Fixture       *f,
     g_assert_cmpint (r->verdict, ==, BENDI_FIT_VERDICT_CPU);
     g_assert_cmpint (r->gpu_layers, ==, 0);
     g_assert_cmpuint (r->ram_bytes, ==, expect_ram (&e, 0));
-    ram = gb (expect_ram (&e, 0));
+    ram = size_text (expect_ram (&e, 0));
     expected = g_strdup_printf ("No layers on the GPU, as asked; the RAM has 24.00 GB free → runs on the CPU (%s in RAM).",
                                 ram);
     l1 = line (r->explanation, 1);
@@ -509,7 +509,7 @@ test_discrete_too_big (Fixture       *f,
     g_assert_cmpint (r->gpu_layers, ==, n);
     g_assert_cmpuint (r->missing_ram_bytes, ==, expect_ram (&e, n) - 24 * GB);
     g_assert_cmpuint (r->missing_gpu_bytes, ==, 0);
-    missing = gb (r->missing_ram_bytes);
+    missing = size_text (r->missing_ram_bytes);
     expected = g_strdup_printf ("Your GPU (Test GPU 8GB) has 8.00 GB free; the RAM has 24.00 GB free → does not fit: "
                                 "needs %s more RAM.", missing);
     l1 = line (r->explanation, 1);
@@ -536,7 +536,7 @@ test_discrete_too_big (Fixture       *f,
     r = bendi_fit_estimate (model, hw, NULL);
     g_assert_cmpint (r->verdict, ==, BENDI_FIT_VERDICT_CPU);
     g_assert_cmpint (r->gpu_layers, ==, 0);
-    ram = gb (expect_ram (&e, 0));
+    ram = size_text (expect_ram (&e, 0));
     expected = g_strdup_printf ("Your GPU (Tiny GPU) has 0.50 GB free; the RAM has 60.00 GB free → too little GPU "
                                 "memory for one layer: runs on the CPU (%s in RAM).", ram);
     l1 = line (r->explanation, 1);
@@ -610,7 +610,7 @@ test_integrated_uma (Fixture       *f,
     /* Least missing on the CPU alone: a GPU adds its own overhead. */
     g_assert_cmpint (r->gpu_layers, ==, 0);
     g_assert_cmpuint (r->missing_ram_bytes, ==, expect_ram (&e, 0) - 14 * GB);
-    missing = gb (r->missing_ram_bytes);
+    missing = size_text (r->missing_ram_bytes);
     expected = g_strdup_printf ("Your integrated GPU (Test iGPU) shares the RAM, which has 14.00 GB free → does not "
                                 "fit: needs %s more RAM.", missing);
     l1 = line (r->explanation, 1);
@@ -695,7 +695,7 @@ test_cgroup_limited (Fixture       *f,
     expect_init (&e, &llama13b_q8, 4096);
     g_assert_cmpint (r->verdict, ==, BENDI_FIT_VERDICT_NO);
     g_assert_cmpuint (r->missing_ram_bytes, ==, expect_ram (&e, 0) - 6 * GB);
-    missing = gb (r->missing_ram_bytes);
+    missing = size_text (r->missing_ram_bytes);
     expected = g_strdup_printf ("No GPU Bendi can use; the RAM has 6.00 GB free → does not fit: needs %s more RAM.",
                                 missing);
     l1 = line (r->explanation, 1);
@@ -740,8 +740,8 @@ test_moe (Fixture       *f,
   expected_tps = 100e9 * BENDI_FIT_CPU_EFFICIENCY / (double) per_token;
   g_assert_cmpfloat_with_epsilon (r->est_gen_tokens_per_s, expected_tps, expected_tps * 1e-9);
 
-  read = gb (per_token);
-  weights = gb (expect_weights (&e));
+  read = size_text (per_token);
+  weights = size_text (expect_weights (&e));
   expected = g_strdup_printf ("Mixture of experts: 2 of 8 experts per token, so %s of the %s of weights are read per "
                               "token.", read, weights);
   l2 = line (r->explanation, 2);
@@ -820,15 +820,15 @@ test_chinese (Fixture       *f,
   g_unsetenv ("LANGUAGE");
   setlocale (LC_ALL, "C.UTF-8");
 
-  weights = gb (expect_weights (&e));
-  kv = gb (40 * e.kv_layer);
-  buffers = gb (2 * e.scratch);
-  overhead = gb (e.cpu_overhead + BENDI_FIT_GPU_OVERHEAD_BYTES);
-  total = gb (r->total_bytes);
+  weights = size_text (expect_weights (&e));
+  kv = size_text (40 * e.kv_layer);
+  buffers = size_text (2 * e.scratch);
+  overhead = size_text (e.cpu_overhead + BENDI_FIT_GPU_OVERHEAD_BYTES);
+  total = size_text (r->total_bytes);
   expected0 = g_strdup_printf ("权重 %s + KV 缓存 %s（4096 个词元）+ 缓冲区 %s + 运行时 %s = %s。",
                                weights, kv, buffers, overhead, total);
-  gpu = gb (expect_gpu (&e, n));
-  ram = gb (expect_ram (&e, n));
+  gpu = size_text (expect_gpu (&e, n));
+  ram = size_text (expect_ram (&e, n));
   expected1 = g_strdup_printf ("你的 GPU（Test GPU 8GB）有 %s 可用；内存有 24.00 GB 可用 → "
                                "%d 层（共 40 层）放在 GPU 上（%s），其余放在内存中（%s）。", "8.00 GB", (int) n, gpu, ram);
   l0 = line (r->explanation, 0);
@@ -882,7 +882,7 @@ test_server_suggestion (Fixture       *f,
       g_assert_cmpuint (gpu_gb, ==, cases[i].gpu_gb);
       g_assert_cmpuint (reported, ==, need);
 
-      total = gb (need);
+      total = size_text (need);
       if (cases[i].n_gpus == 1)
         expected = g_strdup_printf ("Needs about %s: one %u GB GPU — run it with vLLM or llama-server on a server "
                                     "and add it under Preferences → Connections.", total, cases[i].gpu_gb);
@@ -928,7 +928,7 @@ test_server_suggestion_chinese (Fixture       *f,
   setlocale (LC_ALL, "C.UTF-8");
 
   g_assert_cmpuint (bendi_fit_server_gpus (r, &gpu_gb, &need), ==, 2);
-  total = gb (need);
+  total = size_text (need);
   expected = g_strdup_printf ("大约需要 %s：2 块 80 GB 的 GPU——可以在服务器上用 vLLM 或 llama-server 运行它，"
                               "再在“首选项 → 连接”中添加这台服务器。", total);
   last = line (r->explanation, n_lines (r->explanation) - 1);

@@ -137,20 +137,24 @@ thread_cpu_seconds (void)
 }
 
 /* n_gen tokens one at a time from an empty cache, as llama-bench's tg test;
- * also the CPU time this thread spends per token (on a GPU, what recording
- * and submitting cost: the wait for the device is not CPU time). The GPU
- * times, where taken, are this run's. */
+ * also each token's time (where @token_seconds is not NULL), the steal
+ * time meanwhile (-1 where it is not told), and the CPU time this thread
+ * spends per token (on a GPU, what recording and submitting cost: the
+ * wait for the device is not CPU time). The GPU times, where taken, are
+ * this run's. */
 static gboolean
 run_generation (BendiContext     *context,
                 const BendiToken *tokens,
                 gint64            n_gen,
                 double           *seconds,
                 double           *cpu_seconds,
+                double           *steal,
                 double           *token_seconds,
                 GError          **error)
 {
   g_autoptr (GTimer) timer = g_timer_new ();
   double cpu_start = thread_cpu_seconds ();
+  double steal_start = steal_seconds ();
   double last = 0.0;
 
   bendi_context_truncate (context, 0);
@@ -168,6 +172,7 @@ run_generation (BendiContext     *context,
     }
   *seconds = g_timer_elapsed (timer, NULL);
   *cpu_seconds = thread_cpu_seconds () - cpu_start;
+  *steal = steal_start >= 0 ? MAX (steal_seconds () - steal_start, 0.0) : -1.0;
   return TRUE;
 }
 
@@ -235,13 +240,14 @@ measure (BendiContext     *context,
 {
   g_autofree double *pp_seconds = g_new0 (double, n_runs);
   g_autofree double *tg_seconds = g_new0 (double, n_runs);
-  double cpu_seconds = 0.0, best_cpu = G_MAXDOUBLE;
+  double cpu_seconds = 0.0, best_cpu = G_MAXDOUBLE, steal = 0.0;
   gboolean paired = bandwidth_threads > 0 && n_gen > 0;
   gint64 bytes_per_token = (gint64) bendi_model_get_bytes_per_token (bendi_context_get_model (context));
 
   memset (m, 0, sizeof *m);
   if ((n_prompt > 0 && !run_prompt (context, tokens, MIN (n_prompt, 32), &pp_seconds[0], error)) ||
-      (n_gen > 0 && !run_generation (context, tokens, MIN (n_gen, 4), &tg_seconds[0], &cpu_seconds, NULL, error)))
+      (n_gen > 0 &&
+       !run_generation (context, tokens, MIN (n_gen, 4), &tg_seconds[0], &cpu_seconds, &steal, NULL, error)))
     return FALSE;
   if (paired)
     m->fractions = g_new0 (double, n_runs);
@@ -250,20 +256,16 @@ measure (BendiContext     *context,
   m->steal_seconds = 0.0;
   for (int r = 0; r < n_runs; r++)
     {
-      double before = 0.0, after, steal_start;
+      double before = 0.0, after;
 
       if (n_prompt > 0 && !run_prompt (context, tokens, n_prompt, &pp_seconds[r], error))
         return FALSE;
       if (paired)
         before = measure_bandwidth_window (bandwidth_threads, &m->peak_rss);
-      steal_start = steal_seconds ();
-      if (n_gen > 0 && !run_generation (context, tokens, n_gen, &tg_seconds[r], &cpu_seconds,
+      if (n_gen > 0 && !run_generation (context, tokens, n_gen, &tg_seconds[r], &cpu_seconds, &steal,
                                         m->token_seconds + (gsize) r * (gsize) n_gen, error))
         return FALSE;
-      if (steal_start < 0 || m->steal_seconds < 0)
-        m->steal_seconds = -1.0;
-      else
-        m->steal_seconds += MAX (steal_seconds () - steal_start, 0.0);
+      m->steal_seconds = steal < 0 || m->steal_seconds < 0 ? -1.0 : m->steal_seconds + steal;
       best_cpu = MIN (best_cpu, cpu_seconds);
       if (!paired)
         continue;
@@ -621,8 +623,8 @@ bendi_cli_bench (int    argc,
           for (int r = 0; r < n_runs; r++)
             printf (" %.0f%%", 100.0 * m.fractions[r]);
           printf ("; at best %.1f GB/s)\n", bandwidth);
-          printf ("             (a token takes %.1f ms, the median, and 9 in 10 at most %.1f ms: the median token reads "
-                  "%.1f GB/s, %.0f%% of the best", 1e3 * median_token, 1e3 * slow_token, median_token_gbps,
+          printf ("             (a token takes %.1f ms, the median, and 9 in 10 at most %.1f ms: the median token "
+                  "reads %.1f GB/s, %.0f%% of the best", 1e3 * median_token, 1e3 * slow_token, median_token_gbps,
                   bandwidth > 0 ? 100.0 * median_token_gbps / bandwidth : 0.0);
           if (m.steal_seconds >= 0)
             printf ("; the hypervisor took %.0f ms of the processors' time during the runs", 1e3 * m.steal_seconds);

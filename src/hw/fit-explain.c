@@ -21,10 +21,13 @@ bendi_hw_ensure_i18n (void)
     }
 }
 
+/* Where sizes are said in megabytes (bendi_hw_format_memory ()). */
+#define MEGABYTES_BELOW ((guint64) 10 * 1000 * 1000)
+
 char *
 bendi_hw_format_memory (guint64 bytes)
 {
-  if (bytes < BENDI_HW_MEGABYTES_BELOW)
+  if (bytes < MEGABYTES_BELOW)
     return g_strdup_printf ("%.1f MB", (double) bytes / 1e6);
   return g_strdup_printf ("%.2f GB", (double) bytes / 1e9);
 }

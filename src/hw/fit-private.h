@@ -34,9 +34,8 @@ char *bendi_fit_describe_server (const BendiFitResult *result) G_GNUC_WARN_UNUSE
 void bendi_hw_ensure_i18n (void);
 
 /* "4.37 GB": decimal gigabytes, as drive and memory makers count; below
- * BENDI_HW_MEGABYTES_BELOW, where two decimals of a gigabyte would say
- * "0.00 GB" of a small model's weights or cache, "1.2 MB". */
-#define BENDI_HW_MEGABYTES_BELOW ((guint64) 10 * 1000 * 1000)
+ * 10 MB, where two decimals of a gigabyte would say "0.00 GB" of a small
+ * model's weights or cache, "1.2 MB". */
 char *bendi_hw_format_memory (guint64 bytes) G_GNUC_WARN_UNUSED_RESULT;
 
 G_END_DECLS

@@ -234,7 +234,7 @@ summarise (GPtrArray         *all,
       if (smallest != NULL)
         {
           g_autofree char *missing = bendi_hw_format_memory (smallest->fit->missing_ram_bytes +
-                                                         smallest->fit->missing_gpu_bytes);
+                                                             smallest->fit->missing_gpu_bytes);
           g_autofree char *server = bendi_fit_describe_server (smallest->fit);
 
           /* TRANSLATORS: a file name, then an amount of memory */
