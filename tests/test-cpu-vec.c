@@ -465,6 +465,200 @@ test_attend_heads (void)
   bendi_cpu_features_override (NULL);
 }
 
+/* A score as ggml's vec_dot_f16 sums it with vectors of @lanes floats (16
+ * in its AVX-512 build, 8 in its AVX2 build; 0: every product in double
+ * precision, as the generic family sums them): four accumulators over each
+ * 4 · @lanes elements, added (a0 + a2) + (a1 + a3), that vector's lanes
+ * summed as GCC's _mm512_reduce_add_ps () or ggml's AVX2 halves and two
+ * horizontal adds sum them, the rest in double precision. */
+static float
+ggml_dot_f16 (const BendiFp16 *k,
+              const float     *q_half,
+              gint64           n,
+              int              lanes)
+{
+  gint64 step = 4 * lanes, whole = lanes > 0 ? n / step * step : 0;
+  float acc[4][16] = { { 0 } }, v[16], sum = 0;
+  double total;
+
+  for (gint64 i = 0; i < whole; i += step)
+    for (int j = 0; j < 4; j++)
+      for (int l = 0; l < lanes; l++)
+        acc[j][l] = fmaf (bendi_fp16_to_fp32 (k[i + j * lanes + l]), q_half[i + j * lanes + l], acc[j][l]);
+  for (int l = 0; l < lanes; l++)
+    v[l] = (acc[0][l] + acc[2][l]) + (acc[1][l] + acc[3][l]);
+  if (lanes == 16)
+    {
+      float t3[8], t6[4];
+
+      for (int i = 0; i < 8; i++)
+        t3[i] = v[i + 8] + v[i];
+      for (int i = 0; i < 4; i++)
+        t6[i] = t3[i + 4] + t3[i];
+      sum = (t6[0] + t6[2]) + (t6[1] + t6[3]);
+    }
+  else if (lanes == 8)
+    {
+      float t0[4];
+
+      for (int i = 0; i < 4; i++)
+        t0[i] = v[i] + v[i + 4];
+      sum = (t0[0] + t0[1]) + (t0[2] + t0[3]);
+    }
+  total = sum;
+  for (gint64 i = whole; i < n; i++)
+    total += (double) (bendi_fp16_to_fp32 (k[i]) * q_half[i]);
+  return (float) total;
+}
+
+/* llama.cpp's CPU flash attention for one query (ggml's one-chunk path), step
+ * by step: the query rounded to half precision; per position the score, an
+ * online softmax with expf () and the weighted values summed in half
+ * precision; the sum of weights by fused steps; out = sums · (1 / sum). */
+static void
+ggml_attend_one (float           *out,
+                 const float     *q,
+                 const BendiFp16 *keys,
+                 const BendiFp16 *values,
+                 gint64           stride,
+                 gint64           n_pos,
+                 gint64           hd,
+                 float            scale,
+                 int              lanes)
+{
+  float q_half[MAX_DIM], acc[MAX_DIM] = { 0 }, max = -INFINITY, sum = 0;
+
+  for (gint64 i = 0; i < hd; i++)
+    q_half[i] = bendi_fp16_round (q[i]);
+  for (gint64 p = 0; p < n_pos; p++)
+    {
+      float s = ggml_dot_f16 (keys + p * stride, q_half, hd, lanes) * scale, ms = 1, vs = 1;
+
+      if (s > max)
+        {
+          ms = expf (max - s);
+          max = s;
+          for (gint64 i = 0; i < hd; i++)
+            acc[i] = bendi_fp16_round (acc[i] * ms);
+        }
+      else
+        vs = expf (s - max);
+      for (gint64 i = 0; i < hd; i++)
+        acc[i] = bendi_fp16_round (fmaf (bendi_fp16_to_fp32 (values[p * stride + i]), vs, acc[i]));
+      sum = fmaf (sum, ms, vs);
+    }
+  for (gint64 i = 0; i < hd; i++)
+    out[i] = acc[i] * (1.0f / sum);
+}
+
+/* Every family's llama.cpp-style attention bit for bit against the steps
+ * above, with the family's own vector width; heads up to 256 wide (wider
+ * ones the families leave to the generic sums). Also close to attention in
+ * double precision (half precision's errors), and equal where all heads go
+ * together or one by one. Scores spread wide, so that the running maximum
+ * moves often. */
+static void
+test_attend_heads_half (void)
+{
+  static const int head_counts[] = { 1, 3, 8 };
+  static const gint64 head_dims[] = { 8, 16, 64, 72, 128, 256 };
+  static const gint64 positions[] = { 1, 2, 15, 16, 17, 31, 33, 100 };
+  g_autofree AttendCase *c = attend_case_new ();
+  g_autofree float *out = g_new (float, MAX_HEADS * MAX_DIM + 1);
+  g_autofree float *one = g_new (float, MAX_DIM);
+  g_autofree float *want = g_new (float, MAX_DIM);
+  g_autofree float *scores = g_new (float, MAX_HEADS * MAX_POS);
+
+  for (gsize f = 0; f < G_N_ELEMENTS (families); f++)
+    {
+      int lanes;
+
+      if (!family_select (&families[f]))
+        continue;
+      /* the generic family sums the scores in double precision */
+      lanes = bendi_cpu_kernels ()->vector_floats >= 8 ? bendi_cpu_kernels ()->vector_floats : 0;
+      for (gsize n = 0; n < G_N_ELEMENTS (head_counts); n++)
+        for (gsize h = 0; h < G_N_ELEMENTS (head_dims); h++)
+          for (gsize p = 0; p < G_N_ELEMENTS (positions); p++)
+            {
+              int n_heads = head_counts[n];
+              gint64 hd = head_dims[h], n_pos = positions[p];
+              float scale = 6.0f / sqrtf ((float) hd);
+
+              out[n_heads * hd] = 42.0f;
+              bendi_vec_attend_heads_half (out, c->q, n_heads, c->keys + OFFSET, c->values + OFFSET, STRIDE, n_pos,
+                                           hd, scale, scores);
+              g_assert_cmpfloat (out[n_heads * hd], ==, 42.0f);
+              for (int k = 0; k < n_heads; k++)
+                {
+                  ggml_attend_one (want, c->q + k * hd, c->keys + OFFSET, c->values + OFFSET, STRIDE, n_pos, hd,
+                                   scale, lanes);
+                  for (gint64 i = 0; i < hd; i++)
+                    if (memcmp (&out[k * hd + i], &want[i], sizeof (float)) != 0)
+                      g_error ("%s, %d heads of %" G_GINT64_FORMAT ", %" G_GINT64_FORMAT " positions: head %d value %"
+                               G_GINT64_FORMAT " is %a, llama.cpp's %a", families[f].name, n_heads, hd, n_pos, k, i,
+                               out[k * hd + i], want[i]);
+                  bendi_vec_attend_heads_half (one, c->q + k * hd, 1, c->keys + OFFSET, c->values + OFFSET, STRIDE,
+                                               n_pos, hd, scale, scores);
+                  g_assert_true (memcmp (one, out + k * hd, hd * sizeof (float)) == 0);
+                  /* half precision: a few parts in ten thousand of the values' range */
+                  bendi_vec_attend_heads (one, c->q + k * hd, 1, c->keys + OFFSET, c->values + OFFSET, STRIDE, n_pos,
+                                          hd, scale, scores);
+                  for (gint64 i = 0; i < hd; i++)
+                    g_assert_cmpfloat_with_epsilon (out[k * hd + i], one[i], 3e-3);
+                }
+            }
+    }
+  bendi_cpu_features_override (NULL);
+}
+
+/* Each family's exponential for the softmax's steps gives the C library's
+ * expf () bit for bit: every 101st float from -0 down to -inf, the ends
+ * and the underflow edge. */
+static void
+test_expf_neg (void)
+{
+  static const guint32 edges[] = { 0x80000000u, 0xff800000u, 0xc2cff1b4u, 0xc2cff1b5u, 0xc2cff1b3u, 0xc2aeac50u,
+                                   0xc2b00000u, 0xbf800000u, 0x80000001u, 0xb3800000u };
+  const gsize n = (0xff800000u - 0x80000000u) / 101 + G_N_ELEMENTS (edges);
+  g_autofree float *x = g_new (float, n);
+  g_autofree float *y = g_new (float, n);
+
+  for (gsize i = 0; i < G_N_ELEMENTS (edges); i++)
+    x[i] = bendi_float_from_bits (edges[i]);
+  for (gsize i = G_N_ELEMENTS (edges); i < n; i++)
+    x[i] = bendi_float_from_bits (0x80000000u + (guint32) ((i - G_N_ELEMENTS (edges)) * 101));
+  for (gsize f = 0; f < G_N_ELEMENTS (families); f++)
+    {
+      if (!family_select (&families[f]))
+        continue;
+      memcpy (y, x, n * sizeof (float));
+      bendi_cpu_kernels ()->expf_neg (y, (gint64) n);
+      for (gsize i = 0; i < n; i++)
+        {
+          float want = expf (x[i]);
+
+          if (memcmp (&y[i], &want, sizeof (float)) != 0)
+            g_error ("%s: e^%a is %a, expf's %a", families[f].name, x[i], y[i], want);
+        }
+    }
+  bendi_cpu_features_override (NULL);
+}
+
+/* llama.cpp takes 64 queries and more in tiles, unless its vectors do not
+ * divide the heads. */
+static void
+test_attention_in_half (void)
+{
+  gint64 lanes = bendi_cpu_kernels ()->vector_floats;
+
+  g_assert_true (bendi_vec_attention_in_half (1, 64));
+  g_assert_true (bendi_vec_attention_in_half (63, 128));
+  g_assert_false (bendi_vec_attention_in_half (64, 64));
+  g_assert_false (bendi_vec_attention_in_half (512, 128));
+  g_assert_true (bendi_vec_attention_in_half (512, lanes + lanes / 2));
+}
+
 /* BENDI_CPU_DISABLE's names take a feature away with everything built on it. */
 static void
 test_features_disable (void)
@@ -541,6 +735,9 @@ main (int   argc,
   g_test_add_func ("/engine/cpu-vec/swiglu", test_swiglu);
   g_test_add_func ("/engine/cpu-vec/rope", test_rope);
   g_test_add_func ("/engine/cpu-vec/attend-heads", test_attend_heads);
+  g_test_add_func ("/engine/cpu-vec/attend-heads-half", test_attend_heads_half);
+  g_test_add_func ("/engine/cpu-vec/expf-neg", test_expf_neg);
+  g_test_add_func ("/engine/cpu-vec/attention-in-half", test_attention_in_half);
   g_test_add_func ("/engine/cpu-vec/features-disable", test_features_disable);
 
   return g_test_run ();

@@ -355,6 +355,12 @@ test_logits_coopmat (gconstpointer data)
 /* ------------------------------------------------------------------------ */
 /* Where the layers run */
 
+/* How far the GPU's logits may stray from the CPU's for F32 weights: by
+ * summation order, and by the CPU's attention for a few tokens, which sums
+ * in half precision as llama.cpp's does (a few parts in ten thousand). A
+ * layer on the wrong device or a lost transfer gives errors near 1. */
+#define CPU_GPU_F32_TOLERANCE 2e-3
+
 /* Logits of the sequence with @params on a fresh model of @type. */
 static float *
 logits_with (const char               *path,
@@ -385,8 +391,7 @@ assert_logits_close (const float *got,
 }
 
 /* The first N layers on the GPU and the rest on the CPU give the all-GPU
- * logits: with F32 weights the two backends differ by summation order
- * only. */
+ * logits (within CPU_GPU_F32_TOLERANCE). */
 static void
 test_partial_offload (void)
 {
@@ -413,7 +418,7 @@ test_partial_offload (void)
 
       params.n_gpu_layers = n;
       partial = logits_with (path, &params, n);
-      assert_logits_close (partial, all_gpu, n_vocab, 1e-4, what);
+      assert_logits_close (partial, all_gpu, n_vocab, CPU_GPU_F32_TOLERANCE, what);
     }
   bendi_test_remove_dir (dir);
 }
@@ -690,7 +695,7 @@ test_self_check (void)
     g_assert_cmpint (bendi_context_get_backend (context), ==, BENDI_BACKEND_VULKAN);
     g_assert_null (bendi_context_get_backend_note (context));
     logits = run_sequence (context, n_vocab);
-    assert_logits_close (logits, cpu_logits, n_vocab, 1e-4, "checked GPU");
+    assert_logits_close (logits, cpu_logits, n_vocab, CPU_GPU_F32_TOLERANCE, "checked GPU");
   }
 
   g_setenv ("BENDI_VULKAN_TEST_FAULT", "fast", TRUE);
@@ -702,7 +707,7 @@ test_self_check (void)
     g_assert_nonnull (strstr (bendi_context_get_backend_note (context), "trying the portable shaders"));
     g_assert_nonnull (strstr (bendi_context_get_backend_description (context), "portable shaders"));
     logits = run_sequence (context, n_vocab);
-    assert_logits_close (logits, cpu_logits, n_vocab, 1e-4, "portable fallback");
+    assert_logits_close (logits, cpu_logits, n_vocab, CPU_GPU_F32_TOLERANCE, "portable fallback");
   }
 
   g_setenv ("BENDI_VULKAN_TEST_FAULT", "all", TRUE);
@@ -989,7 +994,7 @@ test_lost_device (void)
   logits = run_sequence (context, n_vocab);
   g_assert_cmpint (bendi_context_get_backend (context), ==, BENDI_BACKEND_CPU);
   g_assert_nonnull (strstr (bendi_context_get_backend_note (context), "VK_ERROR_DEVICE_LOST"));
-  assert_logits_close (logits, cpu_logits, n_vocab, 1e-4, "after the GPU was lost");
+  assert_logits_close (logits, cpu_logits, n_vocab, CPU_GPU_F32_TOLERANCE, "after the GPU was lost");
   bendi_test_remove_dir (dir);
 }
 
@@ -1040,7 +1045,7 @@ test_out_of_memory (void)
   g_assert_cmpint (n_layers, <, 6);
   g_assert_nonnull (strstr (bendi_context_get_backend_note (context), "did not fit"));
   logits = run_sequence (context, n_vocab);
-  assert_logits_close (logits, cpu_logits, n_vocab, 1e-4, "fewer layers");
+  assert_logits_close (logits, cpu_logits, n_vocab, CPU_GPU_F32_TOLERANCE, "fewer layers");
   g_clear_pointer (&context, bendi_context_free);
 
   /* Asked for every layer, it is an error that says so. */

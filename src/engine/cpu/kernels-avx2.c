@@ -8,6 +8,7 @@
 #include "cpu/kernels-avx2.h"
 
 #include <math.h>
+#include <stdalign.h>
 
 /* ------------------------------------------------------------------------ */
 /* Activation quantisers: the same arithmetic as the portable ones. */
@@ -594,33 +595,40 @@ mad_f16 (float           *y,
 /* ------------------------------------------------------------------------ */
 /* The steps between the matrix products. */
 
-/* e^x as in the AVX-512 kernels (degree-6 polynomial on x - n·ln 2), with
- * 2^n built in the exponent bits, which holds normal floats only: below
- * x = -87 the result is 0 (the true value is under 1.7e-38), above 88 it
- * is infinity (expf's is above 1.6e38, and infinity from 88.73). */
+/* e^x with the AVX2 form of ggml's vector exp (ggml_v_expf), so that
+ * SwiGLU and the softmax round as llama.cpp's AVX2 build does: as the
+ * AVX-512 kernels' exp_ps () up to e^b - 1, then 2^n built in the exponent
+ * bits and e^x = 2^n + 2^n·(e^b - 1) in one fused step; for 126 < |n| <=
+ * 192 the scaling in two factors (subnormals, or infinity), beyond that
+ * infinity or zero. */
 static inline __m256
 exp_ps (__m256 x)
 {
-  __m256 n, r, p, scaled;
-  __m256i bits;
+  const __m256 shift = _mm256_set1_ps (0x1.8p23f);
+  __m256 z = _mm256_fmadd_ps (x, _mm256_set1_ps (0x1.715476p+0f), shift);
+  __m256 n = _mm256_sub_ps (z, shift);
+  __m256 b = _mm256_fnmadd_ps (n, _mm256_set1_ps (0x1.7f7d1cp-20f),
+                               _mm256_fnmadd_ps (n, _mm256_set1_ps (0x1.62e4p-1f), x));
+  __m256 u = _mm256_mul_ps (b, b);
+  __m256 j = _mm256_fmadd_ps (_mm256_fmadd_ps (_mm256_fmadd_ps (_mm256_set1_ps (0x1.0e4020p-7f), b,
+                                                                _mm256_set1_ps (0x1.573e2ep-5f)),
+                                               u,
+                                               _mm256_fmadd_ps (_mm256_set1_ps (0x1.555e66p-3f), b,
+                                                                _mm256_set1_ps (0x1.fffdb6p-2f))),
+                              u, _mm256_mul_ps (_mm256_set1_ps (0x1.ffffecp-1f), b));
+  __m256i e = _mm256_slli_epi32 (_mm256_castps_si256 (z), 23);
+  __m256 k = _mm256_castsi256_ps (_mm256_add_epi32 (e, _mm256_castps_si256 (_mm256_set1_ps (1.0f))));
+  __m256 abs_n = _mm256_andnot_ps (_mm256_set1_ps (-0.0f), n);
+  __m256 near = _mm256_cmp_ps (abs_n, _mm256_set1_ps (126.0f), _CMP_LE_OQ);
+  __m256i g = _mm256_and_si256 (_mm256_castps_si256 (_mm256_cmp_ps (n, _mm256_setzero_ps (), _CMP_LE_OQ)),
+                                _mm256_set1_epi32 ((int) 0x82000000u));
+  __m256 s1 = _mm256_castsi256_ps (_mm256_add_epi32 (g, _mm256_set1_epi32 (0x7f000000)));
+  __m256 s2 = _mm256_castsi256_ps (_mm256_sub_epi32 (e, g));
+  __m256 middle = _mm256_mul_ps (_mm256_fmadd_ps (s2, j, s2), s1);
+  __m256 far = _mm256_mul_ps (s1, s1);
+  __m256 r = _mm256_blendv_ps (middle, far, _mm256_cmp_ps (abs_n, _mm256_set1_ps (192.0f), _CMP_GT_OQ));
 
-  scaled = _mm256_min_ps (_mm256_max_ps (x, _mm256_set1_ps (-87.0f)), _mm256_set1_ps (88.0f));
-  n = _mm256_round_ps (_mm256_mul_ps (scaled, _mm256_set1_ps (1.44269504088896341f)),
-                       _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-  r = _mm256_fnmadd_ps (n, _mm256_set1_ps (0.693145751953125f), scaled);
-  r = _mm256_fnmadd_ps (n, _mm256_set1_ps (1.428606765330187e-06f), r);
-  p = _mm256_set1_ps (1.0f / 720);
-  p = _mm256_fmadd_ps (p, r, _mm256_set1_ps (1.0f / 120));
-  p = _mm256_fmadd_ps (p, r, _mm256_set1_ps (1.0f / 24));
-  p = _mm256_fmadd_ps (p, r, _mm256_set1_ps (1.0f / 6));
-  p = _mm256_fmadd_ps (p, r, _mm256_set1_ps (0.5f));
-  p = _mm256_fmadd_ps (p, r, _mm256_set1_ps (1.0f));
-  p = _mm256_fmadd_ps (p, r, _mm256_set1_ps (1.0f));
-  bits = _mm256_slli_epi32 (_mm256_add_epi32 (_mm256_cvtps_epi32 (n), _mm256_set1_epi32 (127)), 23);
-  p = _mm256_mul_ps (p, _mm256_castsi256_ps (bits));
-  /* beyond the clamps: what the polynomial cannot reach */
-  p = _mm256_blendv_ps (p, _mm256_set1_ps (INFINITY), _mm256_cmp_ps (x, _mm256_set1_ps (88.0f), _CMP_GT_OQ));
-  return _mm256_blendv_ps (p, _mm256_setzero_ps (), _mm256_cmp_ps (x, _mm256_set1_ps (-87.0f), _CMP_LT_OQ));
+  return _mm256_blendv_ps (r, _mm256_fmadd_ps (j, k, k), near);
 }
 
 static void
@@ -651,16 +659,15 @@ rms_norm (float       *out,
   for (; i + 8 <= n; i += 8)
     {
       __m256 v = _mm256_loadu_ps (x + i);
-      __m256d lo = _mm256_cvtps_pd (_mm256_castps256_ps128 (v));
-      __m256d hi = _mm256_cvtps_pd (_mm256_extractf128_ps (v, 1));
+      __m256 squares = _mm256_mul_ps (v, v);   /* rounded as ggml's are */
 
-      s0 = _mm256_fmadd_pd (lo, lo, s0);
-      s1 = _mm256_fmadd_pd (hi, hi, s1);
+      s0 = _mm256_add_pd (s0, _mm256_cvtps_pd (_mm256_castps256_ps128 (squares)));
+      s1 = _mm256_add_pd (s1, _mm256_cvtps_pd (_mm256_extractf128_ps (squares, 1)));
     }
   _mm256_storeu_pd (lanes, _mm256_add_pd (s0, s1));
   sum = lanes[0] + lanes[1] + lanes[2] + lanes[3];
   for (gint64 j = i; j < n; j++)
-    sum += (double) x[j] * x[j];
+    sum += (double) (x[j] * x[j]);
   scale = 1.0f / sqrtf ((float) (sum / (double) n) + eps);
   for (i = 0; i + 8 <= n; i += 8)
     {
@@ -719,8 +726,8 @@ rope (float       *head,
           __m256 x0 = _mm256_maskload_ps (head + i, m), x1 = _mm256_maskload_ps (head + half + i, m);
           __m256 c = _mm256_maskload_ps (cos_table + i, m), s = _mm256_maskload_ps (sin_table + i, m);
 
-          _mm256_maskstore_ps (head + i, m, _mm256_sub_ps (_mm256_mul_ps (x0, c), _mm256_mul_ps (x1, s)));
-          _mm256_maskstore_ps (head + half + i, m, _mm256_add_ps (_mm256_mul_ps (x0, s), _mm256_mul_ps (x1, c)));
+          _mm256_maskstore_ps (head + i, m, _mm256_fmsub_ps (x0, c, _mm256_mul_ps (x1, s)));
+          _mm256_maskstore_ps (head + half + i, m, _mm256_fmadd_ps (x0, s, _mm256_mul_ps (x1, c)));
         }
       return;
     }
@@ -738,8 +745,8 @@ rope (float       *head,
       __m256 s = _mm256_permutevar8x32_ps (_mm256_castps128_ps256 (_mm_maskload_ps (sin_table + i / 2, pairs)), spread);
       __m256 xc = _mm256_mul_ps (x, c), ys = _mm256_mul_ps (swapped, s);
 
-      /* addsub: even lanes xc − ys, odd lanes xc + ys */
-      _mm256_maskstore_ps (head + i, m, _mm256_addsub_ps (xc, ys));
+      /* even lanes fma (x, c, -ys), odd lanes fma (x', s, xc) */
+      _mm256_maskstore_ps (head + i, m, _mm256_blend_ps (_mm256_fmadd_ps (swapped, s, xc), _mm256_fmsub_ps (x, c, ys), 0x55));
     }
 }
 
@@ -811,6 +818,115 @@ attend (float           *out,
     _mm256_storeu_ps (out + 8 * j, _mm256_mul_ps (ov[j], _mm256_set1_ps (inv)));
 }
 
+/* @x rounded to half precision lane by lane. */
+static ALWAYS_INLINE __m256
+half_round8 (__m256 x)
+{
+  return _mm256_cvtph_ps (_mm256_cvtps_ph (x, _MM_FROUND_TO_NEAREST_INT));
+}
+
+/* A score as ggml's vec_dot_f16 sums it in its AVX2 build: four
+ * accumulators of 8 lanes over each 32 elements, element i in accumulator
+ * (i / 8) % 4; then (a0 + a2) + (a1 + a3), that vector's halves added, two
+ * horizontal adds, and the elements past the last 32 added in double
+ * precision. @q holds the query rounded to half precision. */
+static ALWAYS_INLINE float
+dot_half (const BendiFp16 *k,
+          const float     *q,
+          gint64           n)
+{
+  gint64 whole = n & ~(gint64) 31;
+  __m256 acc[4] = { _mm256_setzero_ps (), _mm256_setzero_ps (), _mm256_setzero_ps (), _mm256_setzero_ps () };
+  __m256 all;
+  __m128 pair;
+  double sum;
+
+  for (gint64 i = 0; i < whole; i += 32)
+    for (int j = 0; j < 4; j++)
+      acc[j] = _mm256_fmadd_ps (_mm256_cvtph_ps (_mm_loadu_si128 ((const __m128i *) (k + i + 8 * j))),
+                                _mm256_loadu_ps (q + i + 8 * j), acc[j]);
+  all = _mm256_add_ps (_mm256_add_ps (acc[0], acc[2]), _mm256_add_ps (acc[1], acc[3]));
+  pair = _mm_add_ps (_mm256_castps256_ps128 (all), _mm256_extractf128_ps (all, 1));
+  pair = _mm_hadd_ps (pair, pair);
+  sum = _mm_cvtss_f32 (_mm_hadd_ps (pair, pair));
+  for (gint64 i = whole; i < n; i++)
+    sum += (double) (bendi_fp16_to_fp32 (k[i]) * q[i]);
+  return (float) sum;
+}
+
+/* Heads of whole 8-wide vectors up to 256 wide for attend_half (). */
+#define ATTEND_HALF_MAX_VECS 32
+
+/* bendi_kernels_attend_half_generic ()'s arithmetic with this family's sums
+ * of the scores, for heads of whole 8-wide vectors. */
+static void
+attend_half (float           *out,
+             const float     *q,
+             const BendiFp16 *keys,
+             const BendiFp16 *values,
+             gint64           stride,
+             gint64           n_pos,
+             gint64           head_dim,
+             float            scale,
+             float           *scores)
+{
+  int n_vecs = (int) (head_dim / 8);
+  alignas (32) float q_half[8 * ATTEND_HALF_MAX_VECS];
+  __m256 acc[ATTEND_HALF_MAX_VECS];
+  float max = -INFINITY, sum = 0;
+
+  if (head_dim % 8 != 0 || n_vecs > ATTEND_HALF_MAX_VECS)
+    {
+      bendi_kernels_attend_half_generic (out, q, keys, values, stride, n_pos, head_dim, scale, scores);
+      return;
+    }
+  for (int j = 0; j < n_vecs; j++)
+    {
+      _mm256_store_ps (q_half + 8 * j, half_round8 (_mm256_loadu_ps (q + 8 * j)));
+      acc[j] = _mm256_setzero_ps ();
+    }
+  for (gint64 p = 0; p < n_pos; p++)
+    scores[p] = dot_half (keys + p * stride, q_half, head_dim) * scale;
+
+  for (gint64 p = 0; p < n_pos; p++)
+    {
+      const BendiFp16 *v = values + p * stride;
+      float s = scores[p], rescale = 1, weight = 1;
+
+      if (s > max)
+        {
+          rescale = expf (max - s);
+          max = s;
+          for (int j = 0; j < n_vecs; j++)
+            acc[j] = half_round8 (_mm256_mul_ps (acc[j], _mm256_set1_ps (rescale)));
+        }
+      else
+        weight = expf (s - max);
+      for (int j = 0; j < n_vecs; j++)
+        acc[j] = half_round8 (_mm256_fmadd_ps (_mm256_cvtph_ps (_mm_loadu_si128 ((const __m128i *) (v + 8 * j))),
+                                               _mm256_set1_ps (weight), acc[j]));
+      sum = fmaf (sum, rescale, weight);   /* ggml's S = S*ms + vs, contracted */
+    }
+  for (int j = 0; j < n_vecs; j++)
+    _mm256_storeu_ps (out + 8 * j, _mm256_mul_ps (acc[j], _mm256_set1_ps (1.0f / sum)));
+}
+
+static void
+attend_half_heads (float           *out,
+                   const float     *q,
+                   int              n_heads,
+                   const BendiFp16 *keys,
+                   const BendiFp16 *values,
+                   gint64           stride,
+                   gint64           n_pos,
+                   gint64           head_dim,
+                   float            scale,
+                   float           *scores)
+{
+  for (int h = 0; h < n_heads; h++)
+    attend_half (out + h * head_dim, q + h * head_dim, keys, values, stride, n_pos, head_dim, scale, scores);
+}
+
 void
 KERNELS_INIT (BendiCpuKernels *table)
 {
@@ -844,4 +960,6 @@ KERNELS_INIT (BendiCpuKernels *table)
   table->swiglu = swiglu;
   table->rope = rope;
   table->attend = attend;
+  table->attend_half = attend_half_heads;
+  table->vector_floats = 8;
 }

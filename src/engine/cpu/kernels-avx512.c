@@ -541,6 +541,110 @@ float_tile (FloatKind        kind,
       }
 }
 
+/* @a's lanes summed in the order of GCC's _mm512_reduce_add_ps (), which
+ * ggml is built with: lanes i and i + 8, then i and i + 4, i and i + 2,
+ * and the last two (other compilers' reduction may add in another order). */
+static ALWAYS_INLINE float
+reduce_add_gcc_order (__m512 a)
+{
+  __m256 eight = _mm256_add_ps (_mm512_extractf32x8_ps (a, 1), _mm512_castps512_ps256 (a));
+  __m128 four = _mm_add_ps (_mm256_extractf128_ps (eight, 1), _mm256_castps256_ps128 (eight));
+  __m128 two = _mm_add_ps (four, _mm_shuffle_ps (four, four, _MM_SHUFFLE (1, 0, 3, 2)));
+
+  return _mm_cvtss_f32 (two) + _mm_cvtss_f32 (_mm_shuffle_ps (two, two, _MM_SHUFFLE (1, 1, 1, 1)));
+}
+
+/* F32 and F16 weights with the sums of ggml's vec_dot_f32 and vec_dot_f16
+ * (AVX-512), which its CPU backend uses for these weights on a token and on
+ * a batch alike (checked up to 64 tokens): per dot product four
+ * accumulators of 16 lanes over each 64 columns, column c in accumulator
+ * (c / 16) % 4, added as (a0 + a2) + (a1 + a3) and then lane by lane; the
+ * columns past the last 64 added in double precision (F16; ggml's F32 tail
+ * is summed otherwise, not reproduced). The same bits as llama.cpp's
+ * products, so that no 8-bit activation after them rounds the other way:
+ * with them and the attention of bendi_vec_attend_heads_half (), a
+ * two-layer F16 model's logits equal llama.cpp's bit for bit over 30
+ * generated tokens. 24 accumulators: 2 rows × 3 tokens. */
+#define GGML_ORDER_ROWS 2
+#define GGML_ORDER_TOKENS 3
+
+static ALWAYS_INLINE void
+float_tile_ggml_order (FloatKind        kind,
+                       const guint8    *rows,
+                       gsize            row_bytes,
+                       int              n_rows,
+                       const BendiActs *a,
+                       gint64           t0,
+                       int              n_tokens,
+                       float           *out,
+                       gint64           ld_out)
+{
+  const gint64 n = a->n_cols;
+  const gint64 n_vec = n & ~(gint64) 63;
+  __m512 acc[GGML_ORDER_ROWS][GGML_ORDER_TOKENS][4];
+
+  for (int r = 0; r < n_rows; r++)
+    for (int t = 0; t < n_tokens; t++)
+      for (int j = 0; j < 4; j++)
+        acc[r][t][j] = _mm512_setzero_ps ();
+
+  for (gint64 c = 0; c < n_vec; c += 64)
+    for (int j = 0; j < 4; j++)
+      {
+        __m512 w[GGML_ORDER_ROWS];
+
+        for (int r = 0; r < n_rows; r++)
+          w[r] = float_load (kind, rows + r * row_bytes, c + 16 * j);
+        for (int t = 0; t < n_tokens; t++)
+          {
+            __m512 x = _mm512_loadu_ps ((const float *) ((const guint8 *) a->values + (t0 + t) * a->stride) + c + 16 * j);
+
+            for (int r = 0; r < n_rows; r++)
+              acc[r][t][j] = _mm512_fmadd_ps (w[r], x, acc[r][t][j]);
+          }
+      }
+
+  for (int r = 0; r < n_rows; r++)
+    for (int t = 0; t < n_tokens; t++)
+      {
+        const float *x = (const float *) ((const guint8 *) a->values + (t0 + t) * a->stride);
+        double sum = reduce_add_gcc_order (_mm512_add_ps (_mm512_add_ps (acc[r][t][0], acc[r][t][2]),
+                                                          _mm512_add_ps (acc[r][t][1], acc[r][t][3])));
+
+        for (gint64 c = n_vec; c < n; c++)
+          sum += (double) (float_scalar (kind, rows + r * row_bytes, c) * x[c]);
+        out[(t0 + t) * ld_out + r] = (float) sum;
+      }
+}
+
+static ALWAYS_INLINE void
+gemm_float_ggml_order (FloatKind          kind,
+                       const BendiMatrix *w,
+                       gint64             r0,
+                       gint64             r1,
+                       const BendiActs   *a,
+                       float             *out,
+                       gint64             ld_out)
+{
+  for (gint64 r = r0; r < r1; r += GGML_ORDER_ROWS)
+    {
+      const guint8 *rows = (const guint8 *) w->data + r * w->row_bytes;
+      int nr = (int) MIN (GGML_ORDER_ROWS, r1 - r);
+      gint64 t = 0;
+
+      if (nr == GGML_ORDER_ROWS)
+        {
+          for (; t + GGML_ORDER_TOKENS <= a->n_tokens; t += GGML_ORDER_TOKENS)
+            float_tile_ggml_order (kind, rows, w->row_bytes, GGML_ORDER_ROWS, a, t, GGML_ORDER_TOKENS, out + r, ld_out);
+          for (; t < a->n_tokens; t++)
+            float_tile_ggml_order (kind, rows, w->row_bytes, GGML_ORDER_ROWS, a, t, 1, out + r, ld_out);
+        }
+      else
+        for (t = 0; t < a->n_tokens; t++)
+          float_tile_ggml_order (kind, rows, w->row_bytes, 1, a, t, 1, out + r, ld_out);
+    }
+}
+
 static ALWAYS_INLINE void
 gemm_float (FloatKind          kind,
             const BendiMatrix *w,
@@ -570,8 +674,8 @@ gemm_float (FloatKind          kind,
     }
 }
 
-BENDI_DEFINE_GEMM (gemm_rows_f32, gemm_float, FLOAT_F32)
-BENDI_DEFINE_GEMM (gemm_rows_f16, gemm_float, FLOAT_F16)
+BENDI_DEFINE_GEMM (gemm_rows_f32, gemm_float_ggml_order, FLOAT_F32)
+BENDI_DEFINE_GEMM (gemm_rows_f16, gemm_float_ggml_order, FLOAT_F16)
 BENDI_DEFINE_GEMM (gemm_rows_bf16, gemm_float, FLOAT_BF16)
 
 /* ------------------------------------------------------------------------ */
@@ -664,29 +768,35 @@ mad_f16 (float           *y,
 /* ------------------------------------------------------------------------ */
 /* The steps between the matrix products. */
 
-/* e^x: x = n·ln 2 + r with |r| <= ln 2 / 2, e^r by its Taylor polynomial
- * to degree 6 (relative error below 2e-7), scaled by 2^n with VSCALEFPS,
- * which also gives subnormals, zero and infinity where the result is out
- * of range (x is clamped only to keep r small). */
+/* e^x with ggml's vector exp (ggml_v_expf, from Arm's optimized
+ * routines), so that SwiGLU and the softmax round as llama.cpp's do: the
+ * same constants and the same fused steps give the same bits. x = n·ln 2
+ * + b with n = round (x·log2 e) (the shift 1.5·2^23 rounds to even),
+ * ln 2 in two parts; e^b by a degree-5 polynomial with the 1 added in the
+ * last fused step; times 2^n by VSCALEFPS, which also gives the
+ * subnormals; |n| > 192 gives infinity or zero. Error under 2 ulp. */
 static inline __m512
 exp_ps (__m512 x)
 {
-  __m512 n, r, p;
+  const __m512 shift = _mm512_set1_ps (0x1.8p23f);
+  __m512 z = _mm512_fmadd_ps (x, _mm512_set1_ps (0x1.715476p+0f), shift);
+  __m512 n = _mm512_sub_ps (z, shift);
+  __m512 b = _mm512_fnmadd_ps (n, _mm512_set1_ps (0x1.7f7d1cp-20f),
+                               _mm512_fnmadd_ps (n, _mm512_set1_ps (0x1.62e4p-1f), x));
+  __m512 u = _mm512_mul_ps (b, b);
+  __m512 j = _mm512_fmadd_ps (_mm512_fmadd_ps (_mm512_fmadd_ps (_mm512_set1_ps (0x1.0e4020p-7f), b,
+                                                                _mm512_set1_ps (0x1.573e2ep-5f)),
+                                               u,
+                                               _mm512_fmadd_ps (_mm512_set1_ps (0x1.555e66p-3f), b,
+                                                                _mm512_set1_ps (0x1.fffdb6p-2f))),
+                              u,
+                              _mm512_fmadd_ps (_mm512_set1_ps (0x1.ffffecp-1f), b, _mm512_set1_ps (1.0f)));
+  __mmask16 far = _mm512_cmp_ps_mask (_mm512_abs_ps (n), _mm512_set1_ps (192.0f), _CMP_GT_OQ);
+  __mmask16 up = _mm512_cmp_ps_mask (n, _mm512_setzero_ps (), _CMP_GT_OQ);
+  __m512 r = _mm512_scalef_ps (j, n);
 
-  x = _mm512_min_ps (_mm512_max_ps (x, _mm512_set1_ps (-104.0f)), _mm512_set1_ps (128.0f));
-  n = _mm512_roundscale_ps (_mm512_mul_ps (x, _mm512_set1_ps (1.44269504088896341f)),
-                            _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-  /* ln 2 in two parts, the first short enough that n times it is exact */
-  r = _mm512_fnmadd_ps (n, _mm512_set1_ps (0.693145751953125f), x);
-  r = _mm512_fnmadd_ps (n, _mm512_set1_ps (1.428606765330187e-06f), r);
-  p = _mm512_set1_ps (1.0f / 720);
-  p = _mm512_fmadd_ps (p, r, _mm512_set1_ps (1.0f / 120));
-  p = _mm512_fmadd_ps (p, r, _mm512_set1_ps (1.0f / 24));
-  p = _mm512_fmadd_ps (p, r, _mm512_set1_ps (1.0f / 6));
-  p = _mm512_fmadd_ps (p, r, _mm512_set1_ps (0.5f));
-  p = _mm512_fmadd_ps (p, r, _mm512_set1_ps (1.0f));
-  p = _mm512_fmadd_ps (p, r, _mm512_set1_ps (1.0f));
-  return _mm512_scalef_ps (p, n);
+  r = _mm512_mask_mov_ps (r, far, _mm512_setzero_ps ());
+  return _mm512_mask_mov_ps (r, far & up, _mm512_set1_ps (INFINITY));
 }
 
 static inline __mmask16
@@ -722,11 +832,10 @@ rms_norm (float       *out,
   for (gint64 i = 0; i < n; i += 16)
     {
       __m512 v = _mm512_maskz_loadu_ps (tail_mask (n - i), x + i);
-      __m512d lo = _mm512_cvtps_pd (_mm512_castps512_ps256 (v));
-      __m512d hi = _mm512_cvtps_pd (_mm256_castpd_ps (_mm512_extractf64x4_pd (_mm512_castps_pd (v), 1)));
+      __m512 squares = _mm512_mul_ps (v, v);   /* rounded as ggml's are */
 
-      s0 = _mm512_fmadd_pd (lo, lo, s0);
-      s1 = _mm512_fmadd_pd (hi, hi, s1);
+      s0 = _mm512_add_pd (s0, _mm512_cvtps_pd (_mm512_castps512_ps256 (squares)));
+      s1 = _mm512_add_pd (s1, _mm512_cvtps_pd (_mm256_castpd_ps (_mm512_extractf64x4_pd (_mm512_castps_pd (squares), 1))));
     }
   scale = _mm512_set1_ps (1.0f / sqrtf ((float) (_mm512_reduce_add_pd (_mm512_add_pd (s0, s1)) / (double) n) + eps));
   for (gint64 i = 0; i < n; i += 16)
@@ -746,21 +855,25 @@ swiglu (float       *out,
         const float *up,
         gint64       n)
 {
-  for (gint64 i = 0; i < n; i += 16)
+  gint64 i = 0;
+
+  for (; i + 16 <= n; i += 16)
     {
-      __mmask16 m = tail_mask (n - i);
-      __m512 g = _mm512_maskz_loadu_ps (m, gate + i);
+      __m512 g = _mm512_loadu_ps (gate + i);
       __m512 silu = _mm512_div_ps (g, _mm512_add_ps (_mm512_set1_ps (1.0f), exp_ps (_mm512_sub_ps (_mm512_setzero_ps (), g))));
 
-      _mm512_mask_storeu_ps (out + i, m, _mm512_mul_ps (silu, _mm512_maskz_loadu_ps (m, up + i)));
+      _mm512_storeu_ps (out + i, _mm512_mul_ps (silu, _mm512_loadu_ps (up + i)));
     }
+  /* the tail as ggml's: with expf () */
+  for (; i < n; i++)
+    out[i] = gate[i] / (1.0f + expf (-gate[i])) * up[i];
 }
 
 /* RoPE, sixteen values at a time: for adjacent pairs each pair's cosine
  * and sine are spread over its two lanes and the pair's values swapped, so
  * that even lanes take x·cos − x'·sin and odd lanes x·cos + x'·sin; for
- * halves the two halves' vectors meet directly. Products, then one sum or
- * difference, as the scalar loop rounds them. */
+ * halves the two halves' vectors meet directly. Rounded as the scalar loop
+ * (bendi_rope_apply ()) rounds them: the first product fused. */
 static void
 rope (float       *head,
       const float *cos_table,
@@ -778,8 +891,8 @@ rope (float       *head,
           __m512 x0 = _mm512_maskz_loadu_ps (m, head + i), x1 = _mm512_maskz_loadu_ps (m, head + half + i);
           __m512 c = _mm512_maskz_loadu_ps (m, cos_table + i), s = _mm512_maskz_loadu_ps (m, sin_table + i);
 
-          _mm512_mask_storeu_ps (head + i, m, _mm512_sub_ps (_mm512_mul_ps (x0, c), _mm512_mul_ps (x1, s)));
-          _mm512_mask_storeu_ps (head + half + i, m, _mm512_add_ps (_mm512_mul_ps (x0, s), _mm512_mul_ps (x1, c)));
+          _mm512_mask_storeu_ps (head + i, m, _mm512_fmsub_ps (x0, c, _mm512_mul_ps (x1, s)));
+          _mm512_mask_storeu_ps (head + half + i, m, _mm512_fmadd_ps (x0, s, _mm512_mul_ps (x1, c)));
         }
       return;
     }
@@ -797,7 +910,9 @@ rope (float       *head,
       __m512 s = _mm512_permutexvar_ps (spread, _mm512_maskz_loadu_ps (pairs, sin_table + i / 2));
       __m512 xc = _mm512_mul_ps (x, c), ys = _mm512_mul_ps (swapped, s);
 
-      _mm512_mask_storeu_ps (head + i, m, _mm512_mask_sub_ps (_mm512_add_ps (xc, ys), 0x5555, xc, ys));
+      /* even lanes fma (x, c, -ys), odd lanes fma (x', s, xc) */
+      _mm512_mask_storeu_ps (head + i, m, _mm512_mask_blend_ps (0x5555, _mm512_fmadd_ps (swapped, s, xc),
+                                                                _mm512_fmsub_ps (x, c, ys)));
     }
 }
 
@@ -880,6 +995,90 @@ attend (float           *out,
     _mm512_mask_storeu_ps (out + 16 * j, j == n_vecs - 1 ? last : 0xffff, _mm512_mul_ps (ov[j], _mm512_set1_ps (inv)));
 }
 
+
+/* A score as ggml's vec_dot_f16 sums it in its AVX-512 build: four
+ * accumulators of 16 lanes over each 64 elements, element i in accumulator
+ * (i / 16) % 4; then (a0 + a2) + (a1 + a3), that vector's lanes summed by
+ * reduce_add_gcc_order (), and the elements past the last 64 added in
+ * double precision. @q holds the query rounded to half precision. */
+static ALWAYS_INLINE float
+dot_half (const BendiFp16 *k,
+          const float     *q,
+          gint64           n)
+{
+  gint64 whole = n & ~(gint64) 63;
+  __m512 acc[4] = { _mm512_setzero_ps (), _mm512_setzero_ps (), _mm512_setzero_ps (), _mm512_setzero_ps () };
+  double sum;
+
+  for (gint64 i = 0; i < whole; i += 64)
+    for (int j = 0; j < 4; j++)
+      acc[j] = _mm512_fmadd_ps (_mm512_cvtph_ps (_mm256_loadu_si256 ((const __m256i *) (k + i + 16 * j))),
+                                _mm512_loadu_ps (q + i + 16 * j), acc[j]);
+  sum = reduce_add_gcc_order (_mm512_add_ps (_mm512_add_ps (acc[0], acc[2]), _mm512_add_ps (acc[1], acc[3])));
+  for (gint64 i = whole; i < n; i++)
+    sum += (double) (bendi_fp16_to_fp32 (k[i]) * q[i]);
+  return (float) sum;
+}
+
+/* bendi_kernels_attend_half_generic ()'s arithmetic with this family's sums
+ * of the scores; the values' half-precision sums lane by lane, as ggml's
+ * vector code and its scalar tail both compute them. */
+static void
+attend_half (float           *out,
+             const float     *q,
+             const BendiFp16 *keys,
+             const BendiFp16 *values,
+             gint64           stride,
+             gint64           n_pos,
+             gint64           head_dim,
+             float            scale,
+             float           *scores)
+{
+  int n_vecs = (int) ((head_dim + 15) / 16);
+  __mmask16 last = tail_mask (head_dim - 16 * (n_vecs - 1));
+  alignas (64) float q_half[16 * ATTEND_MAX_VECS];
+  __m512 acc[ATTEND_MAX_VECS];
+  float max = -INFINITY, sum = 0;
+
+  if (n_vecs > ATTEND_MAX_VECS)
+    {
+      bendi_kernels_attend_half_generic (out, q, keys, values, stride, n_pos, head_dim, scale, scores);
+      return;
+    }
+  for (int j = 0; j < n_vecs; j++)
+    {
+      __mmask16 m = j == n_vecs - 1 ? last : 0xffff;
+
+      _mm512_store_ps (q_half + 16 * j, fp16_round_ps (_mm512_maskz_loadu_ps (m, q + 16 * j)));
+      acc[j] = _mm512_setzero_ps ();
+    }
+  for (gint64 p = 0; p < n_pos; p++)
+    scores[p] = dot_half (keys + p * stride, q_half, head_dim) * scale;
+
+  for (gint64 p = 0; p < n_pos; p++)
+    {
+      const BendiFp16 *v = values + p * stride;
+      float s = scores[p], rescale = 1, weight = 1;
+
+      if (s > max)
+        {
+          rescale = expf (max - s);
+          max = s;
+          for (int j = 0; j < n_vecs; j++)
+            acc[j] = fp16_round_ps (_mm512_mul_ps (acc[j], _mm512_set1_ps (rescale)));
+        }
+      else
+        weight = expf (s - max);
+      for (int j = 0; j < n_vecs; j++)
+        acc[j] = fp16_round_ps (_mm512_fmadd_ps (_mm512_cvtph_ps (_mm256_maskz_loadu_epi16 (j == n_vecs - 1 ? last : 0xffff,
+                                                                                         v + 16 * j)),
+                                              _mm512_set1_ps (weight), acc[j]));
+      sum = fmaf (sum, rescale, weight);   /* ggml's S = S*ms + vs, contracted */
+    }
+  for (int j = 0; j < n_vecs; j++)
+    _mm512_mask_storeu_ps (out + 16 * j, j == n_vecs - 1 ? last : 0xffff,
+                           _mm512_mul_ps (acc[j], _mm512_set1_ps (1.0f / sum)));
+}
 
 /* Positions widened to floats at a time, shared by the heads. */
 #define ATTEND_BLOCK 16
@@ -1026,6 +1225,271 @@ attend_heads_body (float           *out,
     }
 }
 
+/* glibc's expf () on 8 lanes, for arguments <= 0: its steps in double
+ * precision (x·32/ln 2 = k + r, 2^(k/32) from a table of 32 entries, 2^(r/32)
+ * by a cubic, the fused steps of its FMA build), so its results: the same
+ * bits as glibc 2.36's and 2.43's for every float from -0 to -inf (all
+ * 2.1 billion checked when this was written; test-cpu-vec checks a
+ * sample). Below -103.97 the result is 0. */
+static const guint64 exp2_32nds[32] = {
+  0x3ff0000000000000, 0x3fefd9b0d3158574, 0x3fefb5586cf9890f, 0x3fef9301d0125b51,
+  0x3fef72b83c7d517b, 0x3fef54873168b9aa, 0x3fef387a6e756238, 0x3fef1e9df51fdee1,
+  0x3fef06fe0a31b715, 0x3feef1a7373aa9cb, 0x3feedea64c123422, 0x3feece086061892d,
+  0x3feebfdad5362a27, 0x3feeb42b569d4f82, 0x3feeab07dd485429, 0x3feea47eb03a5585,
+  0x3feea09e667f3bcd, 0x3fee9f75e8ec5f74, 0x3feea11473eb0187, 0x3feea589994cce13,
+  0x3feeace5422aa0db, 0x3feeb737b0cdc5e5, 0x3feec49182a3f090, 0x3feed503b23e255d,
+  0x3feee89f995ad3ad, 0x3feeff76f2fb5e47, 0x3fef199bdd85529c, 0x3fef3720dcef9069,
+  0x3fef5818dcfba487, 0x3fef7c97337b9b5f, 0x3fefa4afa2a490da, 0x3fefd0765b6e4540,
+};
+
+static ALWAYS_INLINE __m256
+expf_libm_pd8 (__m256 x)
+{
+  const __m512d shift = _mm512_set1_pd (0x1.8p52);
+  __m512d z = _mm512_mul_pd (_mm512_cvtps_pd (x), _mm512_set1_pd (0x1.71547652b82fep+5));
+  __m512d kd = _mm512_add_pd (z, shift);
+  __m512i k = _mm512_castpd_si512 (kd);
+  __m512d r = _mm512_sub_pd (z, _mm512_sub_pd (kd, shift));
+  /* the table's entry k mod 32, from four registers of eight */
+  __m512i lo = _mm512_permutex2var_epi64 (_mm512_loadu_si512 (exp2_32nds), k, _mm512_loadu_si512 (exp2_32nds + 8));
+  __m512i hi = _mm512_permutex2var_epi64 (_mm512_loadu_si512 (exp2_32nds + 16), k, _mm512_loadu_si512 (exp2_32nds + 24));
+  __m512i t = _mm512_mask_blend_epi64 (_mm512_test_epi64_mask (k, _mm512_set1_epi64 (16)), lo, hi);
+  __m512d scale = _mm512_castsi512_pd (_mm512_add_epi64 (t, _mm512_slli_epi64 (k, 47)));
+  __m512d cubic = _mm512_fmadd_pd (_mm512_set1_pd (0x1.c6af84b912394p-20), r, _mm512_set1_pd (0x1.ebfce50fac4f3p-13));
+  __m512d y = _mm512_fmadd_pd (_mm512_set1_pd (0x1.62e42ff0c52d6p-6), r, _mm512_set1_pd (1.0));
+
+  y = _mm512_mul_pd (_mm512_fmadd_pd (cubic, _mm512_mul_pd (r, r), y), scale);
+  return _mm256_mask_mov_ps (_mm512_cvtpd_ps (y), _mm256_cmp_ps_mask (x, _mm256_set1_ps (-0x1.9fe368p6f), _CMP_LT_OQ),
+                             _mm256_setzero_ps ());
+}
+
+static void
+expf_neg (float  *x,
+          gint64  n)
+{
+  for (gint64 i = 0; i < n; i += 8)
+    {
+      __mmask8 m = (__mmask8) (n - i >= 8 ? 0xff : (1u << (n - i)) - 1);
+
+      _mm256_mask_storeu_ps (x + i, m, expf_libm_pd8 (_mm256_maskz_loadu_ps (m, x + i)));
+    }
+}
+
+/* r[p] = a[p]'s lanes summed as reduce_add_gcc_order () sums them, for 16
+ * vectors at once. */
+static ALWAYS_INLINE __m512
+reduce_add_ps16 (const __m512 a[16])
+{
+  __m512 x[8], y[4], z[2], r;
+
+  for (int k = 0; k < 8; k++)
+    x[k] = _mm512_add_ps (_mm512_shuffle_f32x4 (a[2 * k], a[2 * k + 1], _MM_SHUFFLE (1, 0, 1, 0)),
+                          _mm512_shuffle_f32x4 (a[2 * k], a[2 * k + 1], _MM_SHUFFLE (3, 2, 3, 2)));
+  /* x[k]: a[2k]'s eight sums, then a[2k + 1]'s */
+  for (int m = 0; m < 4; m++)
+    y[m] = _mm512_add_ps (_mm512_shuffle_f32x4 (x[2 * m], x[2 * m + 1], _MM_SHUFFLE (2, 0, 2, 0)),
+                          _mm512_shuffle_f32x4 (x[2 * m], x[2 * m + 1], _MM_SHUFFLE (3, 1, 3, 1)));
+  /* y[m]: 128-bit lane q holds a[4m + q]'s four sums */
+  for (int n = 0; n < 2; n++)
+    z[n] = _mm512_add_ps (_mm512_shuffle_ps (y[2 * n], y[2 * n + 1], _MM_SHUFFLE (1, 0, 1, 0)),
+                          _mm512_shuffle_ps (y[2 * n], y[2 * n + 1], _MM_SHUFFLE (3, 2, 3, 2)));
+  /* z[n]: 128-bit lane q holds a[8n + q]'s two sums, then a[8n + 4 + q]'s */
+  r = _mm512_add_ps (_mm512_shuffle_ps (z[0], z[1], _MM_SHUFFLE (2, 0, 2, 0)),
+                     _mm512_shuffle_ps (z[0], z[1], _MM_SHUFFLE (3, 1, 3, 1)));
+  /* lane 4q + j holds a[4j + q]'s sum */
+  return _mm512_permutexvar_ps (_mm512_setr_epi32 (0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15), r);
+}
+
+/* A head's scores turned into the steps of llama.cpp's online softmax, in
+ * place: where a score is not above the running maximum, its weight
+ * e^(s − max); where it raises the maximum, the factor e^(old max − s) by
+ * which the sums so far shrink, stored negated (its own weight is 1; the
+ * first position's factor, e^-inf, is stored as -0). */
+static void
+online_softmax_steps (float  *s,
+                      gint64  n_pos)
+{
+  const __m512 minus_inf = _mm512_set1_ps (-INFINITY);
+  __m512 carry = minus_inf;   /* the maximum of the positions before */
+
+  for (gint64 p = 0; p < n_pos; p += 16)
+    {
+      __mmask16 m = tail_mask (n_pos - p);
+      __m512 v = _mm512_mask_loadu_ps (minus_inf, m, s + p);
+      __m512 upto = v, before, d, e;
+      __mmask16 raises;
+
+      /* upto[i] = max (v[0..i]), then each lane's maximum before it */
+      upto = _mm512_max_ps (upto, _mm512_castsi512_ps (_mm512_alignr_epi32 (_mm512_castps_si512 (upto),
+                                                                          _mm512_castps_si512 (minus_inf), 15)));
+      upto = _mm512_max_ps (upto, _mm512_castsi512_ps (_mm512_alignr_epi32 (_mm512_castps_si512 (upto),
+                                                                          _mm512_castps_si512 (minus_inf), 14)));
+      upto = _mm512_max_ps (upto, _mm512_castsi512_ps (_mm512_alignr_epi32 (_mm512_castps_si512 (upto),
+                                                                          _mm512_castps_si512 (minus_inf), 12)));
+      upto = _mm512_max_ps (upto, _mm512_castsi512_ps (_mm512_alignr_epi32 (_mm512_castps_si512 (upto),
+                                                                          _mm512_castps_si512 (minus_inf), 8)));
+      before = _mm512_max_ps (carry, _mm512_castsi512_ps (_mm512_alignr_epi32 (_mm512_castps_si512 (upto),
+                                                                              _mm512_castps_si512 (minus_inf), 15)));
+      carry = _mm512_max_ps (carry, _mm512_permutexvar_ps (_mm512_set1_epi32 (15), upto));
+      d = _mm512_sub_ps (v, before);
+      raises = _mm512_cmp_ps_mask (v, before, _CMP_GT_OQ);
+      d = _mm512_mask_sub_ps (d, raises, _mm512_setzero_ps (), d);   /* old max − s */
+      e = _mm512_insertf32x8 (_mm512_castps256_ps512 (expf_libm_pd8 (_mm512_castps512_ps256 (d))),
+                              expf_libm_pd8 (_mm512_extractf32x8_ps (d, 1)), 1);
+      e = _mm512_castsi512_ps (_mm512_mask_xor_epi32 (_mm512_castps_si512 (e), raises, _mm512_castps_si512 (e),
+                                                      _mm512_set1_epi32 ((int) 0x80000000u)));
+      _mm512_mask_storeu_ps (s + p, m, e);
+    }
+}
+
+/* The values' half-precision sums of @n_heads heads (a constant where
+ * inlined, so their sums stay in registers) from their online-softmax
+ * steps (online_softmax_steps ()), normalised into @out. */
+static ALWAYS_INLINE void
+values_half_sums (float           *out,
+                  int              n_heads,
+                  const BendiFp16 *values,
+                  gint64           stride,
+                  gint64           n_pos,
+                  gint64           head_dim,
+                  int              n_vecs,
+                  const float     *steps,
+                  float           *block)
+{
+  gsize row_bytes = (gsize) head_dim * sizeof (BendiFp16);
+  __m512 acc[16];
+  float sum[16];
+
+  for (int k = 0; k < n_heads * n_vecs; k++)
+    acc[k] = _mm512_setzero_ps ();
+  for (int k = 0; k < n_heads; k++)
+    sum[k] = 0;
+  prefetch_rows (values, stride, MIN (n_pos, ATTEND_AHEAD), row_bytes);
+  for (gint64 p0 = 0; p0 < n_pos; p0 += ATTEND_BLOCK)
+    {
+      int n = (int) MIN (ATTEND_BLOCK, n_pos - p0);
+
+      if (p0 + ATTEND_AHEAD < n_pos)
+        prefetch_rows (values + (p0 + ATTEND_AHEAD) * stride, stride, MIN (ATTEND_BLOCK, n_pos - p0 - ATTEND_AHEAD),
+                       row_bytes);
+      widen_block (block, values + p0 * stride, stride, n, n_vecs, 0xffff);
+      for (int i = 0; i < n; i++)
+        for (int k = 0; k < n_heads; k++)
+          {
+            float step = steps[k * n_pos + p0 + i], weight = step;
+
+            if (signbit (step))
+              {
+                /* a new maximum: the sums so far shrink, this one weighs 1 */
+                for (int j = 0; j < n_vecs; j++)
+                  acc[k * n_vecs + j] = fp16_round_ps (_mm512_mul_ps (acc[k * n_vecs + j], _mm512_set1_ps (-step)));
+                sum[k] = fmaf (sum[k], -step, 1.0f);
+                weight = 1.0f;
+              }
+            else
+              sum[k] += weight;
+            for (int j = 0; j < n_vecs; j++)
+              acc[k * n_vecs + j] = fp16_round_ps (_mm512_fmadd_ps (_mm512_load_ps (block + (i * n_vecs + j) * 16),
+                                                                    _mm512_set1_ps (weight), acc[k * n_vecs + j]));
+          }
+    }
+  for (int k = 0; k < n_heads; k++)
+    for (int j = 0; j < n_vecs; j++)
+      _mm512_storeu_ps (out + k * head_dim + 16 * j, _mm512_mul_ps (acc[k * n_vecs + j], _mm512_set1_ps (1.0f / sum[k])));
+}
+
+/* attend_half () for @n_heads heads sharing keys and values, heads a whole
+ * number of 64 wide (@n_vecs a multiple of 4, a constant where inlined):
+ * the same bits, faster. Each block of 16 keys is widened once for all
+ * heads and its 16 scores summed in one transposing reduction; the
+ * softmax's exponentials 8 at a time; the values' half-precision sums of
+ * several heads at once, whose chains of rounding steps then overlap. */
+static ALWAYS_INLINE void
+attend_half_heads_body (float           *out,
+                        const float     *q,
+                        int              n_heads,
+                        const BendiFp16 *keys,
+                        const BendiFp16 *values,
+                        gint64           stride,
+                        gint64           n_pos,
+                        gint64           head_dim,
+                        int              n_vecs,
+                        float            scale,
+                        float           *scores)
+{
+  const int heads_at_once = MAX (1, 16 / n_vecs);
+  gsize row_bytes = (gsize) head_dim * sizeof (BendiFp16);
+  alignas (64) float block[ATTEND_BLOCK * ATTEND_MAX_VECS * 16];
+  int h0;
+
+  prefetch_rows (keys, stride, MIN (n_pos, ATTEND_AHEAD), row_bytes);
+  for (gint64 p0 = 0; p0 < n_pos; p0 += ATTEND_BLOCK)
+    {
+      int n = (int) MIN (ATTEND_BLOCK, n_pos - p0);
+
+      if (p0 + ATTEND_AHEAD < n_pos)
+        prefetch_rows (keys + (p0 + ATTEND_AHEAD) * stride, stride, MIN (ATTEND_BLOCK, n_pos - p0 - ATTEND_AHEAD),
+                       row_bytes);
+      widen_block (block, keys + p0 * stride, stride, n, n_vecs, 0xffff);
+      for (int h = 0; h < n_heads; h++)
+        {
+          __m512 qv[ATTEND_MAX_VECS], dots[ATTEND_BLOCK];
+
+          for (int j = 0; j < n_vecs; j++)
+            qv[j] = fp16_round_ps (_mm512_loadu_ps (q + h * head_dim + 16 * j));
+          for (int i = 0; i < ATTEND_BLOCK; i++)
+            {
+              /* vec_dot_f16's four accumulators */
+              __m512 acc[4] = { _mm512_setzero_ps (), _mm512_setzero_ps (), _mm512_setzero_ps (), _mm512_setzero_ps () };
+
+              for (int j = 0; j < n_vecs; j++)
+                acc[j % 4] = _mm512_fmadd_ps (_mm512_load_ps (block + (i * n_vecs + j) * 16), qv[j], acc[j % 4]);
+              dots[i] = _mm512_add_ps (_mm512_add_ps (acc[0], acc[2]), _mm512_add_ps (acc[1], acc[3]));
+            }
+          _mm512_mask_storeu_ps (scores + h * n_pos + p0, tail_mask (n),
+                                 _mm512_mul_ps (reduce_add_ps16 (dots), _mm512_set1_ps (scale)));
+        }
+    }
+  for (int h = 0; h < n_heads; h++)
+    online_softmax_steps (scores + h * n_pos, n_pos);
+
+  for (h0 = 0; h0 + heads_at_once <= n_heads; h0 += heads_at_once)
+    values_half_sums (out + h0 * head_dim, heads_at_once, values, stride, n_pos, head_dim, n_vecs,
+                      scores + h0 * n_pos, block);
+  for (; h0 < n_heads; h0++)
+    values_half_sums (out + h0 * head_dim, 1, values, stride, n_pos, head_dim, n_vecs, scores + h0 * n_pos, block);
+}
+
+static void
+attend_half_heads (float           *out,
+                   const float     *q,
+                   int              n_heads,
+                   const BendiFp16 *keys,
+                   const BendiFp16 *values,
+                   gint64           stride,
+                   gint64           n_pos,
+                   gint64           head_dim,
+                   float            scale,
+                   float           *scores)
+{
+  switch (head_dim)
+    {
+    case 64:
+      attend_half_heads_body (out, q, n_heads, keys, values, stride, n_pos, head_dim, 4, scale, scores);
+      break;
+    case 128:
+      attend_half_heads_body (out, q, n_heads, keys, values, stride, n_pos, head_dim, 8, scale, scores);
+      break;
+    case 256:
+      attend_half_heads_body (out, q, n_heads, keys, values, stride, n_pos, head_dim, 16, scale, scores);
+      break;
+    default:
+      for (int h = 0; h < n_heads; h++)
+        attend_half (out + h * head_dim, q + h * head_dim, keys, values, stride, n_pos, head_dim, scale, scores);
+      break;
+    }
+}
+
 static void
 attend_heads (float           *out,
               const float     *q,
@@ -1070,6 +1534,9 @@ bendi_kernels_init_avx512_vnni (BendiCpuKernels *table)
   table->rope = rope;
   table->attend = attend;
   table->attend_heads = attend_heads;
+  table->attend_half = attend_half_heads;
+  table->expf_neg = expf_neg;
+  table->vector_floats = 16;
   table->quantize[BENDI_ACT_Q8_0] = quantize_q8_01;
   table->quantize[BENDI_ACT_Q8_1] = quantize_q8_01;
   table->quantize[BENDI_ACT_F16] = quantize_f16;

@@ -691,6 +691,92 @@ bendi_kernels_attend_generic (float           *out,
     k->mad_f16 (out, values + p * stride, scores[p], head_dim);
 }
 
+/* The online softmax of @scores (already scaled) and the values' sums in
+ * half precision, step by step as ggml's flash_attn_ext computes them for
+ * one query (see bendi_vec_attend_heads_half ()). */
+static void
+attend_half_sums (float           *out,
+                  const BendiFp16 *values,
+                  gint64           stride,
+                  gint64           n_pos,
+                  gint64           head_dim,
+                  const float     *scores)
+{
+  float max = -INFINITY, sum = 0;
+
+  for (gint64 i = 0; i < head_dim; i++)
+    out[i] = 0;
+  for (gint64 p = 0; p < n_pos; p++)
+    {
+      const BendiFp16 *v = values + p * stride;
+      float s = scores[p], rescale = 1, weight = 1;
+
+      if (s > max)
+        {
+          rescale = expf (max - s);
+          max = s;
+          for (gint64 i = 0; i < head_dim; i++)
+            out[i] = bendi_fp16_round (out[i] * rescale);
+        }
+      else
+        weight = expf (s - max);
+      for (gint64 i = 0; i < head_dim; i++)
+        out[i] = bendi_fp16_round (fmaf (bendi_fp16_to_fp32 (v[i]), weight, out[i]));
+      sum = fmaf (sum, rescale, weight);   /* ggml's S = S*ms + vs, contracted */
+    }
+  for (gint64 i = 0; i < head_dim; i++)
+    out[i] *= 1.0f / sum;
+}
+
+void
+bendi_kernels_attend_half_generic (float           *out,
+                                   const float     *q,
+                                   const BendiFp16 *keys,
+                                   const BendiFp16 *values,
+                                   gint64           stride,
+                                   gint64           n_pos,
+                                   gint64           head_dim,
+                                   float            scale,
+                                   float           *scores)
+{
+  for (gint64 p = 0; p < n_pos; p++)
+    {
+      const BendiFp16 *k = keys + p * stride;
+      double dot = 0;
+
+      /* half-precision products are exact in single precision */
+      for (gint64 i = 0; i < head_dim; i++)
+        dot += (double) (bendi_fp16_round (q[i]) * bendi_fp16_to_fp32 (k[i]));
+      scores[p] = (float) dot * scale;
+    }
+  attend_half_sums (out, values, stride, n_pos, head_dim, scores);
+}
+
+static void
+expf_neg_generic (float  *x,
+                  gint64  n)
+{
+  for (gint64 i = 0; i < n; i++)
+    x[i] = expf (x[i]);
+}
+
+static void
+attend_half_heads_generic (float           *out,
+                           const float     *q,
+                           int              n_heads,
+                           const BendiFp16 *keys,
+                           const BendiFp16 *values,
+                           gint64           stride,
+                           gint64           n_pos,
+                           gint64           head_dim,
+                           float            scale,
+                           float           *scores)
+{
+  for (int h = 0; h < n_heads; h++)
+    bendi_kernels_attend_half_generic (out + h * head_dim, q + h * head_dim, keys, values, stride, n_pos, head_dim,
+                                       scale, scores);
+}
+
 static void
 rope_generic (float       *head,
               const float *cos_table,
@@ -728,4 +814,7 @@ bendi_kernels_init_generic (BendiCpuKernels *table)
   table->swiglu = bendi_swiglu;
   table->rope = rope_generic;
   table->attend = bendi_kernels_attend_generic;
+  table->attend_half = attend_half_heads_generic;
+  table->expf_neg = expf_neg_generic;
+  table->vector_floats = 4;
 }

@@ -127,6 +127,17 @@ typedef struct {
   void  (*attend_heads) (float *out, const float *q, int n_heads, const BendiFp16 *keys,
                          const BendiFp16 *values, gint64 stride, gint64 n_pos, gint64 head_dim, float scale,
                          float *scores);
+  /* bendi_vec_attend_heads_half (): llama.cpp's arithmetic for a batch of
+   * few queries, each score summed as ggml's vec_dot_f16 sums it with this
+   * family's vector width; @scores is scratch for n_heads · n_pos floats */
+  void  (*attend_half)  (float *out, const float *q, int n_heads, const BendiFp16 *keys,
+                         const BendiFp16 *values, gint64 stride, gint64 n_pos, gint64 head_dim, float scale,
+                         float *scores);
+  /* x[i] = expf (x[i]) for @n values <= 0, the C library's results */
+  void  (*expf_neg)     (float *x, gint64 n);
+  /* Floats in one of this family's vectors, as ggml's vector code on the
+   * same processor counts them (GGML_F32_EPR). */
+  int   vector_floats;
 } BendiCpuKernels;
 
 /* The table for the current features (bendi_cpu_features_get ()). */
@@ -185,6 +196,18 @@ bendi_prefetch_stream (const void *p,
     }
 }
 #endif
+
+/* attend_half () for one head, each score summed in double precision, as
+ * ggml sums the elements its vector loop leaves. */
+void bendi_kernels_attend_half_generic (float           *out,
+                                        const float     *q,
+                                        const BendiFp16 *keys,
+                                        const BendiFp16 *values,
+                                        gint64           stride,
+                                        gint64           n_pos,
+                                        gint64           head_dim,
+                                        float            scale,
+                                        float           *scores);
 
 /* Attention for one head through the table's dot and mad: the wide heads
  * a family's own version does not take. */

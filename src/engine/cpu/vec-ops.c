@@ -99,3 +99,28 @@ bendi_vec_attend_heads (float           *out,
   for (int h = 0; h < n_heads; h++)
     kernels->attend (out + h * head_dim, q + h * head_dim, keys, values, stride, n_pos, head_dim, scale, scores);
 }
+
+void
+bendi_vec_attend_heads_half (float           *out,
+                             const float     *q,
+                             int              n_heads,
+                             const BendiFp16 *keys,
+                             const BendiFp16 *values,
+                             gint64           stride,
+                             gint64           n_pos,
+                             gint64           head_dim,
+                             float            scale,
+                             float           *scores)
+{
+  bendi_cpu_kernels ()->attend_half (out, q, n_heads, keys, values, stride, n_pos, head_dim, scale, scores);
+}
+
+/* ggml's tiled attention takes 64 queries at a time (its Q_TILE_SZ). */
+#define TILED_MIN_QUERIES 64
+
+gboolean
+bendi_vec_attention_in_half (gint64 n_tokens,
+                             gint64 head_dim)
+{
+  return n_tokens < TILED_MIN_QUERIES || head_dim % bendi_cpu_kernels ()->vector_floats != 0;
+}

@@ -76,4 +76,40 @@ void  bendi_vec_attend_heads (float           *out,
                               float            scale,
                               float           *scores);
 
+/* bendi_vec_attend_heads () with llama.cpp's arithmetic for a batch of
+ * fewer than 64 queries (ggml's flash_attn_ext on the CPU, one query at a
+ * time): the query rounded to half precision, each score summed as ggml's
+ * vec_dot_f16 sums it on this processor, an online softmax with one expf ()
+ * per position, the weighted values summed in half precision, the same bits
+ * as llama.cpp's; errors of a few parts in ten thousand, those of half
+ * precision. Greedy decoding agrees with llama.cpp's only if every token's
+ * attention does: with single-precision sums here, the logits of
+ * stories260K differed from llama.cpp's by up to 5e-3, and 27 of 72
+ * greedy continuations (12 quantisations, 6 prompts, 48 tokens) parted
+ * from llama.cpp's; with these sums 13 (and 10 once RoPE and the float
+ * products round as llama.cpp's do: the rest are 8-bit activations rounded
+ * the other way after a difference in the last bit of a sum). Not
+ * reproduced: llama.cpp with several threads splits one query's positions
+ * among them once its cache view reaches 512 positions, and its result then
+ * depends on its thread count. @scores is scratch for @n_heads · @n_pos
+ * floats. */
+void  bendi_vec_attend_heads_half (float           *out,
+                                   const float     *q,
+                                   int              n_heads,
+                                   const BendiFp16 *keys,
+                                   const BendiFp16 *values,
+                                   gint64           stride,
+                                   gint64           n_pos,
+                                   gint64           head_dim,
+                                   float            scale,
+                                   float           *scores);
+
+/* Whether llama.cpp's CPU attention would take a batch of @n_tokens queries
+ * of heads @head_dim wide one query at a time, with the arithmetic of
+ * bendi_vec_attend_heads_half (): fewer than 64 queries, or heads that are
+ * not a whole number of this processor's vectors. Larger batches it takes
+ * in tiles with single-precision sums, as bendi_vec_attend_heads () sums. */
+gboolean bendi_vec_attention_in_half (gint64 n_tokens,
+                                      gint64 head_dim);
+
 G_END_DECLS

@@ -86,6 +86,9 @@ typedef struct {
    * items are one KV head's query heads each (a step between them would
    * leave all threads but one waiting on the RoPE). */
   gboolean                 finish_qkv;
+  /* Attention with llama.cpp's arithmetic for few queries: see
+   * bendi_vec_attention_in_half (). */
+  gboolean                 attention_in_half;
 } StepArgs;
 
 static void
@@ -252,8 +255,12 @@ step_attention (gpointer data,
       const float *q = ctx->q + t * ctx->q_dim + h * hd;
       float *out = ctx->att_out + t * ctx->q_dim + h * hd;
 
-      bendi_vec_attend_heads (out, q, (int) a->heads_per_item, ctx->key_cache + kv_offset,
-                              ctx->value_cache + kv_offset, hd, n_seen, hd, scale, scores);
+      if (a->attention_in_half)
+        bendi_vec_attend_heads_half (out, q, (int) a->heads_per_item, ctx->key_cache + kv_offset,
+                                     ctx->value_cache + kv_offset, hd, n_seen, hd, scale, scores);
+      else
+        bendi_vec_attend_heads (out, q, (int) a->heads_per_item, ctx->key_cache + kv_offset,
+                                ctx->value_cache + kv_offset, hd, n_seen, hd, scale, scores);
     }
 }
 
@@ -346,7 +353,8 @@ forward_batch (BendiContext      *ctx,
   const BendiModelWeights *w = ctx->weights;
   gint64 heads_per_item = attention_heads_per_item (ctx, n_tokens);
   StepArgs args = { .ctx = ctx, .n_tokens = n_tokens, .pos = ctx->n_past, .heads_per_item = heads_per_item,
-                    .finish_qkv = n_tokens == 1 && heads_per_item == c->n_head / c->n_head_kv };
+                    .finish_qkv = n_tokens == 1 && heads_per_item == c->n_head / c->n_head_kv,
+                    .attention_in_half = bendi_vec_attention_in_half (n_tokens, c->head_dim) };
   /* The steps between the products run inside them, on all their threads:
    * the norms and SwiGLU make the next product's input, the residual
    * additions follow the rows that end a block. */

@@ -14,8 +14,10 @@ bendi_rms_norm (float       *out,
   double sum = 0.0;
   float scale;
 
+  /* as ggml sums them: each square rounded to single precision, the sum
+   * and the mean in double precision, then the scale in single */
   for (gint64 i = 0; i < n; i++)
-    sum += (double) x[i] * x[i];
+    sum += (double) (x[i] * x[i]);
   scale = 1.0f / sqrtf ((float) (sum / (double) n) + eps);
   if (weight != NULL)
     for (gint64 i = 0; i < n; i++)
@@ -113,8 +115,10 @@ bendi_rope_apply (float         *head,
       float x0 = head[a];
       float x1 = head[b];
 
-      head[a] = x0 * cos_table[i] - x1 * sin_table[i];
-      head[b] = x0 * sin_table[i] + x1 * cos_table[i];
+      /* ggml's rotation as its compiler contracts it: the first product
+       * fused, the second rounded (llama.cpp's RoPE, bit for bit) */
+      head[a] = fmaf (x0, cos_table[i], -(x1 * sin_table[i]));
+      head[b] = fmaf (x0, sin_table[i], x1 * cos_table[i]);
     }
 }
 

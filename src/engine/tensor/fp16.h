@@ -82,6 +82,13 @@ bendi_fp32_to_fp16 (float f)
   }
 }
 
+/* @f rounded to the nearest half-precision value. */
+static inline float
+bendi_fp16_round (float f)
+{
+  return bendi_fp16_to_fp32 (bendi_fp32_to_fp16 (f));
+}
+
 static inline float
 bendi_bf16_to_fp32 (BendiBf16 h)
 {
