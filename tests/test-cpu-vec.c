@@ -465,52 +465,6 @@ test_attend_heads (void)
   bendi_cpu_features_override (NULL);
 }
 
-/* A score as ggml's vec_dot_f16 sums it with vectors of @lanes floats (16
- * in its AVX-512 build, 8 in its AVX2 build; 0: every product in double
- * precision, as the generic family sums them): four accumulators over each
- * 4 · @lanes elements, added (a0 + a2) + (a1 + a3), that vector's lanes
- * summed as GCC's _mm512_reduce_add_ps () or ggml's AVX2 halves and two
- * horizontal adds sum them, the rest in double precision. */
-static float
-ggml_dot_f16 (const BendiFp16 *k,
-              const float     *q_half,
-              gint64           n,
-              int              lanes)
-{
-  gint64 step = 4 * lanes, whole = lanes > 0 ? n / step * step : 0;
-  float acc[4][16] = { { 0 } }, v[16], sum = 0;
-  double total;
-
-  for (gint64 i = 0; i < whole; i += step)
-    for (int j = 0; j < 4; j++)
-      for (int l = 0; l < lanes; l++)
-        acc[j][l] = fmaf (bendi_fp16_to_fp32 (k[i + j * lanes + l]), q_half[i + j * lanes + l], acc[j][l]);
-  for (int l = 0; l < lanes; l++)
-    v[l] = (acc[0][l] + acc[2][l]) + (acc[1][l] + acc[3][l]);
-  if (lanes == 16)
-    {
-      float t3[8], t6[4];
-
-      for (int i = 0; i < 8; i++)
-        t3[i] = v[i + 8] + v[i];
-      for (int i = 0; i < 4; i++)
-        t6[i] = t3[i + 4] + t3[i];
-      sum = (t6[0] + t6[2]) + (t6[1] + t6[3]);
-    }
-  else if (lanes == 8)
-    {
-      float t0[4];
-
-      for (int i = 0; i < 4; i++)
-        t0[i] = v[i] + v[i + 4];
-      sum = (t0[0] + t0[1]) + (t0[2] + t0[3]);
-    }
-  total = sum;
-  for (gint64 i = whole; i < n; i++)
-    total += (double) (bendi_fp16_to_fp32 (k[i]) * q_half[i]);
-  return (float) total;
-}
-
 /* llama.cpp's CPU flash attention for one query (ggml's one-chunk path), step
  * by step: the query rounded to half precision; per position the score, an
  * online softmax with expf () and the weighted values summed in half
@@ -532,7 +486,7 @@ ggml_attend_one (float           *out,
     q_half[i] = bendi_fp16_round (q[i]);
   for (gint64 p = 0; p < n_pos; p++)
     {
-      float s = ggml_dot_f16 (keys + p * stride, q_half, hd, lanes) * scale, ms = 1, vs = 1;
+      float s = bendi_test_ggml_dot_f16 (keys + p * stride, q_half, hd, lanes) * scale, ms = 1, vs = 1;
 
       if (s > max)
         {

@@ -777,6 +777,57 @@ test_empty (void)
   g_assert_cmpfloat (out[0], ==, 1);
 }
 
+/* The AVX-512 family's F16 products give ggml's sums bit for bit (its
+ * vec_dot_f16, four accumulators of 16 lanes, which llama.cpp's CPU
+ * backend uses for F16 weights on a token and on a batch alike): a token,
+ * a few, whole prompt tiles and their remainders, rows a multiple of 64
+ * wide and not. */
+static void
+test_f16_products_ggml_order (void)
+{
+  static const gint64 widths[] = { 64, 172, 2048, 300 };
+  static const gint64 token_counts[] = { 1, 2, 3, 6, 7, 13 };
+  const Family *avx512 = &families[3];
+  g_autoptr (BendiThreadPool) pool = bendi_thread_pool_new (2);
+  g_autoptr (BendiMatmulContext) ctx = bendi_matmul_context_new (pool);
+  g_autoptr (GRand) rand = g_rand_new_with_seed (12);
+  const gint64 n_rows = 10;
+
+  if (!family_select (avx512))
+    return;
+  for (gsize k = 0; k < G_N_ELEMENTS (widths); k++)
+    for (gsize n = 0; n < G_N_ELEMENTS (token_counts); n++)
+      {
+        gint64 cols = widths[k], n_tokens = token_counts[n];
+        g_autofree BendiFp16 *weights = g_new (BendiFp16, n_rows * cols);
+        g_autofree float *in = g_new (float, n_tokens * cols);
+        g_autofree float *in_half = g_new (float, n_tokens * cols);
+        g_autofree float *out = g_new (float, n_tokens * n_rows);
+        BendiMatrix w;
+
+        for (gint64 i = 0; i < n_rows * cols; i++)
+          weights[i] = bendi_fp32_to_fp16 ((float) g_rand_double_range (rand, -1, 1));
+        for (gint64 i = 0; i < n_tokens * cols; i++)
+          {
+            in[i] = (float) g_rand_double_range (rand, -3, 3);
+            in_half[i] = bendi_fp16_round (in[i]);
+          }
+        bendi_matrix_init (&w, BENDI_TENSOR_TYPE_F16, cols, n_rows, weights);
+        bendi_matmul (ctx, &w, in, n_tokens, out);
+        for (gint64 t = 0; t < n_tokens; t++)
+          for (gint64 r = 0; r < n_rows; r++)
+            {
+              float want = bendi_test_ggml_dot_f16 (weights + r * cols, in_half + t * cols, cols, 16);
+
+              if (memcmp (&out[t * n_rows + r], &want, sizeof want) != 0)
+                g_error ("%" G_GINT64_FORMAT " columns, %" G_GINT64_FORMAT " tokens: row %" G_GINT64_FORMAT
+                         " token %" G_GINT64_FORMAT " is %a, ggml's %a", cols, n_tokens, r, t, out[t * n_rows + r],
+                         want);
+            }
+      }
+  bendi_cpu_features_override (NULL);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -806,6 +857,7 @@ main (int   argc,
   g_test_add_func ("/engine/matmul/can-repack", test_can_repack);
   g_test_add_func ("/engine/matmul/quantizers", test_quantizers);
   g_test_add_func ("/engine/matmul/empty", test_empty);
+  g_test_add_func ("/engine/matmul/f16-products-ggml-order", test_f16_products_ggml_order);
 
   return g_test_run ();
 }

@@ -3,6 +3,7 @@
 #include "test-util.h"
 
 #include <glib/gstdio.h>
+#include <math.h>
 #include <string.h>
 #include <sys/wait.h>
 
@@ -161,4 +162,44 @@ bendi_test_assert_no_driver_mapped (const char *when)
   for (guint i = 0; lines[i] != NULL; i++)
     if (strstr (lines[i], "vulkan") != NULL || strstr (lines[i], "libLLVM") != NULL)
       g_error ("mapped %s: %s", when, lines[i]);
+}
+
+float
+bendi_test_ggml_dot_f16 (const BendiFp16 *k,
+                         const float     *q_half,
+                         gint64           n,
+                         int              lanes)
+{
+  gint64 step = 4 * lanes, whole = lanes > 0 ? n / step * step : 0;
+  float acc[4][16] = { { 0 } }, v[16], sum = 0;
+  double total;
+
+  for (gint64 i = 0; i < whole; i += step)
+    for (int j = 0; j < 4; j++)
+      for (int l = 0; l < lanes; l++)
+        acc[j][l] = fmaf (bendi_fp16_to_fp32 (k[i + j * lanes + l]), q_half[i + j * lanes + l], acc[j][l]);
+  for (int l = 0; l < lanes; l++)
+    v[l] = (acc[0][l] + acc[2][l]) + (acc[1][l] + acc[3][l]);
+  if (lanes == 16)
+    {
+      float t3[8], t6[4];
+
+      for (int i = 0; i < 8; i++)
+        t3[i] = v[i + 8] + v[i];
+      for (int i = 0; i < 4; i++)
+        t6[i] = t3[i + 4] + t3[i];
+      sum = (t6[0] + t6[2]) + (t6[1] + t6[3]);
+    }
+  else if (lanes == 8)
+    {
+      float t0[4];
+
+      for (int i = 0; i < 4; i++)
+        t0[i] = v[i] + v[i + 4];
+      sum = (t0[0] + t0[1]) + (t0[2] + t0[3]);
+    }
+  total = sum;
+  for (gint64 i = whole; i < n; i++)
+    total += (double) (bendi_fp16_to_fp32 (k[i]) * q_half[i]);
+  return (float) total;
 }

@@ -4,6 +4,8 @@
 
 #include <glib.h>
 
+#include "tensor/fp16.h"
+
 G_BEGIN_DECLS
 
 /* The path of @relative inside the test data folder (BENDI_TEST_DATA, or
@@ -47,5 +49,17 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (BendiTestRun, bendi_test_run_clear)
 gboolean bendi_test_run_cli (BendiTestRun      *r,
                              const char *const *args,
                              const char        *input);
+
+/* The dot product of @k and @q_half (half-precision values) as ggml's
+ * vec_dot_f16 sums it with vectors of @lanes floats (16 in its AVX-512
+ * build, 8 in its AVX2 build; 0: every product in double precision):
+ * four accumulators over each 4 · @lanes elements, added (a0 + a2) +
+ * (a1 + a3), that vector's lanes summed as GCC's _mm512_reduce_add_ps () or
+ * ggml's AVX2 halves and two horizontal adds sum them, the rest in double
+ * precision. */
+float bendi_test_ggml_dot_f16 (const BendiFp16 *k,
+                               const float     *q_half,
+                               gint64           n,
+                               int              lanes);
 
 G_END_DECLS
