@@ -186,8 +186,15 @@ exit 1
 EOF
   chmod +x "$tmp/watch-$language.sh"
 
-  rm -f "$ready"
-  xvfb-run -a -s "-screen 0 1280x800x24 -nolisten tcp" "$tmp/watch-$language.sh" || true
+  # xvfb-run -a takes the first display without a lock file, and another
+  # test's X server may take the same one between its look and its start:
+  # the app then finds no display. Such a run is tried again.
+  for attempt in 1 2 3; do
+    rm -f "$ready"
+    xvfb-run -a -s "-screen 0 1280x800x24 -nolisten tcp" "$tmp/watch-$language.sh" || true
+    grep -q "cannot open display" "$log" 2>/dev/null || break
+    echo "# LANGUAGE=$language, attempt $attempt: the X server went away (another took its display)" >&2
+  done
   title=$(cat "$ready" 2>/dev/null || echo "nothing")
   if [ "$title" != "$expected" ]; then
     echo "# the app's output:" >&2
