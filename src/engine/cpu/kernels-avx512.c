@@ -573,6 +573,24 @@ reduce_add_gcc_order (__m512 a)
  * difference beyond the noise) */
 #define GGML_ORDER_BLOCK 2048
 
+/* One dot product's end: its four accumulators added (a0 + a2) + (a1 + a3)
+ * and lane by lane, the columns past the last 64 added in double
+ * precision. */
+static ALWAYS_INLINE float
+ggml_order_sum (FloatKind        kind,
+                const guint8    *row,
+                const BendiActs *a,
+                gint64           t,
+                const __m512     acc[4])
+{
+  const float *x = (const float *) ((const guint8 *) a->values + t * a->stride);
+  double sum = reduce_add_gcc_order (_mm512_add_ps (_mm512_add_ps (acc[0], acc[2]), _mm512_add_ps (acc[1], acc[3])));
+
+  for (gint64 c = a->n_cols & ~(gint64) 63; c < a->n_cols; c++)
+    sum += (double) (float_scalar (kind, row, c) * x[c]);
+  return (float) sum;
+}
+
 static ALWAYS_INLINE void
 float_tile_ggml_order (FloatKind        kind,
                        const guint8    *rows,
@@ -611,15 +629,7 @@ float_tile_ggml_order (FloatKind        kind,
 
   for (int r = 0; r < n_rows; r++)
     for (int t = 0; t < n_tokens; t++)
-      {
-        const float *x = (const float *) ((const guint8 *) a->values + (t0 + t) * a->stride);
-        double sum = reduce_add_gcc_order (_mm512_add_ps (_mm512_add_ps (acc[r][t][0], acc[r][t][2]),
-                                                          _mm512_add_ps (acc[r][t][1], acc[r][t][3])));
-
-        for (gint64 c = n_vec; c < n; c++)
-          sum += (double) (float_scalar (kind, rows + r * row_bytes, c) * x[c]);
-        out[(t0 + t) * ld_out + r] = (float) sum;
-      }
+      out[(t0 + t) * ld_out + r] = ggml_order_sum (kind, rows + r * row_bytes, a, t0 + t, acc[r][t]);
 }
 
 /* float_tile_ggml_order () for FLOAT_ROWS rows × FLOAT_TOKENS tokens,
@@ -672,13 +682,9 @@ float_tile_ggml_passes (FloatKind        kind,
   for (int r = 0; r < FLOAT_ROWS; r++)
     for (int t = 0; t < FLOAT_TOKENS; t++)
       {
-        const float *x = (const float *) ((const guint8 *) a->values + (t0 + t) * a->stride);
-        double sum = reduce_add_gcc_order (_mm512_add_ps (_mm512_add_ps (parts[0][r][t], parts[2][r][t]),
-                                                          _mm512_add_ps (parts[1][r][t], parts[3][r][t])));
+        __m512 acc[4] = { parts[0][r][t], parts[1][r][t], parts[2][r][t], parts[3][r][t] };
 
-        for (gint64 c = n_vec; c < n; c++)
-          sum += (double) (float_scalar (kind, rows + r * row_bytes, c) * x[c]);
-        out[(t0 + t) * ld_out + r] = (float) sum;
+        out[(t0 + t) * ld_out + r] = ggml_order_sum (kind, rows + r * row_bytes, a, t0 + t, acc);
       }
 }
 
