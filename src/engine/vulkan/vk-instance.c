@@ -2,6 +2,9 @@
 /* The Vulkan instance, the validation messenger, and what each physical device can do. */
 #include "vulkan/vk-private.h"
 
+#include <dlfcn.h>
+#include <link.h>
+
 #include <string.h>
 
 #include "engine-error.h"
@@ -244,6 +247,37 @@ bendi_vk_instance_release (BendiVkInstance *self)
   g_mutex_unlock (&instances_lock);
 }
 
+static int
+collect_driver (struct dl_phdr_info *info,
+                size_t               size G_GNUC_UNUSED,
+                void                *data)
+{
+  /* Mesa's and others' drivers: libvulkan_lvp.so, libvulkan_radeon.so … */
+  if (info->dlpi_name != NULL && strstr (info->dlpi_name, "/libvulkan_") != NULL)
+    g_ptr_array_add (data, g_strdup (info->dlpi_name));
+  return 0;
+}
+
+/* For tests under LeakSanitizer (BENDI_VULKAN_KEEP_DRIVERS set): the
+ * drivers the loader has opened stay loaded for the rest of the process.
+ * A driver unloaded with its instance takes with it the static data through
+ * which some of its allocations are still reachable, and LeakSanitizer
+ * then reports those as leaks (lavapipe with LLVM 15 on an AMD Zen 4 host:
+ * 2 × 128 bytes in every process that listed devices; none while the
+ * driver stays loaded). Not for the app, which wants a probe's LLVM gone. */
+static void
+keep_drivers_loaded (void)
+{
+  g_autoptr (GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+
+  if (g_getenv ("BENDI_VULKAN_KEEP_DRIVERS") == NULL)
+    return;
+  /* collected first: opening from inside the walk could deadlock */
+  dl_iterate_phdr (collect_driver, names);
+  for (guint i = 0; i < names->len; i++)
+    dlopen (g_ptr_array_index (names, i), RTLD_LAZY | RTLD_NOLOAD | RTLD_NODELETE);
+}
+
 GArray *
 bendi_vk_instance_get_physical_devices (BendiVkInstance  *self,
                                         GError          **error)
@@ -260,6 +294,7 @@ bendi_vk_instance_get_physical_devices (BendiVkInstance  *self,
                                                     (VkPhysicalDevice *) devices->data);
       g_array_set_size (devices, n_devices);
     }
+  keep_drivers_loaded ();
   /* A loader with no driver answers "incompatible driver": no devices. */
   if (result == VK_ERROR_INITIALIZATION_FAILED || result == VK_ERROR_INCOMPATIBLE_DRIVER)
     g_array_set_size (devices, 0);
