@@ -87,9 +87,9 @@ quantize_f16 (const BendiActs    *acts,
       gint64 i = 0;
 
       for (; i + 8 <= acts->n_cols; i += 8)
-        _mm256_storeu_ps (y + i, _mm256_cvtph_ps (_mm256_cvtps_ph (_mm256_loadu_ps (x + i), _MM_FROUND_TO_NEAREST_INT)));
+        _mm256_storeu_ps (y + i, fp16_round_ps (_mm256_loadu_ps (x + i)));
       for (; i < acts->n_cols; i++)
-        y[i] = bendi_fp16_to_fp32 (bendi_fp32_to_fp16 (x[i]));
+        y[i] = bendi_fp16_round (x[i]);
     }
 }
 
@@ -818,13 +818,6 @@ attend (float           *out,
     _mm256_storeu_ps (out + 8 * j, _mm256_mul_ps (ov[j], _mm256_set1_ps (inv)));
 }
 
-/* @x rounded to half precision lane by lane. */
-static ALWAYS_INLINE __m256
-half_round8 (__m256 x)
-{
-  return _mm256_cvtph_ps (_mm256_cvtps_ph (x, _MM_FROUND_TO_NEAREST_INT));
-}
-
 /* A score as ggml's vec_dot_f16 sums it in its AVX2 build: four
  * accumulators of 8 lanes over each 32 elements, element i in accumulator
  * (i / 8) % 4; then (a0 + a2) + (a1 + a3), that vector's halves added, two
@@ -882,7 +875,7 @@ attend_half (float           *out,
     }
   for (int j = 0; j < n_vecs; j++)
     {
-      _mm256_store_ps (q_half + 8 * j, half_round8 (_mm256_loadu_ps (q + 8 * j)));
+      _mm256_store_ps (q_half + 8 * j, fp16_round_ps (_mm256_loadu_ps (q + 8 * j)));
       acc[j] = _mm256_setzero_ps ();
     }
   for (gint64 p = 0; p < n_pos; p++)
@@ -898,12 +891,12 @@ attend_half (float           *out,
           rescale = expf (max - s);
           max = s;
           for (int j = 0; j < n_vecs; j++)
-            acc[j] = half_round8 (_mm256_mul_ps (acc[j], _mm256_set1_ps (rescale)));
+            acc[j] = fp16_round_ps (_mm256_mul_ps (acc[j], _mm256_set1_ps (rescale)));
         }
       else
         weight = expf (s - max);
       for (int j = 0; j < n_vecs; j++)
-        acc[j] = half_round8 (_mm256_fmadd_ps (_mm256_cvtph_ps (_mm_loadu_si128 ((const __m128i *) (v + 8 * j))),
+        acc[j] = fp16_round_ps (_mm256_fmadd_ps (_mm256_cvtph_ps (_mm_loadu_si128 ((const __m128i *) (v + 8 * j))),
                                                _mm256_set1_ps (weight), acc[j]));
       sum = fmaf (sum, rescale, weight);   /* ggml's S = S*ms + vs, contracted */
     }

@@ -94,6 +94,13 @@ fp16_round (float x)
   return _cvtsh_ss (_cvtss_sh (x, _MM_FROUND_TO_NEAREST_INT));
 }
 
+/* fp16_round () on every lane. */
+static ALWAYS_INLINE __m256
+fp16_round_ps (__m256 x)
+{
+  return _mm256_cvtph_ps (_mm256_cvtps_ph (x, _MM_FROUND_TO_NEAREST_INT));
+}
+
 /* The IQ4_NL levels as VPSHUFB tables: offset by 128 (unsigned), or as
  * they are (signed, for the sign trick). */
 static ALWAYS_INLINE __m256i

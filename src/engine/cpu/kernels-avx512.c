@@ -137,7 +137,7 @@ quantize_f16 (const BendiActs    *acts,
           _mm512_storeu_ps (y + i, _mm512_cvtph_ps (h));
         }
       for (; i < acts->n_cols; i++)
-        y[i] = bendi_fp16_to_fp32 (bendi_fp32_to_fp16 (x[i]));
+        y[i] = bendi_fp16_round (x[i]);
     }
 }
 

@@ -28,7 +28,7 @@ quantize_f16 (const BendiActs    *acts,
       const float *src = in + t * acts->n_cols;
 
       for (gint64 i = 0; i < acts->n_cols; i++)
-        dst[i] = bendi_fp16_to_fp32 (bendi_fp32_to_fp16 (src[i]));
+        dst[i] = bendi_fp16_round (src[i]);
     }
 }
 
@@ -75,11 +75,11 @@ quantize_q8_01 (const BendiActs    *acts,
             q[j] = (gint8) roundf (x[j] * id);
             sum += q[j];
           }
-        out->d[i] = bendi_fp16_to_fp32 (bendi_fp32_to_fp16 (d));
+        out->d[i] = bendi_fp16_round (d);
         if (acts->kind == BENDI_ACT_Q8_1)
           {
             out->sums[i] = sum;
-            out->s[i] = bendi_fp16_to_fp32 (bendi_fp32_to_fp16 ((float) sum * d));
+            out->s[i] = bendi_fp16_round ((float) sum * d);
           }
         else
           out->sums[i] = -acts->bias * sum;
