@@ -231,6 +231,7 @@ test_make_model_and_bench (Fixture      *f,
   g_autofree char *vocab = bendi_test_data_path ("vocab/ggml-vocab-llama-spm.gguf");
   g_autofree char *out = g_build_filename (f->dir, "made.gguf", NULL);
   g_autoptr (JsonObject) bench = NULL;
+  g_autoptr (JsonObject) deep = NULL;
   JsonArray *fractions;
   double median_ms;
   g_autoptr (JsonObject) info = NULL;
@@ -291,6 +292,21 @@ test_make_model_and_bench (Fixture      *f,
   /* the read test's buffer (256 MiB at least) is not the model's memory */
   if (g_access ("/proc/self/clear_refs", W_OK) == 0)
     g_assert_cmpint (json_object_get_int_member (bench, "peak_rss_bytes"), <, 200 * 1000 * 1000);
+  bendi_test_run_clear (&r);
+
+  /* after 24 tokens already in the cache: room for them too (17 positions
+   * above, 24 + 8 + 1 here) */
+  RUN (&r, "bench", "-m", out, "-d", "24", "-p", "8", "-n", "4", "-r", "1", "--json");
+  g_assert_cmpint (r.status, ==, 0);
+  deep = parse_object (r.out);
+  g_assert_cmpint (json_object_get_int_member (deep, "depth"), ==, 24);
+  g_assert_cmpint (json_object_get_int_member (bench, "depth"), ==, 0);
+  g_assert_cmpfloat (json_object_get_double_member (deep, "gen_tokens_per_s"), >, 0);
+  g_assert_cmpint (json_object_get_int_member (deep, "kv_cache_bytes") * 17, ==,
+                   json_object_get_int_member (bench, "kv_cache_bytes") * 33);
+  bendi_test_run_clear (&r);
+  RUN (&r, "bench", "-m", out, "-d", "-1", "-n", "4");
+  g_assert_cmpint (r.status, ==, 2);
   bendi_test_run_clear (&r);
 
   /* refused inputs: a K-quant needs rows in multiples of 256 */

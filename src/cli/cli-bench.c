@@ -84,17 +84,38 @@ measure_bandwidth_window (int      n_threads,
   return gbps;
 }
 
+/* The first @depth of @tokens in the cache, where the tests start (an
+ * earlier run's positions after them dropped). */
+static gboolean
+fill_to_depth (BendiContext     *context,
+               const BendiToken *tokens,
+               gint64            depth,
+               GError          **error)
+{
+  if (bendi_context_get_n_past (context) >= depth)
+    {
+      bendi_context_truncate (context, depth);
+      return TRUE;
+    }
+  bendi_context_truncate (context, 0);
+  return depth == 0 || bendi_context_decode (context, tokens, depth, FALSE, error);
+}
+
+/* @n_prompt tokens in one batch after the first @depth. */
 static gboolean
 run_prompt (BendiContext     *context,
             const BendiToken *tokens,
+            gint64            depth,
             gint64            n_prompt,
             double           *seconds,
             GError          **error)
 {
-  g_autoptr (GTimer) timer = g_timer_new ();
+  g_autoptr (GTimer) timer = NULL;
 
-  bendi_context_truncate (context, 0);
-  if (!bendi_context_decode (context, tokens, n_prompt, FALSE, error))
+  if (!fill_to_depth (context, tokens, depth, error))
+    return FALSE;
+  timer = g_timer_new ();
+  if (!bendi_context_decode (context, tokens + depth, n_prompt, FALSE, error))
     return FALSE;
   *seconds = g_timer_elapsed (timer, NULL);
   return TRUE;
@@ -136,7 +157,8 @@ thread_cpu_seconds (void)
   return (double) now.tv_sec + (double) now.tv_nsec * 1e-9;
 }
 
-/* n_gen tokens one at a time from an empty cache, as llama-bench's tg test;
+/* n_gen tokens one at a time after the first @depth (from an empty cache
+ * where it is 0), as llama-bench's tg test;
  * also each token's time (where @token_seconds is not NULL), the steal
  * time meanwhile (-1 where it is not told), and the CPU time this thread
  * spends per token (on a GPU, what recording and submitting cost: the
@@ -145,6 +167,7 @@ thread_cpu_seconds (void)
 static gboolean
 run_generation (BendiContext     *context,
                 const BendiToken *tokens,
+                gint64            depth,
                 gint64            n_gen,
                 double           *seconds,
                 double           *cpu_seconds,
@@ -152,18 +175,20 @@ run_generation (BendiContext     *context,
                 double           *token_seconds,
                 GError          **error)
 {
-  g_autoptr (GTimer) timer = g_timer_new ();
-  double cpu_start = thread_cpu_seconds ();
-  double steal_start = steal_seconds ();
-  double last = 0.0;
+  g_autoptr (GTimer) timer = NULL;
+  double cpu_start, steal_start, last = 0.0;
 
-  bendi_context_truncate (context, 0);
+  if (!fill_to_depth (context, tokens, depth, error))
+    return FALSE;
   bendi_context_reset_gpu_times (context);
+  timer = g_timer_new ();
+  cpu_start = thread_cpu_seconds ();
+  steal_start = steal_seconds ();
   for (gint64 i = 0; i < n_gen; i++)
     {
       double now;
 
-      if (!bendi_context_decode (context, &tokens[i], 1, FALSE, error))
+      if (!bendi_context_decode (context, &tokens[depth + i], 1, FALSE, error))
         return FALSE;
       now = g_timer_elapsed (timer, NULL);
       if (token_seconds != NULL)
@@ -231,6 +256,7 @@ compare_doubles (gconstpointer a,
 static gboolean
 measure (BendiContext     *context,
          const BendiToken *tokens,
+         gint64            depth,
          gint64            n_prompt,
          gint64            n_gen,
          int               n_runs,
@@ -245,9 +271,9 @@ measure (BendiContext     *context,
   gint64 bytes_per_token = (gint64) bendi_model_get_bytes_per_token (bendi_context_get_model (context));
 
   memset (m, 0, sizeof *m);
-  if ((n_prompt > 0 && !run_prompt (context, tokens, MIN (n_prompt, 32), &pp_seconds[0], error)) ||
+  if ((n_prompt > 0 && !run_prompt (context, tokens, depth, MIN (n_prompt, 32), &pp_seconds[0], error)) ||
       (n_gen > 0 &&
-       !run_generation (context, tokens, MIN (n_gen, 4), &tg_seconds[0], &cpu_seconds, &steal, NULL, error)))
+       !run_generation (context, tokens, depth, MIN (n_gen, 4), &tg_seconds[0], &cpu_seconds, &steal, NULL, error)))
     return FALSE;
   if (paired)
     m->fractions = g_new0 (double, n_runs);
@@ -258,11 +284,11 @@ measure (BendiContext     *context,
     {
       double before = 0.0, after;
 
-      if (n_prompt > 0 && !run_prompt (context, tokens, n_prompt, &pp_seconds[r], error))
+      if (n_prompt > 0 && !run_prompt (context, tokens, depth, n_prompt, &pp_seconds[r], error))
         return FALSE;
       if (paired)
         before = measure_bandwidth_window (bandwidth_threads, &m->peak_rss);
-      if (n_gen > 0 && !run_generation (context, tokens, n_gen, &tg_seconds[r], &cpu_seconds, &steal,
+      if (n_gen > 0 && !run_generation (context, tokens, depth, n_gen, &tg_seconds[r], &cpu_seconds, &steal,
                                         m->token_seconds + (gsize) r * (gsize) n_gen, error))
         return FALSE;
       m->steal_seconds = steal < 0 || m->steal_seconds < 0 ? -1.0 : m->steal_seconds + steal;
@@ -379,13 +405,15 @@ bendi_cli_bench (int    argc,
 {
   g_autofree char *model_path = NULL;
   g_auto (BendiCliBackendOptions) backend = { 0 };
-  gint64 n_prompt = 512, n_gen = 128;
+  gint64 n_prompt = 512, n_gen = 128, depth = 0;
   gint n_threads = 0, n_runs = 3;
   gboolean json = FALSE, no_repack = FALSE, compare_cpu = FALSE, gpu_profile = FALSE;
   GOptionEntry entries[] = {
     { "model", 'm', 0, G_OPTION_ARG_FILENAME, &model_path, "Model GGUF file", "FILE" },
     { "prompt", 'p', 0, G_OPTION_ARG_INT64, &n_prompt, "Prompt tokens (default 512; 0 to skip)", "P" },
     { "n-gen", 'n', 0, G_OPTION_ARG_INT64, &n_gen, "Generated tokens (default 128; 0 to skip)", "N" },
+    { "depth", 'd', 0, G_OPTION_ARG_INT64, &depth,
+      "Tokens already in the cache when each test starts, as after a long conversation (default 0)", "D" },
     { "threads", 't', 0, G_OPTION_ARG_INT, &n_threads, "Threads (default: one per core)", "N" },
     { "repetitions", 'r', 0, G_OPTION_ARG_INT, &n_runs, "Runs of each test (default 3)", "R" },
     { "no-repack", 0, 0, G_OPTION_ARG_NONE, &no_repack, "Keep weights in the file's layout", NULL },
@@ -414,7 +442,7 @@ bendi_cli_bench (int    argc,
   if (!bendi_cli_parse_options (&argc, &argv, "", "Measure prompt processing and generation speed.", entries))
     return BENDI_CLI_EXIT_USAGE;
   if (model_path == NULL || argc != 1 || n_prompt < 0 || n_gen < 0 || n_prompt + n_gen == 0 || n_threads < 0 ||
-      n_runs < 1)
+      n_runs < 1 || depth < 0)
     {
       bendi_cli_print_error ("bench needs -m FILE and positive -p/-n/-r");
       return BENDI_CLI_EXIT_USAGE;
@@ -429,7 +457,7 @@ bendi_cli_bench (int    argc,
       bendi_cli_print_error ("%s", error->message);
       return BENDI_CLI_EXIT_ERROR;
     }
-  context_params.n_ctx = MAX (n_prompt, n_gen) + 1;
+  context_params.n_ctx = depth + MAX (n_prompt, n_gen) + 1;
   context_params.n_threads = n_threads;
   if (gpu_profile)
     context_params.flags |= BENDI_CONTEXT_GPU_TIMES;
@@ -444,7 +472,7 @@ bendi_cli_bench (int    argc,
   all_on_gpu = on_gpu && bendi_context_get_n_gpu_layers (context) == bendi_model_get_config (model)->n_layer;
 
   /* Random tokens: speed does not depend on what they say. */
-  n_tokens = MAX (n_prompt, n_gen);
+  n_tokens = depth + MAX (n_prompt, n_gen);
   tokens = g_new (BendiToken, n_tokens);
   rand = g_rand_new_with_seed (42);
   for (gint64 i = 0; i < n_tokens; i++)
@@ -453,7 +481,7 @@ bendi_cli_bench (int    argc,
 
   /* Where the CPU's memory holds weights, its read bandwidth is the
    * generation's ceiling, measured around each run. */
-  if (!measure (context, tokens, n_prompt, n_gen, n_runs, all_on_gpu ? 0 : n_threads, &m, &error))
+  if (!measure (context, tokens, depth, n_prompt, n_gen, n_runs, all_on_gpu ? 0 : n_threads, &m, &error))
     {
       bendi_cli_print_error ("%s", error->message);
       return BENDI_CLI_EXIT_ERROR;
@@ -471,7 +499,7 @@ bendi_cli_bench (int    argc,
       context_params.n_devices = 0;
       context_params.n_gpu_layers = BENDI_GPU_LAYERS_ALL;
       cpu_context = bendi_context_new (model, &context_params, &error);
-      if (cpu_context == NULL || !measure (cpu_context, tokens, n_prompt, n_gen, n_runs, 0, &cpu, &error))
+      if (cpu_context == NULL || !measure (cpu_context, tokens, depth, n_prompt, n_gen, n_runs, 0, &cpu, &error))
         {
           bendi_cli_print_error ("%s", error->message);
           return BENDI_CLI_EXIT_ERROR;
@@ -554,6 +582,7 @@ bendi_cli_bench (int    argc,
         }
       MEMBER_INT ("prompt_tokens", n_prompt);
       MEMBER_INT ("gen_tokens", n_gen);
+      MEMBER_INT ("depth", depth);
       MEMBER_INT ("threads", n_threads);
       MEMBER_INT ("repetitions", n_runs);
       MEMBER_INT ("model_bytes", (gint64) bendi_model_get_weights_bytes (model));
@@ -596,6 +625,7 @@ bendi_cli_bench (int    argc,
     {
       g_autofree char *size = g_format_size (bendi_model_get_weights_bytes (model));
       g_autofree char *rss_text = g_format_size (rss);
+      g_autofree char *after = depth > 0 ? g_strdup_printf (" after %" G_GINT64_FORMAT, depth) : g_strdup ("");
 
       printf ("model:       %s (%s, %.2fB parameters)\n", model_path, size, bendi_model_get_n_params (model) / 1e9);
       if (on_gpu)
@@ -604,20 +634,22 @@ bendi_cli_bench (int    argc,
         printf ("backend:     cpu, %d threads, %s kernels%s\n", n_threads,
                 bendi_cpu_features_describe (bendi_cpu_features_get ()), no_repack ? ", weights not repacked" : "");
       if (n_prompt > 0)
-        printf ("prompt:      %8.2f ± %.2f tokens/s  (%" G_GINT64_FORMAT " tokens)\n", m.pp.mean, m.pp.stddev, n_prompt);
+        printf ("prompt:      %8.2f ± %.2f tokens/s  (%" G_GINT64_FORMAT " tokens%s)\n", m.pp.mean, m.pp.stddev, n_prompt,
+                after);
       if (n_gen > 0 && on_gpu)
         {
-          printf ("generation:  %8.2f ± %.2f tokens/s  (%" G_GINT64_FORMAT " tokens), %u dispatches and %.3f ms of "
-                  "CPU time per token\n", m.tg.mean, m.tg.stddev, n_gen, m.dispatches_per_token, m.cpu_ms_per_token);
+          printf ("generation:  %8.2f ± %.2f tokens/s  (%" G_GINT64_FORMAT " tokens%s), %u dispatches and %.3f ms of "
+                  "CPU time per token\n", m.tg.mean, m.tg.stddev, n_gen, after, m.dispatches_per_token,
+                  m.cpu_ms_per_token);
           if (gpu_bandwidth > 0)
             printf ("             = %.1f GB/s of weights, %.0f%% of the %.1f GB/s the GPU reads\n", gen_bandwidth,
                     100.0 * gen_bandwidth / gpu_bandwidth, gpu_bandwidth);
         }
       else if (n_gen > 0)
         {
-          printf ("generation:  %8.2f ± %.2f tokens/s  (%" G_GINT64_FORMAT " tokens) = %.1f GB/s of weights, "
+          printf ("generation:  %8.2f ± %.2f tokens/s  (%" G_GINT64_FORMAT " tokens%s) = %.1f GB/s of weights, "
                   "%.0f%% of what this machine reads\n",
-                  m.tg.mean, m.tg.stddev, n_gen, gen_bandwidth, 100.0 * gen_fraction);
+                  m.tg.mean, m.tg.stddev, n_gen, after, gen_bandwidth, 100.0 * gen_fraction);
           printf ("             (the median run's, each run against the best of %.1f s of reading just before and "
                   "just after it:", BANDWIDTH_WINDOW_SECONDS);
           for (int r = 0; r < n_runs; r++)
