@@ -904,6 +904,241 @@ attend_half (float           *out,
     _mm256_storeu_ps (out + 8 * j, _mm256_mul_ps (acc[j], _mm256_set1_ps (1.0f / sum)));
 }
 
+/* glibc's expf () on 4 lanes, for arguments <= 0 (see
+ * bendi_kernels_exp2_32nds). Below -103.97 the result is 0. */
+static ALWAYS_INLINE __m128
+expf_libm_pd4 (__m128 x)
+{
+  const __m256d shift = _mm256_set1_pd (0x1.8p52);
+  __m256d z = _mm256_mul_pd (_mm256_cvtps_pd (x), _mm256_set1_pd (0x1.71547652b82fep+5));
+  __m256d kd = _mm256_add_pd (z, shift);
+  __m256i k = _mm256_castpd_si256 (kd);
+  __m256d r = _mm256_sub_pd (z, _mm256_sub_pd (kd, shift));
+  __m256i t = _mm256_i64gather_epi64 ((const long long *) bendi_kernels_exp2_32nds,
+                                      _mm256_and_si256 (k, _mm256_set1_epi64x (31)), 8);
+  __m256d scale = _mm256_castsi256_pd (_mm256_add_epi64 (t, _mm256_slli_epi64 (k, 47)));
+  __m256d cubic = _mm256_fmadd_pd (_mm256_set1_pd (0x1.c6af84b912394p-20), r, _mm256_set1_pd (0x1.ebfce50fac4f3p-13));
+  __m256d y = _mm256_fmadd_pd (_mm256_set1_pd (0x1.62e42ff0c52d6p-6), r, _mm256_set1_pd (1.0));
+
+  y = _mm256_mul_pd (_mm256_fmadd_pd (cubic, _mm256_mul_pd (r, r), y), scale);
+  return _mm_andnot_ps (_mm_cmplt_ps (x, _mm_set1_ps (-0x1.9fe368p6f)), _mm256_cvtpd_ps (y));
+}
+
+static void
+expf_neg (float  *x,
+          gint64  n)
+{
+  gint64 i = 0;
+
+  for (; i + 4 <= n; i += 4)
+    _mm_storeu_ps (x + i, expf_libm_pd4 (_mm_loadu_ps (x + i)));
+  for (; i < n; i++)
+    x[i] = expf (x[i]);
+}
+
+/* @x's lanes moved up by 1, 2 or 4 (@index, @mask), -inf in those left. */
+static ALWAYS_INLINE __m256
+lanes_up (__m256  x,
+          __m256i index,
+          int     mask)
+{
+  return _mm256_blend_ps (_mm256_permutevar8x32_ps (x, index), _mm256_set1_ps (-INFINITY), mask);
+}
+
+/* A head's scores turned into the steps of llama.cpp's online softmax, in
+ * place: where a score is not above the running maximum, its weight
+ * e^(s − max); where it raises the maximum, the factor e^(old max − s) by
+ * which the sums so far shrink, stored negated (its own weight is 1; the
+ * first position's factor, e^-inf, is stored as -0). */
+static void
+online_softmax_steps (float  *s,
+                      gint64  n_pos)
+{
+  const __m256 sign = _mm256_set1_ps (-0.0f);
+  const __m256i up1 = _mm256_setr_epi32 (0, 0, 1, 2, 3, 4, 5, 6);
+  const __m256i up2 = _mm256_setr_epi32 (0, 0, 0, 1, 2, 3, 4, 5);
+  const __m256i up4 = _mm256_setr_epi32 (0, 0, 0, 0, 0, 1, 2, 3);
+  __m256 carry = _mm256_set1_ps (-INFINITY);   /* the maximum of the positions before */
+  float max;
+  gint64 p = 0;
+
+  for (; p + 8 <= n_pos; p += 8)
+    {
+      __m256 v = _mm256_loadu_ps (s + p), upto = v, before, d, raises, e;
+
+      /* upto[i] = max (v[0..i]), then each lane's maximum before it */
+      upto = _mm256_max_ps (upto, lanes_up (upto, up1, 0x01));
+      upto = _mm256_max_ps (upto, lanes_up (upto, up2, 0x03));
+      upto = _mm256_max_ps (upto, lanes_up (upto, up4, 0x0f));
+      before = _mm256_max_ps (carry, lanes_up (upto, up1, 0x01));
+      carry = _mm256_max_ps (carry, _mm256_permutevar8x32_ps (upto, _mm256_set1_epi32 (7)));
+      d = _mm256_sub_ps (v, before);
+      raises = _mm256_cmp_ps (v, before, _CMP_GT_OQ);
+      d = _mm256_blendv_ps (d, _mm256_sub_ps (_mm256_setzero_ps (), d), raises);   /* old max − s */
+      e = _mm256_set_m128 (expf_libm_pd4 (_mm256_extractf128_ps (d, 1)), expf_libm_pd4 (_mm256_castps256_ps128 (d)));
+      _mm256_storeu_ps (s + p, _mm256_xor_ps (e, _mm256_and_ps (raises, sign)));
+    }
+  max = _mm256_cvtss_f32 (carry);
+  for (; p < n_pos; p++)
+    {
+      if (s[p] > max)
+        {
+          float shrink = -expf (max - s[p]);
+
+          max = s[p];
+          s[p] = shrink;
+        }
+      else
+        s[p] = expf (s[p] - max);
+    }
+}
+
+/* r[i] = a[i]'s lanes summed as ggml's AVX2 vec_dot_f16 sums them (see
+ * dot_half ()), for 8 vectors at once. */
+static ALWAYS_INLINE __m256
+reduce_add_ps8 (const __m256 a[8])
+{
+  __m256 x[4], h0, h1;
+
+  for (int k = 0; k < 4; k++)
+    x[k] = _mm256_add_ps (_mm256_permute2f128_ps (a[2 * k], a[2 * k + 1], 0x20),
+                          _mm256_permute2f128_ps (a[2 * k], a[2 * k + 1], 0x31));
+  /* x[k]: a[2k]'s halves added, then a[2k + 1]'s */
+  h0 = _mm256_hadd_ps (x[0], x[1]);
+  h1 = _mm256_hadd_ps (x[2], x[3]);
+  /* h0: a0's two pair sums, a2's; then a1's, a3's (h1: a4 .. a7) */
+  return _mm256_permutevar8x32_ps (_mm256_hadd_ps (h0, h1), _mm256_setr_epi32 (0, 4, 1, 5, 2, 6, 3, 7));
+}
+
+/* Positions widened to floats at a time, shared by the heads of a group. */
+#define HALF_CHUNK 32
+/* Heads of a group taken at a time (their sums' normalisers on the stack). */
+#define HALF_MAX_HEADS 64
+
+/* Widens @n rows of @n_vecs vectors (@stride halves apart) into @block,
+ * and asks for the next chunk's rows; the rows up to a multiple of 8 are
+ * zero. */
+static ALWAYS_INLINE void
+widen_chunk (float           *block,
+             const BendiFp16 *rows,
+             gint64           stride,
+             int              n,
+             gint64           n_next,
+             int              n_vecs)
+{
+  for (gint64 i = 0; i < n_next; i++)
+    for (int b = 0; b < n_vecs * 16; b += 64)
+      _mm_prefetch ((const char *) (rows + (HALF_CHUNK + i) * stride) + b, _MM_HINT_T0);
+  for (int i = 0; i < ((n + 7) & ~7); i++)
+    for (int j = 0; j < n_vecs; j++)
+      _mm256_store_ps (block + (i * n_vecs + j) * 8,
+                       i < n ? _mm256_cvtph_ps (_mm_loadu_si128 ((const __m128i *) (rows + i * stride + 8 * j)))
+                             : _mm256_setzero_ps ());
+}
+
+/* attend_half () for @n_heads heads (at most HALF_MAX_HEADS) sharing keys
+ * and values, heads a whole number of 32 wide (@n_vecs a multiple of 4, a
+ * constant where inlined): the same bits, faster. Each chunk of keys and
+ * values is widened once for all heads; 8 scores are summed in one
+ * transposing reduction; the softmax's exponentials 4 at a time; a head's
+ * half-precision sums 8 vectors at a time, kept in @out between chunks. */
+static ALWAYS_INLINE void
+attend_half_group_body (float           *out,
+                        const float     *q,
+                        int              n_heads,
+                        const BendiFp16 *keys,
+                        const BendiFp16 *values,
+                        gint64           stride,
+                        gint64           n_pos,
+                        gint64           head_dim,
+                        int              n_vecs,
+                        float            scale,
+                        float           *scores)
+{
+  alignas (32) float block[HALF_CHUNK * ATTEND_HALF_MAX_VECS * 8];
+  float sums[HALF_MAX_HEADS];
+
+  for (gint64 p0 = 0; p0 < n_pos; p0 += HALF_CHUNK)
+    {
+      int n = (int) MIN (HALF_CHUNK, n_pos - p0);
+
+      widen_chunk (block, keys + p0 * stride, stride, n, MIN (HALF_CHUNK, n_pos - p0 - n), n_vecs);
+      for (int h = 0; h < n_heads; h++)
+        {
+          alignas (32) float q_half[8 * ATTEND_HALF_MAX_VECS];
+
+          for (int j = 0; j < n_vecs; j++)
+            _mm256_store_ps (q_half + 8 * j, fp16_round_ps (_mm256_loadu_ps (q + h * head_dim + 8 * j)));
+          for (int i0 = 0; i0 < n; i0 += 8)
+            {
+              alignas (32) float eight[8];
+              __m256 dots[8];
+
+              for (int i = 0; i < 8; i++)
+                {
+                  /* vec_dot_f16's four accumulators */
+                  __m256 acc[4] = { _mm256_setzero_ps (), _mm256_setzero_ps (), _mm256_setzero_ps (),
+                                    _mm256_setzero_ps () };
+
+                  for (int j = 0; j < n_vecs; j++)
+                    acc[j % 4] = _mm256_fmadd_ps (_mm256_load_ps (block + ((i0 + i) * n_vecs + j) * 8),
+                                                  _mm256_load_ps (q_half + 8 * j), acc[j % 4]);
+                  dots[i] = _mm256_add_ps (_mm256_add_ps (acc[0], acc[2]), _mm256_add_ps (acc[1], acc[3]));
+                }
+              _mm256_store_ps (eight, _mm256_mul_ps (reduce_add_ps8 (dots), _mm256_set1_ps (scale)));
+              memcpy (scores + h * n_pos + p0 + i0, eight, (gsize) MIN (8, n - i0) * sizeof (float));
+            }
+        }
+    }
+  for (int h = 0; h < n_heads; h++)
+    online_softmax_steps (scores + h * n_pos, n_pos);
+
+  for (gint64 p0 = 0; p0 < n_pos; p0 += HALF_CHUNK)
+    {
+      int n = (int) MIN (HALF_CHUNK, n_pos - p0);
+
+      widen_chunk (block, values + p0 * stride, stride, n, MIN (HALF_CHUNK, n_pos - p0 - n), n_vecs);
+      for (int h = 0; h < n_heads; h++)
+        for (int c0 = 0; c0 < n_vecs; c0 += 8)
+          {
+            const float *steps = scores + h * n_pos + p0;
+            float *oh = out + h * head_dim + 8 * c0;
+            int nv = MIN (8, n_vecs - c0);
+            float sum = p0 == 0 ? 0.0f : sums[h];
+            __m256 acc[8];
+
+            for (int j = 0; j < nv; j++)
+              acc[j] = p0 == 0 ? _mm256_setzero_ps () : _mm256_loadu_ps (oh + 8 * j);
+            for (int i = 0; i < n; i++)
+              {
+                float weight = steps[i];
+
+                if (signbit (weight))
+                  {
+                    /* a new maximum: the sums so far shrink, this one weighs 1 */
+                    for (int j = 0; j < nv; j++)
+                      acc[j] = fp16_round_ps (_mm256_mul_ps (acc[j], _mm256_set1_ps (-weight)));
+                    sum = fmaf (sum, -weight, 1.0f);
+                    weight = 1.0f;
+                  }
+                else
+                  sum += weight;
+                for (int j = 0; j < nv; j++)
+                  acc[j] = fp16_round_ps (_mm256_fmadd_ps (_mm256_load_ps (block + (i * n_vecs + c0 + j) * 8),
+                                                           _mm256_set1_ps (weight), acc[j]));
+              }
+            for (int j = 0; j < nv; j++)
+              _mm256_storeu_ps (oh + 8 * j, acc[j]);
+            if (c0 == 0)
+              sums[h] = sum;
+          }
+    }
+  for (int h = 0; h < n_heads; h++)
+    for (int j = 0; j < n_vecs; j++)
+      _mm256_storeu_ps (out + h * head_dim + 8 * j,
+                        _mm256_mul_ps (_mm256_loadu_ps (out + h * head_dim + 8 * j), _mm256_set1_ps (1.0f / sums[h])));
+}
+
 static void
 attend_half_heads (float           *out,
                    const float     *q,
@@ -916,8 +1151,33 @@ attend_half_heads (float           *out,
                    float            scale,
                    float           *scores)
 {
-  for (int h = 0; h < n_heads; h++)
-    attend_half (out + h * head_dim, q + h * head_dim, keys, values, stride, n_pos, head_dim, scale, scores);
+  int n_vecs = (int) (head_dim / 8);
+
+  if (head_dim % 32 != 0 || n_vecs > ATTEND_HALF_MAX_VECS || n_pos < 1)
+    {
+      for (int h = 0; h < n_heads; h++)
+        attend_half (out + h * head_dim, q + h * head_dim, keys, values, stride, n_pos, head_dim, scale, scores);
+      return;
+    }
+  for (int h0 = 0; h0 < n_heads; h0 += HALF_MAX_HEADS)
+    {
+      int nh = MIN (HALF_MAX_HEADS, n_heads - h0);
+      float *o = out + h0 * head_dim;
+      const float *qh = q + h0 * head_dim;
+
+      switch (n_vecs)
+        {
+        case 8:   /* heads of 64 */
+          attend_half_group_body (o, qh, nh, keys, values, stride, n_pos, head_dim, 8, scale, scores);
+          break;
+        case 16:  /* 128 */
+          attend_half_group_body (o, qh, nh, keys, values, stride, n_pos, head_dim, 16, scale, scores);
+          break;
+        default:
+          attend_half_group_body (o, qh, nh, keys, values, stride, n_pos, head_dim, n_vecs, scale, scores);
+          break;
+        }
+    }
 }
 
 void
@@ -954,5 +1214,6 @@ KERNELS_INIT (BendiCpuKernels *table)
   table->rope = rope;
   table->attend = attend;
   table->attend_half = attend_half_heads;
+  table->expf_neg = expf_neg;
   table->vector_floats = 8;
 }

@@ -1322,34 +1322,20 @@ attend_heads_body (float           *out,
     }
 }
 
-/* glibc's expf () on 8 lanes, for arguments <= 0: its steps in double
- * precision (x·32/ln 2 = k + r, 2^(k/32) from a table of 32 entries, 2^(r/32)
- * by a cubic, the fused steps of its FMA build), so its results: the same
- * bits as glibc 2.36's and 2.43's for every float from -0 to -inf (all
- * 2.1 billion checked when this was written; test-cpu-vec checks a
- * sample). Below -103.97 the result is 0. */
-static const guint64 exp2_32nds[32] = {
-  0x3ff0000000000000, 0x3fefd9b0d3158574, 0x3fefb5586cf9890f, 0x3fef9301d0125b51,
-  0x3fef72b83c7d517b, 0x3fef54873168b9aa, 0x3fef387a6e756238, 0x3fef1e9df51fdee1,
-  0x3fef06fe0a31b715, 0x3feef1a7373aa9cb, 0x3feedea64c123422, 0x3feece086061892d,
-  0x3feebfdad5362a27, 0x3feeb42b569d4f82, 0x3feeab07dd485429, 0x3feea47eb03a5585,
-  0x3feea09e667f3bcd, 0x3fee9f75e8ec5f74, 0x3feea11473eb0187, 0x3feea589994cce13,
-  0x3feeace5422aa0db, 0x3feeb737b0cdc5e5, 0x3feec49182a3f090, 0x3feed503b23e255d,
-  0x3feee89f995ad3ad, 0x3feeff76f2fb5e47, 0x3fef199bdd85529c, 0x3fef3720dcef9069,
-  0x3fef5818dcfba487, 0x3fef7c97337b9b5f, 0x3fefa4afa2a490da, 0x3fefd0765b6e4540,
-};
-
+/* glibc's expf () on 8 lanes, for arguments <= 0 (see
+ * bendi_kernels_exp2_32nds). Below -103.97 the result is 0. */
 static ALWAYS_INLINE __m256
 expf_libm_pd8 (__m256 x)
 {
   const __m512d shift = _mm512_set1_pd (0x1.8p52);
+  const guint64 *table = bendi_kernels_exp2_32nds;
   __m512d z = _mm512_mul_pd (_mm512_cvtps_pd (x), _mm512_set1_pd (0x1.71547652b82fep+5));
   __m512d kd = _mm512_add_pd (z, shift);
   __m512i k = _mm512_castpd_si512 (kd);
   __m512d r = _mm512_sub_pd (z, _mm512_sub_pd (kd, shift));
   /* the table's entry k mod 32, from four registers of eight */
-  __m512i lo = _mm512_permutex2var_epi64 (_mm512_loadu_si512 (exp2_32nds), k, _mm512_loadu_si512 (exp2_32nds + 8));
-  __m512i hi = _mm512_permutex2var_epi64 (_mm512_loadu_si512 (exp2_32nds + 16), k, _mm512_loadu_si512 (exp2_32nds + 24));
+  __m512i lo = _mm512_permutex2var_epi64 (_mm512_loadu_si512 (table), k, _mm512_loadu_si512 (table + 8));
+  __m512i hi = _mm512_permutex2var_epi64 (_mm512_loadu_si512 (table + 16), k, _mm512_loadu_si512 (table + 24));
   __m512i t = _mm512_mask_blend_epi64 (_mm512_test_epi64_mask (k, _mm512_set1_epi64 (16)), lo, hi);
   __m512d scale = _mm512_castsi512_pd (_mm512_add_epi64 (t, _mm512_slli_epi64 (k, 47)));
   __m512d cubic = _mm512_fmadd_pd (_mm512_set1_pd (0x1.c6af84b912394p-20), r, _mm512_set1_pd (0x1.ebfce50fac4f3p-13));

@@ -197,6 +197,14 @@ bendi_prefetch_stream (const void *p,
 }
 #endif
 
+/* 2^(i/32) for i < 32, the table of glibc's expf (): the vector forms of
+ * expf_neg () take its steps in double precision (x·32/ln 2 = k + r,
+ * 2^(k/32) from this table, 2^(r/32) by a cubic, the fused steps of its FMA
+ * build), so their results are the same bits as glibc 2.36's and 2.43's
+ * for every float from -0 to -inf (all 2.1 billion checked when the first
+ * was written; test-cpu-vec checks a sample of each family's). */
+extern const guint64 bendi_kernels_exp2_32nds[32];
+
 /* attend_half () for one head, each score summed in double precision, as
  * ggml sums the elements its vector loop leaves. */
 void bendi_kernels_attend_half_generic (float           *out,
