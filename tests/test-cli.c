@@ -308,6 +308,10 @@ test_make_model_and_bench (Fixture      *f,
   RUN (&r, "bench", "-m", out, "-d", "-1", "-n", "4");
   g_assert_cmpint (r.status, ==, 2);
   bendi_test_run_clear (&r);
+  /* sizes whose sum would overflow */
+  RUN (&r, "bench", "-m", out, "-p", "9223372036854775807", "-n", "9223372036854775807");
+  g_assert_cmpint (r.status, ==, 2);
+  bendi_test_run_clear (&r);
 
   /* refused inputs: a K-quant needs rows in multiples of 256 */
   RUN (&r, "make-model", "--arch", "qwen2", "--vocab-from", vocab, "--embd", "64", "--layers", "1",

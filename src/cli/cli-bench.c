@@ -441,10 +441,10 @@ bendi_cli_bench (int    argc,
 
   if (!bendi_cli_parse_options (&argc, &argv, "", "Measure prompt processing and generation speed.", entries))
     return BENDI_CLI_EXIT_USAGE;
-  if (model_path == NULL || argc != 1 || n_prompt < 0 || n_gen < 0 || n_prompt + n_gen == 0 || n_threads < 0 ||
-      n_runs < 1 || depth < 0)
+  if (model_path == NULL || argc != 1 || n_prompt < 0 || n_gen < 0 || depth < 0 ||
+      MAX (depth, MAX (n_prompt, n_gen)) > G_MAXINT32 || n_prompt + n_gen == 0 || n_threads < 0 || n_runs < 1)
     {
-      bendi_cli_print_error ("bench needs -m FILE and positive -p/-n/-r");
+      bendi_cli_print_error ("bench needs -m FILE, positive -p/-n/-r and a -d of 0 or more");
       return BENDI_CLI_EXIT_USAGE;
     }
   bendi_context_params_init (&context_params);
