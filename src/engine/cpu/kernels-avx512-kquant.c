@@ -97,6 +97,37 @@ ksuper_prefetch (KQuantKind    kind,
     bendi_prefetch_stream (k->quants, 2048);
 }
 
+/* The integer sum sub-block @j's products start from: the offsets' share
+ * (see above), carried by the activations' sums of 16. */
+static ALWAYS_INLINE __m512i
+ksub_sum_start (KQuantKind     kind,
+                const gint32  *sums,
+                int            j)
+{
+  if (kind == KQUANT_Q3_K || kind == KQUANT_Q6_K)
+    return _mm512_set1_epi32 (sums[j]);
+  if (kind == KQUANT_IQ4_XS)
+    return _mm512_set1_epi32 (sums[2 * j] + sums[2 * j + 1]);
+  return _mm512_setzero_si512 ();
+}
+
+/* @sum less dmin · Σ_j m_j · (sums of 16 of sub-block j), for the kinds
+ * with minimums: the bsums' pair j is one 32-bit word. */
+static ALWAYS_INLINE __m512
+ksuper_less_mins (KQuantKind     kind,
+                  const KSuper  *k,
+                  const gint16  *bsums,
+                  __m512         sum)
+{
+  __m512i m = _mm512_setzero_si512 ();
+
+  if (kind != KQUANT_Q2_K && kind != KQUANT_Q4_K && kind != KQUANT_Q5_K)
+    return sum;
+  for (int j = 0; j < 8; j++)
+    m = _mm512_dpwssd_epi32 (m, k->min_pairs[j], broadcast_u32 (bsums + 2 * j));
+  return _mm512_fnmadd_ps (_mm512_cvtepi32_ps (m), k->dmin, sum);
+}
+
 static ALWAYS_INLINE void
 kquant_tile (KQuantKind       kind,
              const guint8    *group,
@@ -109,7 +140,6 @@ kquant_tile (KQuantKind       kind,
   const gint64 nb = a->n_blocks;
   const gint8 *y = (const gint8 *) a->values + t0 * a->stride;
   const float *dy = a->d + t0 * nb;
-  const gboolean has_min = kind == KQUANT_Q2_K || kind == KQUANT_Q4_K || kind == KQUANT_Q5_K;
   const int n_sub = kind == KQUANT_Q2_K || kind == KQUANT_Q3_K || kind == KQUANT_Q6_K ? 16 : 8;
   __m512 acc[K_TILE_TOKENS], tmp[K_TILE_TOKENS];
   __m512i s[K_TILE_TOKENS];
@@ -139,16 +169,7 @@ kquant_tile (KQuantKind       kind,
 
 #pragma GCC unroll 8
               for (int t = 0; t < n_tokens; t++)
-                {
-                  const gint32 *sums = a->sums + ((t0 + t) * nb + sb) * 16;
-
-                  if (kind == KQUANT_Q3_K || kind == KQUANT_Q6_K)
-                    s[t] = _mm512_set1_epi32 (sums[j]);
-                  else if (kind == KQUANT_IQ4_XS)
-                    s[t] = _mm512_set1_epi32 (sums[2 * j] + sums[2 * j + 1]);
-                  else
-                    s[t] = _mm512_setzero_si512 ();
-                }
+                s[t] = ksub_sum_start (kind, a->sums + ((t0 + t) * nb + sb) * 16, j);
 #pragma GCC unroll 8
               for (int p = p0; p < p1; p++)
                 {
@@ -166,24 +187,55 @@ kquant_tile (KQuantKind       kind,
 
 #pragma GCC unroll 8
       for (int t = 0; t < n_tokens; t++)
-        {
-          if (has_min)
-            {
-              /* Σ_j m_j · (sums of 16 of sub-block j): the bsums' pair j
-               * is one 32-bit word. */
-              const gint16 *bsums = a->bsums + ((t0 + t) * nb + sb) * 16;
-              __m512i m = _mm512_setzero_si512 ();
-
-              for (int j = 0; j < 8; j++)
-                m = _mm512_dpwssd_epi32 (m, k.min_pairs[j], broadcast_u32 (bsums + 2 * j));
-              tmp[t] = _mm512_fnmadd_ps (_mm512_cvtepi32_ps (m), k.dmin, tmp[t]);
-            }
-          acc[t] = _mm512_fmadd_ps (tmp[t], _mm512_set1_ps (dy[t * nb + sb]), acc[t]);
-        }
+        acc[t] = _mm512_fmadd_ps (ksuper_less_mins (kind, &k, a->bsums + ((t0 + t) * nb + sb) * 16, tmp[t]),
+                                  _mm512_set1_ps (dy[t * nb + sb]), acc[t]);
     }
 
   for (int t = 0; t < n_tokens; t++)
     _mm512_storeu_ps (out + (t0 + t) * ld_out, acc[t]);
+}
+
+/* One token, kquant_tile ()'s sums in the same order but each unit's
+ * products in two independent chains of VPDPBUSD (even and odd registers),
+ * added before they are scaled: a single chain of eight waited on each
+ * product in turn. */
+static ALWAYS_INLINE void
+kquant_gemv (KQuantKind       kind,
+             const guint8    *group,
+             const BendiActs *a,
+             float           *out)
+{
+  const gint64 nb = a->n_blocks;
+  const gint8 *y = (const gint8 *) a->values;
+  const int n_sub = kind == KQUANT_Q2_K || kind == KQUANT_Q3_K || kind == KQUANT_Q6_K ? 16 : 8;
+  __m512 acc = _mm512_setzero_ps ();
+  KSuper k;
+
+  for (gint64 sb = 0; sb < nb; sb++)
+    {
+      const gint8 *ys = y + sb * BENDI_QK_K;
+      __m512 tmp = _mm512_setzero_ps ();
+
+      ksuper_init (kind, group, nb, sb, &k);
+      ksuper_prefetch (kind, &k);
+#pragma GCC unroll 8
+      for (int u = 0; u < 8; u++)
+        for (int part = 0; part < (n_sub == 16 ? 2 : 1); part++)
+          {
+            int j = n_sub == 16 ? 2 * u + part : u;
+            int p0 = n_sub == 16 ? 4 * part : 0, p1 = n_sub == 16 ? p0 + 4 : 8;
+            __m512i s0 = ksub_sum_start (kind, a->sums + sb * 16, j), s1 = _mm512_setzero_si512 ();
+
+            for (int p = p0; p < p1; p += 2)
+              {
+                s0 = dpbusd (s0, kquant_unit_load (kind, &k, u, p), broadcast_u32 (ys + 32 * u + 4 * p));
+                s1 = dpbusd (s1, kquant_unit_load (kind, &k, u, p + 1), broadcast_u32 (ys + 32 * u + 4 * p + 4));
+              }
+            tmp = _mm512_fmadd_ps (_mm512_cvtepi32_ps (_mm512_add_epi32 (s0, s1)), k.scale[j], tmp);
+          }
+      acc = _mm512_fmadd_ps (ksuper_less_mins (kind, &k, a->bsums + sb * 16, tmp), _mm512_set1_ps (a->d[sb]), acc);
+    }
+  _mm512_storeu_ps (out, acc);
 }
 
 static ALWAYS_INLINE void
@@ -196,6 +248,13 @@ gemm_kquant_groups (KQuantKind         kind,
                     gint64             ld_out)
 {
   const guint8 *data = w->data;
+
+  if (a->n_tokens == 1)
+    {
+      for (gint64 r = r0; r < r1; r += BENDI_INTERLEAVE)
+        kquant_gemv (kind, data + r * w->row_bytes, a, out + r);
+      return;
+    }
 
   for (gint64 p0 = r0; p0 < r1; p0 += PANEL_GROUPS * BENDI_INTERLEAVE)
     {
