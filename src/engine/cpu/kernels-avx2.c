@@ -936,14 +936,10 @@ expf_neg (float  *x,
     x[i] = expf (x[i]);
 }
 
-/* @x's lanes moved up by 1, 2 or 4 (@index, @mask), -inf in those left. */
-static ALWAYS_INLINE __m256
-lanes_up (__m256  x,
-          __m256i index,
-          int     mask)
-{
-  return _mm256_blend_ps (_mm256_permutevar8x32_ps (x, index), _mm256_set1_ps (-INFINITY), mask);
-}
+/* @x's lanes moved up by 1, 2 or 4 (@index, @mask), -inf in those left;
+ * a macro, as clang wants VBLENDPS's mask a constant where it is written. */
+#define LANES_UP(x, index, mask) \
+  _mm256_blend_ps (_mm256_permutevar8x32_ps ((x), (index)), _mm256_set1_ps (-INFINITY), (mask))
 
 /* A head's scores turned into the steps of llama.cpp's online softmax, in
  * place: where a score is not above the running maximum, its weight
@@ -967,10 +963,10 @@ online_softmax_steps (float  *s,
       __m256 v = _mm256_loadu_ps (s + p), upto = v, before, d, raises, e;
 
       /* upto[i] = max (v[0..i]), then each lane's maximum before it */
-      upto = _mm256_max_ps (upto, lanes_up (upto, up1, 0x01));
-      upto = _mm256_max_ps (upto, lanes_up (upto, up2, 0x03));
-      upto = _mm256_max_ps (upto, lanes_up (upto, up4, 0x0f));
-      before = _mm256_max_ps (carry, lanes_up (upto, up1, 0x01));
+      upto = _mm256_max_ps (upto, LANES_UP (upto, up1, 0x01));
+      upto = _mm256_max_ps (upto, LANES_UP (upto, up2, 0x03));
+      upto = _mm256_max_ps (upto, LANES_UP (upto, up4, 0x0f));
+      before = _mm256_max_ps (carry, LANES_UP (upto, up1, 0x01));
       carry = _mm256_max_ps (carry, _mm256_permutevar8x32_ps (upto, _mm256_set1_epi32 (7)));
       d = _mm256_sub_ps (v, before);
       raises = _mm256_cmp_ps (v, before, _CMP_GT_OQ);
