@@ -407,10 +407,9 @@ kquant_tile (KQuantKind       kind,
     _mm256_storeu_ps (out + (t0 + t) * ld_out + 8 * half, acc[t]);
 }
 
-/* One token, kquant_tile ()'s sums in the same order but each unit's
- * products in two independent chains (even and odd registers), added
- * before they are scaled, and the units unrolled: the same bits, with
- * fewer waits on the chain. */
+/* One token, as the AVX-512 kquant_gemv (): kquant_tile ()'s sums in the
+ * same order (the same bits), the units unrolled and each unit's products
+ * in two chains (even and odd registers) added before they are scaled. */
 static ALWAYS_INLINE void
 kquant_gemv (KQuantKind       kind,
              const guint8    *group,
